@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DatasetManifestSchema,
+  DatasetOptionsSchema,
+  type DatasetManifest,
+  readShard,
+  toSummary,
+  DatasetSummarySchema,
+  tokensToImage,
+  tokensToShardBytes,
+} from '@/lib/pixels/manifest';
+
+const sha = 'a'.repeat(64);
+
+function paletteManifest(k: number): DatasetManifest {
+  return {
+    format: 'reformer-studio/dataset@1',
+    id: 'tiny-palette',
+    name: 'Tiny',
+    builtin: false,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    source: { files: [{ name: 'a.png', sha256: sha }, { name: 'b.png', sha256: sha }, { name: 'c.png', sha256: sha }] },
+    width: 8,
+    height: 8,
+    channels: 3,
+    fit: 'cover',
+    background: '#ffffff',
+    tokenization: 'palette',
+    paletteSize: k,
+    palette: Array.from({ length: 3 * k }, (_, i) => i % 256),
+    vocabSize: k,
+    seqLength: 64,
+    bytesPerToken: k > 256 ? 2 : 1,
+    seed: 1,
+    validationFraction: 0.34,
+    counts: { train: 2, validation: 1, accepted: 3, skipped: 1 },
+    splits: {
+      train: { shards: [{ file: 'train-000.bin', images: 2, bytes: 2 * 64 * (k > 256 ? 2 : 1), sha256: sha }], sources: [2, 0] },
+      validation: { shards: [{ file: 'validation-000.bin', images: 1, bytes: 64 * (k > 256 ? 2 : 1), sha256: sha }], sources: [1] },
+    },
+    skipped: [{ name: 'x.txt', reason: 'not an image' }],
+  };
+}
+
+describe('dataset manifest', () => {
+  it('accepts a consistent manifest and its summary validates', () => {
+    const m = DatasetManifestSchema.parse(paletteManifest(300));
+    const summary = DatasetSummarySchema.parse(toSummary(m));
+    expect(summary.previewUrl).toBe('/api/datasets/tiny-palette/preview.png');
+    expect(summary.paletteSize).toBe(300);
+  });
+
+  it('rejects inconsistent manifests with a reason', () => {
+    const wrongBytes = { ...paletteManifest(300), bytesPerToken: 1 };
+    expect(DatasetManifestSchema.safeParse(wrongBytes).error?.message).toMatch(/bytesPerToken must be 2/);
+    const wrongCounts = { ...paletteManifest(16), counts: { train: 5, validation: 1, accepted: 6, skipped: 0 } };
+    expect(DatasetManifestSchema.safeParse(wrongCounts).error?.message).toMatch(/train shards hold 2 images/);
+    const shortPalette = { ...paletteManifest(16), palette: [1, 2, 3] };
+    expect(DatasetManifestSchema.safeParse(shortPalette).success).toBe(false);
+    const badId = { ...paletteManifest(16), id: '../etc' };
+    expect(DatasetManifestSchema.safeParse(badId).success).toBe(false);
+  });
+
+  it('reads Uint16 little-endian shards back, image by image, and decodes palette colours', () => {
+    const m = paletteManifest(300);
+    const tokens = new Uint16Array(128);
+    for (let i = 0; i < 128; i++) tokens[i] = (i * 7) % 300;
+    const bytes = tokensToShardBytes(tokens, 2);
+    expect(bytes[2 * 1]).toBe(7); // low byte first
+    const shard = readShard(m, bytes);
+    expect(shard.images).toBe(2);
+    expect(Array.from(shard.imageAt(1))).toEqual(Array.from(tokens.subarray(64)));
+    expect(() => shard.imageAt(2)).toThrow(/outside/);
+    expect(() => readShard(m, bytes.subarray(0, 100))).toThrow(/whole number/);
+    const rgb = tokensToImage(m, shard.imageAt(0));
+    expect(Array.from(rgb.subarray(3, 6))).toEqual(m.palette!.slice(21, 24));
+  });
+
+  it('applies option defaults and rejects out-of-range options', () => {
+    const o = DatasetOptionsSchema.parse({ name: ' cats ' });
+    expect(o).toMatchObject({ name: 'cats', width: 32, height: 32, tokenization: 'rgb', fit: 'cover' });
+    expect(DatasetOptionsSchema.safeParse({ name: 'x', width: 300 }).success).toBe(false);
+    expect(DatasetOptionsSchema.safeParse({ name: 'x', background: 'red' }).success).toBe(false);
+    expect(DatasetOptionsSchema.safeParse({ name: 'x', validationFraction: 0.6 }).success).toBe(false);
+    expect(DatasetOptionsSchema.safeParse({ name: 'x', extra: 1 }).success).toBe(false);
+  });
+});
