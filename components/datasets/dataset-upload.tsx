@@ -1,0 +1,129 @@
+'use client';
+
+import { useEffect, useRef, useState } from 'react';
+import { DatasetApiError, prepareDataset, type DatasetSummary, type PrepareOptions } from './dataset-api';
+import { DEFAULT_OPTIONS, nameFromFiles, optionProblems } from './prepare-options';
+import { PrepareOptionsForm } from './prepare-options-form';
+import { FileOutcomeList, PrepareProgressBar, PrepareSummary, type FileOutcome } from './prepare-progress';
+import { UploadDropzone } from './upload-dropzone';
+
+type Run =
+  | { phase: 'idle' }
+  | { phase: 'running'; percent: number | null; label: string }
+  | { phase: 'done'; dataset: DatasetSummary }
+  | { phase: 'failed'; message: string; code: string };
+
+/** Upload images or a zip, choose options, and watch the server prepare the dataset. */
+export function DatasetUpload({ onPrepared }: { onPrepared: (dataset: DatasetSummary) => void }) {
+  const [files, setFiles] = useState<File[]>([]);
+  const [options, setOptions] = useState<PrepareOptions>(DEFAULT_OPTIONS);
+  const [square, setSquare] = useState(true);
+  const [run, setRun] = useState<Run>({ phase: 'idle' });
+  const [outcomes, setOutcomes] = useState<FileOutcome[]>([]);
+  const abortRef = useRef<AbortController | null>(null);
+
+  useEffect(() => () => abortRef.current?.abort(), []);
+
+  const running = run.phase === 'running';
+  const problems = optionProblems(options);
+  const canPrepare = !running && files.length > 0 && problems.length === 0;
+
+  function chooseFiles(next: File[]) {
+    setFiles(next);
+    if (!options.name.trim()) setOptions((o) => ({ ...o, name: nameFromFiles(next) }));
+  }
+
+  async function prepare() {
+    const controller = new AbortController();
+    abortRef.current = controller;
+    setOutcomes([]);
+    setRun({ phase: 'running', percent: null, label: `Uploading ${files.length} file${files.length === 1 ? '' : 's'}…` });
+    const payload: PrepareOptions = {
+      ...options,
+      name: options.name.trim(),
+      height: square ? options.width : options.height,
+    };
+    try {
+      for await (const event of prepareDataset(payload, files, controller.signal)) {
+        switch (event.type) {
+          case 'progress':
+            setRun({
+              phase: 'running',
+              percent: event.total > 0 ? (100 * event.done) / event.total : 0,
+              label: event.file ? `Preparing ${event.file} (${event.done}/${event.total})` : `Preparing ${event.done}/${event.total}`,
+            });
+            break;
+          case 'file':
+            setOutcomes((list) => [...list, event.status === 'skipped' ? { name: event.name, status: 'skipped', reason: event.reason } : { name: event.name, status: 'accepted' }]);
+            break;
+          case 'done':
+            setRun({ phase: 'done', dataset: event.dataset });
+            setFiles([]);
+            onPrepared(event.dataset);
+            return;
+          case 'error':
+            setRun({ phase: 'failed', code: event.code, message: event.message });
+            return;
+        }
+      }
+      setRun({ phase: 'failed', code: 'stream_ended', message: 'The server closed the stream before finishing.' });
+    } catch (e) {
+      if (controller.signal.aborted) return;
+      setRun({
+        phase: 'failed',
+        code: e instanceof DatasetApiError ? e.code : 'network',
+        message: e instanceof Error ? e.message : String(e),
+      });
+    } finally {
+      if (abortRef.current === controller) abortRef.current = null;
+    }
+  }
+
+  return (
+    <section aria-labelledby="upload-heading" className="space-y-5 rounded-xl border border-neutral-800 bg-neutral-900/40 p-5">
+      <div>
+        <h2 id="upload-heading" className="text-base font-semibold">
+          New dataset
+        </h2>
+        <p className="mt-1 text-xs text-neutral-500">
+          Images are resized on the server, tokenized, and split into train and validation sets.
+        </p>
+      </div>
+
+      <UploadDropzone files={files} onFilesChange={chooseFiles} disabled={running} />
+      <PrepareOptionsForm value={options} onChange={setOptions} square={square} onSquareChange={setSquare} disabled={running} />
+
+      {files.length > 0 && problems.length > 0 && (
+        <ul className="space-y-0.5 text-xs text-amber-300">
+          {problems.map((p) => (
+            <li key={p}>{p}</li>
+          ))}
+        </ul>
+      )}
+
+      <button
+        type="button"
+        data-testid="dataset-prepare"
+        disabled={!canPrepare}
+        onClick={prepare}
+        className="w-full rounded-md bg-emerald-500 px-4 py-2 text-sm font-semibold text-neutral-950 transition-colors hover:bg-emerald-400 disabled:cursor-not-allowed disabled:bg-neutral-800 disabled:text-neutral-500"
+      >
+        {running ? 'Preparing…' : 'Prepare dataset'}
+      </button>
+
+      {run.phase === 'running' && <PrepareProgressBar percent={run.percent} label={run.label} />}
+      {run.phase === 'done' && <PrepareProgressBar percent={100} label="Done" />}
+
+      {run.phase === 'failed' && (
+        <div role="alert" data-testid="dataset-error" className="rounded-lg border border-red-500/40 bg-red-500/10 px-3 py-2 text-sm text-red-300">
+          <p className="font-medium">Preparation failed</p>
+          <p className="mt-0.5 text-red-200/90">{run.message}</p>
+          <p className="mt-1 font-mono text-[11px] text-red-400/70">{run.code}</p>
+        </div>
+      )}
+
+      <FileOutcomeList outcomes={outcomes} />
+      {run.phase === 'done' && <PrepareSummary dataset={run.dataset} />}
+    </section>
+  );
+}

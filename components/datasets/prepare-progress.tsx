@@ -1,0 +1,98 @@
+import type { DatasetSummary } from './dataset-api';
+
+export type FileOutcome = { name: string; status: 'accepted' | 'skipped'; reason?: string };
+
+/** Progress bar fed by streamed events; `percent` null means bytes are still uploading. */
+export function PrepareProgressBar({ percent, label }: { percent: number | null; label: string }) {
+  const now = percent ?? 0;
+  return (
+    <div className="space-y-1.5">
+      <div className="flex justify-between text-xs text-neutral-400">
+        <span className="truncate">{label}</span>
+        <span className="font-mono tabular-nums">{percent === null ? '' : `${Math.round(now)}%`}</span>
+      </div>
+      <div
+        data-testid="dataset-progress"
+        role="progressbar"
+        aria-label="Preparation progress"
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={Math.round(now)}
+        className="h-2 overflow-hidden rounded-full bg-neutral-800"
+      >
+        <div
+          className={`h-full rounded-full bg-emerald-500 transition-[width] duration-200 ${percent === null ? 'w-1/4 animate-pulse' : ''}`}
+          style={percent === null ? undefined : { width: `${now}%` }}
+        />
+      </div>
+    </div>
+  );
+}
+
+export function FileOutcomeList({ outcomes }: { outcomes: FileOutcome[] }) {
+  if (outcomes.length === 0) return null;
+  return (
+    <ul aria-label="Files" className="max-h-56 divide-y divide-neutral-800 overflow-y-auto rounded-lg border border-neutral-800 text-xs">
+      {outcomes.map((o, i) => (
+        <li
+          key={`${i}:${o.name}`}
+          data-testid="dataset-file-row"
+          data-status={o.status}
+          className="px-3 py-1.5"
+        >
+          <div className="flex items-center gap-2">
+            <span
+              aria-hidden="true"
+              className={`inline-block size-2 shrink-0 rounded-full ${o.status === 'accepted' ? 'bg-emerald-500' : 'bg-red-500'}`}
+            />
+            <span className="min-w-0 truncate text-neutral-200" title={o.name}>
+              {o.name}
+            </span>
+            <span className={`ml-auto shrink-0 ${o.status === 'accepted' ? 'text-emerald-400' : 'text-red-400'}`}>
+              {o.status}
+            </span>
+          </div>
+          {o.status === 'skipped' && o.reason && <p data-testid="dataset-file-reason" className="mt-0.5 pl-4 text-red-400">
+              {o.reason}
+            </p>}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export function PrepareSummary({ dataset }: { dataset: DatasetSummary }) {
+  const { counts } = dataset;
+  return (
+    <section aria-label="Result" className="space-y-3 rounded-lg border border-emerald-500/30 bg-emerald-500/5 p-4">
+      <p className="text-sm text-neutral-200">
+        Prepared <span className="font-medium text-white">{dataset.name}</span>: {dataset.width}×{dataset.height},{' '}
+        {dataset.tokenization === 'palette' ? `${dataset.paletteSize ?? '?'}-colour palette` : 'RGB'}.
+      </p>
+      <dl className="grid grid-cols-4 gap-2 text-center text-xs">
+        {(
+          [
+            ['Accepted', counts.accepted],
+            ['Skipped', counts.skipped],
+            ['Train', counts.train],
+            ['Validation', counts.validation],
+          ] as const
+        ).map(([label, n]) => (
+          <div key={label} className="rounded-md bg-neutral-900 py-2">
+            <dd className="font-mono text-lg text-white tabular-nums">{n}</dd>
+            <dt className="text-neutral-500">{label}</dt>
+          </div>
+        ))}
+      </dl>
+      <div className="flex h-56 justify-center rounded-md bg-[repeating-conic-gradient(#262626_0%_25%,#1c1c1c_0%_50%)] bg-[length:16px_16px] p-3">
+        {/* A plain img: the optimizer would resample the sheet, and it must stay pixel-exact. */}
+        <img
+          data-testid="dataset-preview"
+          src={dataset.previewUrl}
+          alt={`Preview sheet of ${dataset.name}`}
+          className="pixelated h-full w-full object-contain"
+        />
+      </div>
+    </section>
+  );
+}
