@@ -1,0 +1,104 @@
+/**
+ * Attention cores over heads folded into a group axis G = batch·heads, with shared query/key
+ * (paper §2): keys are the L2-normalised queries, and a position attends to itself only when it
+ * has no other target (its score is −1e5, masked scores are −1e9).
+ *
+ * - `chunkedAttention`: LSH (paper §2) and local attention. Positions are sorted per hash round by
+ *   (bucket, position) and cut into chunks of C; each chunk attends to itself and the previous
+ *   chunk, so the work is O(L·C) per round. Within that window a query keeps only keys of its own
+ *   bucket among the C slots before it: "the ≤ C most recent earlier positions of my bucket". This
+ *   depends on the past alone — plain chunk windows let a later token's bucket shift every chunk
+ *   boundary, which breaks causality and makes cached decoding impossible to match. Rounds are
+ *   combined with their log-sum-exp weights. Local attention is the same core with one round, one
+ *   bucket and the identity order: a sliding window of C.
+ * - `fullAttention`: the quadratic reference the tests compare against.
+ */
+import * as tf from './tf';
+import type { SortPlan } from './hashing';
+import { permuteRows } from './ops';
+
+const SELF_SCORE = -1e5;
+const MASKED_SCORE = -1e9;
+
+/** Keys from shared query/keys: qk / ‖qk‖ over the last axis. */
+export function normalizeKeys(qk: tf.Tensor): tf.Tensor {
+  return tf.mul(qk, tf.rsqrt(tf.add(tf.sum(tf.square(qk), -1, true), 1e-12)));
+}
+
+/** The chunk before each chunk along axis 1, with `fill` in front of chunk 0: x [RG, nC, ...]. */
+function previousChunk(x: tf.Tensor, fill: number): tf.Tensor {
+  const nC = x.shape[1]!;
+  const front = tf.fill([x.shape[0], 1, ...x.shape.slice(2)], fill, x.dtype);
+  if (nC === 1) return front;
+  const begin = x.shape.map(() => 0);
+  const size = [...x.shape];
+  size[1] = nC - 1;
+  return tf.concat([front, tf.slice(x, begin, size)], 1);
+}
+
+/**
+ * Static window masks [C, 2C] over (query i of a chunk, key j of [previous chunk; this chunk]):
+ * key j is the query's k-th predecessor in sorted order for k = C + i − j, valid for 1 ≤ k ≤ C;
+ * k = 0 is the query itself.
+ */
+function windowMasks(chunk: number): { valid: tf.Tensor2D; fallback: tf.Tensor2D } {
+  const valid = new Float32Array(chunk * 2 * chunk);
+  const fallback = new Float32Array(chunk * 2 * chunk).fill(MASKED_SCORE);
+  for (let i = 0; i < chunk; i++) {
+    for (let j = i; j < chunk + i; j++) valid[i * 2 * chunk + j] = 1;
+    fallback[i * 2 * chunk + chunk + i] = SELF_SCORE;
+  }
+  return { valid: tf.tensor2d(valid, [chunk, 2 * chunk]), fallback: tf.tensor2d(fallback, [chunk, 2 * chunk]) };
+}
+
+/**
+ * LSH / local attention. qk, v: [G, L, D] with L a multiple of `chunk`; `plan` sorts R tiled copies
+ * of the G·L rows (see hashing.ts). Returns [G, L, D].
+ */
+export function chunkedAttention(qk: tf.Tensor3D, v: tf.Tensor3D, plan: SortPlan, chunk: number): tf.Tensor3D {
+  const [G, L, D] = qk.shape;
+  const R = plan.rounds;
+  if (L % chunk !== 0) throw new Error(`chunkedAttention: length ${L} must be a multiple of chunk ${chunk}`);
+  const nC = L / chunk;
+  const RG = R * G;
+  return tf.tidy(() => {
+    const tiled = (x: tf.Tensor3D) => (R === 1 ? x : tf.tile(x.reshape([1, G * L, D]), [R, 1, 1])).reshape([R * G * L, D]) as tf.Tensor2D;
+    const sq = permuteRows(tiled(qk), plan.perm, plan.inverse).reshape([RG, nC, chunk, D]); // sorted queries
+    const sv = permuteRows(tiled(v), plan.perm, plan.inverse).reshape([RG, nC, chunk, D]);
+    const sk = normalizeKeys(sq);
+    const kWin = tf.concat([previousChunk(sk, 0), sk], 2).reshape([RG * nC, 2 * chunk, D]); // [RG·nC, 2C, D]
+    const vWin = tf.concat([previousChunk(sv, 0), sv], 2).reshape([RG * nC, 2 * chunk, D]);
+    const dots = tf.mul(tf.matMul(sq.reshape([RG * nC, chunk, D]), kWin, false, true), 1 / Math.sqrt(D)); // [RG·nC, C, 2C]
+
+    const qBucket = tf.tensor3d(plan.sortedBuckets, [RG, nC, chunk], 'int32');
+    const kBucket = tf.concat([previousChunk(qBucket, -1), qBucket], 2); // [RG, nC, 2C]
+    const same = tf.equal(qBucket.reshape([RG * nC, chunk, 1]), kBucket.reshape([RG * nC, 1, 2 * chunk])); // [RG·nC, C, 2C]
+    const masks = windowMasks(chunk);
+    const valid = tf.mul(tf.cast(same, 'float32'), masks.valid);
+    const scores = tf.add(tf.mul(dots, valid), tf.mul(tf.sub(1, valid), masks.fallback));
+
+    const lse = tf.logSumExp(scores, -1, true); // [RG·nC, C, 1]
+    const o = tf.matMul(tf.exp(tf.sub(scores, lse)), vWin); // [RG·nC, C, D]
+    const out = permuteRows(o.reshape([R * G * L, D]) as tf.Tensor2D, plan.inverse, plan.perm); // back to tiled order
+    if (R === 1) return out.reshape([G, L, D]) as tf.Tensor3D;
+    const lseOut = permuteRows(lse.reshape([R * G * L, 1]) as tf.Tensor2D, plan.inverse, plan.perm).reshape([R, G, L, 1]);
+    const weights = tf.exp(tf.sub(lseOut, tf.logSumExp(lseOut, 0, true))); // [R, G, L, 1]
+    return tf.sum(tf.mul(out.reshape([R, G, L, D]), weights), 0) as tf.Tensor3D;
+  });
+}
+
+/** Full causal attention with the same shared-QK and self rules: qk, v [G, L, D] → [G, L, D]. */
+export function fullAttention(qk: tf.Tensor3D, v: tf.Tensor3D): tf.Tensor3D {
+  const [, L, D] = qk.shape;
+  return tf.tidy(() => {
+    const dots = tf.mul(tf.matMul(qk, normalizeKeys(qk), false, true), 1 / Math.sqrt(D)); // [G, L, L]
+    const row = tf.range(0, L, 1, 'int32').reshape([L, 1]);
+    const col = tf.range(0, L, 1, 'int32').reshape([1, L]);
+    const valid = tf.cast(tf.less(col, row), 'float32'); // [L, L]
+    const fallback = tf.where(tf.equal(col, row), tf.fill([L, L], SELF_SCORE), tf.fill([L, L], MASKED_SCORE));
+    const scores = tf.add(tf.mul(dots, valid), tf.mul(tf.sub(1, valid), fallback));
+    return tf.matMul(tf.softmax(scores, -1), v) as tf.Tensor3D;
+  });
+}
+
+export const ATTENTION_SCORES = { self: SELF_SCORE, masked: MASKED_SCORE } as const;

@@ -1,0 +1,112 @@
+/**
+ * ReformerConfig: the one typed description of a Reformer LM (Kitaev, Kaiser, Levskaya, ICLR 2020),
+ * with a default for every field and a validation that says how to fix a bad value.
+ */
+
+export type AttentionKind = 'lsh' | 'local' | 'full';
+
+export interface ReformerConfig {
+  /** Number of distinct tokens (256 for `rgb`, K for a K-colour palette). A start token is added internally. */
+  vocabSize: number;
+  /** Tokens per sequence (one image), e.g. 3·32·32 = 3072 for `rgb` 32×32. */
+  seqLength: number;
+  /** Width of the residual stream; each reversible half carries dModel. */
+  dModel: number;
+  /** Attention heads; dModel must be divisible by nHeads. */
+  nHeads: number;
+  /** Hidden width of the feed-forward layers. */
+  dFF: number;
+  /** One attention kind per layer; the stack's depth is this array's length. */
+  layers: AttentionKind[];
+  /** LSH/local chunk length C: each query sees at most C earlier keys per hash round. */
+  chunkLength: number;
+  /** Hash rounds for LSH layers (paper §2, multi-round LSH). */
+  nHashes: number;
+  /** Buckets per hash round (even, or 1 to put every position in one bucket); 'auto' ≈ 2·L/C. */
+  nBuckets: number | 'auto';
+  /** Axial position embedding shape: its product must be ≥ seqLength, e.g. [32, 32, 3] (height, width, channel). */
+  axialShape: number[];
+  /** Positions per feed-forward chunk (paper §3, chunking); bounds the dFF-wide activations. */
+  ffChunkLength: number;
+  /** Reversible residual layers (paper §3): training memory independent of depth. */
+  reversible: boolean;
+  /** Dropout rate on attention and feed-forward outputs during training. */
+  dropout: number;
+  /** Seed for weight initialisation and the inference-time hash rotations. */
+  seed: number;
+}
+
+export const DEFAULT_CONFIG: Readonly<ReformerConfig> = Object.freeze({
+  vocabSize: 256,
+  seqLength: 3072,
+  dModel: 256,
+  nHeads: 4,
+  dFF: 1024,
+  layers: ['lsh', 'lsh', 'lsh', 'lsh', 'lsh', 'lsh'] as AttentionKind[],
+  chunkLength: 64,
+  nHashes: 4,
+  nBuckets: 'auto' as const,
+  axialShape: [32, 32, 3],
+  ffChunkLength: 1024,
+  reversible: true,
+  dropout: 0,
+  seed: 1,
+});
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** A config with every default filled in and `nBuckets` resolved. */
+export type ResolvedConfig = Omit<ReformerConfig, 'nBuckets'> & { nBuckets: number; dHead: number };
+
+/** Fills defaults, validates, and resolves derived values. Throws ConfigError with a fix. */
+export function resolveConfig(partial: Partial<ReformerConfig>): ResolvedConfig {
+  const c: ReformerConfig = { ...DEFAULT_CONFIG, ...partial, layers: [...(partial.layers ?? DEFAULT_CONFIG.layers)] };
+  const positiveInt = (name: keyof ReformerConfig, v: number) => {
+    if (!Number.isInteger(v) || v <= 0) throw new ConfigError(`${name} ${v} must be a positive integer`);
+  };
+  positiveInt('vocabSize', c.vocabSize);
+  positiveInt('seqLength', c.seqLength);
+  positiveInt('dModel', c.dModel);
+  positiveInt('nHeads', c.nHeads);
+  positiveInt('dFF', c.dFF);
+  positiveInt('chunkLength', c.chunkLength);
+  positiveInt('nHashes', c.nHashes);
+  positiveInt('ffChunkLength', c.ffChunkLength);
+  if (c.vocabSize > 65535) throw new ConfigError(`vocabSize ${c.vocabSize} is above 65535; tokens are stored as Uint16`);
+  if (c.dModel % c.nHeads !== 0) {
+    throw new ConfigError(`dModel ${c.dModel} must be divisible by nHeads ${c.nHeads}; try dModel ${c.nHeads * Math.ceil(c.dModel / c.nHeads)}`);
+  }
+  if (c.layers.length === 0) throw new ConfigError('layers must list at least one attention kind, e.g. ["lsh", "lsh"]');
+  for (const k of c.layers) {
+    if (k !== 'lsh' && k !== 'local' && k !== 'full') throw new ConfigError(`layer kind "${k}" must be one of lsh, local, full`);
+  }
+  if (c.axialShape.length === 0 || c.axialShape.some((n) => !Number.isInteger(n) || n <= 0)) {
+    throw new ConfigError(`axialShape ${JSON.stringify(c.axialShape)} must be positive integers, e.g. [height, width, channels]`);
+  }
+  const axialProduct = c.axialShape.reduce((a, b) => a * b, 1);
+  if (axialProduct < c.seqLength) {
+    throw new ConfigError(`axialShape ${JSON.stringify(c.axialShape)} covers ${axialProduct} positions but seqLength is ${c.seqLength}; make its product ≥ ${c.seqLength}`);
+  }
+  if (c.axialShape.length > c.dModel) throw new ConfigError(`axialShape has more axes than dModel ${c.dModel} has dimensions`);
+  if (!(c.dropout >= 0 && c.dropout < 1)) throw new ConfigError(`dropout ${c.dropout} must be in [0, 1)`);
+  if (!Number.isInteger(c.seed)) throw new ConfigError(`seed ${c.seed} must be an integer`);
+
+  let nBuckets: number;
+  if (c.nBuckets === 'auto') {
+    nBuckets = Math.max(2, 2 * Math.ceil(c.seqLength / c.chunkLength));
+  } else {
+    nBuckets = c.nBuckets;
+    if (!Number.isInteger(nBuckets) || nBuckets < 1 || (nBuckets > 1 && nBuckets % 2 !== 0)) {
+      throw new ConfigError(`nBuckets ${nBuckets} must be 1 or an even integer (argmax over [xR; −xR] yields an even count); try ${2 * Math.ceil(nBuckets / 2)}`);
+    }
+  }
+  return { ...c, nBuckets, dHead: c.dModel / c.nHeads };
+}
+
+/** Splits dModel across the axial embedding's axes: equal parts, the remainder to the first axes. */
+export function axialDims(dModel: number, axes: number): number[] {
+  const base = Math.floor(dModel / axes);
+  return Array.from({ length: axes }, (_, i) => base + (i < dModel % axes ? 1 : 0));
+}

@@ -1,0 +1,83 @@
+/**
+ * Angular LSH (paper §2, "Hashing attention"): bucket = argmax over [xR; −xR] for a random
+ * rotation R per hash round, then a stable sort of positions by (bucket, position).
+ *
+ * No backend has a sort kernel, and `topk` on a combined (bucket·L + position) key is exact only
+ * below 2^24 in float32 (65,536 positions × 2,048 buckets is 2^27). Bucket ids are small integers,
+ * so a counting sort on the CPU is exact, stable and O(L): that is what runs here.
+ */
+import * as tf from './tf';
+
+/** Seeded random rotations for all rounds: [dHead, nHashes · nBuckets/2]. */
+export function hashRotations(dHead: number, nHashes: number, nBuckets: number, seed: number): tf.Tensor2D {
+  return tf.randomNormal([dHead, nHashes * Math.max(1, nBuckets / 2)], 0, 1, 'float32', seed) as tf.Tensor2D;
+}
+
+/**
+ * Hash buckets of every row of `qk` [rows, dHead] for every round.
+ * Returns Int32Array [rounds, rows] (round-major). nBuckets = 1 puts every row in bucket 0.
+ */
+export function hashBuckets(qk: tf.Tensor2D, rotations: tf.Tensor2D, nHashes: number, nBuckets: number): Int32Array {
+  const rows = qk.shape[0];
+  if (nBuckets === 1) return new Int32Array(nHashes * rows);
+  const half = nBuckets / 2;
+  const rowMajor = tf.tidy(() => {
+    const rotated = tf.matMul(qk, rotations).reshape([rows, nHashes, half]); // [rows, R, NB/2]
+    return tf.argMax(tf.concat([rotated, tf.neg(rotated)], 2), 2); // [rows, R]
+  });
+  const data = rowMajor.dataSync() as Int32Array;
+  rowMajor.dispose();
+  const out = new Int32Array(nHashes * rows);
+  for (let i = 0; i < rows; i++) for (let r = 0; r < nHashes; r++) out[r * rows + i] = data[i * nHashes + r];
+  return out;
+}
+
+/**
+ * A sort of R copies of [groups, length] rows by bucket. Slot s of the sorted order holds row
+ * `perm[s]` of the R-times tiled input (index r·groups·length + g·length + position).
+ */
+export interface SortPlan {
+  rounds: number;
+  groups: number;
+  length: number;
+  /** [R·G·L] sorted slot → tiled row. */
+  perm: Int32Array;
+  /** [R·G·L] tiled row → sorted slot. */
+  inverse: Int32Array;
+  /** [R·G·L] bucket of the row in each sorted slot. */
+  sortedBuckets: Int32Array;
+}
+
+/**
+ * Stable counting sort by bucket within each (round, group): positions of equal bucket keep their
+ * order, so within a bucket the sorted order is the causal order.
+ * buckets: [R, G, L] (round-major, as hashBuckets returns for rows = G·L).
+ */
+export function sortByBucket(buckets: Int32Array, rounds: number, groups: number, length: number, nBuckets: number): SortPlan {
+  const n = rounds * groups * length;
+  const perm = new Int32Array(n);
+  const inverse = new Int32Array(n);
+  const sortedBuckets = new Int32Array(n);
+  const counts = new Int32Array(nBuckets + 1);
+  for (let base = 0; base < n; base += length) {
+    counts.fill(0);
+    for (let p = 0; p < length; p++) counts[buckets[base + p] + 1]++;
+    for (let b = 0; b < nBuckets; b++) counts[b + 1] += counts[b];
+    for (let p = 0; p < length; p++) {
+      const b = buckets[base + p];
+      const slot = base + counts[b]++;
+      perm[slot] = base + p;
+      inverse[base + p] = slot;
+      sortedBuckets[slot] = b;
+    }
+  }
+  return { rounds, groups, length, perm, inverse, sortedBuckets };
+}
+
+/** The identity plan (one round, one bucket): local attention in the original order. */
+export function identityPlan(groups: number, length: number): SortPlan {
+  const n = groups * length;
+  const perm = new Int32Array(n);
+  for (let i = 0; i < n; i++) perm[i] = i;
+  return { rounds: 1, groups, length, perm, inverse: perm, sortedBuckets: new Int32Array(n) };
+}

@@ -1,0 +1,95 @@
+/**
+ * Small tensor building blocks shared by the layers, each with a gradient every backend can run.
+ * WASM has no gradient for `gather` (UnsortedSegmentSum is not registered there), so row
+ * permutations and embedding lookups carry their own gradients: the inverse permutation, and a
+ * one-hot matmul.
+ */
+import * as tf from './tf';
+
+type GradResult = { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor };
+
+/** tf.customGrad for one tensor input, typed for what we pass it. */
+function customGrad(f: (x: tf.Tensor, save: tf.GradSaveFunc) => GradResult): (x: tf.Tensor) => tf.Tensor {
+  return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor) => tf.Tensor;
+}
+
+/** x·W (+ b) over the last axis: x [..., dIn], w [dIn, dOut], b [dOut] → [..., dOut]. */
+export function dense(x: tf.Tensor, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor {
+  const dIn = x.shape[x.shape.length - 1];
+  const flat = x.reshape([-1, dIn]) as tf.Tensor2D;
+  const y = b ? tf.fused.matMul({ a: flat, b: w, bias: b }) : tf.matMul(flat, w);
+  return y.reshape([...x.shape.slice(0, -1), w.shape[1]]);
+}
+
+/** Layer normalisation over the last axis. */
+export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps = 1e-5): tf.Tensor {
+  const axis = x.shape.length - 1;
+  const { mean, variance } = tf.moments(x, axis, true);
+  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), gamma), beta);
+}
+
+/** GELU, tanh approximation (Hendrycks & Gimpel). */
+export function gelu(x: tf.Tensor): tf.Tensor {
+  const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI));
+  return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
+}
+
+/**
+ * y[i] = x[perm[i]] for a permutation of the rows of x [M, D]. The gradient is the gather by the
+ * inverse permutation, which needs no scatter kernel.
+ */
+export function permuteRows(x: tf.Tensor2D, perm: Int32Array, inverse: Int32Array): tf.Tensor2D {
+  const f = customGrad((input: tf.Tensor, save: tf.GradSaveFunc) => {
+    const permT = tf.tensor1d(perm, 'int32');
+    const invT = tf.tensor1d(inverse, 'int32');
+    save([invT]);
+    const value = tf.gather(input, permT, 0);
+    permT.dispose();
+    return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.gather(dy, saved[0], 0) };
+  });
+  return f(x) as tf.Tensor2D;
+}
+
+/** The inverse of a permutation. */
+export function invertPermutation(perm: Int32Array): Int32Array {
+  const inv = new Int32Array(perm.length);
+  for (let i = 0; i < perm.length; i++) inv[perm[i]] = i;
+  return inv;
+}
+
+/**
+ * Embedding lookup: table [V, D], ids [N] → [N, D]. Gradient: oneHot(ids)ᵀ · dy, a matmul that
+ * runs on every backend.
+ */
+export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
+  const vocab = table.shape[0];
+  const f = customGrad((t: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([ids]);
+    const value = tf.gather(t, ids, 0);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const oneHot = tf.oneHot(saved[0] as tf.Tensor1D, vocab).toFloat();
+        return tf.matMul(oneHot, dy as tf.Tensor2D, true, false);
+      },
+    };
+  });
+  return f(table) as tf.Tensor2D;
+}
+
+/** Dropout whose mask is a pure function of `seed`, so a recompute replays it exactly. */
+export function seededDropout(x: tf.Tensor, rate: number, seed: number | undefined): tf.Tensor {
+  if (rate <= 0 || seed === undefined) return x;
+  return tf.dropout(x, rate, undefined, seed);
+}
+
+/** Mixes integers into a 31-bit seed (deterministic, order-sensitive). */
+export function mixSeed(...parts: number[]): number {
+  let h = 0x811c9dc5;
+  for (const p of parts) {
+    h ^= p | 0;
+    h = Math.imul(h, 0x01000193);
+    h ^= h >>> 15;
+  }
+  return (h >>> 0) % 2147483647;
+}
