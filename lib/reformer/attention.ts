@@ -82,7 +82,10 @@ export function chunkedAttention(qk: tf.Tensor3D, v: tf.Tensor3D, plan: SortPlan
     const out = permuteRows(o.reshape([R * G * L, D]) as tf.Tensor2D, plan.inverse, plan.perm); // back to tiled order
     if (R === 1) return out.reshape([G, L, D]) as tf.Tensor3D;
     const lseOut = permuteRows(lse.reshape([R * G * L, 1]) as tf.Tensor2D, plan.inverse, plan.perm).reshape([R, G, L, 1]);
-    const weights = tf.exp(tf.sub(lseOut, tf.logSumExp(lseOut, 0, true))); // [R, G, L, 1]
+    // Softmax over rounds, max-subtracted: a round with only the self score has lse ≈ −1e5, where
+    // float32 steps are 0.008, and exp(lse − logSumExp) would misweight equal rounds by that much.
+    const e = tf.exp(tf.sub(lseOut, tf.max(lseOut, 0, true)));
+    const weights = tf.div(e, tf.sum(e, 0, true)); // [R, G, L, 1]
     return tf.sum(tf.mul(out.reshape([R, G, L, D]), weights), 0) as tf.Tensor3D;
   });
 }

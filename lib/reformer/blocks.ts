@@ -86,7 +86,7 @@ export function attentionBlock(
       plan = identityPlan(G, Lp);
     } else {
       if (!tape.buckets) {
-        if (!rotations) throw new Error('attentionBlock: LSH needs rotations or recorded buckets');
+        if (!rotations && cfg.nBuckets > 1) throw new Error('attentionBlock: LSH needs rotations or recorded buckets');
         tape.buckets = hashBuckets(qkP.reshape([G * Lp, D]) as tf.Tensor2D, rotations, cfg.nHashes, cfg.nBuckets);
       }
       plan = sortByBucket(tape.buckets, cfg.nHashes, G, Lp, cfg.nBuckets);

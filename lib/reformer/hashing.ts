@@ -17,9 +17,9 @@ export function hashRotations(dHead: number, nHashes: number, nBuckets: number, 
  * Hash buckets of every row of `qk` [rows, dHead] for every round.
  * Returns Int32Array [rounds, rows] (round-major). nBuckets = 1 puts every row in bucket 0.
  */
-export function hashBuckets(qk: tf.Tensor2D, rotations: tf.Tensor2D, nHashes: number, nBuckets: number): Int32Array {
+export function hashBuckets(qk: tf.Tensor2D, rotations: tf.Tensor2D | undefined, nHashes: number, nBuckets: number): Int32Array {
   const rows = qk.shape[0];
-  if (nBuckets === 1) return new Int32Array(nHashes * rows);
+  if (nBuckets === 1 || !rotations) return new Int32Array(nHashes * rows);
   const half = nBuckets / 2;
   const rowMajor = tf.tidy(() => {
     const rotated = tf.matMul(qk, rotations).reshape([rows, nHashes, half]); // [rows, R, NB/2]

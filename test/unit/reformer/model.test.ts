@@ -1,0 +1,161 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { attentionBlock, type LayerTape } from '@/lib/reformer/blocks';
+import { resolveConfig, ConfigError } from '@/lib/reformer/config';
+import { ReformerDecoder } from '@/lib/reformer/decode';
+import { ReformerLM } from '@/lib/reformer/model';
+import { reversibleForward, reversibleInverse } from '@/lib/reformer/reversible';
+import * as tf from '@/lib/reformer/tf';
+import { maxRelativeError, randomTokens, tinyConfig } from './helpers';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('config', () => {
+  test('fills defaults and resolves auto buckets to about 2·L/C', () => {
+    const c = resolveConfig({ seqLength: 3072, chunkLength: 64, axialShape: [32, 32, 3] });
+    expect(c.nBuckets).toBe(96);
+    expect(c.dHead).toBe(64);
+  });
+  test.each([
+    [{ dModel: 30, nHeads: 4 }, /divisible by nHeads 4; try dModel 32/],
+    [{ nBuckets: 5 }, /must be 1 or an even integer.*try 6/],
+    [{ seqLength: 4096, axialShape: [32, 32, 3] }, /covers 3072 positions but seqLength is 4096/],
+    [{ layers: [] }, /at least one attention kind/],
+    [{ layers: ['dense' as never] }, /one of lsh, local, full/],
+  ])('rejects %j with a fix', (bad, message) => {
+    expect(() => resolveConfig(bad)).toThrow(ConfigError);
+    expect(() => resolveConfig(bad)).toThrow(message);
+  });
+});
+
+describe('attention', () => {
+  test('LSH equals full causal attention when every position shares one bucket and one window', () => {
+    const model = new ReformerLM(tinyConfig({ nBuckets: 1, chunkLength: 64, nHashes: 3, layers: ['lsh'] }));
+    const x = tf.randomNormal([2, 48, 16], 0, 1, 'float32', 3) as tf.Tensor3D;
+    const w = model.layers[0].attention;
+    const lsh = attentionBlock(x, w, 'lsh', model.config, undefined, {});
+    const full = attentionBlock(x, w, 'full', model.config, undefined, {});
+    expect(maxRelativeError(lsh.dataSync(), full.dataSync())).toBeLessThan(1e-5);
+    tf.dispose([x, lsh, full]);
+    model.dispose();
+  });
+
+  test('LSH with real hashing differs from full attention (the test above is not vacuous)', () => {
+    const model = new ReformerLM(tinyConfig({ layers: ['lsh'] }));
+    const x = tf.randomNormal([1, 48, 16], 0, 1, 'float32', 4) as tf.Tensor3D;
+    const w = model.layers[0].attention;
+    const lsh = attentionBlock(x, w, 'lsh', model.config, model.rotations(0), {});
+    const full = attentionBlock(x, w, 'full', model.config, undefined, {});
+    expect(maxRelativeError(lsh.dataSync(), full.dataSync())).toBeGreaterThan(1e-3);
+    tf.dispose([x, lsh, full]);
+    model.dispose();
+  });
+
+  test.each(['lsh', 'local', 'full'] as const)('%s attention is causal: changing token t never changes logits before t', (kind) => {
+    const model = new ReformerLM(tinyConfig({ layers: [kind, kind] }));
+    const tokens = randomTokens(1, 48, 16, 5);
+    const data = tokens.arraySync()[0];
+    const before = model.forward(tokens);
+    for (const t of [5, 20, 40]) {
+      const changed = [...data];
+      changed[t] = (changed[t] + 7) % 16;
+      const other = tf.tensor2d([changed], [1, 48], 'int32');
+      const after = model.forward(other);
+      // logits[s] predict token s from tokens < s: positions ≤ t must not move.
+      const a = before.slice([0, 0, 0], [1, t + 1, 16]);
+      const b = after.slice([0, 0, 0], [1, t + 1, 16]);
+      expect(maxRelativeError(a.dataSync(), b.dataSync())).toBe(0);
+      const later = after.slice([0, t + 1, 0], [1, 48 - t - 1, 16]);
+      const laterBefore = before.slice([0, t + 1, 0], [1, 48 - t - 1, 16]);
+      expect(maxRelativeError(later.dataSync(), laterBefore.dataSync())).toBeGreaterThan(0);
+      tf.dispose([other, after, a, b, later, laterBefore]);
+    }
+    tf.dispose([tokens, before]);
+    model.dispose();
+  });
+});
+
+describe('reversible layers', () => {
+  test('gradients equal a plain residual stack for every weight', () => {
+    const config = tinyConfig({ dropout: 0.1 });
+    const rev = new ReformerLM({ ...config, reversible: true });
+    const plain = new ReformerLM({ ...config, reversible: false });
+    const tokens = randomTokens(2, 48, 16, 9);
+    const a = rev.computeGradients(tokens, { stepSeed: 11 });
+    const b = plain.computeGradients(tokens, { stepSeed: 11 });
+    expect(a.loss).toBeCloseTo(b.loss, 5);
+    expect(rev.variables.size).toBe(44);
+    for (const [name, v] of rev.variables) {
+      const gA = a.grads[v.name];
+      const gB = b.grads[plain.variables.get(name)!.name];
+      expect(gA, name).toBeDefined();
+      expect(maxRelativeError(gA.dataSync(), gB.dataSync()), name).toBeLessThan(1e-4);
+    }
+    tf.dispose([tokens, ...Object.values(a.grads), ...Object.values(b.grads)]);
+    rev.dispose();
+    plain.dispose();
+  });
+
+  test('a block\'s inverse reconstructs its inputs', () => {
+    const model = new ReformerLM(tinyConfig({ dropout: 0.2 }));
+    const x1 = tf.randomNormal([2, 48, 16], 0, 1, 'float32', 1) as tf.Tensor3D;
+    const x2 = tf.randomNormal([2, 48, 16], 0, 1, 'float32', 2) as tf.Tensor3D;
+    for (let i = 0; i < 3; i++) {
+      const layer = model.reversibleLayer(i, model.rotations(i));
+      const tape: LayerTape = { dropoutSeed: 99 };
+      const y = reversibleForward(layer, { x1, x2 }, tape);
+      const back = reversibleInverse(layer, y, tape);
+      expect(maxRelativeError(back.x1.dataSync(), x1.dataSync())).toBeLessThan(1e-5);
+      expect(maxRelativeError(back.x2.dataSync(), x2.dataSync())).toBeLessThan(1e-5);
+      expect(maxRelativeError(y.x1.dataSync(), x1.dataSync())).toBeGreaterThan(1e-3);
+      tf.dispose([y.x1, y.x2, back.x1, back.x2]);
+    }
+    tf.dispose([x1, x2]);
+    model.dispose();
+  });
+
+  test('training steps do not leak tensors', () => {
+    const model = new ReformerLM(tinyConfig());
+    const tokens = randomTokens(2, 48, 16, 9);
+    const run = () => tf.dispose(Object.values(model.computeGradients(tokens, { stepSeed: 1 }).grads));
+    run();
+    const before = tf.memory().numTensors;
+    run();
+    run();
+    expect(tf.memory().numTensors).toBe(before);
+    tokens.dispose();
+    model.dispose();
+  });
+});
+
+describe('cached decoding', () => {
+  test.each([
+    ['full', {}],
+    ['local', {}],
+    ['lsh', {}],
+    ['lsh', { nBuckets: 1 }],
+  ] as const)('%s %j: decoding step by step reproduces the forward pass logits', async (kind, over) => {
+    const model = new ReformerLM(tinyConfig({ layers: [kind, kind], ...over }));
+    const tokens = randomTokens(3, 48, 16, 21);
+    const logits = model.forward(tokens);
+    const expected = logits.arraySync();
+    const rows = tokens.arraySync();
+    const decoder = new ReformerDecoder(model, 3);
+    const before = tf.memory().numTensors;
+    let worst = 0;
+    for (let t = 0; t < 48; t++) {
+      const step = await decoder.step(t === 0 ? undefined : rows.map((r) => r[t - 1]));
+      for (let b = 0; b < 3; b++) {
+        const got = step.subarray(b * 16, (b + 1) * 16);
+        worst = Math.max(worst, maxRelativeError(got, Float32Array.from(expected[b][t])));
+      }
+    }
+    expect(worst).toBeLessThan(1e-4);
+    expect(tf.memory().numTensors).toBe(before);
+    await expect(decoder.step([1, 2, 3])).rejects.toThrow(/sequence is complete/);
+    decoder.dispose();
+    tf.dispose([tokens, logits]);
+    model.dispose();
+  });
+});
