@@ -152,7 +152,7 @@ export const DatasetSummarySchema = z.object({
 export type DatasetSummary = z.infer<typeof DatasetSummarySchema>;
 
 /** One NDJSON line of the POST /api/datasets response stream. */
-export const UploadEventSchema = z.discriminatedUnion('type', [
+export const UploadEventSchema = z.union([
   z.object({ type: z.literal('progress'), done: z.number().int(), total: z.number().int(), file: z.string() }),
   z.object({ type: z.literal('file'), name: z.string(), status: z.literal('accepted') }),
   z.object({ type: z.literal('file'), name: z.string(), status: z.literal('skipped'), reason: z.string() }),

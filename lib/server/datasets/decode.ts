@@ -1,0 +1,85 @@
+import 'server-only';
+import sharp from 'sharp';
+import { formatBytes, type Limits } from './limits';
+
+/**
+ * One uploaded file → exactly width×height×3 sRGB bytes, or a human reason it was skipped.
+ * Formats are recognised by their magic bytes, never by file name, so a text file called
+ * `cat.png` is "not an image" and an SVG (which libvips would happily render) is refused.
+ */
+
+export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'gif' | 'avif' | 'tiff';
+
+export interface TargetSize {
+  width: number;
+  height: number;
+  fit: 'cover' | 'contain';
+  /** `#rrggbb`: transparency is flattened onto it and `contain` pads with it. */
+  background: string;
+}
+
+/** A file we will not use, with the reason shown to the user. */
+export class SkipFile extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'SkipFile';
+  }
+}
+
+const ascii = (bytes: Uint8Array, start: number, end: number) => String.fromCharCode(...bytes.subarray(start, end));
+
+/** Recognises accepted formats by magic bytes; 'svg' and 'heic' are recognised only to be refused. */
+export function sniffFormat(bytes: Uint8Array): ImageFormat | 'svg' | 'heic' | undefined {
+  const b = bytes;
+  if (b.length >= 8 && b[0] === 0x89 && ascii(b, 1, 4) === 'PNG') return 'png';
+  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpeg';
+  if (b.length >= 6 && ascii(b, 0, 4) === 'GIF8') return 'gif';
+  if (b.length >= 12 && ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 12) === 'WEBP') return 'webp';
+  if (b.length >= 4 && ((b[0] === 0x49 && b[1] === 0x49 && b[2] === 42 && b[3] === 0) || (b[0] === 0x4d && b[1] === 0x4d && b[2] === 0 && b[3] === 42))) return 'tiff';
+  if (b.length >= 12 && ascii(b, 4, 8) === 'ftyp') {
+    const brand = ascii(b, 8, 12);
+    if (brand === 'avif' || brand === 'avis') return 'avif';
+    if (/^(heic|heix|hevc|hevx|mif1|msf1)$/.test(brand)) return 'heic';
+  }
+  const head = new TextDecoder().decode(b.subarray(0, 1024)).replace(/^\uFEFF/, '').trimStart().toLowerCase();
+  if (head.startsWith('<') && head.includes('<svg')) return 'svg';
+  return undefined;
+}
+
+/** Decodes, orients, flattens and resizes one image. Throws SkipFile with a reason for bad input. */
+export async function decodeToRgb(bytes: Uint8Array, target: TargetSize, limits: Limits): Promise<Uint8Array> {
+  if (bytes.byteLength > limits.bytesPerFile) {
+    throw new SkipFile(`too large: ${formatBytes(bytes.byteLength)} exceeds the ${formatBytes(limits.bytesPerFile)} limit per file`);
+  }
+  const format = sniffFormat(bytes);
+  if (format === 'svg') throw new SkipFile('unsupported format (SVG): vector images are not accepted, export a PNG');
+  if (format === 'heic') throw new SkipFile('unsupported format (HEIC): convert to JPEG or PNG');
+  if (format === undefined) throw new SkipFile('not an image: expected PNG, JPEG, WebP, GIF, AVIF or TIFF');
+
+  const { width, height, fit, background } = target;
+  try {
+    const { data, info } = await sharp(bytes, { limitInputPixels: limits.pixelsPerImage, failOn: 'error' })
+      .rotate() // EXIF auto-orient
+      .flatten({ background })
+      .toColourspace('srgb')
+      .resize(width, height, { fit, background, position: 'centre' })
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (info.width !== width || info.height !== height || info.channels !== 3 || data.length !== width * height * 3) {
+      throw new SkipFile(`corrupt image: decoded to ${info.width}×${info.height}×${info.channels}`);
+    }
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  } catch (err) {
+    if (err instanceof SkipFile) throw err;
+    const message = err instanceof Error ? err.message : String(err);
+    if (/pixel limit/i.test(message)) {
+      const size = await sharp(bytes, { limitInputPixels: false })
+        .metadata()
+        .then((m) => ` (${m.width}×${m.height})`)
+        .catch(() => '');
+      throw new SkipFile(`too many pixels${size}: more than ${limits.pixelsPerImage.toLocaleString('en')} pixels per image`);
+    }
+    throw new SkipFile(`corrupt image: ${message.split('\n')[0].trim()}`);
+  }
+}

@@ -1,0 +1,35 @@
+import 'server-only';
+
+const MiB = 1024 * 1024;
+
+/**
+ * Every limit on what an upload may cost the server, in one place. Each is checked before or
+ * while the work happens (zip sizes are counted while inflating, since headers can lie).
+ */
+export const LIMITS = {
+  /** Bytes of one image file (or one zip entry once inflated). */
+  bytesPerFile: 20 * MiB,
+  /** Decoded pixels of one image (sharp `limitInputPixels`): stops decompression bombs. */
+  pixelsPerImage: 50_000_000,
+  /** Files in one upload, counting zip entries. */
+  filesPerUpload: 5_000,
+  /** Inflated bytes of one zip, counted while inflating. */
+  zipUncompressedBytes: 512 * MiB,
+  /** Whole multipart request body. */
+  requestBytes: 512 * MiB,
+  /** Target image side, pixels (width and height each). */
+  minSide: 8,
+  maxSide: 256,
+  /** Images on the preview contact sheet. */
+  previewImages: 64,
+  /** Largest shard file; bigger splits are cut into several shards. */
+  shardBytes: 16 * MiB,
+};
+
+export type Limits = typeof LIMITS;
+
+export function formatBytes(n: number): string {
+  if (n >= MiB) return `${(n / MiB).toFixed(1)} MiB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${n} bytes`;
+}

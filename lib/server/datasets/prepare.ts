@@ -1,0 +1,235 @@
+import 'server-only';
+import { createHash, randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import sharp from 'sharp';
+import {
+  type DatasetManifest,
+  DatasetManifestSchema,
+  type DatasetOptions,
+  FORMAT,
+  type Shard,
+  readShard,
+  tokensToImage,
+  tokensToShardBytes,
+  type TokenArray,
+  toSummary,
+  type UploadEvent,
+} from '@/lib/pixels/manifest';
+import { fitPalette, rgbToPaletteTokens } from '@/lib/pixels/palette';
+import { shuffledIndices } from '@/lib/pixels/prng';
+import { AppError } from '../errors';
+import type { Storage } from '../storage';
+import { decodeToRgb, SkipFile } from './decode';
+import { LIMITS, type Limits } from './limits';
+import { contactSheet } from './preview';
+import { isZip, readZip } from './zip';
+
+/**
+ * Upload → dataset: expand zips, decode each file with sharp (bounded concurrency), drop
+ * duplicates and bad files with a reason, tokenize, split train/validation by a seeded shuffle,
+ * write shards and a preview, and only then commit the record. Yields the upload events the
+ * route streams as NDJSON; on failure removes every blob it wrote and throws.
+ */
+
+export interface PrepareInput {
+  name: string;
+  bytes: Uint8Array;
+}
+
+export interface PrepareContext {
+  storage: Storage;
+  limits?: Limits;
+  /** Fixed id (built-ins); default: a slug of the name plus random hex. */
+  id?: string;
+  builtin?: boolean;
+  /** Credit line for the source images, kept in the manifest. */
+  credit?: string;
+  /** Images decoded at once. Default: 2 per core. */
+  concurrency?: number;
+}
+
+// Tiny images gain nothing from intra-image threads; parallelism comes from the pool below.
+sharp.concurrency(1);
+
+export const datasetBlobPrefix = (id: string) => `datasets/${id}/`;
+
+export function newDatasetId(name: string): string {
+  const slug = name
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40)
+    .replace(/-+$/, '');
+  return `${slug || 'dataset'}-${randomBytes(4).toString('hex')}`;
+}
+
+type Entry = PrepareInput | { name: string; reason: string };
+interface Accepted {
+  name: string;
+  sha256: string;
+  rgb: Uint8Array;
+}
+
+export async function* prepareDataset(inputs: PrepareInput[], options: DatasetOptions, ctx: PrepareContext): AsyncGenerator<UploadEvent, DatasetManifest> {
+  const limits = ctx.limits ?? LIMITS;
+  const { storage } = ctx;
+  const id = ctx.id ?? newDatasetId(options.name);
+  if (await storage.getRecord('datasets', id)) throw new AppError('conflict', 409, `dataset ${id} already exists`);
+
+  // 1. Expand zips into entries; everything past the file budget is skipped with a reason.
+  const entries: Entry[] = [];
+  for (const input of inputs) {
+    const room = limits.filesPerUpload - entries.filter((e) => 'bytes' in e).length;
+    if (room <= 0) {
+      entries.push({ name: input.name, reason: `too many files: at most ${limits.filesPerUpload} per upload` });
+    } else if (isZip(input.bytes) || /\.zip$/i.test(input.name)) {
+      entries.push(...(await readZip(input.name, input.bytes, limits, room)));
+    } else {
+      entries.push(input);
+    }
+  }
+
+  // 2. Decode in input order with a sliding window of in-flight sharp jobs.
+  const total = entries.length;
+  const target = { width: options.width, height: options.height, fit: options.fit, background: options.background };
+  const firstByHash = new Map<string, string>();
+  const accepted: Accepted[] = [];
+  const skipped: { name: string; reason: string }[] = [];
+  const window = ctx.concurrency ?? 2 * Math.max(1, availableParallelism());
+  const inflight: { name: string; result: Promise<Accepted | { reason: string }> }[] = [];
+  let done = 0;
+
+  const settle = async function* (job: (typeof inflight)[number]): AsyncGenerator<UploadEvent> {
+    const result = await job.result;
+    done++;
+    if ('rgb' in result) {
+      accepted.push(result);
+      yield { type: 'file', name: job.name, status: 'accepted' };
+    } else {
+      skipped.push({ name: job.name, reason: result.reason });
+      yield { type: 'file', name: job.name, status: 'skipped', reason: result.reason };
+    }
+    yield { type: 'progress', done, total, file: job.name };
+  };
+
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i];
+    let result: Promise<Accepted | { reason: string }>;
+    if ('reason' in entry) {
+      result = Promise.resolve({ reason: entry.reason });
+    } else {
+      const sha256 = createHash('sha256').update(entry.bytes).digest('hex');
+      const first = firstByHash.get(sha256);
+      if (first !== undefined) {
+        result = Promise.resolve({ reason: `duplicate of ${first}` });
+      } else {
+        firstByHash.set(sha256, entry.name);
+        result = decodeToRgb(entry.bytes, target, limits).then(
+          (rgb) => ({ name: entry.name, sha256, rgb }),
+          (err: unknown) => {
+            if (err instanceof SkipFile) return { reason: err.reason };
+            throw err;
+          },
+        );
+      }
+    }
+    result.catch(() => {}); // awaited in order by `settle`; this only silences the early-rejection warning
+    entries[i] = { name: entry.name, reason: '' }; // let the source bytes go
+    inflight.push({ name: entry.name, result });
+    if (inflight.length >= window) yield* settle(inflight.shift()!);
+  }
+  while (inflight.length > 0) yield* settle(inflight.shift()!);
+
+  if (accepted.length === 0) {
+    const why = skipped.slice(0, 3).map((s) => `${s.name}: ${s.reason}`).join('; ');
+    throw new AppError('no_images', 422, `No usable image in the upload${why ? ` (${why}${skipped.length > 3 ? '; …' : ''})` : ''}. Nothing was stored.`);
+  }
+
+  // 3. Tokenize.
+  const pixels = options.width * options.height;
+  let palette: Uint8Array | undefined;
+  let tokensOf: (i: number) => TokenArray;
+  if (options.tokenization === 'palette') {
+    const all = new Uint8Array(accepted.length * pixels * 3);
+    accepted.forEach((a, i) => all.set(a.rgb, i * pixels * 3));
+    palette = fitPalette(all, { size: options.paletteSize, seed: options.seed });
+    const tokens = rgbToPaletteTokens(all, palette);
+    tokensOf = (i) => tokens.subarray(i * pixels, (i + 1) * pixels);
+  } else {
+    tokensOf = (i) => accepted[i].rgb;
+  }
+  const vocabSize = palette ? options.paletteSize : 256;
+  const seqLength = palette ? pixels : 3 * pixels;
+  const bytesPerToken: 1 | 2 = vocabSize > 256 ? 2 : 1;
+
+  // 4. Split by seeded shuffle; validation takes the first slice, train keeps at least one image.
+  const n = accepted.length;
+  const order = shuffledIndices(n, options.seed);
+  const validationCount = n < 2 ? 0 : Math.min(n - 1, Math.round(n * options.validationFraction));
+  const splitOrder = { validation: Array.from(order.subarray(0, validationCount)), train: Array.from(order.subarray(validationCount)) };
+
+  // 5. Write blobs, then the record; on any failure remove what was written.
+  const prefix = datasetBlobPrefix(id);
+  try {
+    const shardBytes: Record<string, Uint8Array> = {};
+    const splits = {} as DatasetManifest['splits'];
+    const perShard = Math.max(1, Math.floor(limits.shardBytes / (seqLength * bytesPerToken)));
+    for (const split of ['train', 'validation'] as const) {
+      const shards: Shard[] = [];
+      const indices = splitOrder[split];
+      for (let s = 0; s * perShard < indices.length; s++) {
+        const chunk = indices.slice(s * perShard, (s + 1) * perShard);
+        const tokens = bytesPerToken === 1 ? new Uint8Array(chunk.length * seqLength) : new Uint16Array(chunk.length * seqLength);
+        chunk.forEach((img, j) => tokens.set(tokensOf(img), j * seqLength));
+        const bytes = tokensToShardBytes(tokens, bytesPerToken);
+        const file = `${split}-${String(s).padStart(3, '0')}.bin`;
+        await storage.putBlob(prefix + file, bytes);
+        shardBytes[file] = bytes;
+        shards.push({ file, images: chunk.length, bytes: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') });
+      }
+      splits[split] = { shards, sources: indices };
+    }
+
+    const manifest = DatasetManifestSchema.parse({
+      format: FORMAT,
+      id,
+      name: options.name,
+      builtin: ctx.builtin ?? false,
+      createdAt: new Date().toISOString(),
+      source: { ...(ctx.credit ? { credit: ctx.credit } : {}), files: accepted.map((a) => ({ name: a.name, sha256: a.sha256 })) },
+      width: options.width,
+      height: options.height,
+      channels: 3,
+      fit: options.fit,
+      background: options.background.toLowerCase(),
+      tokenization: options.tokenization,
+      ...(palette ? { paletteSize: options.paletteSize, palette: Array.from(palette) } : {}),
+      vocabSize,
+      seqLength,
+      bytesPerToken,
+      seed: options.seed,
+      validationFraction: options.validationFraction,
+      counts: { train: splitOrder.train.length, validation: validationCount, accepted: n, skipped: skipped.length },
+      splits,
+      skipped,
+    } satisfies DatasetManifest);
+
+    // The preview is decoded back from the written shard bytes: exactly what the model will see.
+    const previews: Uint8Array[] = [];
+    for (const split of ['train', 'validation'] as const) {
+      for (const shard of manifest.splits[split].shards) {
+        const reader = readShard(manifest, shardBytes[shard.file]);
+        for (let i = 0; i < reader.images && previews.length < limits.previewImages; i++) previews.push(tokensToImage(manifest, reader.imageAt(i)));
+      }
+    }
+    await storage.putBlob(`${prefix}preview.png`, await contactSheet(previews, manifest.width, manifest.height));
+
+    await storage.insertRecord('datasets', id, manifest.createdAt, manifest);
+    yield { type: 'done', dataset: toSummary(manifest) };
+    return manifest;
+  } catch (err) {
+    await storage.deleteBlobs(prefix).catch(() => {});
+    throw err;
+  }
+}

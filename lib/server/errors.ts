@@ -1,0 +1,34 @@
+import 'server-only';
+
+/**
+ * The one error type routes answer with: a stable machine `code`, the HTTP `status`, and a
+ * message a person can act on. Anything else that escapes is a bug and becomes a 500.
+ */
+export class AppError extends Error {
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+export const badRequest = (code: string, message: string) => new AppError(code, 400, message);
+export const forbidden = (code: string, message: string) => new AppError(code, 403, message);
+export const notFound = (code: string, message: string) => new AppError(code, 404, message);
+export const payloadTooLarge = (message: string) => new AppError('payload_too_large', 413, message);
+
+/** Any thrown value → AppError (unknown errors become `internal`, 500, with a generic message). */
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  console.error(err);
+  return new AppError('internal', 500, 'Something went wrong on the server.');
+}
+
+/** `{ error: { code, message } }` with the error's HTTP status. */
+export function errorResponse(err: unknown, init?: ResponseInit): Response {
+  const e = toAppError(err);
+  return Response.json({ error: { code: e.code, message: e.message } }, { ...init, status: e.status });
+}

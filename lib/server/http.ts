@@ -1,0 +1,57 @@
+import 'server-only';
+import { badRequest, payloadTooLarge } from './errors';
+
+/**
+ * Parses a multipart body, refusing it with 413 once it exceeds `maxBytes`: checked against
+ * Content-Length up front and counted while reading, since the header may be absent or wrong.
+ */
+export async function readMultipart(request: Request, maxBytes: number): Promise<FormData> {
+  const contentType = request.headers.get('content-type') ?? '';
+  if (!contentType.toLowerCase().startsWith('multipart/form-data')) {
+    throw badRequest('expected_multipart', 'Send the upload as multipart/form-data with fields "options" and "files".');
+  }
+  const tooLarge = () => payloadTooLarge(`The upload is larger than ${Math.round(maxBytes / 1024 / 1024)} MiB.`);
+  const declared = Number(request.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
+  if (!request.body) throw badRequest('empty_body', 'The request has no body.');
+
+  let seen = 0;
+  let overLimit = false;
+  const counted = request.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        seen += chunk.byteLength;
+        if (seen > maxBytes) {
+          overLimit = true;
+          controller.error(tooLarge());
+        } else controller.enqueue(chunk);
+      },
+    }),
+  );
+  try {
+    return await new Response(counted, { headers: { 'content-type': contentType } }).formData();
+  } catch (err) {
+    if (overLimit) throw tooLarge();
+    throw badRequest('bad_multipart', `Could not read the form: ${(err as Error).message}`);
+  }
+}
+
+/** An async iterable of JSON values → an NDJSON response body; `onError` turns a throw into a last line. */
+export function ndjsonStream<T>(events: AsyncGenerator<T, unknown>, onError: (err: unknown) => T): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const next = await events.next();
+        if (next.done) controller.close();
+        else controller.enqueue(encoder.encode(`${JSON.stringify(next.value)}\n`));
+      } catch (err) {
+        controller.enqueue(encoder.encode(`${JSON.stringify(onError(err))}\n`));
+        controller.close();
+      }
+    },
+    async cancel() {
+      await events.return(undefined);
+    },
+  });
+}

@@ -1,0 +1,252 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import * as item from '@/app/api/datasets/[id]/route';
+import * as preview from '@/app/api/datasets/[id]/preview.png/route';
+import * as shards from '@/app/api/datasets/[id]/shards/[shard]/route';
+import * as collection from '@/app/api/datasets/route';
+import { type DatasetManifest, DatasetManifestSchema, readShard, tokensToImage, UploadEventSchema } from '@/lib/pixels/manifest';
+import { LIMITS } from '@/lib/server/datasets/limits';
+import { prepareDataset } from '@/lib/server/datasets/prepare';
+import { createStorage, setStorage, type Storage } from '@/lib/server/storage';
+import { deflated, ndjson, pixelBombPng, solidImage, splitImage, zeroBomb, zip } from './fixtures';
+
+const dirs: string[] = [];
+let storage: Storage;
+
+async function freshStorage(hook?: (key: string, n: number) => void): Promise<Storage> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'datasets-routes-'));
+  dirs.push(dataDir);
+  storage = createStorage({ dataDir, beforeBlobWrite: hook });
+  setStorage(storage);
+  return storage;
+}
+
+beforeEach(async () => {
+  await freshStorage();
+});
+afterAll(async () => {
+  setStorage(undefined);
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+const ctx = (params: Record<string, string>) => ({ params: Promise.resolve(params) }) as never;
+
+function upload(options: unknown, files: { name: string; bytes: Uint8Array; type?: string }[]): Request {
+  const form = new FormData();
+  form.set('options', typeof options === 'string' ? options : JSON.stringify(options));
+  for (const f of files) form.append('files', new File([f.bytes as Uint8Array<ArrayBuffer>], f.name, { type: f.type ?? 'application/octet-stream' }));
+  return new Request('http://test/api/datasets', { method: 'POST', body: form });
+}
+
+async function goodUpload(name = 'tiny', extra: Record<string, unknown> = {}) {
+  const files = [
+    { name: 'red.png', bytes: await solidImage('png', 20, 10, { r: 255, g: 0, b: 0 }) },
+    { name: 'green.jpg', bytes: await solidImage('jpeg', 16, 16, { r: 0, g: 200, b: 0 }) },
+    { name: 'split.png', bytes: await splitImage(40, 40) },
+  ];
+  const res = await collection.POST(upload({ name, width: 8, height: 8, validationFraction: 0.34, seed: 3, ...extra }, files));
+  const events = await ndjson(res);
+  const done = events.at(-1) as { type: string; dataset: { id: string } };
+  expect(done.type).toBe('done');
+  return done.dataset.id;
+}
+
+describe('POST /api/datasets', () => {
+  it('keeps good files and reports every bad one with its reason, then still answers', async () => {
+    const good = await solidImage('png', 30, 20, { r: 255, g: 0, b: 0, alpha: 0 }); // fully transparent → background
+    const png = await splitImage(64, 32);
+    const truncated = png.subarray(0, Math.floor(png.length / 2));
+    const inner = await solidImage('png', 12, 12, { r: 1, g: 2, b: 3 });
+    const evilZip = zip([
+      deflated('../evil.png', await solidImage('png', 9, 9, { r: 9, g: 9, b: 9 })),
+      deflated('/abs.png', await solidImage('png', 9, 9, { r: 8, g: 8, b: 8 })),
+      deflated('set/inner.png', inner),
+      deflated('__MACOSX/set/._inner.png', Buffer.from('resource fork')),
+      deflated('set/.DS_Store', Buffer.from('junk')),
+    ]);
+    const bombZip = zip([await zeroBomb('zeros.png', 600)]);
+    const liarZip = zip([await zeroBomb('liar.png', 64, 1024)]);
+    const files = [
+      { name: 'good.png', bytes: good },
+      { name: 'photo.jpg', bytes: await solidImage('jpeg', 50, 40, { r: 0, g: 255, b: 0 }) },
+      { name: 'pic.webp', bytes: await solidImage('webp', 40, 50, { r: 0, g: 0, b: 255 }) },
+      { name: 'split.png', bytes: png },
+      { name: 'again.png', bytes: good },
+      { name: 'truncated.png', bytes: truncated },
+      { name: 'notes.png', bytes: new TextEncoder().encode('this is not an image at all') },
+      { name: 'bomb.png', bytes: pixelBombPng() },
+      { name: 'vector.svg', bytes: new TextEncoder().encode('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>') },
+      { name: 'evil.zip', bytes: evilZip },
+      { name: 'bomb.zip', bytes: bombZip },
+      { name: 'liar.zip', bytes: liarZip },
+    ];
+    const res = await collection.POST(upload({ name: 'Mixed bag', width: 16, height: 12, fit: 'contain', background: '#00ff00' }, files));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
+    const events = await ndjson(res);
+    for (const e of events) UploadEventSchema.parse(e);
+
+    const status = Object.fromEntries(events.filter((e) => e.type === 'file').map((e) => [e.name, e.reason ?? e.status]));
+    expect(status).toEqual({
+      'good.png': 'accepted',
+      'photo.jpg': 'accepted',
+      'pic.webp': 'accepted',
+      'split.png': 'accepted',
+      'again.png': 'duplicate of good.png',
+      'truncated.png': expect.stringMatching(/^corrupt image: /),
+      'notes.png': expect.stringMatching(/^not an image/),
+      'bomb.png': expect.stringMatching(/^too many pixels \(100000×100000\)/),
+      'vector.svg': expect.stringMatching(/^unsupported format \(SVG\)/),
+      'evil.zip/../evil.png': expect.stringMatching(/^unsafe path in zip/),
+      'evil.zip//abs.png': expect.stringMatching(/^unsafe path in zip: absolute/),
+      'evil.zip/set/inner.png': 'accepted',
+      'bomb.zip/zeros.png': expect.stringMatching(/^too large/),
+      'liar.zip/liar.png': expect.stringMatching(/zip bomb/),
+    });
+    const progress = events.filter((e) => e.type === 'progress');
+    expect(progress.at(-1)).toMatchObject({ done: 14, total: 14 });
+
+    const done = events.at(-1) as { type: 'done'; dataset: { id: string; counts: unknown; previewUrl: string; seqLength: number } };
+    expect(done.type).toBe('done');
+    expect(done.dataset.counts).toEqual({ train: 5, validation: 0, accepted: 5, skipped: 9 });
+    expect(done.dataset.seqLength).toBe(16 * 12 * 3);
+
+    // The handler still answers, and the dataset is listed and readable.
+    const list = await (await collection.GET()).json();
+    expect(list.datasets.map((d: { id: string }) => d.id)).toEqual([done.dataset.id]);
+    const manifest = DatasetManifestSchema.parse(await (await item.GET(new Request('http://test'), ctx({ id: done.dataset.id }))).json());
+    expect(manifest.source.files.map((f) => f.name).sort()).toEqual(['evil.zip/set/inner.png', 'good.png', 'photo.jpg', 'pic.webp', 'split.png']);
+
+    // Decoded back from the shard: the transparent PNG is the background colour, `contain` pads with it.
+    const shardRes = await shards.GET(new Request('http://test'), ctx({ id: manifest.id, shard: 'train-000.bin' }));
+    expect(shardRes.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    const reader = readShard(manifest, new Uint8Array(await shardRes.arrayBuffer()));
+    const goodIndex = manifest.splits.train.sources.indexOf(manifest.source.files.findIndex((f) => f.name === 'good.png'));
+    const goodRgb = tokensToImage(manifest, reader.imageAt(goodIndex));
+    expect(Array.from(goodRgb.subarray(0, 3))).toEqual([0, 255, 0]);
+    const splitIndex = manifest.splits.train.sources.indexOf(manifest.source.files.findIndex((f) => f.name === 'split.png'));
+    const splitRgb = tokensToImage(manifest, reader.imageAt(splitIndex));
+    // 64×32 into 16×12 contain → 16×8 band centred: top row padding, middle row red | blue.
+    expect(Array.from(splitRgb.subarray(0, 3))).toEqual([0, 255, 0]);
+    const mid = 6 * 16 * 3;
+    expect(Array.from(splitRgb.subarray(mid, mid + 3))).toEqual([255, 0, 0]);
+    expect(Array.from(splitRgb.subarray(mid + 15 * 3, mid + 16 * 3))).toEqual([0, 0, 255]);
+  });
+
+  it('answers 400 JSON for invalid options, before streaming', async () => {
+    const res = await collection.POST(upload({ name: 'x', width: 4 }, [{ name: 'a.png', bytes: await solidImage('png', 8, 8, { r: 0, g: 0, b: 0 }) }]));
+    expect(res.status).toBe(400);
+    const body = await res.json();
+    expect(body.error.code).toBe('invalid_options');
+    expect(body.error.message).toMatch(/width/);
+    expect((await collection.POST(upload('{not json', []))).status).toBe(400);
+  });
+
+  it('answers 413 when the body is larger than the limit', async () => {
+    const saved = LIMITS.requestBytes;
+    LIMITS.requestBytes = 10_000;
+    try {
+      const res = await collection.POST(upload({ name: 'big' }, [{ name: 'a.png', bytes: new Uint8Array(50_000) }]));
+      expect(res.status).toBe(413);
+      expect((await res.json()).error.code).toBe('payload_too_large');
+    } finally {
+      LIMITS.requestBytes = saved;
+    }
+  });
+
+  it('ends with an error event and stores nothing when no file is usable', async () => {
+    const events = await ndjson(await collection.POST(upload({ name: 'junk' }, [{ name: 'a.png', bytes: new TextEncoder().encode('nope') }])));
+    expect(events.at(-1)).toMatchObject({ type: 'error', code: 'no_images' });
+    expect(await storage.listRecords('datasets')).toEqual([]);
+    expect(await storage.listBlobs('datasets/')).toEqual([]);
+  });
+
+  it('leaves no record and no files when a blob write fails midway', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'datasets-fail-'));
+    dirs.push(dataDir);
+    let writes = 0;
+    storage = createStorage({
+      dataDir,
+      beforeBlobWrite: (_key, n) => {
+        writes = n;
+        if (n === 2) throw new Error('disk full (injected)');
+      },
+    });
+    setStorage(storage);
+    const files = await Promise.all([1, 2, 3, 4].map(async (i) => ({ name: `${i}.png`, bytes: await solidImage('png', 8, 8, { r: i * 40, g: 0, b: 0 }) })));
+    const events = await ndjson(await collection.POST(upload({ name: 'doomed', width: 8, height: 8, validationFraction: 0.25 }, files)));
+    expect(writes).toBe(2); // train shard written, validation shard failed
+    expect(events.at(-1)).toMatchObject({ type: 'error', code: 'internal' });
+    expect(await storage.listRecords('datasets')).toEqual([]);
+    expect(await storage.listBlobs('datasets/')).toEqual([]);
+    const left = await readdir(path.join(dataDir, 'blobs'), { recursive: true });
+    expect(left.filter((f) => f.endsWith('.bin') || f.endsWith('.tmp') || f.endsWith('.png'))).toEqual([]);
+    expect((await (await collection.GET()).json()).datasets).toEqual([]);
+  });
+});
+
+describe('GET /api/datasets/:id and friends', () => {
+  it('serves the manifest, shards with an ETag, and a preview decoded from tokens; 404 for unknown ids', async () => {
+    const id = await goodUpload('palette set', { tokenization: 'palette', paletteSize: 16 });
+    const manifest = (await (await item.GET(new Request('http://test'), ctx({ id }))).json()) as DatasetManifest;
+    expect(manifest).toMatchObject({ tokenization: 'palette', paletteSize: 16, vocabSize: 16, seqLength: 64, bytesPerToken: 1 });
+    expect(manifest.counts).toEqual({ train: 2, validation: 1, accepted: 3, skipped: 0 });
+
+    const res = await shards.GET(new Request('http://test'), ctx({ id, shard: 'validation-000.bin' }));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/octet-stream');
+    const etag = res.headers.get('etag')!;
+    expect(etag).toBe(`"${manifest.splits.validation.shards[0].sha256}"`);
+    expect((await res.arrayBuffer()).byteLength).toBe(64);
+    const again = await shards.GET(new Request('http://test', { headers: { 'if-none-match': etag } }), ctx({ id, shard: 'validation-000.bin' }));
+    expect(again.status).toBe(304);
+    expect((await shards.GET(new Request('http://test'), ctx({ id, shard: 'train-009.bin' }))).status).toBe(404);
+    expect((await shards.GET(new Request('http://test'), ctx({ id, shard: '../../studio.sqlite' }))).status).toBe(404);
+
+    const png = await preview.GET(new Request('http://test'), ctx({ id }));
+    expect(png.headers.get('content-type')).toBe('image/png');
+    const meta = await sharp(Buffer.from(await png.arrayBuffer())).metadata();
+    expect(meta.format).toBe('png');
+    expect(meta.width).toBe(2 * 64 + 3 * 2); // 3 images → 2 columns of 8 px upscaled ×8, 2 px gutters
+
+    const missing = await item.GET(new Request('http://test'), ctx({ id: 'nope' }));
+    expect(missing.status).toBe(404);
+    expect((await missing.json()).error.code).toBe('dataset_not_found');
+  });
+
+  it('lists built-in datasets first, then newest first', async () => {
+    const first = await goodUpload('first');
+    await new Promise((r) => setTimeout(r, 5));
+    const second = await goodUpload('second');
+    const inputs = [{ name: 'a.png', bytes: await solidImage('png', 8, 8, { r: 5, g: 5, b: 5 }) }];
+    for await (const _ of prepareDataset(inputs, { name: 'Built in', width: 8, height: 8, fit: 'cover', background: '#ffffff', tokenization: 'rgb', paletteSize: 256, validationFraction: 0, seed: 0 }, { storage, id: 'builtin-tiny', builtin: true })) {
+      // drain
+    }
+    const { datasets } = await (await collection.GET()).json();
+    expect(datasets.map((d: { id: string }) => d.id)).toEqual(['builtin-tiny', second, first]);
+  });
+});
+
+describe('DELETE /api/datasets/:id', () => {
+  it('deletes a user dataset with its files, and refuses built-ins with 403', async () => {
+    const id = await goodUpload();
+    expect((await storage.listBlobs(`datasets/${id}/`)).length).toBe(3); // train, validation, preview
+    const res = await item.DELETE(new Request('http://test', { method: 'DELETE' }), ctx({ id }));
+    expect(await res.json()).toEqual({ ok: true });
+    expect((await item.GET(new Request('http://test'), ctx({ id }))).status).toBe(404);
+    expect(await storage.listBlobs(`datasets/${id}/`)).toEqual([]);
+    expect((await item.DELETE(new Request('http://test'), ctx({ id }))).status).toBe(404);
+
+    const inputs = [{ name: 'a.png', bytes: await solidImage('png', 8, 8, { r: 5, g: 5, b: 5 }) }];
+    for await (const _ of prepareDataset(inputs, { name: 'Emoji', width: 8, height: 8, fit: 'cover', background: '#ffffff', tokenization: 'rgb', paletteSize: 256, validationFraction: 0, seed: 0 }, { storage, id: 'builtin-tiny', builtin: true })) {
+      // drain
+    }
+    const refused = await item.DELETE(new Request('http://test'), ctx({ id: 'builtin-tiny' }));
+    expect(refused.status).toBe(403);
+    expect((await refused.json()).error).toMatchObject({ code: 'builtin_dataset', message: expect.stringMatching(/built-in/) });
+    expect((await item.GET(new Request('http://test'), ctx({ id: 'builtin-tiny' }))).status).toBe(200);
+  });
+});
