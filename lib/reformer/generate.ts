@@ -1,0 +1,62 @@
+/**
+ * Seeded generation: drives a ReformerDecoder one position at a time for a batch of sequences and
+ * streams the sampled tokens. Row b samples from `createRng(seed).fork(b)`, so a seed, a model and
+ * options give the same tokens on the same backend. Completion forces known tokens at the start.
+ */
+import { ReformerDecoder } from './decode';
+import type { ReformerLM } from './model';
+import { createRng } from './random';
+import { sampleFromLogits, validateSamplingOptions, type SamplingOptions, DEFAULT_SAMPLING } from './sampling';
+
+export interface GenerateOptions {
+  /** Sequences generated together. */
+  batch: number;
+  /** Seed of the sampling streams (unsigned 32-bit). */
+  seed: number;
+  sampling?: SamplingOptions;
+  /** Tokens to keep, per row (image completion): position t < prefix[b].length is forced. */
+  prefix?: ArrayLike<number>[];
+  /** Stop early (fewer than seqLength tokens). */
+  length?: number;
+  signal?: AbortSignal;
+}
+
+export interface GeneratedStep {
+  /** Position of these tokens in the sequence. */
+  position: number;
+  /** One token per row. */
+  tokens: Int32Array;
+}
+
+export class GenerationCancelled extends Error {
+  override name = 'GenerationCancelled';
+  constructor() {
+    super('generation was cancelled');
+  }
+}
+
+/** Streams tokens position by position; the decoder is freed when the loop ends, however it ends. */
+export async function* generate(model: ReformerLM, opts: GenerateOptions): AsyncGenerator<GeneratedStep> {
+  const sampling = opts.sampling ?? DEFAULT_SAMPLING;
+  validateSamplingOptions(sampling);
+  const length = opts.length ?? model.config.seqLength;
+  if (!Number.isInteger(length) || length < 1 || length > model.config.seqLength) {
+    throw new Error(`length ${length} must be between 1 and the model's seqLength ${model.config.seqLength}`);
+  }
+  if (opts.prefix && opts.prefix.length !== opts.batch) throw new Error(`prefix needs one row per sequence (${opts.batch})`);
+  const root = createRng(opts.seed);
+  const rngs = Array.from({ length: opts.batch }, (_, b) => root.fork(b));
+  const decoder = new ReformerDecoder(model, opts.batch);
+  try {
+    let logits = await decoder.step();
+    for (let t = 0; t < length; t++) {
+      if (opts.signal?.aborted) throw new GenerationCancelled();
+      const forced = opts.prefix?.map((row) => (t < row.length ? row[t] : undefined));
+      const tokens = sampleFromLogits(logits, opts.batch, model.config.vocabSize, { ...sampling, forced }, rngs);
+      yield { position: t, tokens };
+      if (t + 1 < length) logits = await decoder.step(tokens);
+    }
+  } finally {
+    decoder.dispose();
+  }
+}
