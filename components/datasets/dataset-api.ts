@@ -36,14 +36,9 @@ async function errorFrom(response: Response): Promise<DatasetApiError> {
   return new DatasetApiError(`http_${response.status}`, text && text.length < 300 ? `${hint} ${text}` : hint, response.status);
 }
 
-/** Built-in datasets first, then newest first. */
+/** Built-in datasets first; otherwise the server's order (a stable sort keeps it). */
 export function sortDatasets(datasets: DatasetSummary[]): DatasetSummary[] {
-  return [...datasets].sort(
-    (a, b) =>
-      Number(b.builtin) - Number(a.builtin) ||
-      new Date(b.createdAt).getTime() - new Date(a.createdAt).getTime() ||
-      a.name.localeCompare(b.name),
-  );
+  return [...datasets].sort((a, b) => Number(b.builtin) - Number(a.builtin));
 }
 
 export async function listDatasets(signal?: AbortSignal): Promise<DatasetSummary[]> {

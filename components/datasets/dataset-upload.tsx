@@ -111,6 +111,10 @@ export function DatasetUpload({ onPrepared }: { onPrepared: (dataset: DatasetSum
         {running ? 'Preparing…' : 'Prepare dataset'}
       </button>
 
+      {files.length === 0 && run.phase !== 'running' && (
+        <p className="-mt-3 text-center text-xs text-neutral-500">Add images or a zip to begin.</p>
+      )}
+
       {run.phase === 'running' && <PrepareProgressBar percent={run.percent} label={run.label} />}
       {run.phase === 'done' && <PrepareProgressBar percent={100} label="Done" />}
 
