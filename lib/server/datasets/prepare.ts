@@ -81,14 +81,18 @@ export async function* prepareDataset(inputs: PrepareInput[], options: DatasetOp
 
   // 1. Expand zips into entries; everything past the file budget is skipped with a reason.
   const entries: Entry[] = [];
+  let fileCount = 0;
   for (const input of inputs) {
-    const room = limits.filesPerUpload - entries.filter((e) => 'bytes' in e).length;
-    if (room <= 0) {
-      entries.push({ name: input.name, reason: `too many files: at most ${limits.filesPerUpload} per upload` });
-    } else if (isZip(input.bytes) || /\.zip$/i.test(input.name)) {
-      entries.push(...(await readZip(input.name, input.bytes, limits, room)));
-    } else {
-      entries.push(input);
+    const room = limits.filesPerUpload - fileCount;
+    const expanded: Entry[] =
+      room <= 0
+        ? [{ name: input.name, reason: `too many files: at most ${limits.filesPerUpload} per upload` }]
+        : isZip(input.bytes) || /\.zip$/i.test(input.name)
+          ? await readZip(input.name, input.bytes, limits, room)
+          : [input];
+    for (const e of expanded) {
+      entries.push(e);
+      if ('bytes' in e) fileCount++;
     }
   }
 
