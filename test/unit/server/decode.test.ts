@@ -30,6 +30,20 @@ describe('decodeToRgb', () => {
     }
   });
 
+  it('matches sharp flatten-then-resize (the reference) on semi-transparent pixels', async () => {
+    const w = 40, h = 30;
+    const rgba = Buffer.alloc(w * h * 4);
+    for (let i = 0; i < w * h; i++) rgba.set([(i * 37) % 256, (i * 11) % 256, (i * 5) % 256, (i * 3) % 256], 4 * i);
+    const png = await sharp(rgba, { raw: { width: w, height: h, channels: 4 } }).png().toBuffer();
+    const options = { width: 16, height: 16, fit: 'contain' as const, background: '#3366cc' };
+    const fast = await decodeToRgb(new Uint8Array(png), options, LIMITS);
+    const reference = await sharp(png).flatten({ background: '#3366cc' }).resize(16, 16, { fit: 'contain', background: '#3366cc' }).removeAlpha().raw().toBuffer();
+    let worst = 0;
+    for (let i = 0; i < fast.length; i++) worst = Math.max(worst, Math.abs(fast[i] - reference[i]));
+    expect(worst).toBeLessThanOrEqual(3);
+    expect(pixel(fast, 0, 0, 16)).toEqual([0x33, 0x66, 0xcc]); // contain padding is the background
+  });
+
   it('turns greyscale and 16-bit inputs into 8-bit sRGB', async () => {
     const grey = new Uint8Array(await sharp({ create: { width: 10, height: 10, channels: 3, background: '#808080' } }).greyscale().png().toBuffer());
     expect(pixel(await decodeToRgb(grey, target, LIMITS), 0, 0)).toEqual([128, 128, 128]);
