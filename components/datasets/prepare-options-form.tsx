@@ -22,8 +22,6 @@ export function PrepareOptionsForm({
   disabled: boolean;
 }) {
   const set = <K extends keyof PrepareOptions>(key: K, v: PrepareOptions[K]) => onChange({ ...value, [key]: v });
-  // An emptied number box becomes NaN, which optionProblems reports instead of silently using 0.
-  const num = (s: string) => (s.trim() === '' ? Number.NaN : Number(s));
 
   return (
     <fieldset disabled={disabled} className="grid grid-cols-2 gap-x-4 gap-y-3">
@@ -39,31 +37,22 @@ export function PrepareOptionsForm({
       </Field>
 
       <Field label={`Width (${SIZE_MIN}–${SIZE_MAX})`}>
-        <input
-          data-testid="dataset-width"
-          type="number"
+        <NumberInput
+          testId="dataset-width"
           min={SIZE_MIN}
           max={SIZE_MAX}
-          step={1}
-          className={inputClass}
-          value={Number.isNaN(value.width) ? '' : value.width}
-          onChange={(e) => {
-            const width = num(e.target.value);
-            onChange({ ...value, width, height: square ? width : value.height });
-          }}
+          value={value.width}
+          onChange={(width) => onChange({ ...value, width, height: square ? width : value.height })}
         />
       </Field>
       <Field label={`Height (${SIZE_MIN}–${SIZE_MAX})`}>
-        <input
-          data-testid="dataset-height"
-          type="number"
+        <NumberInput
+          testId="dataset-height"
           min={SIZE_MIN}
           max={SIZE_MAX}
-          step={1}
-          className={inputClass}
           disabled={square}
-          value={Number.isNaN(value.height) ? '' : value.height}
-          onChange={(e) => set('height', num(e.target.value))}
+          value={value.height}
+          onChange={(v) => set('height', v)}
         />
       </Field>
       <label className="col-span-2 -mt-1 flex items-center gap-2 text-xs text-neutral-400">
@@ -122,15 +111,12 @@ export function PrepareOptionsForm({
       </FieldGroup>
       {value.tokenization === 'palette' ? (
         <Field label={`Palette size (${PALETTE_MIN}–${PALETTE_MAX})`}>
-          <input
-            data-testid="dataset-palette-size"
-            type="number"
+          <NumberInput
+            testId="dataset-palette-size"
             min={PALETTE_MIN}
             max={PALETTE_MAX}
-            step={1}
-            className={inputClass}
-            value={Number.isNaN(value.paletteSize) ? '' : value.paletteSize}
-            onChange={(e) => set('paletteSize', num(e.target.value))}
+            value={value.paletteSize}
+            onChange={(v) => set('paletteSize', v)}
           />
         </Field>
       ) : (
@@ -138,27 +124,51 @@ export function PrepareOptionsForm({
       )}
 
       <Field label={`Validation fraction (0–${VALIDATION_MAX})`}>
-        <input
-          type="number"
+        <NumberInput
           min={0}
           max={VALIDATION_MAX}
           step={0.05}
-          className={inputClass}
-          value={Number.isNaN(value.validationFraction) ? '' : value.validationFraction}
-          onChange={(e) => set('validationFraction', num(e.target.value))}
+          value={value.validationFraction}
+          onChange={(v) => set('validationFraction', v)}
         />
       </Field>
       <Field label="Seed">
-        <input
-          type="number"
-          min={0}
-          step={1}
-          className={inputClass}
-          value={Number.isNaN(value.seed) ? '' : value.seed}
-          onChange={(e) => set('seed', num(e.target.value))}
-        />
+        <NumberInput min={0} value={value.seed} onChange={(v) => set('seed', v)} />
       </Field>
     </fieldset>
+  );
+}
+
+/** An emptied box becomes NaN, which optionProblems reports instead of silently sending 0. */
+function NumberInput({
+  value,
+  onChange,
+  min,
+  max,
+  step = 1,
+  disabled,
+  testId,
+}: {
+  value: number;
+  onChange: (v: number) => void;
+  min: number;
+  max?: number;
+  step?: number;
+  disabled?: boolean;
+  testId?: string;
+}) {
+  return (
+    <input
+      data-testid={testId}
+      type="number"
+      min={min}
+      max={max}
+      step={step}
+      disabled={disabled}
+      className={inputClass}
+      value={Number.isNaN(value) ? '' : value}
+      onChange={(e) => onChange(e.target.value.trim() === '' ? Number.NaN : Number(e.target.value))}
+    />
   );
 }
 

@@ -36,6 +36,7 @@ export function UploadDropzone({
     <div className="space-y-3">
       <label
         htmlFor={inputId}
+        data-testid="dataset-dropzone"
         onDragOver={(e) => {
           e.preventDefault();
           if (!disabled) setDragging(true);
@@ -46,7 +47,7 @@ export function UploadDropzone({
           setDragging(false);
           if (!disabled) add(e.dataTransfer.files);
         }}
-        className={`flex cursor-pointer flex-col items-center justify-center gap-1 rounded-lg border-2 border-dashed px-4 py-8 text-center transition-colors ${
+        className={`flex cursor-pointer flex-col focus-within:ring-2 focus-within:ring-emerald-500 items-center justify-center gap-1 rounded-lg border-2 border-dashed px-4 py-8 text-center transition-colors ${
           dragging ? 'border-emerald-400 bg-emerald-500/10' : 'border-neutral-700 hover:border-neutral-500'
         } ${disabled ? 'pointer-events-none opacity-50' : ''}`}
       >
@@ -69,7 +70,7 @@ export function UploadDropzone({
       {files.length > 0 && (
         <div className="rounded-lg border border-neutral-800 bg-neutral-950/60">
           <div className="flex items-center justify-between px-3 py-2 text-xs text-neutral-400">
-            <span>
+            <span data-testid="dataset-selection">
               {files.length} file{files.length === 1 ? '' : 's'} · {formatBytes(total)}
             </span>
             <button

@@ -7,7 +7,11 @@ test.describe('datasets page', () => {
     await datasets.goto();
     const name = `e2e-${Date.now()}`;
 
-    await datasets.chooseFixtures('red.png', 'blue-dot.png', 'green-square.jpg', 'bad.png');
+    // Two files dropped, two picked: both ways in must add to the same selection.
+    await datasets.dropFixtures('red.png', 'blue-dot.png');
+    await expect(datasets.selection).toContainText('2 files');
+    await datasets.chooseFixtures('green-square.jpg', 'bad.png');
+    await expect(datasets.selection).toContainText('4 files');
     await datasets.name.fill(name);
     await datasets.width.fill('16');
     await expect(datasets.prepareButton).toBeEnabled();
@@ -74,21 +78,23 @@ test.describe('datasets page', () => {
     await expect(datasets.card('mine').getByTestId('dataset-delete')).toHaveCount(1);
   });
 
-  test('shows the server error when the options are rejected', async ({ page }) => {
-    const datasets = new DatasetsPage(page);
-    // Client-side checks stop bad options before they leave, so force a server 400 to see it surfaced.
-    await page.route('**/api/datasets', (route) =>
-      route.request().method() === 'POST'
-        ? route.fulfill({ status: 400, json: { error: { code: 'invalid_options', message: 'width must be at most 256' } } })
-        : route.fallback(),
-    );
-    await datasets.goto();
-    await datasets.chooseFixtures('red.png');
-    await datasets.name.fill('rejected');
-    await datasets.prepareButton.click();
-    await expect(datasets.error).toContainText('width must be at most 256');
-    await expect(datasets.error).toContainText('invalid_options');
-  });
+  for (const [status, code, message] of [
+    [400, 'invalid_options', 'width must be at most 256'],
+    [413, 'too_large', 'The upload is larger than 512.0 MiB.'],
+  ] as const) {
+    test(`shows the server's ${status} error message and code`, async ({ page }) => {
+      const datasets = new DatasetsPage(page);
+      // Client-side checks stop bad options before they leave, so the reply is faked to see it surfaced.
+      await datasets.fakePrepareReply({ status, json: { error: { code, message } } });
+      await datasets.goto();
+      await datasets.chooseFixtures('red.png');
+      await datasets.name.fill('rejected');
+      await datasets.prepareButton.click();
+      await expect(datasets.error).toContainText(message);
+      await expect(datasets.error).toContainText(code);
+      await expect(datasets.prepareButton).toBeEnabled();
+    });
+  }
 
   test('shows an error event that arrives mid-stream, keeping the file rows seen so far', async ({ page }) => {
     const datasets = new DatasetsPage(page);
@@ -97,11 +103,7 @@ test.describe('datasets page', () => {
       { type: 'file', name: 'red.png', status: 'accepted' },
       { type: 'error', code: 'no_images', message: 'no usable images were uploaded' },
     ];
-    await page.route('**/api/datasets', (route) =>
-      route.request().method() === 'POST'
-        ? route.fulfill({ contentType: 'application/x-ndjson', body: lines.map((l) => JSON.stringify(l)).join('\n') + '\n' })
-        : route.fallback(),
-    );
+    await datasets.fakePrepareReply({ contentType: 'application/x-ndjson', body: lines.map((l) => JSON.stringify(l)).join('\n') + '\n' });
     await datasets.goto();
     await datasets.chooseFixtures('red.png');
     await datasets.name.fill('broken');

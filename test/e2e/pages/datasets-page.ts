@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { expect, type Locator, type Page } from '@playwright/test';
+import { expect, type Locator, type Page, type Route } from '@playwright/test';
 
 export const FIXTURE_IMAGES = path.resolve(import.meta.dirname, '../../fixtures/images');
 
@@ -8,6 +9,8 @@ export class DatasetsPage {
   readonly files: Locator;
   readonly name: Locator;
   readonly width: Locator;
+  readonly dropzone: Locator;
+  readonly selection: Locator;
   readonly prepareButton: Locator;
   readonly progress: Locator;
   readonly fileRows: Locator;
@@ -19,6 +22,8 @@ export class DatasetsPage {
     this.files = page.getByTestId('dataset-files');
     this.name = page.getByTestId('dataset-name');
     this.width = page.getByTestId('dataset-width');
+    this.dropzone = page.getByTestId('dataset-dropzone');
+    this.selection = page.getByTestId('dataset-selection');
     this.prepareButton = page.getByTestId('dataset-prepare');
     this.progress = page.getByTestId('dataset-progress');
     this.fileRows = page.getByTestId('dataset-file-row');
@@ -34,6 +39,28 @@ export class DatasetsPage {
 
   async chooseFixtures(...names: string[]) {
     await this.files.setInputFiles(names.map((n) => path.join(FIXTURE_IMAGES, n)));
+  }
+
+  /** Drops fixture files on the drop zone the way a browser does: a drop event carrying a DataTransfer. */
+  async dropFixtures(...names: string[]) {
+    const files = names.map((n) => ({ name: n, base64: readFileSync(path.join(FIXTURE_IMAGES, n)).toString('base64') }));
+    const dataTransfer = await this.page.evaluateHandle((list) => {
+      const dt = new DataTransfer();
+      for (const f of list) {
+        const bytes = Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0));
+        dt.items.add(new File([bytes], f.name, { type: f.name.endsWith('.jpg') ? 'image/jpeg' : 'image/png' }));
+      }
+      return dt;
+    }, files);
+    await this.dropzone.dispatchEvent('dragover', { dataTransfer });
+    await this.dropzone.dispatchEvent('drop', { dataTransfer });
+  }
+
+  /** Answers the next uploads with a fixed reply instead of the server; listing still goes through. */
+  async fakePrepareReply(reply: Parameters<Route['fulfill']>[0]) {
+    await this.page.route('**/api/datasets', (route) =>
+      route.request().method() === 'POST' ? route.fulfill(reply) : route.fallback(),
+    );
   }
 
   fileRow(name: string): Locator {
