@@ -7,7 +7,7 @@ import * as item from '@/app/api/datasets/[id]/route';
 import * as preview from '@/app/api/datasets/[id]/preview.png/route';
 import * as shards from '@/app/api/datasets/[id]/shards/[shard]/route';
 import * as collection from '@/app/api/datasets/route';
-import { type DatasetManifest, DatasetManifestSchema, readShard, tokensToImage, UploadEventSchema } from '@/lib/pixels/manifest';
+import { type DatasetManifest, DatasetManifestSchema, DatasetOptionsSchema, readShard, tokensToImage, UploadEventSchema } from '@/lib/pixels/manifest';
 import { LIMITS } from '@/lib/server/datasets/limits';
 import { prepareDataset } from '@/lib/server/datasets/prepare';
 import { createStorage, setStorage, type Storage } from '@/lib/server/storage';
@@ -52,6 +52,15 @@ async function goodUpload(name = 'tiny', extra: Record<string, unknown> = {}) {
   const done = events.at(-1) as { type: string; dataset: { id: string } };
   expect(done.type).toBe('done');
   return done.dataset.id;
+}
+
+/** A one-image built-in dataset, stored the way prepare:builtin stores the emoji sets. */
+async function addBuiltin(id = 'builtin-tiny') {
+  const inputs = [{ name: 'a.png', bytes: await solidImage('png', 8, 8, { r: 5, g: 5, b: 5 }) }];
+  const options = DatasetOptionsSchema.parse({ name: 'Built in', width: 8, height: 8, validationFraction: 0 });
+  for await (const _ of prepareDataset(inputs, options, { storage, id, builtin: true })) {
+    // drain the events
+  }
 }
 
 describe('POST /api/datasets', () => {
@@ -221,10 +230,7 @@ describe('GET /api/datasets/:id and friends', () => {
     const first = await goodUpload('first');
     await new Promise((r) => setTimeout(r, 5));
     const second = await goodUpload('second');
-    const inputs = [{ name: 'a.png', bytes: await solidImage('png', 8, 8, { r: 5, g: 5, b: 5 }) }];
-    for await (const _ of prepareDataset(inputs, { name: 'Built in', width: 8, height: 8, fit: 'cover', background: '#ffffff', tokenization: 'rgb', paletteSize: 256, validationFraction: 0, seed: 0 }, { storage, id: 'builtin-tiny', builtin: true })) {
-      // drain
-    }
+    await addBuiltin();
     const { datasets } = await (await collection.GET()).json();
     expect(datasets.map((d: { id: string }) => d.id)).toEqual(['builtin-tiny', second, first]);
   });
@@ -240,10 +246,7 @@ describe('DELETE /api/datasets/:id', () => {
     expect(await storage.listBlobs(`datasets/${id}/`)).toEqual([]);
     expect((await item.DELETE(new Request('http://test'), ctx({ id }))).status).toBe(404);
 
-    const inputs = [{ name: 'a.png', bytes: await solidImage('png', 8, 8, { r: 5, g: 5, b: 5 }) }];
-    for await (const _ of prepareDataset(inputs, { name: 'Emoji', width: 8, height: 8, fit: 'cover', background: '#ffffff', tokenization: 'rgb', paletteSize: 256, validationFraction: 0, seed: 0 }, { storage, id: 'builtin-tiny', builtin: true })) {
-      // drain
-    }
+    await addBuiltin();
     const refused = await item.DELETE(new Request('http://test'), ctx({ id: 'builtin-tiny' }));
     expect(refused.status).toBe(403);
     expect((await refused.json()).error).toMatchObject({ code: 'builtin_dataset', message: expect.stringMatching(/built-in/) });
