@@ -1,4 +1,5 @@
 import 'server-only';
+import { MAX_SIDE, MIN_SIDE } from '@/lib/pixels/manifest';
 
 const MiB = 1024 * 1024;
 
@@ -17,9 +18,9 @@ export const LIMITS = {
   zipUncompressedBytes: 512 * MiB,
   /** Whole multipart request body. */
   requestBytes: 512 * MiB,
-  /** Target image side, pixels (width and height each). */
-  minSide: 8,
-  maxSide: 256,
+  /** Target image side, pixels (width and height each); enforced by DatasetOptionsSchema. */
+  minSide: MIN_SIDE,
+  maxSide: MAX_SIDE,
   /** Images on the preview contact sheet. */
   previewImages: 64,
   /** Largest shard file; bigger splits are cut into several shards. */

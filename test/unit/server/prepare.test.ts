@@ -1,0 +1,72 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type DatasetManifest, DatasetOptionsSchema, readShard, tokensToImage, type UploadEvent } from '@/lib/pixels/manifest';
+import { LIMITS } from '@/lib/server/datasets/limits';
+import { type PrepareContext, type PrepareInput, prepareDataset } from '@/lib/server/datasets/prepare';
+import { createStorage } from '@/lib/server/storage';
+import { solidImage } from './fixtures';
+
+const dirs: string[] = [];
+afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+
+async function run(inputs: PrepareInput[], options: object, ctx: Partial<PrepareContext> = {}) {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'prepare-'));
+  dirs.push(dataDir);
+  const storage = createStorage({ dataDir });
+  const events: UploadEvent[] = [];
+  const gen = prepareDataset(inputs, DatasetOptionsSchema.parse({ name: 'set', ...options }), { storage, ...ctx });
+  let next = await gen.next();
+  while (!next.done) {
+    events.push(next.value);
+    next = await gen.next();
+  }
+  return { storage, events, manifest: next.value as DatasetManifest };
+}
+
+const colours = (n: number) => Promise.all(Array.from({ length: n }, async (_, i) => ({ name: `${i}.png`, bytes: await solidImage('png', 10, 10, { r: (i * 53) % 256, g: (i * 97) % 256, b: (i * 31) % 256 }) })));
+
+describe('prepareDataset', () => {
+  it('is deterministic for a seed, splits by validationFraction, and changes split with the seed', async () => {
+    const inputs = await colours(20);
+    const a = await run(inputs, { width: 8, height: 8, validationFraction: 0.25, seed: 5 });
+    const b = await run(inputs, { width: 8, height: 8, validationFraction: 0.25, seed: 5 });
+    const c = await run(inputs, { width: 8, height: 8, validationFraction: 0.25, seed: 6 });
+    expect(a.manifest.counts).toEqual({ train: 15, validation: 5, accepted: 20, skipped: 0 });
+    expect(a.manifest.splits.train.shards[0].sha256).toBe(b.manifest.splits.train.shards[0].sha256);
+    expect(a.manifest.splits.validation.sources).toEqual(b.manifest.splits.validation.sources);
+    expect(c.manifest.splits.validation.sources).not.toEqual(a.manifest.splits.validation.sources);
+    expect([...a.manifest.splits.train.sources, ...a.manifest.splits.validation.sources].sort((x, y) => x - y)).toEqual([...Array(20).keys()]);
+  });
+
+  it('cuts large splits into several shards and writes Uint16 tokens for K > 256', async () => {
+    const inputs = await colours(12);
+    const { storage, manifest } = await run(inputs, { width: 8, height: 8, tokenization: 'palette', paletteSize: 300, validationFraction: 0 }, { limits: { ...LIMITS, shardBytes: 5 * 64 * 2 } });
+    expect(manifest).toMatchObject({ vocabSize: 300, bytesPerToken: 2, seqLength: 64 });
+    expect(manifest.splits.train.shards.map((s) => s.images)).toEqual([5, 5, 2]);
+    // Every image decodes back to (nearly) its flat source colour through the Uint16 shard.
+    for (const [s, shard] of manifest.splits.train.shards.entries()) {
+      const reader = readShard(manifest, (await storage.getBlob(`datasets/${manifest.id}/${shard.file}`))!);
+      for (let i = 0; i < reader.images; i++) {
+        const source = manifest.splits.train.sources[s * 5 + i];
+        const rgb = tokensToImage(manifest, reader.imageAt(i));
+        const want = [(source * 53) % 256, (source * 97) % 256, (source * 31) % 256];
+        expect(Array.from(rgb.subarray(0, 3))).toEqual(want);
+      }
+    }
+  });
+
+  it('skips files beyond the per-upload limit with a reason', async () => {
+    const inputs = await colours(4);
+    const { events, manifest } = await run(inputs, { width: 8, height: 8, validationFraction: 0 }, { limits: { ...LIMITS, filesPerUpload: 3 } });
+    expect(events).toContainEqual({ type: 'file', name: '3.png', status: 'skipped', reason: 'too many files: at most 3 per upload' });
+    expect(manifest.counts).toMatchObject({ accepted: 3, skipped: 1 });
+  });
+
+  it('refuses to overwrite an existing id', async () => {
+    const inputs = await colours(1);
+    const { storage } = await run(inputs, { width: 8, height: 8 }, { id: 'fixed' });
+    await expect(prepareDataset(inputs, DatasetOptionsSchema.parse({ name: 'again' }), { storage, id: 'fixed' }).next()).rejects.toMatchObject({ code: 'conflict', status: 409 });
+  });
+});
