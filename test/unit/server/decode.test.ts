@@ -51,6 +51,16 @@ describe('decodeToRgb', () => {
     expect(pixel(await decodeToRgb(deep, target, LIMITS), 0, 0)).toEqual([255, 0, 0]);
   });
 
+  it('takes the first frame of an animated GIF', async () => {
+    const raw = Buffer.alloc(10 * 20 * 3);
+    for (let p = 0; p < 200; p++) raw.set(p < 100 ? [0, 0, 255] : [255, 0, 0], 3 * p); // frame 1 blue, frame 2 red
+    const gif = await sharp(raw, { raw: { width: 10, height: 20, channels: 3, pageHeight: 10 } }).gif().toBuffer();
+    expect((await sharp(gif).metadata()).pages).toBe(2);
+    const rgb = await decodeToRgb(new Uint8Array(gif), target, LIMITS);
+    expect(pixel(rgb, 0, 0)).toEqual([0, 0, 255]);
+    expect(pixel(rgb, 7, 7)).toEqual([0, 0, 255]);
+  });
+
   it('applies the EXIF orientation', async () => {
     // Left red, right blue, stored with orientation 6 (rotate 90° clockwise to view): red ends up on top.
     const stored = await sharp(Buffer.from(await splitImage(16, 16))).jpeg({ quality: 100 }).withMetadata({ orientation: 6 }).toBuffer();
