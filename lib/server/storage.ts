@@ -109,15 +109,21 @@ export function createStorage(options: StorageOptions): Storage {
       const temp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
       const handle = await open(temp, 'wx');
       try {
-        await handle.writeFile(bytes);
-        await handle.sync();
+        try {
+          await handle.writeFile(bytes);
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+        await rename(temp, file);
       } catch (err) {
-        await handle.close();
         await unlink(temp).catch(() => {});
         throw err;
       }
-      await handle.close();
-      await rename(temp, file);
+      // Make the rename itself durable (best effort: not every filesystem lets a directory be fsynced).
+      const dirHandle = await open(dir, 'r').catch(() => undefined);
+      await dirHandle?.sync().catch(() => {});
+      await dirHandle?.close();
     },
     async getBlob(key) {
       try {
