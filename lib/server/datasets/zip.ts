@@ -67,6 +67,7 @@ export async function readZip(zipName: string, bytes: Uint8Array, limits: Limits
   } catch (err) {
     if (!(err instanceof StopZip)) items.push({ name: zipName, reason: `corrupt zip: ${(err as Error).message}` });
   }
+  if (items.length === 0) items.push({ name: zipName, reason: 'empty zip: no files inside (folders, dotfiles and __MACOSX are ignored)' });
   return items;
 
   async function handleEntry(entry: yauzl.Entry): Promise<void> {

@@ -43,6 +43,11 @@ describe('readZip', () => {
     ]);
   });
 
+  it('reports a zip holding only noise as empty', async () => {
+    const items = await readZip('mac.zip', zip([deflated('__MACOSX/._a.png', new Uint8Array([1])), deflated('folder/', new Uint8Array(0))]), LIMITS, 10);
+    expect(items).toEqual([{ name: 'mac.zip', reason: expect.stringMatching(/^empty zip/) }]);
+  });
+
   it('reports a corrupt archive instead of throwing', async () => {
     const items = await readZip('bad.zip', new Uint8Array([0x50, 0x4b, 3, 4, 1, 2, 3]), LIMITS, 10);
     expect(items).toEqual([{ name: 'bad.zip', reason: expect.stringMatching(/^corrupt zip/) }]);
