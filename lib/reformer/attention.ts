@@ -15,7 +15,7 @@
  */
 import * as tf from './tf';
 import type { SortPlan } from './hashing';
-import { permuteRows } from './ops';
+import { logSumExpLast, permuteRows } from './ops';
 
 const SELF_SCORE = -1e5;
 const MASKED_SCORE = -1e9;
@@ -37,23 +37,46 @@ function previousChunk(x: tf.Tensor, fill: number): tf.Tensor {
 }
 
 /**
- * Static window masks [C, 2C] over (query i of a chunk, key j of [previous chunk; this chunk]):
- * key j is the query's k-th predecessor in sorted order for k = C + i − j, valid for 1 ≤ k ≤ C;
- * k = 0 is the query itself.
+ * Static masks [C, 2C] over (query i of a chunk, key j of [previous chunk; this chunk]): key j is
+ * the query's k-th predecessor in sorted order for k = C + i − j. `before` marks k ≥ 1 (strictly
+ * earlier), `fallback` holds the score of everything masked: −1e5 for the query itself (k = 0),
+ * −1e9 otherwise.
  */
-function windowMasks(chunk: number): { valid: tf.Tensor2D; fallback: tf.Tensor2D } {
-  const valid = new Float32Array(chunk * 2 * chunk);
+function windowMasks(chunk: number): { before: tf.Tensor2D; fallback: tf.Tensor2D; keyIndex: tf.Tensor1D } {
+  const before = new Float32Array(chunk * 2 * chunk);
   const fallback = new Float32Array(chunk * 2 * chunk).fill(MASKED_SCORE);
   for (let i = 0; i < chunk; i++) {
-    for (let j = i; j < chunk + i; j++) valid[i * 2 * chunk + j] = 1;
+    for (let j = 0; j < chunk + i; j++) before[i * 2 * chunk + j] = 1;
     fallback[i * 2 * chunk + chunk + i] = SELF_SCORE;
   }
-  return { valid: tf.tensor2d(valid, [chunk, 2 * chunk]), fallback: tf.tensor2d(fallback, [chunk, 2 * chunk]) };
+  return {
+    before: tf.tensor2d(before, [chunk, 2 * chunk]),
+    fallback: tf.tensor2d(fallback, [chunk, 2 * chunk]),
+    keyIndex: tf.range(0, 2 * chunk, 1, 'float32') as tf.Tensor1D,
+  };
 }
 
 /**
- * LSH / local attention. qk, v: [G, L, D] with L a multiple of `chunk`; `plan` sorts R tiled copies
- * of the G·L rows (see hashing.ts). Returns [G, L, D].
+ * For each sorted slot, the first key-window index j it may attend to: the later of "C slots
+ * back" and "the start of its bucket's run" (sorted order groups a bucket's positions together),
+ * in window coordinates j = slot − (chunkStart − C). Returns Float32Array [R·G·L].
+ */
+function firstVisibleKey(plan: SortPlan, chunk: number): Float32Array {
+  const n = plan.sortedBuckets.length;
+  const out = new Float32Array(n);
+  let runStart = 0;
+  for (let s = 0; s < n; s++) {
+    const slotInRound = s % plan.length;
+    if (slotInRound === 0 || plan.sortedBuckets[s] !== plan.sortedBuckets[s - 1]) runStart = s;
+    const windowStart = s - (slotInRound % chunk) - chunk; // slot of window index 0
+    out[s] = Math.max(s - chunk, runStart) - windowStart;
+  }
+  return out;
+}
+
+/**
+ * LSH / local attention. qk, v: [G, L, D] with L a multiple of `chunk`; `plan` sorts R copies of
+ * the G·L rows (see hashing.ts). Returns [G, L, D].
  */
 export function chunkedAttention(qk: tf.Tensor3D, v: tf.Tensor3D, plan: SortPlan, chunk: number): tf.Tensor3D {
   const [G, L, D] = qk.shape;
@@ -62,32 +85,44 @@ export function chunkedAttention(qk: tf.Tensor3D, v: tf.Tensor3D, plan: SortPlan
   const nC = L / chunk;
   const RG = R * G;
   return tf.tidy(() => {
-    const tiled = (x: tf.Tensor3D) => (R === 1 ? x : tf.tile(x.reshape([1, G * L, D]), [R, 1, 1])).reshape([R * G * L, D]) as tf.Tensor2D;
-    const sq = permuteRows(tiled(qk), plan.perm, plan.inverse).reshape([RG, nC, chunk, D]); // sorted queries
-    const sv = permuteRows(tiled(v), plan.perm, plan.inverse).reshape([RG, nC, chunk, D]);
+    const sq = gatherRounds(qk.reshape([G * L, D]) as tf.Tensor2D, plan).reshape([RG, nC, chunk, D]); // sorted queries
+    const sv = gatherRounds(v.reshape([G * L, D]) as tf.Tensor2D, plan).reshape([RG, nC, chunk, D]);
     const sk = normalizeKeys(sq);
     const kWin = tf.concat([previousChunk(sk, 0), sk], 2).reshape([RG * nC, 2 * chunk, D]); // [RG·nC, 2C, D]
     const vWin = tf.concat([previousChunk(sv, 0), sv], 2).reshape([RG * nC, 2 * chunk, D]);
     const dots = tf.mul(tf.matMul(sq.reshape([RG * nC, chunk, D]), kWin, false, true), 1 / Math.sqrt(D)); // [RG·nC, C, 2C]
 
-    const qBucket = tf.tensor3d(plan.sortedBuckets, [RG, nC, chunk], 'int32');
-    const kBucket = tf.concat([previousChunk(qBucket, -1), qBucket], 2); // [RG, nC, 2C]
-    const same = tf.equal(qBucket.reshape([RG * nC, chunk, 1]), kBucket.reshape([RG * nC, 1, 2 * chunk])); // [RG·nC, C, 2C]
+    // valid = (j ≥ firstVisibleKey) ∧ (j < C + i), built with arithmetic (comparison kernels
+    // with broadcasting are slow on WASM).
     const masks = windowMasks(chunk);
-    const valid = tf.mul(tf.cast(same, 'float32'), masks.valid);
+    const first = tf.tensor3d(firstVisibleKey(plan, chunk), [RG * nC, chunk, 1]);
+    const fromFirst = tf.clipByValue(tf.add(tf.sub(masks.keyIndex, first), 1), 0, 1); // 1 where j ≥ first
+    const valid = tf.mul(fromFirst, masks.before);
     const scores = tf.add(tf.mul(dots, valid), tf.mul(tf.sub(1, valid), masks.fallback));
 
-    const lse = tf.logSumExp(scores, -1, true); // [RG·nC, C, 1]
+    const lse = logSumExpLast(scores); // [RG·nC, C, 1]
     const o = tf.matMul(tf.exp(tf.sub(scores, lse)), vWin); // [RG·nC, C, D]
-    const out = permuteRows(o.reshape([R * G * L, D]) as tf.Tensor2D, plan.inverse, plan.perm); // back to tiled order
+    const out = scatterRounds(o.reshape([R * G * L, D]) as tf.Tensor2D, plan); // [R, G·L, D] original order
     if (R === 1) return out.reshape([G, L, D]) as tf.Tensor3D;
-    const lseOut = permuteRows(lse.reshape([R * G * L, 1]) as tf.Tensor2D, plan.inverse, plan.perm).reshape([R, G, L, 1]);
-    // Softmax over rounds, max-subtracted: a round with only the self score has lse ≈ −1e5, where
+    const lseOut = scatterRounds(lse.reshape([R * G * L, 1]) as tf.Tensor2D, plan).reshape([R, G, L, 1]);
+    // Softmax over rounds (max-subtracted): a round with only the self score has lse ≈ −1e5, where
     // float32 steps are 0.008, and exp(lse − logSumExp) would misweight equal rounds by that much.
-    const e = tf.exp(tf.sub(lseOut, tf.max(lseOut, 0, true)));
-    const weights = tf.div(e, tf.sum(e, 0, true)); // [R, G, L, 1]
+    const weights = tf.softmax(lseOut.transpose([1, 2, 3, 0]), -1).transpose([3, 0, 1, 2]); // [R, G, L, 1]
     return tf.sum(tf.mul(out.reshape([R, G, L, D]), weights), 0) as tf.Tensor3D;
   });
+}
+
+/** Rows of x [G·L, D] in each round's sorted order: [R·G·L, D]. Gradient: the inverse gathers, summed over rounds. */
+function gatherRounds(x: tf.Tensor2D, plan: SortPlan): tf.Tensor2D {
+  const M = plan.groups * plan.length;
+  const index = new Int32Array(plan.perm.length);
+  for (let s = 0; s < index.length; s++) index[s] = plan.perm[s] % M;
+  return permuteRows(x, index, plan.inverse, plan.rounds);
+}
+
+/** Sorted rows [R·G·L, D] back to the original order of each round: [R·G·L, D]. */
+function scatterRounds(x: tf.Tensor2D, plan: SortPlan): tf.Tensor2D {
+  return permuteRows(x, plan.inverse, plan.perm, 1);
 }
 
 /** Full causal attention with the same shared-QK and self rules: qk, v [G, L, D] → [G, L, D]. */

@@ -35,19 +35,40 @@ export function gelu(x: tf.Tensor): tf.Tensor {
 }
 
 /**
- * y[i] = x[perm[i]] for a permutation of the rows of x [M, D]. The gradient is the gather by the
- * inverse permutation, which needs no scatter kernel.
+ * y[i] = x[index[i]] where `index` holds `copies` permutations of the rows of x [M, D] back to
+ * back (y is [copies·M, D]). The gradient gathers dy by `inverse` (index's inverse as a
+ * permutation of copies·M slots) and sums the copies: no scatter kernel needed.
  */
-export function permuteRows(x: tf.Tensor2D, perm: Int32Array, inverse: Int32Array): tf.Tensor2D {
+export function permuteRows(x: tf.Tensor2D, index: Int32Array, inverse: Int32Array, copies = 1): tf.Tensor2D {
+  const [M, D] = x.shape;
   const f = customGrad((input: tf.Tensor, save: tf.GradSaveFunc) => {
-    const permT = tf.tensor1d(perm, 'int32');
-    const invT = tf.tensor1d(inverse, 'int32');
-    save([invT]);
-    const value = tf.gather(input, permT, 0);
-    permT.dispose();
-    return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.gather(dy, saved[0], 0) };
+    const indexT = tf.tensor1d(index, 'int32');
+    const inverseT = tf.tensor1d(inverse, 'int32');
+    save([inverseT]);
+    const value = tf.gather(input, indexT, 0);
+    indexT.dispose();
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const back = tf.gather(dy, saved[0], 0); // [copies·M, D] in tiled original order
+        return copies === 1 ? back : tf.sum(back.reshape([copies, M, D]), 0);
+      },
+    };
   });
   return f(x) as tf.Tensor2D;
+}
+
+/**
+ * log Σ exp(x) over the last axis, keeping it: [..., n] → [..., 1]. Its gradient is the softmax;
+ * tfjs's own goes through the gradient of `max`, a broadcast comparison that is slow on WASM.
+ */
+export function logSumExpLast(x: tf.Tensor): tf.Tensor {
+  const f = customGrad((input: tf.Tensor, save: tf.GradSaveFunc) => {
+    const value = tf.logSumExp(input, -1, true);
+    save([input, value]);
+    return { value, gradFunc: (dy: tf.Tensor, [xs, lse]: tf.Tensor[]) => tf.mul(dy, tf.exp(tf.sub(xs, lse))) };
+  });
+  return f(x);
 }
 
 /** The inverse of a permutation. */

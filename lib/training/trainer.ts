@@ -1,0 +1,194 @@
+/**
+ * The one training loop, used by the browser worker and the command line alike: seeded batches
+ * from a dataset's token shards, Adam with warm-up and cosine decay, gradient clipping, validation
+ * bits/dim at intervals, and checkpoints (config + weights + optimizer state + step + sampling
+ * stream + dataset id) from which a run resumes exactly where it was.
+ */
+import { ReformerLM, bitsPerDim } from '../reformer/model';
+import { createRng, rngFromState, type Rng } from '../reformer/random';
+import { ARTIFACT_FORMAT, ModelFormatError, modelArtifacts } from '../reformer/serialize';
+import { mixSeed } from '../reformer/ops';
+import * as tf from '../reformer/tf';
+import { Adam, DEFAULT_ADAM, learningRate } from './adam';
+
+export type TokenArray = Uint8Array | Uint16Array;
+
+/** A dataset's tokens, as the trainer sees them. */
+export interface TrainingData {
+  datasetId: string;
+  seqLength: number;
+  vocabSize: number;
+  /** Dimensions a token stands for: 1 for `rgb` (one channel value), 3 for `palette` (a pixel). */
+  dimsPerToken: number;
+  train: TokenArray;
+  validation: TokenArray;
+}
+
+export interface TrainOptions {
+  /** Total optimisation steps of the run (the cosine schedule ends here). */
+  steps: number;
+  batchSize: number;
+  learningRate: number;
+  warmupSteps: number;
+  /** Validation every N steps (and at the end). */
+  evalEvery: number;
+  /** Validation images used for each evaluation (the first N, so evaluations compare). */
+  evalImages: number;
+  seed: number;
+}
+
+export const DEFAULT_TRAIN: TrainOptions = {
+  steps: 1000,
+  batchSize: 4,
+  learningRate: 1e-3,
+  warmupSteps: 100,
+  evalEvery: 100,
+  evalImages: 32,
+  seed: 1,
+};
+
+export interface StepReport {
+  step: number;
+  loss: number;
+  bitsPerDim: number;
+  gradNorm: number;
+  learningRate: number;
+  ms: number;
+}
+
+export class CheckpointMismatchError extends Error {
+  override name = 'CheckpointMismatchError';
+}
+
+function imageCount(tokens: TokenArray, seqLength: number): number {
+  return Math.floor(tokens.length / seqLength);
+}
+
+export class Trainer {
+  readonly optimizer: Adam;
+  private rng: Rng;
+
+  constructor(
+    readonly model: ReformerLM,
+    readonly data: TrainingData,
+    readonly options: TrainOptions,
+    resume?: { step: number; rngState: number[]; optimizer: tf.NamedTensorMap },
+  ) {
+    const c = model.config;
+    if (c.seqLength !== data.seqLength) throw new CheckpointMismatchError(`the model takes ${c.seqLength} tokens per image but dataset ${data.datasetId} has ${data.seqLength}`);
+    if (c.vocabSize !== data.vocabSize) throw new CheckpointMismatchError(`the model's vocabulary is ${c.vocabSize} but dataset ${data.datasetId} has ${data.vocabSize}`);
+    if (imageCount(data.train, data.seqLength) === 0) throw new Error(`dataset ${data.datasetId} has no training images`);
+    this.optimizer = new Adam(model.variables, DEFAULT_ADAM);
+    this.rng = createRng(options.seed);
+    if (resume) {
+      this.optimizer.restore(resume.step, resume.optimizer);
+      this.rng = rngFromState(resume.rngState);
+    }
+  }
+
+  /** Completed steps. */
+  get step(): number {
+    return this.optimizer.step;
+  }
+
+  /** Images [batch, seqLength] drawn uniformly (with replacement) from the training split. */
+  private batch(): tf.Tensor2D {
+    const { seqLength, train } = this.data;
+    const n = imageCount(train, seqLength);
+    const B = this.options.batchSize;
+    const out = new Int32Array(B * seqLength);
+    for (let b = 0; b < B; b++) {
+      const i = this.rng.nextUint32() % n;
+      out.set(train.subarray(i * seqLength, (i + 1) * seqLength), b * seqLength);
+    }
+    return tf.tensor2d(out, [B, seqLength], 'int32');
+  }
+
+  /** One optimisation step. */
+  trainStep(): StepReport {
+    const started = performance.now();
+    const step = this.step;
+    const tokens = this.batch();
+    const { loss, grads } = this.model.computeGradients(tokens, { stepSeed: mixSeed(this.options.seed, step) });
+    tokens.dispose();
+    const byLocalName = new Map<string, tf.Tensor>();
+    for (const [name, v] of this.model.variables) byLocalName.set(name, grads[v.name]);
+    const o = this.options;
+    const lr = learningRate(step, o.learningRate, o.warmupSteps, o.steps);
+    const gradNorm = this.optimizer.apply(byLocalName, lr);
+    return { step: step + 1, loss, bitsPerDim: bitsPerDim(loss, this.data.dimsPerToken), gradNorm, learningRate: lr, ms: performance.now() - started };
+  }
+
+  /** Validation bits/dim over the first `evalImages` validation images (or training images if none). */
+  evaluate(): number {
+    const { seqLength } = this.data;
+    const source = imageCount(this.data.validation, seqLength) > 0 ? this.data.validation : this.data.train;
+    const n = Math.min(this.options.evalImages, imageCount(source, seqLength));
+    const B = Math.max(1, this.options.batchSize);
+    let total = 0;
+    for (let s = 0; s < n; s += B) {
+      const count = Math.min(B, n - s);
+      const tokens = tf.tensor2d(Int32Array.from(source.subarray(s * seqLength, (s + count) * seqLength)), [count, seqLength], 'int32');
+      total += this.model.evaluate(tokens) * count;
+      tokens.dispose();
+    }
+    return bitsPerDim(total / n, this.data.dimsPerToken);
+  }
+
+  /** A checkpoint: model artifacts plus optimizer state and the trainer's position. */
+  async checkpoint(extra: Record<string, unknown> = {}): Promise<tf.io.ModelArtifacts> {
+    const artifacts = await modelArtifacts(this.model, {
+      ...extra,
+      checkpoint: { step: this.step, datasetId: this.data.datasetId, rngState: this.rng.state(), options: this.options },
+    });
+    const { data, specs } = await tf.io.encodeWeights(this.optimizer.stateTensors());
+    artifacts.weightSpecs = [...artifacts.weightSpecs!, ...specs];
+    artifacts.weightData = tf.io.concatenateArrayBuffers([artifacts.weightData as ArrayBuffer, data]);
+    return artifacts;
+  }
+
+  /**
+   * Resumes from a checkpoint on `data`. Refuses one that is not a checkpoint, was made on another
+   * dataset, or whose weights do not match its config. `options` may extend `steps`.
+   */
+  static fromCheckpoint(artifacts: tf.io.ModelArtifacts, data: TrainingData, options?: Partial<TrainOptions>): Trainer {
+    const meta = artifacts.userDefinedMetadata as { checkpoint?: { step: number; datasetId: string; rngState: number[]; options: TrainOptions } } | undefined;
+    const topology = artifacts.modelTopology as { format?: string; config?: object } | undefined;
+    if (topology?.format !== ARTIFACT_FORMAT || !topology.config) throw new ModelFormatError('not a Reformer Studio checkpoint: model.json has no Reformer config');
+    const ck = meta?.checkpoint;
+    if (!ck) throw new CheckpointMismatchError('this is a model without training state (no optimizer, no step); it cannot be resumed');
+    if (ck.datasetId !== data.datasetId) throw new CheckpointMismatchError(`the checkpoint was trained on dataset "${ck.datasetId}", not "${data.datasetId}"`);
+    if (!artifacts.weightSpecs || !artifacts.weightData) throw new ModelFormatError('the checkpoint has no weights');
+    let named: tf.NamedTensorMap;
+    try {
+      named = tf.io.decodeWeights(artifacts.weightData, artifacts.weightSpecs);
+    } catch (e) {
+      throw new ModelFormatError(`the checkpoint's weights are unreadable: ${(e as Error).message}`);
+    }
+    const modelWeights: tf.NamedTensorMap = {};
+    const optimizer: tf.NamedTensorMap = {};
+    for (const [k, t] of Object.entries(named)) (k.startsWith('adam/') ? optimizer : modelWeights)[k] = t;
+    try {
+      let model: ReformerLM;
+      try {
+        model = new ReformerLM(topology.config, modelWeights);
+      } catch (e) {
+        throw new ModelFormatError(`the checkpoint's weights do not match its config: ${(e as Error).message}`);
+      }
+      try {
+        return new Trainer(model, data, { ...ck.options, ...options }, { step: ck.step, rngState: ck.rngState, optimizer });
+      } catch (e) {
+        model.dispose();
+        throw e;
+      }
+    } finally {
+      tf.dispose(Object.values(named));
+    }
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+  }
+}
+
+export { DEFAULT_ADAM };

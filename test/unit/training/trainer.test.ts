@@ -1,0 +1,78 @@
+import { beforeAll, expect, test } from 'vitest';
+import { Trainer, CheckpointMismatchError, type TrainingData, type TrainOptions } from '@/lib/training/trainer';
+import { learningRate } from '@/lib/training/adam';
+import { ReformerLM } from '@/lib/reformer/model';
+import { ModelFormatError } from '@/lib/reformer/serialize';
+import * as tf from '@/lib/reformer/tf';
+import { tinyConfig } from '../reformer/helpers';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+/** 24 "images" of 48 tokens with structure to learn: smooth ramps with a per-image offset. */
+function tinyData(datasetId = 'ramps'): TrainingData {
+  const make = (n: number, seed: number) => {
+    const out = new Uint8Array(n * 48);
+    for (let i = 0; i < n; i++) for (let t = 0; t < 48; t++) out[i * 48 + t] = ((i * 5 + seed) + Math.floor(t / 3)) % 16;
+    return out;
+  };
+  return { datasetId, seqLength: 48, vocabSize: 16, dimsPerToken: 1, train: make(20, 0), validation: make(4, 2) };
+}
+
+const options: TrainOptions = { steps: 40, batchSize: 4, learningRate: 3e-3, warmupSteps: 5, evalEvery: 20, evalImages: 4, seed: 3 };
+
+test('the learning rate warms up linearly, then decays by cosine to its floor', () => {
+  expect(learningRate(0, 1, 10, 100)).toBeCloseTo(0.1);
+  expect(learningRate(9, 1, 10, 100)).toBeCloseTo(1);
+  expect(learningRate(55, 1, 10, 100)).toBeCloseTo(0.55);
+  expect(learningRate(100, 1, 10, 100)).toBeCloseTo(0.1);
+});
+
+test('loss decreases on a tiny dataset in a few dozen steps', () => {
+  const trainer = new Trainer(new ReformerLM(tinyConfig({ layers: ['lsh', 'lsh'] })), tinyData(), options);
+  const before = trainer.evaluate();
+  const losses: number[] = [];
+  for (let i = 0; i < 40; i++) losses.push(trainer.trainStep().loss);
+  const after = trainer.evaluate();
+  expect(before).toBeGreaterThan(3.5); // ≈ log2(16) = 4 bits at initialisation
+  expect(after).toBeLessThan(before - 1);
+  expect(losses.slice(-5).reduce((a, b) => a + b) / 5).toBeLessThan(losses.slice(0, 5).reduce((a, b) => a + b) / 5);
+  trainer.model.dispose();
+  trainer.dispose();
+});
+
+test('checkpoint → resume continues with the same loss trajectory as an uninterrupted run', async () => {
+  const config = tinyConfig({ layers: ['lsh', 'local'], dropout: 0.1 });
+  const straight = new Trainer(new ReformerLM(config), tinyData(), options);
+  const expected = Array.from({ length: 12 }, () => straight.trainStep().loss);
+
+  const first = new Trainer(new ReformerLM(config), tinyData(), options);
+  const got = Array.from({ length: 6 }, () => first.trainStep().loss);
+  const checkpoint = await first.checkpoint();
+  first.model.dispose();
+  first.dispose();
+  const resumed = Trainer.fromCheckpoint(checkpoint, tinyData());
+  expect(resumed.step).toBe(6);
+  for (let i = 0; i < 6; i++) got.push(resumed.trainStep().loss);
+  expect(got).toHaveLength(12);
+  got.forEach((loss, i) => expect(loss, `step ${i}`).toBeCloseTo(expected[i], 5));
+  for (const t of [straight, resumed]) {
+    t.model.dispose();
+    t.dispose();
+  }
+});
+
+test('a mismatched or corrupted checkpoint is refused with a clear message', async () => {
+  const trainer = new Trainer(new ReformerLM(tinyConfig()), tinyData(), options);
+  trainer.trainStep();
+  const checkpoint = await trainer.checkpoint();
+  expect(() => Trainer.fromCheckpoint(checkpoint, tinyData('other'))).toThrow(CheckpointMismatchError);
+  expect(() => Trainer.fromCheckpoint(checkpoint, tinyData('other'))).toThrow(/trained on dataset "ramps", not "other"/);
+  const truncated = { ...checkpoint, weightData: (checkpoint.weightData as ArrayBuffer).slice(0, 1000) };
+  expect(() => Trainer.fromCheckpoint(truncated, tinyData())).toThrow(ModelFormatError);
+  const plain = { ...checkpoint, userDefinedMetadata: {} };
+  expect(() => Trainer.fromCheckpoint(plain, tinyData())).toThrow(/without training state/);
+  trainer.model.dispose();
+  trainer.dispose();
+});
