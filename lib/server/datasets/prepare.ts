@@ -1,7 +1,5 @@
 import 'server-only';
 import { createHash, randomBytes } from 'node:crypto';
-import { availableParallelism } from 'node:os';
-import sharp from 'sharp';
 import {
   type DatasetManifest,
   DatasetManifestSchema,
@@ -19,7 +17,7 @@ import { fitPalette, rgbToPaletteTokens } from '@/lib/pixels/palette';
 import { shuffledIndices } from '@/lib/pixels/prng';
 import { AppError } from '../errors';
 import type { Storage } from '../storage';
-import { decodeToRgb, SkipFile } from './decode';
+import { decodeToRgb, MAX_DECODES, SkipFile } from './decode';
 import { LIMITS, type Limits } from './limits';
 import { contactSheet } from './preview';
 import { isZip, readZip } from './zip';
@@ -44,14 +42,9 @@ export interface PrepareContext {
   builtin?: boolean;
   /** Credit line for the source images, kept in the manifest. */
   credit?: string;
-  /** Images decoded at once. Default: 2 per core. */
+  /** Images in flight for this upload (decode.ts also caps decodes per process). Default: 2 per core. */
   concurrency?: number;
 }
-
-// Tiny images gain nothing from intra-image threads; parallelism comes from the pool below.
-// libvips' operation cache only costs here (every buffer is new): off saves ~30% CPU per image.
-sharp.concurrency(1);
-sharp.cache(false);
 
 export const datasetBlobPrefix = (id: string) => `datasets/${id}/`;
 
@@ -96,13 +89,13 @@ export async function* prepareDataset(inputs: PrepareInput[], options: DatasetOp
     }
   }
 
-  // 2. Decode in input order with a sliding window of in-flight sharp jobs.
+  // 2. Decode in input order with a sliding window of in-flight jobs (decode.ts bounds them process-wide).
   const total = entries.length;
   const target = { width: options.width, height: options.height, fit: options.fit, background: options.background };
   const firstByHash = new Map<string, string>();
   const accepted: Accepted[] = [];
   const skipped: { name: string; reason: string }[] = [];
-  const window = ctx.concurrency ?? 2 * Math.max(1, availableParallelism());
+  const window = ctx.concurrency ?? MAX_DECODES;
   const inflight: { name: string; result: Promise<Accepted | { reason: string }> }[] = [];
   let done = 0;
 

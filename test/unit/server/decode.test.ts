@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { decodeToRgb, SkipFile, sniffFormat } from '@/lib/server/datasets/decode';
+import { decodeToRgb, MAX_DECODES, runningDecodes, SkipFile, sniffFormat } from '@/lib/server/datasets/decode';
 import { LIMITS } from '@/lib/server/datasets/limits';
 import { pixelBombPng, splitImage } from './fixtures';
 
@@ -76,6 +76,17 @@ describe('decodeToRgb', () => {
     const contained = await decodeToRgb(wide, { ...target, fit: 'contain', background: '#00ff00' }, LIMITS);
     expect(pixel(contained, 0, 0)).toEqual([0, 255, 0]);
     expect(pixel(contained, 0, 4)).toEqual([255, 0, 0]);
+  });
+
+  it('caps decodes running at once across callers', async () => {
+    const png = await splitImage(64, 64);
+    let peak = 0;
+    const jobs = Array.from({ length: 3 * MAX_DECODES }, () => decodeToRgb(png, target, LIMITS).then(() => (peak = Math.max(peak, runningDecodes()))));
+    peak = Math.max(peak, runningDecodes());
+    expect(runningDecodes()).toBe(MAX_DECODES);
+    await Promise.all(jobs);
+    expect(peak).toBe(MAX_DECODES);
+    expect(runningDecodes()).toBe(0);
   });
 
   it('gives a human reason for each kind of bad file', async () => {
