@@ -151,7 +151,10 @@ export async function* prepareDataset(inputs: PrepareInput[], options: DatasetOp
   let tokensOf: (i: number) => TokenArray;
   if (options.tokenization === 'palette') {
     const all = new Uint8Array(accepted.length * pixels * 3);
-    accepted.forEach((a, i) => all.set(a.rgb, i * pixels * 3));
+    accepted.forEach((a, i) => {
+      all.set(a.rgb, i * pixels * 3);
+      a.rgb = new Uint8Array(0); // one copy of the pixels at a time
+    });
     palette = fitPalette(all, { size: options.paletteSize, seed: options.seed });
     const tokens = rgbToPaletteTokens(all, palette);
     tokensOf = (i) => tokens.subarray(i * pixels, (i + 1) * pixels);
