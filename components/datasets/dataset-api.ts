@@ -8,7 +8,8 @@ import type { DatasetOptions, DatasetSummary, UploadEvent } from '@/lib/pixels/m
 export type { DatasetSummary };
 /** Every option spelled out: the form always sends a complete choice, not server defaults. */
 export type PrepareOptions = DatasetOptions;
-export type PrepareEvent = UploadEvent;
+/** What a preparation reports: bytes sent so far, then the server's own events. */
+export type PrepareUpdate = { type: 'upload'; loaded: number; total: number } | UploadEvent;
 
 /** An HTTP or stream failure, with the server's code when it sent one. */
 export class DatasetApiError extends Error {
@@ -22,18 +23,16 @@ export class DatasetApiError extends Error {
   }
 }
 
-async function errorFrom(response: Response): Promise<DatasetApiError> {
-  const text = await response.text().catch(() => '');
+/** The server's `{error:{code,message}}` reply, or the status line when the body is not that. */
+function errorFromReply(status: number, text: string): DatasetApiError {
   try {
     const body = JSON.parse(text) as { error?: { code?: string; message?: string } };
-    if (body.error?.message) {
-      return new DatasetApiError(body.error.code ?? `http_${response.status}`, body.error.message, response.status);
-    }
+    if (body.error?.message) return new DatasetApiError(body.error.code ?? `http_${status}`, body.error.message, status);
   } catch {
     // Not JSON (a proxy page or a crash): fall through to the status line.
   }
-  const hint = response.status === 413 ? 'The upload is too large.' : `The server answered ${response.status}.`;
-  return new DatasetApiError(`http_${response.status}`, text && text.length < 300 ? `${hint} ${text}` : hint, response.status);
+  const hint = status === 413 ? 'The upload is too large.' : `The server answered ${status}.`;
+  return new DatasetApiError(`http_${status}`, text && text.length < 300 ? `${hint} ${text}` : hint, status);
 }
 
 /** Built-in datasets first; otherwise the server's order (a stable sort keeps it). */
@@ -43,51 +42,97 @@ export function sortDatasets(datasets: DatasetSummary[]): DatasetSummary[] {
 
 export async function listDatasets(signal?: AbortSignal): Promise<DatasetSummary[]> {
   const response = await fetch('/api/datasets', { cache: 'no-store', signal });
-  if (!response.ok) throw await errorFrom(response);
+  if (!response.ok) throw errorFromReply(response.status, await response.text());
   const body = (await response.json()) as { datasets: DatasetSummary[] };
   return sortDatasets(body.datasets);
 }
 
 export async function deleteDataset(id: string): Promise<void> {
   const response = await fetch(`/api/datasets/${encodeURIComponent(id)}`, { method: 'DELETE' });
-  if (!response.ok) throw await errorFrom(response);
-}
-
-/** Splits a byte stream into parsed JSON lines; tolerates a final line without a newline. */
-export async function* readNdjson<T>(body: ReadableStream<Uint8Array>): AsyncGenerator<T> {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let buffered = '';
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      buffered += done ? decoder.decode() : decoder.decode(value, { stream: true });
-      const lines = buffered.split('\n');
-      buffered = done ? '' : (lines.pop() ?? '');
-      for (const line of lines) {
-        if (line.trim()) yield JSON.parse(line) as T;
-      }
-      if (done) return;
-    }
-  } finally {
-    reader.releaseLock();
-  }
+  if (!response.ok) throw errorFromReply(response.status, await response.text());
 }
 
 /**
- * Uploads files and streams the preparation events. Throws DatasetApiError for a 4xx/5xx
- * reply; an `error` event is yielded like any other so the caller can show it in place.
+ * Uploads files and yields byte progress, then the server's NDJSON events as they stream in.
+ * XMLHttpRequest rather than fetch: it is the one browser API that reports upload bytes, and
+ * its partial responseText streams the reply. Throws DatasetApiError for a 4xx/5xx reply or a
+ * network failure; an `error` event is yielded like any other so the caller shows it in place.
  */
 export async function* prepareDataset(
   options: PrepareOptions,
   files: File[],
   signal?: AbortSignal,
-): AsyncGenerator<PrepareEvent> {
+): AsyncGenerator<PrepareUpdate> {
   const form = new FormData();
   form.set('options', JSON.stringify(options));
   for (const file of files) form.append('files', file, file.name);
-  const response = await fetch('/api/datasets', { method: 'POST', body: form, signal });
-  if (!response.ok) throw await errorFrom(response);
-  if (!response.body) throw new DatasetApiError('no_body', 'The server sent no progress stream.');
-  yield* readNdjson<PrepareEvent>(response.body);
+
+  const queue: PrepareUpdate[] = [];
+  let finished = false;
+  let failure: Error | null = null;
+  let wake: (() => void) | null = null;
+  const notify = () => {
+    wake?.();
+    wake = null;
+  };
+
+  const xhr = new XMLHttpRequest();
+  let consumed = 0; // characters of responseText already split into lines
+  let partial = ''; // a line whose newline has not arrived yet
+  const takeLines = (final: boolean) => {
+    const text = xhr.responseText;
+    partial += text.slice(consumed);
+    consumed = text.length;
+    const lines = partial.split('\n');
+    partial = final ? '' : (lines.pop() ?? '');
+    for (const line of lines) if (line.trim()) queue.push(JSON.parse(line) as UploadEvent);
+  };
+  const finish = (error: Error | null) => {
+    failure = error;
+    finished = true;
+    notify();
+  };
+
+  xhr.upload.onprogress = (e) => {
+    if (!e.lengthComputable) return;
+    queue.push({ type: 'upload', loaded: e.loaded, total: e.total });
+    notify();
+  };
+  xhr.onprogress = () => {
+    if (xhr.status !== 200) return;
+    try {
+      takeLines(false);
+    } catch {
+      failure = new DatasetApiError('bad_stream', 'The server sent a progress line that is not JSON.');
+      return xhr.abort(); // onabort reports `failure`; a garbled stream cannot be resumed
+    }
+    notify();
+  };
+  xhr.onload = () => {
+    if (xhr.status !== 200) return finish(errorFromReply(xhr.status, xhr.responseText));
+    try {
+      takeLines(true);
+      finish(null);
+    } catch {
+      finish(new DatasetApiError('bad_stream', 'The server sent a progress line that is not JSON.'));
+    }
+  };
+  xhr.onerror = () => finish(new DatasetApiError('network', 'The upload failed: the connection was lost.'));
+  xhr.onabort = () => finish(failure ?? new DatasetApiError('aborted', 'The upload was cancelled.'));
+  signal?.addEventListener('abort', () => xhr.abort(), { once: true });
+
+  xhr.open('POST', '/api/datasets');
+  xhr.send(form);
+  try {
+    for (;;) {
+      while (queue.length > 0) yield queue.shift()!;
+      if (finished) {
+        if (failure) throw failure;
+        return;
+      }
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+  } finally {
+    if (!finished) xhr.abort();
+  }
 }

@@ -2,6 +2,7 @@
 
 import { useEffect, useRef, useState } from 'react';
 import { DatasetApiError, prepareDataset, type DatasetSummary, type PrepareOptions } from './dataset-api';
+import { formatBytes } from './format-bytes';
 import { DEFAULT_OPTIONS, nameFromFiles, optionProblems } from './prepare-options';
 import { PrepareOptionsForm } from './prepare-options-form';
 import { FileOutcomeList, PrepareProgressBar, PrepareSummary, type FileOutcome } from './prepare-progress';
@@ -46,6 +47,18 @@ export function DatasetUpload({ onPrepared }: { onPrepared: (dataset: DatasetSum
     try {
       for await (const event of prepareDataset(payload, files, controller.signal)) {
         switch (event.type) {
+          case 'upload':
+            // Once every byte is sent the server decodes before its first event: say so, without a number.
+            setRun(
+              event.loaded < event.total
+                ? {
+                    phase: 'running',
+                    percent: (100 * event.loaded) / event.total,
+                    label: `Uploading ${formatBytes(event.loaded)} of ${formatBytes(event.total)}`,
+                  }
+                : { phase: 'running', percent: null, label: 'Uploaded; the server is reading the files…' },
+            );
+            break;
           case 'progress':
             setRun({
               phase: 'running',

@@ -29,11 +29,15 @@ export function PrepareProgressBar({ percent, label }: { percent: number | null;
   );
 }
 
+/** Accepted rows shown at most; thousands of identical "accepted" rows would only slow the stream down. */
+const ACCEPTED_ROWS_SHOWN = 100;
+
 /** Skipped files first: with hundreds of uploads, the few that need attention must not be buried. */
 export function FileOutcomeList({ outcomes }: { outcomes: FileOutcome[] }) {
   if (outcomes.length === 0) return null;
   const skipped = outcomes.filter((o) => o.status === 'skipped');
   const accepted = outcomes.filter((o) => o.status === 'accepted');
+  const hiddenAccepted = Math.max(0, accepted.length - ACCEPTED_ROWS_SHOWN);
   return (
     <div className="space-y-1.5">
       <p className="text-xs text-neutral-400">
@@ -42,29 +46,37 @@ export function FileOutcomeList({ outcomes }: { outcomes: FileOutcome[] }) {
         <span className={skipped.length ? 'text-red-400' : ''}>{skipped.length} skipped</span>
       </p>
       <ul aria-label="Files" className="max-h-56 divide-y divide-neutral-800 overflow-y-auto rounded-lg border border-neutral-800 text-xs">
-        {[...skipped, ...accepted].map((o, i) => (
-          <li key={`${i}:${o.name}`} data-testid="dataset-file-row" data-status={o.status} className="px-3 py-1.5">
-            <div className="flex items-center gap-2">
-              <span
-                aria-hidden="true"
-                className={`inline-block size-2 shrink-0 rounded-full ${o.status === 'accepted' ? 'bg-emerald-500' : 'bg-red-500'}`}
-              />
-              <span className="min-w-0 truncate text-neutral-200" title={o.name}>
-                {o.name}
-              </span>
-              <span className={`ml-auto shrink-0 ${o.status === 'accepted' ? 'text-emerald-400' : 'text-red-400'}`}>
-                {o.status}
-              </span>
-            </div>
-            {o.status === 'skipped' && o.reason && (
-              <p data-testid="dataset-file-reason" className="mt-0.5 pl-4 text-red-400">
-                {o.reason}
-              </p>
-            )}
-          </li>
+        {skipped.map((o, i) => (
+          <FileOutcomeRow key={`s${i}`} outcome={o} />
+        ))}
+        {hiddenAccepted > 0 && (
+          <li className="px-3 py-1.5 text-neutral-500">{hiddenAccepted} earlier accepted files not listed</li>
+        )}
+        {accepted.slice(hiddenAccepted).map((o, i) => (
+          <FileOutcomeRow key={`a${hiddenAccepted + i}`} outcome={o} />
         ))}
       </ul>
     </div>
+  );
+}
+
+function FileOutcomeRow({ outcome: o }: { outcome: FileOutcome }) {
+  const ok = o.status === 'accepted';
+  return (
+    <li data-testid="dataset-file-row" data-status={o.status} className="px-3 py-1.5">
+      <div className="flex items-center gap-2">
+        <span aria-hidden="true" className={`inline-block size-2 shrink-0 rounded-full ${ok ? 'bg-emerald-500' : 'bg-red-500'}`} />
+        <span className="min-w-0 truncate text-neutral-200" title={o.name}>
+          {o.name}
+        </span>
+        <span className={`ml-auto shrink-0 ${ok ? 'text-emerald-400' : 'text-red-400'}`}>{o.status}</span>
+      </div>
+      {o.status === 'skipped' && o.reason && (
+        <p data-testid="dataset-file-reason" className="mt-0.5 pl-4 text-red-400">
+          {o.reason}
+        </p>
+      )}
+    </li>
   );
 }
 

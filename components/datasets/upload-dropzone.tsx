@@ -1,14 +1,9 @@
 'use client';
 
 import { useId, useState } from 'react';
+import { formatBytes } from './format-bytes';
 
 const ACCEPT = 'image/*,.zip,application/zip';
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
-}
 
 /** Drag-and-drop zone with a file picker fallback; keeps the chosen files in the parent. */
 export function UploadDropzone({
