@@ -15,6 +15,7 @@
  */
 import * as tf from './tf';
 import type { SortPlan } from './hashing';
+import { batchMatMulNT } from './matmul';
 import { logSumExpLast, permuteRows } from './ops';
 
 const SELF_SCORE = -1e5;
@@ -90,7 +91,7 @@ export function chunkedAttention(qk: tf.Tensor3D, v: tf.Tensor3D, plan: SortPlan
     const sk = normalizeKeys(sq);
     const kWin = tf.concat([previousChunk(sk, 0), sk], 2).reshape([RG * nC, 2 * chunk, D]); // [RG·nC, 2C, D]
     const vWin = tf.concat([previousChunk(sv, 0), sv], 2).reshape([RG * nC, 2 * chunk, D]);
-    const dots = tf.mul(tf.matMul(sq.reshape([RG * nC, chunk, D]), kWin, false, true), 1 / Math.sqrt(D)); // [RG·nC, C, 2C]
+    const dots = tf.mul(batchMatMulNT(sq.reshape([RG * nC, chunk, D]) as tf.Tensor3D, kWin as tf.Tensor3D), 1 / Math.sqrt(D)); // [RG·nC, C, 2C]
 
     // valid = (j ≥ firstVisibleKey) ∧ (j < C + i), built with arithmetic (comparison kernels
     // with broadcasting are slow on WASM).
@@ -101,7 +102,7 @@ export function chunkedAttention(qk: tf.Tensor3D, v: tf.Tensor3D, plan: SortPlan
     const scores = tf.add(tf.mul(dots, valid), tf.mul(tf.sub(1, valid), masks.fallback));
 
     const lse = logSumExpLast(scores); // [RG·nC, C, 1]
-    const o = tf.matMul(tf.exp(tf.sub(scores, lse)), vWin); // [RG·nC, C, D]
+    const o = batchMatMulNT(tf.exp(tf.sub(scores, lse)) as tf.Tensor3D, vWin.transpose([0, 2, 1]) as tf.Tensor3D); // [RG·nC, C, D]
     const out = scatterRounds(o.reshape([R * G * L, D]) as tf.Tensor2D, plan); // [R, G·L, D] original order
     if (R === 1) return out.reshape([G, L, D]) as tf.Tensor3D;
     const lseOut = scatterRounds(lse.reshape([R * G * L, 1]) as tf.Tensor2D, plan).reshape([R, G, L, 1]);

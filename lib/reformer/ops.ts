@@ -4,6 +4,7 @@
  * permutations and embedding lookups carry their own gradients: the inverse permutation, and a
  * one-hot matmul.
  */
+import { matMul2d } from './matmul';
 import * as tf from './tf';
 
 type GradResult = { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor };
@@ -17,7 +18,8 @@ function customGrad(f: (x: tf.Tensor, save: tf.GradSaveFunc) => GradResult): (x:
 export function dense(x: tf.Tensor, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor {
   const dIn = x.shape[x.shape.length - 1];
   const flat = x.reshape([-1, dIn]) as tf.Tensor2D;
-  const y = b ? tf.fused.matMul({ a: flat, b: w, bias: b }) : tf.matMul(flat, w);
+  const product = matMul2d(flat, w);
+  const y = b ? tf.add(product, b) : product;
   return y.reshape([...x.shape.slice(0, -1), w.shape[1]]);
 }
 

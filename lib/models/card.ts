@@ -1,0 +1,48 @@
+/**
+ * What a model needs besides its weights to be useful in the studio: which dataset and
+ * tokenization it speaks (to turn tokens into pixels), how far it was trained and how good it is.
+ * Stored in model.json's `userDefinedMetadata.card`, so a model file is self-describing, and listed
+ * in `public/models/index.json` for the shipped defaults.
+ */
+import { z } from 'zod';
+
+export const ModelCardSchema = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/),
+  name: z.string().min(1),
+  dataset: z.object({
+    id: z.string(),
+    name: z.string(),
+    tokenization: z.enum(['rgb', 'palette']),
+    width: z.number().int().positive(),
+    height: z.number().int().positive(),
+    /** Flat [r0, g0, b0, r1, …] for `palette` models. */
+    palette: z.array(z.number().int().min(0).max(255)).optional(),
+  }),
+  preset: z.string(),
+  parameters: z.number().int().positive(),
+  steps: z.number().int().min(0),
+  /** Validation bits per dimension (sub-pixel) at the end of training. */
+  validationBitsPerDim: z.number().positive().optional(),
+  trainedAt: z.string(),
+  /** The exact command that produced it (shipped models). */
+  command: z.string().optional(),
+});
+export type ModelCard = z.infer<typeof ModelCardSchema>;
+
+/** One entry of public/models/index.json. */
+export const ShippedModelSchema = z.object({
+  card: ModelCardSchema,
+  /** URL of model.json, relative to the site root. */
+  url: z.string(),
+  /** sha256 of model.json + weights, for cache invalidation. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  bytes: z.number().int().positive(),
+});
+export type ShippedModel = z.infer<typeof ShippedModelSchema>;
+
+export const ShippedIndexSchema = z.object({ models: z.array(ShippedModelSchema) });
+
+/** Dimensions one token stands for: a channel value (rgb) or a whole pixel (palette). */
+export function dimsPerToken(tokenization: 'rgb' | 'palette'): number {
+  return tokenization === 'rgb' ? 1 : 3;
+}

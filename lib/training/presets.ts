@@ -1,0 +1,50 @@
+/**
+ * Model presets sized for the studio's machines, and the config that fits a preset to a dataset:
+ * sequence length = tokens per image, axial embedding over the image axes.
+ */
+import type { ReformerConfig } from '../reformer/config';
+
+export const PRESETS = {
+  /** For tests and quick demos: trains in seconds. */
+  tiny: { dModel: 64, nHeads: 2, dFF: 128, depth: 2, chunkLength: 32, nHashes: 2 },
+  /** The shipped defaults: trains on two CPU cores in hours. */
+  small: { dModel: 128, nHeads: 4, dFF: 512, depth: 4, chunkLength: 64, nHashes: 2 },
+  /** A GPU-sized model. */
+  base: { dModel: 256, nHeads: 4, dFF: 1024, depth: 6, chunkLength: 64, nHashes: 4 },
+} as const;
+export type PresetName = keyof typeof PRESETS;
+
+export interface ImageShape {
+  width: number;
+  height: number;
+  tokenization: 'rgb' | 'palette';
+  vocabSize: number;
+}
+
+export function isPreset(name: string): name is PresetName {
+  return Object.hasOwn(PRESETS, name);
+}
+
+/** A preset fitted to a dataset's images. `attention` picks the kind of every layer. */
+export function configFor(preset: PresetName, image: ImageShape, attention: 'lsh' | 'local' | 'full' = 'lsh', seed = 1): Partial<ReformerConfig> {
+  const p = PRESETS[preset];
+  const channels = image.tokenization === 'rgb' ? 3 : 1;
+  const seqLength = image.width * image.height * channels;
+  const chunkLength = Math.min(p.chunkLength, seqLength);
+  return {
+    vocabSize: image.vocabSize,
+    seqLength,
+    dModel: p.dModel,
+    nHeads: p.nHeads,
+    dFF: p.dFF,
+    layers: Array.from({ length: p.depth }, () => attention),
+    chunkLength,
+    nHashes: p.nHashes,
+    nBuckets: 'auto',
+    axialShape: channels === 3 ? [image.height, image.width, 3] : [image.height, image.width],
+    ffChunkLength: 1024,
+    reversible: true,
+    dropout: 0,
+    seed,
+  };
+}

@@ -1,0 +1,230 @@
+/**
+ * Train a Reformer on a stored dataset from the command line, with the same loop the browser
+ * worker runs (lib/training/trainer.ts), on the WASM backend.
+ *
+ *   npm run train -- --dataset emoji-32 --config small --steps 2000 --out runs/emoji-32
+ *   npm run train -- --resume runs/emoji-32 --steps 4000      # continue (same or larger --steps)
+ *
+ * Writes to --out: checkpoint/ (weights + optimizer state + position, to resume), model/ (the
+ * model alone, with its card: what the studio loads), train.log (one line per report, resumes
+ * marked). Ctrl-C saves a checkpoint before exiting.
+ */
+import '@tensorflow/tfjs-backend-wasm';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileSystemHandler } from '@/lib/node/file-io';
+import { dimsPerToken, type ModelCard } from '@/lib/models/card';
+import { readShard, type DatasetManifest } from '@/lib/pixels/manifest';
+import { ReformerLM } from '@/lib/reformer/model';
+import { saveModel } from '@/lib/reformer/serialize';
+import * as tf from '@/lib/reformer/tf';
+import { BUILTIN_DATASETS, ensureBuiltinDatasets } from '@/lib/server/datasets/builtin';
+import { getManifest } from '@/lib/server/datasets/catalog';
+import { datasetBlobPrefix } from '@/lib/server/datasets/prepare';
+import { getStorage, type Storage } from '@/lib/server/storage';
+import { configFor, isPreset, PRESETS } from '@/lib/training/presets';
+import { DEFAULT_TRAIN, Trainer, type TokenArray, type TrainingData } from '@/lib/training/trainer';
+
+const { values: args } = parseArgs({
+  options: {
+    dataset: { type: 'string' },
+    config: { type: 'string', default: 'small' },
+    attention: { type: 'string', default: 'lsh' },
+    steps: { type: 'string' },
+    out: { type: 'string' },
+    resume: { type: 'string' },
+    batch: { type: 'string' },
+    lr: { type: 'string' },
+    warmup: { type: 'string' },
+    'eval-every': { type: 'string' },
+    'eval-images': { type: 'string' },
+    seed: { type: 'string' },
+    backend: { type: 'string', default: 'wasm' },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+function fail(message: string): never {
+  console.error(`train: ${message}`);
+  process.exit(2);
+}
+
+function intArg(name: keyof typeof args, fallback?: number): number | undefined {
+  const raw = args[name];
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) fail(`--${name} must be a positive number, got "${raw}"`);
+  return n;
+}
+
+async function loadData(storage: Storage, id: string): Promise<{ data: TrainingData; manifest: DatasetManifest }> {
+  if (!(await storage.getRecord('datasets', id))) {
+    if (!BUILTIN_DATASETS.some((d) => d.id === id)) fail(`no dataset "${id}" in ${process.env.DATA_DIR ?? '.data'}; built-ins are ${BUILTIN_DATASETS.map((d) => d.id).join(', ')}`);
+    console.log(`preparing built-in dataset ${id}…`);
+    for await (const _ of ensureBuiltinDatasets(storage, [id]));
+  }
+  const manifest = await getManifest(storage, id);
+  const split = async (name: 'train' | 'validation'): Promise<TokenArray> => {
+    const parts: TokenArray[] = [];
+    for (const shard of manifest.splits[name].shards) {
+      const bytes = await storage.getBlob(datasetBlobPrefix(id) + shard.file);
+      if (!bytes) fail(`shard ${shard.file} of ${id} is missing`);
+      parts.push(readShard(manifest, bytes).tokens);
+    }
+    const total = parts.reduce((n, p) => n + p.length, 0);
+    const out = manifest.bytesPerToken === 1 ? new Uint8Array(total) : new Uint16Array(total);
+    let offset = 0;
+    for (const p of parts) {
+      out.set(p, offset);
+      offset += p.length;
+    }
+    return out;
+  };
+  return {
+    manifest,
+    data: {
+      datasetId: id,
+      seqLength: manifest.seqLength,
+      vocabSize: manifest.vocabSize,
+      dimsPerToken: dimsPerToken(manifest.tokenization),
+      train: await split('train'),
+      validation: await split('validation'),
+    },
+  };
+}
+
+function bar(done: number, total: number, width = 24): string {
+  const filled = Math.round((done / total) * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
+}
+
+function duration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '--';
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = Math.floor(seconds % 60);
+  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : `${m}m${String(s).padStart(2, '0')}s`;
+}
+
+async function main() {
+  if (args.help) {
+    console.log(readFileSync(new URL(import.meta.url), 'utf8').split('*/')[0]);
+    return;
+  }
+  const out = args.resume ?? args.out ?? fail('--out DIR is required (or --resume DIR)');
+  if (!isPreset(args.config!)) fail(`--config must be one of ${Object.keys(PRESETS).join(', ')}`);
+  if (!['lsh', 'local', 'full'].includes(args.attention!)) fail('--attention must be lsh, local or full');
+  await tf.setBackend(args.backend!);
+  await tf.ready();
+
+  const storage = getStorage();
+  const checkpointDir = path.join(out, 'checkpoint');
+  const logFile = path.join(out, 'train.log');
+  mkdirSync(out, { recursive: true });
+  const log = (line: string) => {
+    appendFileSync(logFile, `${line}\n`);
+    console.log(line);
+  };
+
+  let trainer: Trainer;
+  let manifest: DatasetManifest;
+  let preset: string = args.config!;
+  const steps = intArg('steps');
+  if (args.resume) {
+    if (!existsSync(path.join(checkpointDir, 'model.json'))) fail(`no checkpoint in ${checkpointDir}`);
+    const artifacts = await fileSystemHandler(checkpointDir).load!();
+    const meta = artifacts.userDefinedMetadata as { checkpoint?: { datasetId?: string }; preset?: string };
+    const datasetId = args.dataset ?? meta.checkpoint?.datasetId ?? fail('the checkpoint names no dataset; pass --dataset');
+    preset = meta.preset ?? preset;
+    const loaded = await loadData(storage, datasetId);
+    manifest = loaded.manifest;
+    trainer = Trainer.fromCheckpoint(artifacts, loaded.data, steps ? { steps } : {});
+    log(`# resumed at step ${trainer.step} from ${checkpointDir} (${new Date().toISOString()}), target ${trainer.options.steps} steps`);
+  } else {
+    const datasetId = args.dataset ?? fail('--dataset ID is required');
+    const loaded = await loadData(storage, datasetId);
+    manifest = loaded.manifest;
+    const options = {
+      ...DEFAULT_TRAIN,
+      steps: steps ?? DEFAULT_TRAIN.steps,
+      batchSize: intArg('batch', DEFAULT_TRAIN.batchSize)!,
+      learningRate: args.lr ? Number(args.lr) : DEFAULT_TRAIN.learningRate,
+      warmupSteps: intArg('warmup', DEFAULT_TRAIN.warmupSteps)!,
+      evalEvery: intArg('eval-every', DEFAULT_TRAIN.evalEvery)!,
+      evalImages: intArg('eval-images', DEFAULT_TRAIN.evalImages)!,
+      seed: intArg('seed', DEFAULT_TRAIN.seed)!,
+    };
+    const config = configFor(args.config as keyof typeof PRESETS, { ...manifest, vocabSize: manifest.vocabSize }, args.attention as 'lsh', options.seed);
+    trainer = new Trainer(new ReformerLM(config), loaded.data, options);
+    log(`# ${process.argv.slice(2).join(' ')}`);
+    log(`# ${new Date().toISOString()} dataset ${datasetId} (${loaded.data.train.length / manifest.seqLength} train images, ${manifest.seqLength} tokens each), preset ${preset}, ${trainer.model.parameterCount.toLocaleString()} parameters, backend ${tf.getBackend()}`);
+    log(`# options ${JSON.stringify(options)}`);
+  }
+
+  const model = trainer.model;
+  const command = `npm run train -- ${process.argv.slice(2).join(' ')}`;
+  let lastValidation: number | undefined;
+  const save = async () => {
+    await fileSystemHandler(checkpointDir).save!(await trainer.checkpoint({ preset }));
+    const card: ModelCard = {
+      id: path.basename(path.resolve(out)).toLowerCase().replace(/[^a-z0-9-]/g, '-'),
+      name: `${manifest.name} · ${preset}`,
+      dataset: { id: manifest.id, name: manifest.name, tokenization: manifest.tokenization, width: manifest.width, height: manifest.height, palette: manifest.palette },
+      preset,
+      parameters: model.parameterCount,
+      steps: trainer.step,
+      validationBitsPerDim: lastValidation,
+      trainedAt: new Date().toISOString(),
+      command,
+    };
+    await saveModel(model, fileSystemHandler(path.join(out, 'model')), { card });
+  };
+
+  let stopping = false;
+  process.on('SIGINT', () => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    console.log('\nstopping after this step (Ctrl-C again to abort without saving)…');
+  });
+
+  const total = trainer.options.steps;
+  const started = performance.now();
+  const startStep = trainer.step;
+  let recent: number[] = [];
+  while (trainer.step < total && !stopping) {
+    const r = trainer.trainStep();
+    recent.push(r.loss);
+    const rate = (trainer.step - startStep) / ((performance.now() - started) / 1000);
+    const tokensPerSecond = rate * trainer.options.batchSize * manifest.seqLength;
+    if (process.stdout.isTTY) {
+      process.stdout.write(`\r${bar(r.step, total)} ${r.step}/${total} loss ${r.bitsPerDim.toFixed(3)} bits/dim | ${rate.toFixed(2)} steps/s ${Math.round(tokensPerSecond)} tok/s | ETA ${duration((total - r.step) / rate)}   `);
+    }
+    const atEval = r.step % trainer.options.evalEvery === 0 || r.step === total;
+    if (r.step % 10 === 0 || atEval) {
+      const mean = recent.reduce((a, b) => a + b, 0) / recent.length;
+      recent = [];
+      let line = `step ${r.step} train_bpd ${(mean / Math.LN2 / dimsPerToken(manifest.tokenization)).toFixed(4)} lr ${r.learningRate.toExponential(2)} grad_norm ${r.gradNorm.toFixed(3)} ms/step ${r.ms.toFixed(0)} tok/s ${Math.round(tokensPerSecond)}`;
+      if (atEval) {
+        lastValidation = trainer.evaluate();
+        line += ` val_bpd ${lastValidation.toFixed(4)}`;
+      }
+      if (process.stdout.isTTY) process.stdout.write('\n');
+      appendFileSync(logFile, `${line}\n`);
+      if (!process.stdout.isTTY) console.log(line);
+      if (atEval) await save();
+    }
+  }
+  if (stopping || trainer.step % trainer.options.evalEvery !== 0) {
+    lastValidation = trainer.evaluate();
+    log(`step ${trainer.step} val_bpd ${lastValidation.toFixed(4)}${stopping ? ' (stopped)' : ''}`);
+    await save();
+  }
+  log(`# saved ${path.join(out, 'model')} and ${checkpointDir} at step ${trainer.step}`);
+  storage.close();
+}
+
+main().catch((e) => {
+  console.error(`train: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});
