@@ -33,7 +33,7 @@ export function DatasetLibrary() {
 
   return (
     <div className="grid items-start gap-8 lg:grid-cols-[minmax(0,400px)_minmax(0,1fr)]">
-      <DatasetUpload onPrepared={() => void refresh()} />
+      <DatasetUpload onChanged={() => void refresh()} />
 
       <section aria-labelledby="library-heading" className="space-y-4">
         <div className="flex items-baseline justify-between">

@@ -14,8 +14,11 @@ type Run =
   | { phase: 'done'; dataset: DatasetSummary }
   | { phase: 'failed'; message: string; code: string };
 
-/** Upload images or a zip, choose options, and watch the server prepare the dataset. */
-export function DatasetUpload({ onPrepared }: { onPrepared: (dataset: DatasetSummary) => void }) {
+/**
+ * Upload images or a zip, choose options, and watch the server prepare the dataset.
+ * `onChanged` fires when the stored datasets may have changed, so the list can refresh.
+ */
+export function DatasetUpload({ onChanged }: { onChanged: () => void }) {
   const [files, setFiles] = useState<File[]>([]);
   const [options, setOptions] = useState<PrepareOptions>(DEFAULT_OPTIONS);
   const [square, setSquare] = useState(true);
@@ -23,6 +26,7 @@ export function DatasetUpload({ onPrepared }: { onPrepared: (dataset: DatasetSum
   const [outcomes, setOutcomes] = useState<FileOutcome[]>([]);
   const abortRef = useRef<AbortController | null>(null);
 
+  // Leaving the page abandons the upload; the cancelled state is then never shown.
   useEffect(() => () => abortRef.current?.abort(), []);
 
   const running = run.phase === 'running';
@@ -63,16 +67,25 @@ export function DatasetUpload({ onPrepared }: { onPrepared: (dataset: DatasetSum
             setRun({
               phase: 'running',
               percent: event.total > 0 ? (100 * event.done) / event.total : 0,
-              label: event.file ? `Preparing ${event.file} (${event.done}/${event.total})` : `Preparing ${event.done}/${event.total}`,
+              // After the last file the server still tokenizes and writes shards: say what it is doing.
+              label:
+                event.done < event.total
+                  ? `Preparing ${event.file} (${event.done}/${event.total})`
+                  : `Read all ${event.total} files; tokenizing and saving…`,
             });
             break;
-          case 'file':
-            setOutcomes((list) => [...list, event.status === 'skipped' ? { name: event.name, status: 'skipped', reason: event.reason } : { name: event.name, status: 'accepted' }]);
+          case 'file': {
+            const outcome: FileOutcome =
+              event.status === 'skipped'
+                ? { name: event.name, status: 'skipped', reason: event.reason }
+                : { name: event.name, status: 'accepted' };
+            setOutcomes((list) => [...list, outcome]);
             break;
+          }
           case 'done':
             setRun({ phase: 'done', dataset: event.dataset });
             setFiles([]);
-            onPrepared(event.dataset);
+            onChanged();
             return;
           case 'error':
             setRun({ phase: 'failed', code: event.code, message: event.message });
@@ -81,7 +94,12 @@ export function DatasetUpload({ onPrepared }: { onPrepared: (dataset: DatasetSum
       }
       setRun({ phase: 'failed', code: 'stream_ended', message: 'The server closed the stream before finishing.' });
     } catch (e) {
-      if (controller.signal.aborted) return;
+      if (controller.signal.aborted) {
+        // A cancel that lands after the server stored the dataset cannot undo it: refresh to show the truth.
+        setRun({ phase: 'failed', code: 'cancelled', message: 'You cancelled the upload.' });
+        onChanged();
+        return;
+      }
       setRun({
         phase: 'failed',
         code: e instanceof DatasetApiError ? e.code : 'network',
@@ -128,7 +146,19 @@ export function DatasetUpload({ onPrepared }: { onPrepared: (dataset: DatasetSum
         <p className="-mt-3 text-center text-xs text-neutral-500">Add images or a zip to begin.</p>
       )}
 
-      {run.phase === 'running' && <PrepareProgressBar percent={run.percent} label={run.label} />}
+      {run.phase === 'running' && (
+        <div className="space-y-2">
+          <PrepareProgressBar percent={run.percent} label={run.label} />
+          <button
+            type="button"
+            data-testid="dataset-cancel"
+            onClick={() => abortRef.current?.abort()}
+            className="text-xs text-neutral-400 underline underline-offset-2 hover:text-neutral-100"
+          >
+            Cancel
+          </button>
+        </div>
+      )}
       {run.phase === 'done' && <PrepareProgressBar percent={100} label="Done" />}
 
       {run.phase === 'failed' && (

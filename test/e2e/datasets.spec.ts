@@ -137,4 +137,18 @@ test.describe('datasets page', () => {
     await expect(datasets.preview).toHaveCount(0);
     await expect(datasets.prepareButton).toBeEnabled();
   });
+
+  test('cancels an upload the server has not answered', async ({ page }) => {
+    const datasets = new DatasetsPage(page);
+    await datasets.holdPrepareRequests();
+    await datasets.goto();
+    await datasets.chooseFixtures('red.png');
+    await datasets.name.fill('never');
+    await datasets.prepareButton.click();
+    await expect(datasets.prepareButton).toBeDisabled();
+    await datasets.cancelButton.click();
+    await expect(datasets.error).toContainText('cancelled');
+    await expect(datasets.prepareButton).toBeEnabled();
+    await expect(datasets.progress).toHaveCount(0);
+  });
 });

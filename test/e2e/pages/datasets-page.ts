@@ -16,6 +16,7 @@ export class DatasetsPage {
   readonly fileRows: Locator;
   readonly preview: Locator;
   readonly error: Locator;
+  readonly cancelButton: Locator;
   readonly cards: Locator;
 
   constructor(readonly page: Page) {
@@ -29,6 +30,7 @@ export class DatasetsPage {
     this.fileRows = page.getByTestId('dataset-file-row');
     this.preview = page.getByTestId('dataset-preview');
     this.error = page.getByTestId('dataset-error');
+    this.cancelButton = page.getByTestId('dataset-cancel');
     this.cards = page.getByTestId('dataset-card');
   }
 
@@ -61,6 +63,11 @@ export class DatasetsPage {
     await this.page.route('**/api/datasets', (route) =>
       route.request().method() === 'POST' ? route.fulfill(reply) : route.fallback(),
     );
+  }
+
+  /** Leaves uploads unanswered, as a slow server would, until the test ends. */
+  async holdPrepareRequests() {
+    await this.page.route('**/api/datasets', (route) => (route.request().method() === 'POST' ? undefined : route.fallback()));
   }
 
   fileRow(name: string): Locator {
