@@ -4,8 +4,10 @@
  * tfjs-backend-wasm hands a MatMul to XNNPACK only when neither operand is transposed and the batch
  * is 1; any transpose flag or batch falls to a naive triple loop (its backward passes always set a
  * transpose flag, so tfjs's own gradients of a dense layer run ~20× slower than its forward). Here
- * the gradients transpose explicitly (a memory-bound kernel) and multiply without flags; batched
- * products use the A·Bᵀ layout, whose naive loop at least reads both operands contiguously.
+ * the gradients transpose explicitly (a memory-bound kernel) and multiply without flags. Batched
+ * products (attention's [chunks, C, 2C]) stay on the naive loop, in the A·Bᵀ layout where it reads
+ * both operands contiguously; splitting them into per-chunk XNNPACK calls was measured slower
+ * (thousands of Slice kernels, and WASM's Unpack is slower still).
  */
 import * as tf from './tf';
 
@@ -30,19 +32,21 @@ export function matMul2d(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
   return f(a, b) as tf.Tensor2D;
 }
 
-/** a [b, n, k] · bᵀ for b [b, m, k] → [b, n, m]; every product (forward and backward) in the A·Bᵀ layout. */
+/** x [b, n, k] · yᵀ for y [b, m, k] → [b, n, m], no gradient. */
+function productNT(x: tf.Tensor3D, y: tf.Tensor3D): tf.Tensor3D {
+  return tf.matMul(x, y, false, true);
+}
+
+/** a [b, n, k] · bᵀ for b [b, m, k] → [b, n, m], forward and backward on the fast path. */
 export function batchMatMulNT(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
   const f = customGrad2((x, y, save) => {
     save([x, y]);
     return {
-      value: tf.matMul(x as tf.Tensor3D, y as tf.Tensor3D, false, true),
-      gradFunc: (dy, [xs, ys]) => {
-        const dyT = dy.transpose(T3) as tf.Tensor3D; // [b, m, n]
-        return [
-          tf.matMul(dy as tf.Tensor3D, ys.transpose(T3) as tf.Tensor3D, false, true), // dA = dC·B
-          tf.matMul(dyT, xs.transpose(T3) as tf.Tensor3D, false, true), // dB = dCᵀ·A
-        ];
-      },
+      value: productNT(x as tf.Tensor3D, y as tf.Tensor3D),
+      gradFunc: (dy, [xs, ys]) => [
+        productNT(dy as tf.Tensor3D, ys.transpose(T3) as tf.Tensor3D), // dA = dC·B
+        productNT(dy.transpose(T3) as tf.Tensor3D, xs.transpose(T3) as tf.Tensor3D), // dB = dCᵀ·A
+      ],
     };
   });
   return f(a, b) as tf.Tensor3D;

@@ -44,15 +44,12 @@ export function gelu(x: tf.Tensor): tf.Tensor {
 export function permuteRows(x: tf.Tensor2D, index: Int32Array, inverse: Int32Array, copies = 1): tf.Tensor2D {
   const [M, D] = x.shape;
   const f = customGrad((input: tf.Tensor, save: tf.GradSaveFunc) => {
-    const indexT = tf.tensor1d(index, 'int32');
     const inverseT = tf.tensor1d(inverse, 'int32');
     save([inverseT]);
-    const value = tf.gather(input, indexT, 0);
-    indexT.dispose();
     return {
-      value,
+      value: gatherRows(input as tf.Tensor2D, index),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const back = tf.gather(dy, saved[0], 0); // [copies·M, D] in tiled original order
+        const back = gatherRows(dy as tf.Tensor2D, saved[0].dataSync() as Int32Array); // [copies·M, D] in tiled original order
         return copies === 1 ? back : tf.sum(back.reshape([copies, M, D]), 0);
       },
     };
@@ -71,6 +68,21 @@ export function logSumExpLast(x: tf.Tensor): tf.Tensor {
     return { value, gradFunc: (dy: tf.Tensor, [xs, lse]: tf.Tensor[]) => tf.mul(dy, tf.exp(tf.sub(xs, lse))) };
   });
   return f(x);
+}
+
+/** Backends whose Gather kernel is slower than copying rows in JS (WASM's is ~10×). */
+const JS_GATHER_BACKENDS = new Set(['wasm', 'cpu']);
+
+/** x[index] along axis 0, x [M, D] → [index.length, D], no gradient. */
+function gatherRows(x: tf.Tensor2D, index: Int32Array): tf.Tensor2D {
+  if (!JS_GATHER_BACKENDS.has(tf.getBackend())) {
+    return tf.tidy(() => tf.gather(x, tf.tensor1d(index, 'int32'), 0) as tf.Tensor2D);
+  }
+  const D = x.shape[1];
+  const src = x.dataSync() as Float32Array;
+  const out = new Float32Array(index.length * D);
+  for (let i = 0; i < index.length; i++) out.set(src.subarray(index[i] * D, (index[i] + 1) * D), i * D);
+  return tf.tensor2d(out, [index.length, D]);
 }
 
 /** The inverse of a permutation. */
