@@ -1,0 +1,48 @@
+/**
+ * Ships a trained model with the studio: copies RUN/model (model.json + weights.bin, its card in
+ * userDefinedMetadata) and RUN/train.log into public/models/<card id>/, and rewrites
+ * public/models/index.json, the list the studio reads before anyone has trained anything.
+ *
+ *   npm run publish:model -- runs/emoji-32-rgb-small [--id emoji-32-rgb]
+ */
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ModelCardSchema, ShippedIndexSchema, type ShippedModel } from '@/lib/models/card';
+
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { id: { type: 'string' } } });
+const run = positionals[0];
+if (!run || !existsSync(path.join(run, 'model', 'model.json'))) {
+  console.error('usage: npm run publish:model -- RUN_DIR [--id ID]   (RUN_DIR/model/model.json must exist)');
+  process.exit(2);
+}
+const modelJson = JSON.parse(readFileSync(path.join(run, 'model', 'model.json'), 'utf8'));
+const card = ModelCardSchema.parse({ ...modelJson.userDefinedMetadata?.card, ...(values.id ? { id: values.id } : {}) });
+modelJson.userDefinedMetadata.card = card;
+
+const root = path.join('public', 'models');
+const dir = path.join(root, card.id);
+mkdirSync(dir, { recursive: true });
+const weightFiles: string[] = modelJson.weightsManifest.flatMap((g: { paths: string[] }) => g.paths);
+for (const f of weightFiles) copyFileSync(path.join(run, 'model', f), path.join(dir, f));
+const json = JSON.stringify(modelJson);
+writeFileSync(path.join(dir, 'model.json'), json);
+if (existsSync(path.join(run, 'train.log'))) copyFileSync(path.join(run, 'train.log'), path.join(dir, 'train.log'));
+
+const hash = createHash('sha256').update(json);
+let bytes = json.length;
+for (const f of weightFiles) {
+  const data = readFileSync(path.join(dir, f));
+  hash.update(data);
+  bytes += data.length;
+}
+const entry: ShippedModel = { card, url: `/models/${card.id}/model.json`, sha256: hash.digest('hex'), bytes };
+
+const indexPath = path.join(root, 'index.json');
+const index = existsSync(indexPath) ? ShippedIndexSchema.parse(JSON.parse(readFileSync(indexPath, 'utf8'))) : { models: [] };
+const models = [...index.models.filter((m) => m.card.id !== card.id), entry].filter((m) => readdirSync(root).includes(m.card.id));
+const tmp = `${indexPath}.tmp-${process.pid}`;
+writeFileSync(tmp, `${JSON.stringify({ models }, null, 2)}\n`);
+renameSync(tmp, indexPath);
+console.log(`published ${card.id}: ${(bytes / 2 ** 20).toFixed(2)} MiB, ${card.steps} steps, val ${card.validationBitsPerDim?.toFixed(3) ?? '?'} bits/dim → ${entry.url}`);
