@@ -30,7 +30,8 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `npm run build && npx next start -H 127.0.0.1 -p ${port}`,
+    // The built-in 16×16 emoji datasets make the e2e server look like a fresh studio (~10 s, idempotent).
+    command: `npm run prepare:builtin -- emoji-16 emoji-16-p256 && npm run build && npx next start -H 127.0.0.1 -p ${port}`,
     url: `http://127.0.0.1:${port}/api/health`,
     timeout: 300_000,
     reuseExistingServer: !process.env.CI,
