@@ -16,7 +16,7 @@ import Database from 'better-sqlite3';
  */
 
 /** Record kinds, one table each with the same generic shape (id, created_at, data JSON). */
-export const RECORD_KINDS = ['datasets', 'models'] as const;
+export const RECORD_KINDS = ['datasets', 'models', 'samples', 'sample_reports'] as const;
 export type RecordKind = (typeof RECORD_KINDS)[number];
 
 export interface BlobStream {

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { type Recipe, RecipeSchema, SampleIdSchema } from '@/lib/samples/recipe';
+import { badRequest, notFound } from '@/lib/server/errors';
+
+/** Input schemas of the /api/samples routes. The recipe schema lives in lib/samples so the studio shares it. */
+
+const KiB = 1024;
+export const SAMPLE_LIMITS = {
+  /** The PNG itself: a 256×256 RGBA image compresses well below this. */
+  imageBytes: 256 * KiB,
+  /** The whole multipart body: image + recipe + boundaries. */
+  requestBytes: 272 * KiB,
+};
+
+export const SampleParamsSchema = z.object({ id: SampleIdSchema });
+
+export const ListQuerySchema = z.object({
+  cursor: z.string().max(512).optional(),
+  model: z.string().max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(100).optional(),
+});
+
+export const DeleteBodySchema = z.object({ token: z.string().min(1).max(256) });
+
+/** The `recipe` form field: a JSON string of Recipe; a refusal names the offending fields. */
+export function parseRecipeField(value: FormDataEntryValue | null): Recipe {
+  if (typeof value !== 'string') throw badRequest('invalid_recipe', 'The "recipe" field must be a JSON string.');
+  let json: unknown;
+  try {
+    json = JSON.parse(value);
+  } catch {
+    throw badRequest('invalid_recipe', 'The "recipe" field is not valid JSON.');
+  }
+  const parsed = RecipeSchema.safeParse(json);
+  if (!parsed.success) throw badRequest('invalid_recipe', `The recipe is invalid:\n${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+/** Route params, or a 404 (a malformed id cannot name anything that exists). */
+export function parseParams(params: unknown): { id: string } {
+  const parsed = SampleParamsSchema.safeParse(params);
+  if (!parsed.success) throw notFound('sample_not_found', 'No such sample.');
+  return parsed.data;
+}
+
+/** `authorization: Bearer <token>`, else a JSON body `{ "token": "…" }`, else undefined. */
+export async function readDeleteToken(request: Request): Promise<string | undefined> {
+  const auth = request.headers.get('authorization');
+  const bearer = auth?.match(/^Bearer\s+(\S+)$/i)?.[1];
+  if (bearer) return bearer;
+  const text = await request.text();
+  if (!text) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw badRequest('invalid_body', 'The body must be JSON like {"token":"…"}.');
+  }
+  const parsed = DeleteBodySchema.safeParse(json);
+  if (!parsed.success) throw badRequest('invalid_body', 'The body must be JSON like {"token":"…"}.');
+  return parsed.data.token;
+}

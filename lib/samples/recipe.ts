@@ -1,0 +1,89 @@
+/**
+ * A shared sample, written down once: the recipe the studio sends with the PNG (the `recipe` form
+ * field of POST /api/samples, as JSON), the public view the API and pages serve, and the Remix URL
+ * the studio reads back. Isomorphic: the server validates with these schemas, the browser types
+ * its requests with them.
+ */
+import { z } from 'zod';
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase hex sha256');
+
+/** 128 random bits, base64url without padding: 22 characters. */
+export const SampleIdSchema = z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'not a sample id');
+
+export const RecipeSchema = z
+  .object({
+    /** The model that drew it, and the sha256 of its files (public/models/index.json `sha256`). */
+    model: z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'not a model id'), sha256 }).strict(),
+    seed: z.number().int().min(0).max(0xffffffff),
+    temperature: z.number().min(0).max(10),
+    /** 0 = no top-k cut. */
+    topK: z.number().int().min(0).max(65536),
+    /** 1 = no nucleus cut. */
+    topP: z.number().gt(0).max(1),
+    /** Which image of the batch drawn from `seed` this is. */
+    batchIndex: z.number().int().min(0).max(1023),
+    /** Set when the model completed rows taken from an image instead of starting blank. */
+    completion: z
+      .object({ datasetId: z.string().max(64).optional(), rowsKept: z.number().int().min(0).max(4096) })
+      .strict()
+      .nullable()
+      .optional(),
+    /** The TensorFlow.js backend that ran it (webgpu, webgl, wasm, cpu). */
+    backend: z.string().regex(/^[a-z0-9-]{1,32}$/, 'must be a backend name like "webgpu"'),
+    /** Wall-clock generation time. */
+    milliseconds: z.number().min(0).max(86_400_000),
+  })
+  .strict();
+export type Recipe = z.infer<typeof RecipeSchema>;
+
+/** What GET /api/samples[/:id] answers: the record minus its secret (the delete-token hash). */
+export interface SampleView {
+  id: string;
+  createdAt: string;
+  recipe: Recipe;
+  model: { id: string; name: string; dataset: { id: string; name: string; tokenization: 'rgb' | 'palette' } };
+  width: number;
+  height: number;
+  imageUrl: string;
+  thumbUrl: string;
+  thumbWidth: number;
+  thumbHeight: number;
+  url: string;
+}
+
+export interface SamplePage {
+  samples: SampleView[];
+  /** Pass as `cursor` for the next (older) page; null on the last page. */
+  nextCursor: string | null;
+}
+
+/** POST /api/samples success body. */
+export interface ShareResult {
+  id: string;
+  url: string;
+  /** Shown once: the only way to delete the sample later. The server keeps its sha256. */
+  deleteToken: string;
+}
+
+/** localStorage key of the `{ [sampleId]: deleteToken }` map the browser keeps. */
+export const SHARE_TOKENS_KEY = 'reformer-share-tokens';
+
+export const permalink = (id: string) => `/s/${id}`;
+
+/**
+ * The studio URL that redraws a recipe. Parameter names are the contract with the studio page:
+ * model, seed, temperature, topK, topP, batch, backend.
+ */
+export function remixHref(recipe: Recipe): string {
+  const q = new URLSearchParams({
+    model: recipe.model.id,
+    seed: String(recipe.seed),
+    temperature: String(recipe.temperature),
+    topK: String(recipe.topK),
+    topP: String(recipe.topP),
+    batch: String(recipe.batchIndex),
+    backend: recipe.backend,
+  });
+  return `/?${q.toString()}`;
+}
