@@ -76,10 +76,11 @@ function firstVisibleKey(plan: SortPlan, chunk: number): Float32Array {
 }
 
 /**
- * LSH / local attention. qk, v: [G, L, D] with L a multiple of `chunk`; `plan` sorts R copies of
- * the G·L rows (see hashing.ts). Returns [G, L, D].
+ * Per-round LSH / local attention before rounds are combined. qk, v: [G, L, D] with L a multiple of
+ * `chunk`; `plan` sorts R copies of the G·L rows (see hashing.ts). Returns each round's output
+ * [R, G, L, D] and log-sum-exp [R, G, L, 1] in the original order.
  */
-export function chunkedAttention(qk: tf.Tensor3D, v: tf.Tensor3D, plan: SortPlan, chunk: number): tf.Tensor3D {
+export function attendRounds(qk: tf.Tensor3D, v: tf.Tensor3D, plan: SortPlan, chunk: number): { out: tf.Tensor4D; lse: tf.Tensor4D } {
   const [G, L, D] = qk.shape;
   const R = plan.rounds;
   if (L % chunk !== 0) throw new Error(`chunkedAttention: length ${L} must be a multiple of chunk ${chunk}`);
@@ -103,14 +104,49 @@ export function chunkedAttention(qk: tf.Tensor3D, v: tf.Tensor3D, plan: SortPlan
 
     const lse = logSumExpLast(scores); // [RG·nC, C, 1]
     const o = batchMatMulNT(tf.exp(tf.sub(scores, lse)) as tf.Tensor3D, vWin.transpose([0, 2, 1]) as tf.Tensor3D); // [RG·nC, C, D]
-    const out = scatterRounds(o.reshape([R * G * L, D]) as tf.Tensor2D, plan); // [R, G·L, D] original order
-    if (R === 1) return out.reshape([G, L, D]) as tf.Tensor3D;
-    const lseOut = scatterRounds(lse.reshape([R * G * L, 1]) as tf.Tensor2D, plan).reshape([R, G, L, 1]);
-    // Softmax over rounds (max-subtracted): a round with only the self score has lse ≈ −1e5, where
-    // float32 steps are 0.008, and exp(lse − logSumExp) would misweight equal rounds by that much.
-    const weights = tf.softmax(lseOut.transpose([1, 2, 3, 0]), -1).transpose([3, 0, 1, 2]); // [R, G, L, 1]
-    return tf.sum(tf.mul(out.reshape([R, G, L, D]), weights), 0) as tf.Tensor3D;
+    return {
+      out: scatterRounds(o.reshape([R * G * L, D]) as tf.Tensor2D, plan).reshape([R, G, L, D]) as tf.Tensor4D,
+      lse: scatterRounds(lse.reshape([R * G * L, 1]) as tf.Tensor2D, plan).reshape([R, G, L, 1]) as tf.Tensor4D,
+    };
   });
+}
+
+/**
+ * Rounds combined by their log-sum-exp weights: out [R, G, L, D], lse [R, G, L, 1] → [G, L, D].
+ * The softmax over rounds is max-subtracted: a round with only the self score has lse ≈ −1e5,
+ * where float32 steps are 0.008, and exp(lse − logSumExp) would misweight equal rounds by that much.
+ */
+export function combineRounds(out: tf.Tensor4D, lse: tf.Tensor4D): tf.Tensor3D {
+  const [R, G, L, D] = out.shape;
+  if (R === 1) return out.reshape([G, L, D]);
+  const weights = tf.softmax(lse.transpose([1, 2, 3, 0]), -1).transpose([3, 0, 1, 2]); // [R, G, L, 1]
+  return tf.sum(tf.mul(out, weights), 0) as tf.Tensor3D;
+}
+
+/** LSH / local attention: qk, v [G, L, D] → [G, L, D] (see attendRounds). */
+export function chunkedAttention(qk: tf.Tensor3D, v: tf.Tensor3D, plan: SortPlan, chunk: number): tf.Tensor3D {
+  return tf.tidy(() => {
+    const { out, lse } = attendRounds(qk, v, plan, chunk);
+    return combineRounds(out, lse);
+  });
+}
+
+/** The plan of one round r of a multi-round plan. */
+export function roundPlan(plan: SortPlan, r: number): SortPlan {
+  const M = plan.groups * plan.length;
+  const slice = (a: Int32Array) => {
+    const out = a.slice(r * M, (r + 1) * M);
+    for (let i = 0; i < M; i++) out[i] -= r * M;
+    return out;
+  };
+  return {
+    rounds: 1,
+    groups: plan.groups,
+    length: plan.length,
+    perm: slice(plan.perm),
+    inverse: slice(plan.inverse),
+    sortedBuckets: plan.sortedBuckets.slice(r * M, (r + 1) * M),
+  };
 }
 
 /** Rows of x [G·L, D] in each round's sorted order: [R·G·L, D]. Gradient: the inverse gathers, summed over rounds. */

@@ -4,9 +4,9 @@
  * positions so that the dFF-wide activations never exist for the whole sequence at once.
  */
 import * as tf from './tf';
-import { chunkedAttention, fullAttention } from './attention';
+import { attendRounds, chunkedAttention, combineRounds, fullAttention, roundPlan } from './attention';
 import type { AttentionKind, ResolvedConfig } from './config';
-import { hashBuckets, identityPlan, sortByBucket } from './hashing';
+import { hashBuckets, identityPlan, sortByBucket, type SortPlan } from './hashing';
 import { dense, gelu, layerNorm, mixSeed, seededDropout } from './ops';
 
 export interface AttentionWeights {
@@ -57,6 +57,34 @@ function padLength(x: tf.Tensor3D, m: number): tf.Tensor3D {
   return extra === 0 ? x : tf.pad(x, [[0, 0], [0, extra], [0, 0]]);
 }
 
+/** LayerNorm then the shared-QK and value projections: x [B, L, d] → qk, v [B·H, L', dHead], L' padded to C for chunked kinds. */
+function projectHeads(x: tf.Tensor3D, w: AttentionWeights, kind: AttentionKind, cfg: ResolvedConfig): { qk: tf.Tensor3D; v: tf.Tensor3D } {
+  const h = layerNorm(x, w.lnGamma, w.lnBeta);
+  const qk = splitHeads(dense(h, w.wqk), cfg.nHeads); // [B·H, L, dHead]
+  const v = splitHeads(dense(h, w.wv), cfg.nHeads);
+  if (kind === 'full') return { qk, v };
+  return { qk: padLength(qk, cfg.chunkLength), v: padLength(v, cfg.chunkLength) };
+}
+
+/** The sort plan of a chunked layer, hashing (and recording the buckets in the tape) on first use. */
+function sortPlan(qk: tf.Tensor3D, kind: AttentionKind, cfg: ResolvedConfig, rotations: tf.Tensor2D | undefined, tape: LayerTape): SortPlan {
+  const [G, Lp, D] = qk.shape;
+  if (kind === 'local') return identityPlan(G, Lp);
+  if (!tape.buckets) {
+    if (!rotations && cfg.nBuckets > 1) throw new Error('attentionBlock: LSH needs rotations or recorded buckets');
+    tape.buckets = tf.tidy(() => hashBuckets(qk.reshape([G * Lp, D]) as tf.Tensor2D, rotations, cfg.nHashes, cfg.nBuckets));
+  }
+  return sortByBucket(tape.buckets, cfg.nHashes, G, Lp, cfg.nBuckets);
+}
+
+/** Attended heads [B·H, L', dHead] → output projection (+ dropout): [B, L, d]. */
+function outputProjection(attended: tf.Tensor3D, batch: number, length: number, w: AttentionWeights, cfg: ResolvedConfig, tape: LayerTape): tf.Tensor3D {
+  const [G, , D] = attended.shape;
+  const trimmed = attended.shape[1] === length ? attended : attended.slice([0, 0, 0], [G, length, D]);
+  const out = dense(mergeHeads(trimmed, batch), w.wo, w.bo) as tf.Tensor3D;
+  return seededDropout(out, cfg.dropout, tape.dropoutSeed) as tf.Tensor3D;
+}
+
 /**
  * F(x) = Attention(LayerNorm(x)): x [B, L, d] → [B, L, d].
  * `rotations` [dHead, nHashes·nBuckets/2] are needed for LSH unless `tape.buckets` replays them.
@@ -69,33 +97,95 @@ export function attentionBlock(
   rotations: tf.Tensor2D | undefined,
   tape: LayerTape,
 ): tf.Tensor3D {
+  const { qk, v } = projectHeads(x, w, kind, cfg);
+  const attended = kind === 'full' ? fullAttention(qk, v) : chunkedAttention(qk, v, sortPlan(qk, kind, cfg, rotations, tape), cfg.chunkLength);
+  return outputProjection(attended, x.shape[0], x.shape[1], w, cfg, tape);
+}
+
+type VjpFn = (fn: () => tf.Tensor, xs: tf.Tensor[], dy: tf.Tensor) => { value: tf.Tensor; grads: tf.Tensor[] };
+
+/** value and gradients of fn with respect to xs for cotangent dy, under one short top-level tape. */
+const vjpOf: VjpFn = (fn, xs, dy) => tf.valueAndGrads((..._xs: tf.Tensor[]) => fn())(xs, dy);
+
+/**
+ * F's value and vector-Jacobian product, computed in pieces, each under its own short tape:
+ * projections, then one hash round at a time, then the output projection. Peak memory is one
+ * round's chunk tensors rather than all rounds' (what lets one LSH layer train at 65,536 tokens
+ * inside WASM's 4 GiB). Weight gradients go to `addGrad(variable, gradient)`.
+ */
+export function attentionVjp(
+  x: tf.Tensor3D,
+  w: AttentionWeights,
+  kind: AttentionKind,
+  cfg: ResolvedConfig,
+  rotations: tf.Tensor2D | undefined,
+  tape: LayerTape,
+  dy: tf.Tensor3D,
+  addGrad: (v: tf.Tensor, g: tf.Tensor) => void,
+): { value: tf.Tensor3D; dx: tf.Tensor3D } {
   const [B, L] = x.shape;
-  const h = layerNorm(x, w.lnGamma, w.lnBeta);
-  const qk = splitHeads(dense(h, w.wqk), cfg.nHeads); // [B·H, L, dHead]
-  const v = splitHeads(dense(h, w.wv), cfg.nHeads);
-  let attended: tf.Tensor3D;
+  const pre = () => projectHeads(x, w, kind, cfg);
+  const { qk, v } = tf.tidy(pre);
+  if (kind === 'full') tf.dispose([qk, v]);
+  const preVars = [w.lnGamma, w.lnBeta, w.wqk, w.wv];
+  const postVars = [w.wo, w.bo];
   if (kind === 'full') {
-    attended = fullAttention(qk, v);
-  } else {
-    const C = cfg.chunkLength;
-    const qkP = padLength(qk, C);
-    const vP = padLength(v, C);
-    const [G, Lp, D] = qkP.shape;
-    let plan;
-    if (kind === 'local') {
-      plan = identityPlan(G, Lp);
-    } else {
-      if (!tape.buckets) {
-        if (!rotations && cfg.nBuckets > 1) throw new Error('attentionBlock: LSH needs rotations or recorded buckets');
-        tape.buckets = hashBuckets(qkP.reshape([G * Lp, D]) as tf.Tensor2D, rotations, cfg.nHashes, cfg.nBuckets);
-      }
-      plan = sortByBucket(tape.buckets, cfg.nHashes, G, Lp, cfg.nBuckets);
-    }
-    attended = chunkedAttention(qkP, vP, plan, C);
-    if (Lp !== L) attended = attended.slice([0, 0, 0], [G, L, D]);
+    const whole = vjpOf(() => attentionBlock(x, w, kind, cfg, rotations, tape), [x, ...preVars, ...postVars], dy);
+    [...preVars, ...postVars].forEach((t, i) => addGrad(t, whole.grads[i + 1]));
+    return { value: whole.value as tf.Tensor3D, dx: whole.grads[0] as tf.Tensor3D };
   }
-  const out = dense(mergeHeads(attended, B), w.wo, w.bo) as tf.Tensor3D;
-  return seededDropout(out, cfg.dropout, tape.dropoutSeed) as tf.Tensor3D;
+  const plan = sortPlan(qk, kind, cfg, rotations, tape);
+  const rounds = Array.from({ length: plan.rounds }, (_, r) => (plan.rounds === 1 ? plan : roundPlan(plan, r)));
+  // Rounds forward, keeping only each round's output and log-sum-exp.
+  const perRound = rounds.map((p) => attendRounds(qk, v, p, cfg.chunkLength));
+  const out = tf.concat(perRound.map((r) => r.out), 0) as tf.Tensor4D; // [R, G, L', D]
+  const lse = tf.concat(perRound.map((r) => r.lse), 0) as tf.Tensor4D; // [R, G, L', 1]
+  tf.dispose(perRound.flatMap((r) => [r.out, r.lse]));
+
+  // Output projection and round combination.
+  // (One round: the combination ignores lse, whose cotangent is then zero.)
+  const multi = plan.rounds > 1;
+  const post = vjpOf(() => outputProjection(combineRounds(out, lse), B, L, w, cfg, tape), multi ? [out, lse, ...postVars] : [out, ...postVars], dy);
+  const nIn = multi ? 2 : 1;
+  postVars.forEach((t, i) => addGrad(t, post.grads[i + nIn]));
+  const dOut = post.grads[0] as tf.Tensor4D;
+  const dLse = multi ? (post.grads[1] as tf.Tensor4D) : tf.zerosLike(lse);
+  tf.dispose([out, lse]);
+
+  // Each round on its own tape: (qk, v) → [out_r | lse_r].
+  let dqk: tf.Tensor | undefined;
+  let dv: tf.Tensor | undefined;
+  const [, G, Lp, D] = dOut.shape;
+  rounds.forEach((p, r) => {
+    const cot = tf.tidy(() => tf.concat([dOut.slice([r, 0, 0, 0], [1, G, Lp, D]), dLse.slice([r, 0, 0, 0], [1, G, Lp, 1])], 3));
+    const g = vjpOf(() => {
+      const a = attendRounds(qk, v, p, cfg.chunkLength);
+      return tf.concat([a.out, a.lse], 3);
+    }, [qk, v], cot);
+    tf.dispose([cot, g.value]);
+    const [gq, gv] = g.grads;
+    const sum = (acc: tf.Tensor | undefined, t: tf.Tensor) => {
+      if (!acc) return t;
+      const next = tf.add(acc, t);
+      tf.dispose([acc, t]);
+      return next;
+    };
+    dqk = sum(dqk, gq);
+    dv = sum(dv, gv);
+  });
+  tf.dispose([dOut, dLse, qk, v]);
+
+  // Projections: x → (qk, v) with cotangents (dqk, dv).
+  const cotPre = tf.concat([dqk!, dv!], 2);
+  tf.dispose([dqk!, dv!]);
+  const preV = vjpOf(() => {
+    const p = pre();
+    return tf.concat([p.qk, p.v], 2);
+  }, [x, ...preVars], cotPre);
+  cotPre.dispose();
+  preV.value.dispose();
+  preVars.forEach((t, i) => addGrad(t, preV.grads[i + 1]));
+  return { value: post.value as tf.Tensor3D, dx: preV.grads[0] as tf.Tensor3D };
 }
 
 /** G(x) = FeedForward(LayerNorm(x)) on one chunk of positions: x [B, l, d] → [B, l, d]. */

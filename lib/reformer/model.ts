@@ -7,7 +7,7 @@
  * reversible.ts layer by layer instead of one tape over the whole model.
  */
 import * as tf from './tf';
-import { attentionBlock, feedForwardChunk, type AttentionWeights, type FeedForwardWeights, type LayerTape } from './blocks';
+import { attentionBlock, attentionVjp, feedForwardChunk, type AttentionWeights, type FeedForwardWeights, type LayerTape } from './blocks';
 import { axialDims, resolveConfig, type ReformerConfig, type ResolvedConfig } from './config';
 import { axialPositionTable, embedTokens } from './embeddings';
 import { hashRotations } from './hashing';
@@ -146,6 +146,7 @@ export class ReformerLM {
     const kind = c.layers[i];
     return {
       f: (x, tape) => attentionBlock(x, w.attention, kind, c, rotations, tape),
+      fVjp: (x, tape, dy, addGrad) => attentionVjp(x, w.attention, kind, c, rotations, tape, dy, addGrad),
       gChunk: (x, tape, chunk) => feedForwardChunk(x, w.feedForward, c, tape, chunk),
       gChunkLength: c.ffChunkLength,
       fVariables: Object.values(w.attention) as tf.Variable[],

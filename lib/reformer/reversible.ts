@@ -14,6 +14,8 @@ import { feedForwardChunks, type LayerTape } from './blocks';
 export interface ReversibleLayer {
   /** F: attention. [B, L, d] → [B, L, d]. */
   f(x: tf.Tensor3D, tape: LayerTape): tf.Tensor3D;
+  /** F's value and VJP computed piecewise (optional; else one tape over F). Weight grads go to addGrad. */
+  fVjp?(x: tf.Tensor3D, tape: LayerTape, dy: tf.Tensor3D, addGrad: (v: tf.Tensor, g: tf.Tensor) => void): { value: tf.Tensor3D; dx: tf.Tensor3D };
   /** G on one chunk of positions. [B, l, d] → [B, l, d]. */
   gChunk(x: tf.Tensor3D, tape: LayerTape, chunkIndex: number): tf.Tensor3D;
   /** Chunk length for G along the sequence. */
@@ -112,7 +114,9 @@ export function reversibleBackward(layer: ReversibleLayer, outputs: Halves, dOut
   dY1fromG.dispose();
 
   // F: X1 = Y1 − F(X2); dX2 = dY2 + Fᵀ·dY1; dX1 = dY1.
-  const { value: fOut, dx: dX2fromF } = vjp(() => layer.f(x2, tape), x2, layer.fVariables, dY1, grads);
+  const { value: fOut, dx: dX2fromF } = layer.fVjp
+    ? layer.fVjp(x2, tape, dY1, (v, g) => accumulate(grads, (v as tf.Variable).name, g))
+    : vjp(() => layer.f(x2, tape), x2, layer.fVariables, dY1, grads);
   const x1 = tf.sub(y1, fOut) as tf.Tensor3D;
   fOut.dispose();
   const dX2 = tf.add(dy2, dX2fromF) as tf.Tensor3D;
