@@ -5,8 +5,8 @@ import { badRequest } from '../errors';
 /** Checking and re-encoding a shared PNG: only pixels pass through, never the uploader's metadata. */
 
 const PNG_MAGIC = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-/** Thumbnails are upscaled by a whole factor to at most this side, so pixels stay crisp squares. */
-export const THUMB_SIDE = 256;
+/** Thumbnails (gallery, og:image) are upscaled by a whole factor to at most this side, so pixels stay crisp squares; 512 clears the 300 px minimum of large link cards. */
+export const THUMB_SIDE = 512;
 
 export interface CheckedImage {
   png: Uint8Array;

@@ -117,12 +117,12 @@ describe('POST /api/samples', () => {
     const { data } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
     expect([...data.subarray(0, 6)]).toEqual([255, 0, 0, 40, 40, 40]);
 
-    // 8×6 upscaled ×32 by nearest neighbour: the red pixel becomes a hard 32×32 block.
+    // 8×6 upscaled ×64 by nearest neighbour: the red pixel becomes a hard 64×64 block.
     const thumb = Buffer.from(await (await thumbRoute.GET(new Request('http://test'), ctx(result.id))).arrayBuffer());
     const t = await sharp(thumb).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-    expect([t.info.width, t.info.height]).toEqual([256, 192]);
-    const px = (x: number, y: number) => [...t.data.subarray((y * 256 + x) * 3, (y * 256 + x) * 3 + 3)];
-    expect([px(0, 0), px(31, 31), px(32, 0), px(0, 32)]).toEqual([[255, 0, 0], [255, 0, 0], [40, 40, 40], [40, 40, 40]]);
+    expect([t.info.width, t.info.height]).toEqual([512, 384]);
+    const px = (x: number, y: number) => [...t.data.subarray((y * 512 + x) * 3, (y * 512 + x) * 3 + 3)];
+    expect([px(0, 0), px(63, 63), px(64, 0), px(0, 64)]).toEqual([[255, 0, 0], [255, 0, 0], [40, 40, 40], [40, 40, 40]]);
   });
 
   it('gives unguessable ids: 128 bits of base64url, different every time; tokens of 256 bits', async () => {
