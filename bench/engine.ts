@@ -9,7 +9,7 @@
  * runs short; the JSON says how many). Cases that cannot fit memory or time are recorded with the
  * reason. Writes bench/results/engine.json (not with --quick).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import * as tf from '../lib/reformer/tf';
 import '@tensorflow/tfjs-backend-wasm';
@@ -30,8 +30,32 @@ const WASM_HEAP_MAX = 4294901760;
 const S = QUICK
   ? { attnL: [128, 256], revL: 128, depths: [1, 2], decodeAt: [32, 64], decodeSteps: 3, naiveAt: [32], effDepth: 2, mm: 256 }
   : { attnL: [1024, 4096, 16384, 65536], revL: 4096, depths: [2, 6, 12, 24], decodeAt: [1024, 4096, 16384], decodeSteps: 50, naiveAt: [1024, 4096, 16384], effDepth: 6, mm: 1024 };
-/** Where each section should end, as a fraction of the budget. */
-const SECTION_END = { attention: 0.4, reversible: 0.72, decode: 0.95, efficiency: 1 };
+
+/**
+ * `--only reversible,efficiency` reruns some sections (with their share of the budget) and merges
+ * their rows into the existing engine.json; `--depths 6,12,24` limits the reversible depths run
+ * then, one run each and no warm-up (a long follow-up when the 15-minute run had no time for them).
+ */
+const argValue = (name: string) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+type Section = 'attention' | 'reversible' | 'decode' | 'efficiency';
+const ALL_SECTIONS: Section[] = ['attention', 'reversible', 'decode', 'efficiency'];
+const ONLY = (argValue('--only')?.split(',') as Section[] | undefined) ?? ALL_SECTIONS;
+for (const o of ONLY) if (!ALL_SECTIONS.includes(o)) throw new Error(`--only ${o}: sections are ${ALL_SECTIONS.join(', ')}`);
+const RUN_DEPTHS = argValue('--depths')?.split(',').map(Number) ?? S.depths;
+const SINGLE_RUNS = argValue('--depths') !== undefined;
+/** Each section's share of the budget; a section must end by the cumulative share of those run. */
+const SHARE: Record<Section, number> = { attention: 0.4, reversible: 0.32, decode: 0.23, efficiency: 0.05 };
+const SECTION_END = Object.fromEntries(
+  ALL_SECTIONS.map((sec) => {
+    const run = ALL_SECTIONS.filter((x) => ONLY.includes(x));
+    const total = run.reduce((a, x) => a + SHARE[x], 0);
+    const upTo = run.slice(0, run.indexOf(sec) + 1).reduce((a, x) => a + SHARE[x], 0);
+    return [sec, ONLY.includes(sec) ? upTo / total : 0];
+  }),
+) as Record<Section, number>;
 
 const BASE: Partial<ReformerConfig> = { dModel: 256, nHeads: 4, dFF: 1024, chunkLength: 64, nHashes: 4, nBuckets: 'auto', vocabSize: 256, dropout: 0, seed: 1 };
 
@@ -46,6 +70,14 @@ const errorText = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}
  */
 const maskedErrors: string[] = [];
 process.on('unhandledRejection', (e) => maskedErrors.push(errorText(e)));
+
+/** The error of a failed case, with the kernel error the profiler masked if there was one. */
+async function describeFailure(e: unknown): Promise<string> {
+  const seen = maskedErrors.length;
+  await new Promise((r) => setTimeout(r, 10)); // let the rejected timing promise report
+  const masked = maskedErrors.slice(seen > 0 && maskedErrors.length === seen ? seen - 1 : seen);
+  return (errorText(e) + (masked.length ? ` — kernel error under tf.profile: ${masked.join('; ')}` : '')).slice(0, 500);
+}
 
 /**
  * Measures `run` (warm-up, then up to `runs` profiled runs) if the budget allows: `projectedMs` is
@@ -110,18 +142,21 @@ function memoryVerdict(c: AttentionCase, measured: Row[]): string | undefined {
     if (scoreBytes >= 2 ** 32) {
       return (
         `cannot allocate: one [${H}, ${c.L}, ${c.L}] float32 score tensor is ${(scoreBytes / 2 ** 30).toFixed(0)} GiB, ` +
-        `≥ wasm32's 4 GiB address space (heap max ${WASM_HEAP_MAX} B); a real attempt at 16384 ends in ` +
-        `"RuntimeError: memory access out of bounds" (the byte size wraps to 0 in 32-bit malloc) and corrupts the wasm heap, so it is not attempted in-process`
+        `≥ wasm32's 4 GiB address space (heap max ${WASM_HEAP_MAX} B); a real attempt at 16384 (separate process) failed with ` +
+        `"RuntimeError: memory access out of bounds" inside the wasm backend and left the heap unusable, so it is not attempted in-process`
       );
     }
   }
+  // LSH's peak grows linearly with L: extrapolate from the largest measured L. (Full attention's
+  // peak has large linear terms too, so a quadratic projection from 1k overstates 4k; it is only
+  // refused above, where one tensor cannot be addressed at all.)
+  if (c.kind !== 'lsh') return undefined;
   const prev = measured.filter((r) => r.kind === c.kind && typeof r.peakBytes === 'number').sort((a, b) => (b.L as number) - (a.L as number))[0];
   if (!prev) return undefined;
-  const growth = c.kind === 'full' ? (c.L / (prev.L as number)) ** 2 : c.L / (prev.L as number);
-  const projected = (prev.peakBytes as number) * growth + tf.memory().numBytes;
+  const projected = ((prev.peakBytes as number) * c.L) / (prev.L as number) + tf.memory().numBytes;
   if (projected > WASM_HEAP_MAX) {
     return (
-      `out of memory (projected): peak ${fmtMiB(prev.peakBytes as number)} at L=${prev.L} grows ${c.kind === 'full' ? 'quadratically' : 'linearly'} ` +
+      `out of memory (projected): peak ${fmtMiB(prev.peakBytes as number)} at L=${prev.L} grows linearly ` +
       `to ~${(projected / 2 ** 30).toFixed(1)} GiB at L=${c.L}, above the wasm32 heap max ${(WASM_HEAP_MAX / 2 ** 30).toFixed(2)} GiB`
     );
   }
@@ -132,7 +167,7 @@ async function attentionSection(): Promise<Row[]> {
   const rows: Row[] = [];
   const lastMs = new Map<AttentionKind, { L: number; ms: number }>();
   const deferred: { c: AttentionCase; reason: string }[] = [];
-  const cases: AttentionCase[] = S.attnL.flatMap((L) => (['lsh', 'full'] as AttentionKind[]).map((kind) => ({ kind, L })));
+  const cases: AttentionCase[] = S.attnL.flatMap((L) => (['full', 'lsh'] as AttentionKind[]).map((kind) => ({ kind, L })));
   for (const c of cases) {
     const verdict = memoryVerdict(c, rows);
     if (verdict) {
@@ -146,7 +181,7 @@ async function attentionSection(): Promise<Row[]> {
     const projected = prev && prev.ms * (c.kind === 'full' ? (c.L / prev.L) ** 2 : c.L / prev.L);
     let seed = 0;
     try {
-      const runs = c.L <= 1024 ? 3 : 2;
+      const runs = c.L <= 1024 ? 3 : c.kind === 'lsh' ? 2 : 1;
       const m = await measureCase(() => attentionStep(model, c.kind, x, dy, ++seed), runs, projected, BUDGET.sectionRemainingMs(SECTION_END.attention));
       if ('skipped' in m) rows.push({ kind: c.kind, L: c.L, error: m.skipped });
       else {
@@ -154,7 +189,7 @@ async function attentionSection(): Promise<Row[]> {
         lastMs.set(c.kind, { L: c.L, ms: m.ms });
       }
     } catch (e) {
-      rows.push({ kind: c.kind, L: c.L, error: errorText(e) });
+      rows.push({ kind: c.kind, L: c.L, error: await describeFailure(e) });
     } finally {
       tf.dispose([x, dy]);
       model.dispose();
@@ -244,7 +279,7 @@ async function reversibleSection(attention: Row[]): Promise<Row[]> {
   const last = new Map<boolean, { depth: number; ms: number }>();
   const failed = new Set<boolean>();
   // Depth 2 of both variants first (they warm up every kernel shape), then growing depth.
-  for (const depth of S.depths) {
+  for (const depth of RUN_DEPTHS) {
     for (const reversible of [true, false]) {
       if (failed.has(reversible)) {
         rows.push({ reversible, depth, L, error: `not run: depth ${rows.find((r) => r.reversible === reversible && r.error)?.depth} already failed or was projected out of memory` });
@@ -285,14 +320,14 @@ async function reversibleSection(attention: Row[]): Promise<Row[]> {
       const projected = prev ? (prev.ms * depth) / prev.depth : attnMs !== undefined ? 1.6 * depth * attnMs : undefined;
       let seed = 0;
       try {
-        const runs = depth <= 6 ? 3 : depth <= 12 ? 2 : 1;
+        const runs = SINGLE_RUNS ? 1 : depth <= 6 ? 3 : depth <= 12 ? 2 : 1;
         // Deeper stacks repeat depth 2's layer shapes: the kernels and the heap are already warm.
         const m = await measureCase(
           () => tf.dispose(Object.values(model.computeGradients(tokens, { stepSeed: ++seed }).grads)),
           runs,
           projected,
           BUDGET.sectionRemainingMs(SECTION_END.reversible),
-          depth === S.depths[0],
+          depth === RUN_DEPTHS[0] && !SINGLE_RUNS,
         );
         if ('skipped' in m) rows.push({ reversible, depth, L, error: m.skipped });
         else {
@@ -300,7 +335,7 @@ async function reversibleSection(attention: Row[]): Promise<Row[]> {
           last.set(reversible, { depth, ms: m.ms });
         }
       } catch (e) {
-        rows.push({ reversible, depth, L, error: errorText(e).slice(0, 400) });
+        rows.push({ reversible, depth, L, error: await describeFailure(e) });
         failed.add(reversible);
       } finally {
         tokens.dispose();
@@ -374,7 +409,7 @@ async function decodeSection(): Promise<{ rows: Row[]; model: Row }> {
         prev = { pos, ms: m.ms };
       }
     } catch (e) {
-      rows.push({ cached: false, position: pos, error: errorText(e).slice(0, 400) });
+      rows.push({ cached: false, position: pos, error: await describeFailure(e) });
     } finally {
       tokens.dispose();
     }
@@ -489,14 +524,34 @@ async function main() {
   };
   log(`Reformer engine benchmark — ${env.date}, node ${env.node}, backend ${env.backend}, SIMD ${env.wasmSimd}, threads ${env.wasmThreads}, load ${env.loadAverageAtStart.join(' ')}, budget ${env.budgetMinutes} min${QUICK ? ' (quick)' : ''}`);
 
-  log('\n[1/4] attention: one layer forward + backward, d 256, 4 heads, C 64, 4 hashes, batch 1');
-  const attention = await attentionSection();
-  log('\n[2/4] reversible: training step, L ' + S.revL + ', d 256, 4 heads, dFF 1024, all LSH, batch 1');
-  const reversible = await reversibleSection(attention);
-  log('\n[3/4] decode');
-  const decode = await decodeSection();
-  log('\n[4/4] efficiency');
-  const efficiency = await efficiencySection(reversible);
+  const resultsUrl = new URL('./results/engine.json', import.meta.url);
+  const previous = ONLY.length < ALL_SECTIONS.length && existsSync(resultsUrl) ? JSON.parse(readFileSync(resultsUrl, 'utf8')) : {};
+  /** New rows replace previous rows with the same identity; other previous rows stay. */
+  const merge = (old: Row[] | undefined, fresh: Row[], key: (r: Row) => string) => {
+    const keys = new Set(fresh.map(key));
+    return [...(old ?? []).filter((r) => !keys.has(key(r))), ...fresh];
+  };
+  let attention: Row[] = previous.attention ?? [];
+  if (ONLY.includes('attention')) {
+    log('\n[1/4] attention: one layer forward + backward, d 256, 4 heads, C 64, 4 hashes, batch 1');
+    attention = await attentionSection();
+  }
+  let reversible: Row[] = previous.reversible ?? [];
+  if (ONLY.includes('reversible')) {
+    log('\n[2/4] reversible: training step, L ' + S.revL + ', d 256, 4 heads, dFF 1024, all LSH, batch 1');
+    reversible = merge(reversible, await reversibleSection(attention), (r) => `${r.reversible}/${r.depth}`);
+    reversible.sort((a, b) => (a.depth as number) - (b.depth as number) || Number(b.reversible) - Number(a.reversible));
+  }
+  let decode: { rows: Row[]; model: Row } = { rows: previous.decode ?? [], model: previous.decodeModel ?? {} };
+  if (ONLY.includes('decode')) {
+    log('\n[3/4] decode');
+    decode = await decodeSection();
+  }
+  let efficiency: Row = previous.efficiency ?? {};
+  if (ONLY.includes('efficiency')) {
+    log('\n[4/4] efficiency');
+    efficiency = await efficiencySection(reversible);
+  }
   log('\n[real attempts of cases projected out of memory]');
   await runRealAttempts();
 
@@ -519,7 +574,8 @@ async function main() {
 
   const result = {
     backend: env.backend,
-    env: { ...env, loadAverageAtEnd: os.loadavg().map((x) => +x.toFixed(2)), wallSeconds: Math.round(BUDGET.elapsedMs / 1000), wasmHeapMaxBytes: WASM_HEAP_MAX },
+    ...(ONLY.length < ALL_SECTIONS.length ? { previousRuns: [...(previous.previousRuns ?? []), previous.env] } : {}),
+    env: { ...env, sectionsRun: ONLY, ...(SINGLE_RUNS ? { depthsRun: RUN_DEPTHS } : {}), loadAverageAtEnd: os.loadavg().map((x) => +x.toFixed(2)), wallSeconds: Math.round(BUDGET.elapsedMs / 1000), wasmHeapMaxBytes: WASM_HEAP_MAX },
     attention,
     reversible,
     decode: decode.rows,
@@ -531,7 +587,7 @@ async function main() {
   if (QUICK) log('\n(--quick: results not written)');
   else {
     mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-    writeFileSync(new URL('./results/engine.json', import.meta.url), JSON.stringify(result, null, 2) + '\n');
+    writeFileSync(resultsUrl, JSON.stringify(result, null, 2) + '\n');
     log(`\nwrote bench/results/engine.json in ${Math.round(BUDGET.elapsedMs / 1000)} s`);
   }
 }
