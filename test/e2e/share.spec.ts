@@ -1,0 +1,92 @@
+import { randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { type APIRequestContext, expect, test } from '@playwright/test';
+import sharp from 'sharp';
+import type { Recipe, ShareResult } from '@/lib/samples/recipe';
+import { ShareGalleryPage } from './pages/share-gallery-page';
+import { SharePermalinkPage } from './pages/share-permalink-page';
+
+/** The first shipped model: the one a share must match in id and size. */
+const index = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../public/models/index.json'), 'utf8')) as {
+  models: { card: { id: string; name: string; dataset: { width: number; height: number; name: string } }; sha256: string }[];
+};
+const model = index.models[0];
+const { width, height } = model.card.dataset;
+
+/** A diagonal gradient with one red corner pixel: distinct pixels to compare after the round trip. */
+async function samplePng(): Promise<{ png: Buffer; raw: Buffer }> {
+  const raw = Buffer.alloc(width * height * 3);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) raw.set([(x * 255) / width, (y * 255) / height, 128], (y * width + x) * 3);
+  raw.set([255, 0, 0], 0);
+  return { png: await sharp(raw, { raw: { width, height, channels: 3 } }).png().toBuffer(), raw };
+}
+
+async function share(request: APIRequestContext, seed: number): Promise<ShareResult & { raw: Buffer }> {
+  const { png, raw } = await samplePng();
+  const recipe: Recipe = { model: { id: model.card.id, sha256: model.sha256 }, seed, temperature: 0.8, topK: 0, topP: 0.9, batchIndex: 1, completion: null, backend: 'wasm', milliseconds: 1500 };
+  const res = await request.post('/api/samples', {
+    // A fresh client address per share, so reruns against a reused server stay under the rate limit.
+    headers: { 'x-forwarded-for': `198.51.100.${randomInt(256)}, 10.${randomInt(256)}.${randomInt(256)}.${randomInt(256)}` },
+    multipart: { recipe: JSON.stringify(recipe), image: { name: 'sample.png', mimeType: 'image/png', buffer: png } },
+  });
+  expect(res.status(), await res.text()).toBe(201);
+  return { ...((await res.json()) as ShareResult), raw };
+}
+
+test('a shared sample: gallery → permalink with image, recipe, card metadata and Remix → delete → 404', async ({ page, request }) => {
+  const seed = randomInt(2 ** 32);
+  const { id, url, deleteToken, raw } = await share(request, seed);
+  expect(url).toBe(`/s/${id}`);
+  await SharePermalinkPage.holdDeleteToken(page, id, deleteToken);
+
+  const gallery = new ShareGalleryPage(page);
+  await gallery.goto();
+  await expect(gallery.items.first()).toHaveAttribute('data-sample-id', id);
+  await gallery.item(id).click();
+  await expect(page).toHaveURL(new RegExp(`/s/${id}$`));
+
+  const permalink = new SharePermalinkPage(page);
+  expect(await permalink.naturalSize()).toEqual([width, height]);
+  await expect(permalink.image).toHaveCSS('image-rendering', 'pixelated');
+  await expect(permalink.recipeValue('seed')).toHaveText(String(seed));
+  await expect(permalink.recipeValue('temperature')).toHaveText('0.8');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(model.card.name);
+  await expect(page.getByText(model.card.dataset.name).first()).toBeVisible();
+
+  const remix = new URL((await permalink.remix.getAttribute('href'))!, 'http://x');
+  expect(Object.fromEntries(remix.searchParams)).toEqual({ model: model.card.id, seed: String(seed), temperature: '0.8', topK: '0', topP: '0.9', batch: '1', backend: 'wasm' });
+
+  const ogImage = await page.locator('meta[property="og:image"]').getAttribute('content');
+  expect(ogImage).toMatch(new RegExp(`^http://[^/]+/api/samples/${id}/thumb\\.png$`));
+  await expect(page.locator('meta[name="twitter:card"]')).toHaveAttribute('content', 'summary_large_image');
+
+  // The stored PNG has exactly the pixels that were shared.
+  const served = await page.request.get(`/api/samples/${id}/image.png`);
+  const { data } = await sharp(await served.body()).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  expect(Buffer.compare(data, raw)).toBe(0);
+
+  await permalink.delete();
+  await expect(permalink.notFound).toBeVisible();
+  expect((await page.request.get(`/api/samples/${id}`)).status()).toBe(404);
+  const again = await permalink.goto(id);
+  expect(again?.status()).toBe(404);
+  await expect(permalink.notFound).toBeVisible();
+});
+
+test('without the token there is no Delete; a report hides the sample from the gallery', async ({ page, request }) => {
+  const { id } = await share(request, randomInt(2 ** 32));
+  const permalink = new SharePermalinkPage(page);
+  await permalink.goto(id);
+  await expect(permalink.image).toBeVisible();
+  await expect(permalink.remix).toBeVisible();
+  await expect(permalink.deleteButton).toHaveCount(0);
+
+  await permalink.report();
+  await expect(permalink.reported).toBeVisible();
+
+  const gallery = new ShareGalleryPage(page);
+  await gallery.goto(`?model=${model.card.id}`);
+  await expect(gallery.item(id)).toHaveCount(0);
+  expect((await permalink.goto(id))?.status()).toBe(404);
+});
