@@ -1,20 +1,9 @@
-import { errorResponse } from '@/lib/server/errors';
-import { readSampleImage } from '@/lib/server/samples/catalog';
-import { getStorage } from '@/lib/server/storage';
-import { parseParams } from '../../schema';
+import { samplePngResponse } from '../png-response';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
-/** The stored PNG. Its bytes never change for an id, so caches may keep it for good. */
-export async function GET(_request: Request, { params }: { params: Promise<{ id: string }> }) {
-  try {
-    const { id } = parseParams(await params);
-    const png = await readSampleImage(getStorage(), id, 'thumb');
-    return new Response(png as Uint8Array<ArrayBuffer>, {
-      headers: { 'content-type': 'image/png', 'content-length': String(png.byteLength), 'cache-control': 'public, max-age=31536000, immutable', 'x-content-type-options': 'nosniff' },
-    });
-  } catch (err) {
-    return errorResponse(err);
-  }
+/** The sample's nearest-neighbour thumbnail (gallery, og:image). */
+export function GET(_request: Request, { params }: { params: Promise<{ id: string }> }) {
+  return samplePngResponse(params, 'thumb');
 }
