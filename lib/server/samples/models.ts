@@ -22,7 +22,8 @@ function indexPath(): string {
 async function shippedModels(): Promise<KnownModel[]> {
   let text: string;
   try {
-    text = await readFile(indexPath(), 'utf8');
+    // One known file, not a project-wide path: tell the tracer not to bundle the whole tree for it.
+    text = await readFile(/*turbopackIgnore: true*/ indexPath(), 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
