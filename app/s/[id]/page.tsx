@@ -9,6 +9,7 @@ import { ReportSampleButton } from '@/components/share/report-sample-button';
 import { remixHref, type SampleView } from '@/lib/samples/recipe';
 import { AppError } from '@/lib/server/errors';
 import { getSample } from '@/lib/server/samples/catalog';
+import { findModel } from '@/lib/server/samples/models';
 import { siteOrigin } from '@/lib/server/samples/origin';
 import { getStorage } from '@/lib/server/storage';
 
@@ -45,6 +46,13 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 export default async function SamplePage({ params }: Props) {
   const sample = await loadSample((await params).id);
   const { recipe } = sample;
+  // Remix redraws the same pixels only with the same weights: say so when they are gone or changed.
+  const current = await findModel(getStorage(), sample.model.id);
+  const modelNote = !current
+    ? 'This model is no longer published, so Remix cannot redraw this sample.'
+    : current.sha256 && current.sha256 !== recipe.model.sha256
+      ? 'The model has been retrained since this was shared: Remix draws with the new weights, so the pixels will differ.'
+      : null;
   const scale = pixelScale(sample.width, sample.height, 512);
   const facts: [string, React.ReactNode][] = [
     ['Seed', recipe.seed],
@@ -122,6 +130,11 @@ export default async function SamplePage({ params }: Props) {
             Same model, seed and settings draw the same pixels: Remix opens the studio with this recipe filled in. Model{' '}
             <span className="font-mono">{recipe.model.id}</span>, weights <span className="font-mono">{recipe.model.sha256.slice(0, 12)}</span>.
           </p>
+          {modelNote && (
+            <p data-testid="sample-model-note" className="rounded-lg border border-amber-500/30 bg-amber-500/10 px-3 py-2 text-xs text-amber-200">
+              {modelNote}
+            </p>
+          )}
 
           <div className="flex items-center justify-between gap-4 border-t border-neutral-800 pt-4">
             <Link href={`/gallery?model=${encodeURIComponent(sample.model.id)}`} className="text-sm text-neutral-300 underline-offset-4 hover:text-white hover:underline">
