@@ -162,6 +162,9 @@ describe('POST /api/samples', () => {
     const res = await collection.POST(share(huge));
     expect(res.status).toBe(413);
     expect(await errorOf(res)).toMatchObject({ code: 'payload_too_large', message: 'The image must be at most 256 KiB.' });
+    // An image just over its own limit, in a body still under the request limit.
+    const res2 = await collection.POST(share(huge.subarray(0, 260 * 1024)));
+    expect(res2.status).toBe(413);
   });
 
   it('refuses a bad recipe, naming the field', async () => {
