@@ -21,7 +21,7 @@ export const RecipeSchema = z
     topK: z.number().int().min(0).max(65536),
     /** 1 = no nucleus cut. */
     topP: z.number().gt(0).max(1),
-    /** Which image of the batch drawn from `seed` this is. */
+    /** Which image of the run drawn from `seed` this is (0-based; image i samples from the seed's stream i). */
     batchIndex: z.number().int().min(0).max(1023),
     /** Set when the model completed rows taken from an image instead of starting blank. */
     completion: z
@@ -31,8 +31,8 @@ export const RecipeSchema = z
       .optional(),
     /** The TensorFlow.js backend that ran it (webgpu, webgl, wasm, cpu). */
     backend: z.string().regex(/^[a-z0-9-]{1,32}$/, 'must be a backend name like "webgpu"'),
-    /** Wall-clock generation time. */
-    milliseconds: z.number().min(0).max(86_400_000),
+    /** Wall-clock generation time, when the studio measured it. */
+    milliseconds: z.number().min(0).max(86_400_000).optional(),
   })
   .strict();
 export type Recipe = z.infer<typeof RecipeSchema>;
@@ -73,7 +73,7 @@ export const permalink = (id: string) => `/s/${id}`;
 
 /**
  * The studio URL that redraws a recipe. Parameter names are the contract with the studio page:
- * model, seed, temperature, topK, topP, batch, backend.
+ * model, seed, temperature, topK, topP, image (0-based index of the image in the run), backend.
  */
 export function remixHref(recipe: Recipe): string {
   const q = new URLSearchParams({
@@ -82,8 +82,40 @@ export function remixHref(recipe: Recipe): string {
     temperature: String(recipe.temperature),
     topK: String(recipe.topK),
     topP: String(recipe.topP),
-    batch: String(recipe.batchIndex),
+    image: String(recipe.batchIndex),
     backend: recipe.backend,
   });
   return `/?${q.toString()}`;
+}
+
+/**
+ * The fields of the studio's result recipe (components/studio/recipe.ts) that a share needs,
+ * typed structurally so this module does not depend on the studio's UI code.
+ */
+export interface StudioResultRecipe {
+  model: { id: string; sha256?: string };
+  seed: number;
+  imageIndex: number;
+  sampling: { temperature: number; topK: number; topP: number };
+  completion?: { source: string; keepRows: number };
+  backend: { name: string };
+}
+
+/**
+ * The studio's recipe → the share recipe; null when the model has no sha256 (a model that only
+ * lives in this browser cannot be shared: the server would not know it).
+ */
+export function fromStudioRecipe(r: StudioResultRecipe, milliseconds?: number): Recipe | null {
+  if (!r.model.sha256) return null;
+  return {
+    model: { id: r.model.id, sha256: r.model.sha256 },
+    seed: r.seed,
+    temperature: r.sampling.temperature,
+    topK: r.sampling.topK,
+    topP: r.sampling.topP,
+    batchIndex: r.imageIndex,
+    completion: r.completion ? { ...(/^[a-z0-9][a-z0-9-]{0,63}$/.test(r.completion.source) ? { datasetId: r.completion.source } : {}), rowsKept: r.completion.keepRows } : null,
+    backend: r.backend.name,
+    ...(milliseconds === undefined ? {} : { milliseconds }),
+  };
 }

@@ -55,7 +55,7 @@ test('a shared sample: gallery → permalink with image, recipe, card metadata a
   await expect(page.getByText(model.card.dataset.name).first()).toBeVisible();
 
   const remix = new URL((await permalink.remix.getAttribute('href'))!, 'http://x');
-  expect(Object.fromEntries(remix.searchParams)).toEqual({ model: model.card.id, seed: String(seed), temperature: '0.8', topK: '0', topP: '0.9', batch: '1', backend: 'wasm' });
+  expect(Object.fromEntries(remix.searchParams)).toEqual({ model: model.card.id, seed: String(seed), temperature: '0.8', topK: '0', topP: '0.9', image: '1', backend: 'wasm' });
 
   const ogImage = await page.locator('meta[property="og:image"]').getAttribute('content');
   expect(ogImage).toMatch(new RegExp(`^http://[^/]+/api/samples/${id}/thumb\\.png$`));

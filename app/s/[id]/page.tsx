@@ -61,7 +61,7 @@ export default async function SamplePage({ params }: Props) {
     ['Top-p', recipe.topP === 1 ? 'off' : recipe.topP],
     ['Batch image', recipe.batchIndex + 1],
     ['Backend', recipe.backend],
-    ['Time', formatDuration(recipe.milliseconds)],
+    ...(recipe.milliseconds === undefined ? [] : [['Time', formatDuration(recipe.milliseconds)] as [string, React.ReactNode]]),
     ['Size', `${sample.width}×${sample.height}`],
   ];
   if (recipe.completion) {

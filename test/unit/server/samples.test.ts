@@ -8,7 +8,7 @@ import * as reportRoute from '@/app/api/samples/[id]/report/route';
 import * as item from '@/app/api/samples/[id]/route';
 import * as thumbRoute from '@/app/api/samples/[id]/thumb.png/route';
 import * as collection from '@/app/api/samples/route';
-import { type Recipe, remixHref, type SamplePage, type SampleView, type ShareResult } from '@/lib/samples/recipe';
+import { fromStudioRecipe, type Recipe, remixHref, type SamplePage, type SampleView, type ShareResult } from '@/lib/samples/recipe';
 import { resetSampleLimits } from '@/lib/server/samples/rate-limit';
 import { createStorage, setStorage, type Storage } from '@/lib/server/storage';
 import { solidImage } from './fixtures';
@@ -286,6 +286,32 @@ describe('POST /api/samples/:id/report', () => {
 
 describe('remixHref', () => {
   it('spells the recipe as the studio query parameters', () => {
-    expect(remixHref(recipe())).toBe('/?model=tiny-8&seed=4000000000&temperature=0.9&topK=40&topP=0.95&batch=2&backend=wasm');
+    expect(remixHref(recipe())).toBe('/?model=tiny-8&seed=4000000000&temperature=0.9&topK=40&topP=0.95&image=2&backend=wasm');
+  });
+});
+
+describe('fromStudioRecipe', () => {
+  const studio = {
+    model: { id: MODEL.id, name: 'Tiny', sha256: SHA, url: '/models/tiny-8/model.json' },
+    seed: 7,
+    imageIndex: 3,
+    batch: 4,
+    sampling: { temperature: 1, topK: 0, topP: 1 },
+    length: 48,
+    completion: { source: 'emoji-16', keepRows: 2, prefixTokens: 48 },
+    backend: { name: 'webgpu', reason: 'auto' },
+    createdAt: '2026-11-29T00:00:00Z',
+  };
+
+  it('maps the studio result recipe to one the server accepts', async () => {
+    const r = fromStudioRecipe(studio, 812);
+    expect(r).toEqual({ model: { id: MODEL.id, sha256: SHA }, seed: 7, temperature: 1, topK: 0, topP: 1, batchIndex: 3, completion: { datasetId: 'emoji-16', rowsKept: 2 }, backend: 'webgpu', milliseconds: 812 });
+    expect((await collection.POST(share(await samplePng(), r))).status).toBe(201);
+  });
+
+  it('gives null for a model without a sha256 (only in this browser), and drops a non-dataset completion source', () => {
+    expect(fromStudioRecipe({ ...studio, model: { ...studio.model, sha256: undefined } })).toBeNull();
+    const upload = { source: 'upload:My Cat.png', keepRows: 1, prefixTokens: 3 };
+    expect(fromStudioRecipe({ ...studio, completion: upload })?.completion).toEqual({ rowsKept: 1 });
   });
 });
