@@ -1,0 +1,310 @@
+'use client';
+/**
+ * The studio: choose a model and sampling options, generate images that fill pixel by pixel as
+ * tokens stream from the generation worker, cancel at once, complete an image from its top rows,
+ * download results with their exact recipe.
+ */
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { randomSeed } from '@/lib/reformer/random';
+import { BACKENDS, type BackendName } from '@/lib/runtime/backends';
+import { GenerationCancelled } from '@/lib/runtime/client';
+import type { LoadedModel, LoadProgress } from '@/lib/runtime/protocol';
+import { CompletionPanel, type CompletionSource } from './completion-panel';
+import { Button, Field, formatBytes, formatDuration, inputClass, Slider } from './controls';
+import { TokenPainter, tokensPerRow } from './pixels';
+import type { Recipe } from './recipe';
+import { type RenderShare, ResultGrid } from './result-grid';
+import { type ModelEntry, useEngine, useModels } from './use-engine';
+
+interface RunState {
+  status: 'running' | 'done' | 'cancelled' | 'error';
+  painters: TokenPainter[];
+  done: number;
+  total: number;
+  tokensPerSecond: number;
+  elapsedMs: number;
+  recipe: Omit<Recipe, 'imageIndex'>;
+  keptRows?: number;
+}
+
+export interface StudioProps {
+  /** The sharing feature's slot in the result panel. */
+  renderShare?: RenderShare;
+}
+
+/** `?rows=N` stops runs after N image rows: for tests and benchmarks on slow backends. */
+function rowLimit(): number | undefined {
+  if (typeof window === 'undefined') return undefined;
+  const n = Number(new URLSearchParams(window.location.search).get('rows'));
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+export function Studio({ renderShare }: StudioProps) {
+  const [backendPref, setBackendPref] = useState<BackendName | 'auto'>('auto');
+  const { client, choice, error: backendError } = useEngine(backendPref);
+  const { models, error: modelsError } = useModels(client);
+  const [modelKey, setModelKey] = useState<string | null>(null);
+  const [loaded, setLoaded] = useState<LoadedModel | null>(null);
+  const [loadProgress, setLoadProgress] = useState<LoadProgress | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [batch, setBatch] = useState(4);
+  const [temperature, setTemperature] = useState(1);
+  const [topK, setTopK] = useState(0);
+  const [topP, setTopP] = useState(1);
+  const [seed, setSeed] = useState(1);
+  const [run, setRun] = useState<RunState | null>(null);
+  const [runError, setRunError] = useState<string | null>(null);
+  const abort = useRef<AbortController | null>(null);
+  const canvasRefs = useRef<(HTMLCanvasElement | null)[]>([]);
+
+  useEffect(() => setSeed(randomSeed()), []);
+  const model: ModelEntry | undefined = models?.find((m) => m.key === modelKey) ?? models?.[0];
+
+  // Load the chosen model into the worker as soon as the backend is up.
+  useEffect(() => {
+    if (!client || !choice || !model) return;
+    let live = true;
+    setLoaded(null);
+    setLoadError(null);
+    setLoadProgress({ stage: 'download', loaded: 0, total: model.bytes });
+    client.load(model.source, (p) => live && setLoadProgress(p)).then(
+      (m) => live && (setLoaded(m), setLoadProgress(null)),
+      (e: Error) => live && (setLoadError(`${e.name}: ${e.message}`), setLoadProgress(null)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [client, choice, model]);
+
+  const running = run?.status === 'running';
+  const dataset = model?.card.dataset;
+
+  const start = useCallback(
+    async (prefix?: { tokens: Int32Array; keepRows: number; label: string }) => {
+      if (!client || !loaded || !model || !choice || !dataset) return;
+      const controller = new AbortController();
+      abort.current = controller;
+      const painters = Array.from({ length: batch }, () => new TokenPainter(dataset));
+      const limit = rowLimit();
+      const length = limit ? Math.min(loaded.seqLength, limit * tokensPerRow(dataset)) : loaded.seqLength;
+      const prefixTokens = prefix ? Math.min(prefix.keepRows * tokensPerRow(dataset), length) : 0;
+      const sampling = { temperature, topK, topP };
+      const recipe: RunState['recipe'] = {
+        model: { id: model.card.id, name: model.card.name, sha256: model.sha256, url: model.source.kind === 'random' ? '' : model.source.url },
+        seed,
+        batch,
+        sampling,
+        length,
+        ...(prefix ? { completion: { source: prefix.label, keepRows: prefix.keepRows, prefixTokens } } : {}),
+        backend: { name: choice.name, reason: choice.reason },
+        createdAt: new Date().toISOString(),
+      };
+      canvasRefs.current = [];
+      setRunError(null);
+      setRun({ status: 'running', painters, done: 0, total: length, tokensPerSecond: 0, elapsedMs: 0, recipe, keptRows: prefix?.keepRows });
+      try {
+        const stream = client.sample(
+          { batch, seed, sampling, length, prefix: prefix ? painters.map(() => Array.from(prefix.tokens.subarray(0, prefixTokens))) : undefined },
+          controller.signal,
+        );
+        for await (const chunk of stream) {
+          chunk.rows.forEach((row, b) => {
+            painters[b].write(chunk.start, row);
+            painters[b].paint(canvasRefs.current[b]);
+          });
+          setRun((r) => r && { ...r, done: chunk.done, tokensPerSecond: chunk.tokensPerSecond, elapsedMs: chunk.elapsedMs });
+        }
+        setRun((r) => r && { ...r, status: 'done' });
+      } catch (e) {
+        if (e instanceof GenerationCancelled) setRun((r) => r && { ...r, status: 'cancelled' });
+        else {
+          setRun((r) => r && { ...r, status: 'error' });
+          setRunError(`${(e as Error).name}: ${(e as Error).message}`);
+        }
+      } finally {
+        if (abort.current === controller) abort.current = null;
+      }
+    },
+    [client, loaded, model, choice, dataset, batch, seed, temperature, topK, topP],
+  );
+
+  const cancel = () => abort.current?.abort();
+
+  const completionSources = useMemo<CompletionSource[]>(
+    () => (run?.status === 'done' && run.done === run.total ? run.painters.map((p, i) => ({ label: `Result #${i + 1} (seed ${run.recipe.seed})`, tokens: p.tokens.slice() })) : []),
+    [run?.status, run?.painters, run?.done, run?.total, run?.recipe.seed],
+  );
+
+  const eta = run && run.done > 0 && running ? ((run.total - run.done) * run.elapsedMs) / run.done : NaN;
+  const percent = run ? Math.round((100 * run.done) / Math.max(1, run.total)) : 0;
+
+  return (
+    <main className="mx-auto grid max-w-7xl gap-8 px-6 py-8 lg:grid-cols-[340px_minmax(0,1fr)]">
+      <aside className="space-y-6 lg:sticky lg:top-20 lg:self-start">
+        <div>
+          <h1 className="text-xl font-semibold tracking-tight text-white">Studio</h1>
+          <p className="mt-1 text-sm text-neutral-400">A Reformer paints images one token at a time, right here in your browser.</p>
+        </div>
+
+        <section className="space-y-4 rounded-xl border border-neutral-800 bg-neutral-900/40 p-4">
+          <Field label="Model">
+            <select data-testid="model-select" className={inputClass} value={model?.key ?? ''} onChange={(e) => setModelKey(e.target.value)} disabled={running || !models?.length}>
+              {models === null && <option>Loading models…</option>}
+              {models?.length === 0 && <option>No models published yet</option>}
+              {models?.map((m) => (
+                <option key={m.key} value={m.key}>
+                  {m.card.name}
+                  {m.origin === 'local' ? ' (yours)' : ''}
+                </option>
+              ))}
+            </select>
+          </Field>
+          {model && (
+            <dl className="grid grid-cols-3 gap-2 text-center" data-testid="model-card">
+              <Stat label="Resolution" value={`${model.card.dataset.width}×${model.card.dataset.height}`} />
+              <Stat label="Tokens" value={model.card.dataset.tokenization === 'rgb' ? 'RGB' : `${(model.card.dataset.palette?.length ?? 0) / 3} colours`} />
+              <Stat label="Bits/dim" value={model.card.validationBitsPerDim?.toFixed(2) ?? '–'} />
+              <p className="col-span-3 text-left text-xs text-neutral-500">
+                {model.card.dataset.name} · {(model.card.parameters / 1000).toFixed(0)}k parameters · {model.card.steps.toLocaleString()} steps
+                {model.bytes ? ` · ${formatBytes(model.bytes)}` : ''}
+              </p>
+            </dl>
+          )}
+          {loadProgress && <LoadBar progress={loadProgress} />}
+          {modelsError && <p className="text-xs text-rose-300">{modelsError}</p>}
+          {loadError && <p className="text-xs text-rose-300" role="alert">{loadError}</p>}
+        </section>
+
+        <section className="space-y-4 rounded-xl border border-neutral-800 bg-neutral-900/40 p-4">
+          <div className="grid grid-cols-[88px_minmax(0,1fr)] gap-3">
+            <Field label="Images">
+              <input data-testid="batch-input" type="number" min={1} max={16} className={inputClass} value={batch} disabled={running} onChange={(e) => setBatch(Math.min(16, Math.max(1, Math.round(Number(e.target.value) || 1))))} />
+            </Field>
+            <Field label="Seed">
+              <div className="flex gap-1">
+                <input data-testid="seed-input" type="number" min={0} max={4294967295} className={inputClass} value={seed} disabled={running} onChange={(e) => setSeed(Math.min(4294967295, Math.max(0, Math.floor(Number(e.target.value) || 0))))} />
+                <Button aria-label="Random seed" title="Random seed" data-testid="seed-random" disabled={running} onClick={() => setSeed(randomSeed())} className="px-2">
+                  ⚄
+                </Button>
+              </div>
+            </Field>
+          </div>
+          <Field label="Temperature" hint={temperature === 0 ? 'greedy' : temperature.toFixed(2)}>
+            <Slider label="Temperature" testId="temperature-input" value={temperature} min={0} max={1.5} step={0.05} onChange={setTemperature} disabled={running} />
+          </Field>
+          <Field label="Top-k" hint={topK === 0 ? 'off' : String(topK)}>
+            <Slider label="Top-k" testId="topk-input" value={topK} min={0} max={64} step={1} onChange={setTopK} disabled={running} />
+          </Field>
+          <Field label="Top-p" hint={topP === 1 ? 'off' : topP.toFixed(2)}>
+            <Slider label="Top-p" testId="topp-input" value={topP} min={0.05} max={1} step={0.05} onChange={setTopP} disabled={running} />
+          </Field>
+          <Field label="Backend">
+            <select data-testid="backend-select" className={inputClass} value={backendPref} disabled={running} onChange={(e) => setBackendPref(e.target.value as BackendName | 'auto')}>
+              <option value="auto">Auto (fastest available)</option>
+              {BACKENDS.map((b) => (
+                <option key={b.name} value={b.name}>
+                  {b.label}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <p data-testid="backend-reason" data-backend={choice?.name ?? ''} className="text-xs leading-relaxed text-neutral-500">
+            {backendError ? <span className="text-rose-300">{backendError.message}</span> : choice ? <><span className="font-medium text-emerald-300">{choice.name}</span> · {choice.reason}</> : 'Starting the engine…'}
+          </p>
+          {running ? (
+            <Button variant="danger" className="w-full" data-testid="cancel-button" onClick={cancel}>
+              Cancel
+            </Button>
+          ) : (
+            <Button variant="primary" className="w-full py-2.5" data-testid="generate-button" disabled={!loaded} onClick={() => start()}>
+              {loaded ? `Generate ${batch} image${batch === 1 ? '' : 's'}` : 'Loading model…'}
+            </Button>
+          )}
+        </section>
+
+        {dataset && (
+          <section className="rounded-xl border border-neutral-800 bg-neutral-900/40 p-4">
+            <h2 className="mb-3 text-xs font-medium uppercase tracking-wider text-neutral-400">Complete an image</h2>
+            <CompletionPanel dataset={dataset} results={completionSources} disabled={running || !loaded} onComplete={(s, keepRows) => start({ tokens: s.tokens, keepRows, label: s.label })} />
+          </section>
+        )}
+      </aside>
+
+      <section aria-label="Canvas" className="min-w-0 space-y-4">
+        <div className="rounded-xl border border-neutral-800 bg-neutral-900/40 p-4">
+          <div className="flex flex-wrap items-baseline gap-x-6 gap-y-1 text-sm tabular-nums text-neutral-400">
+            <span className="font-medium text-neutral-200">{run ? statusLabel(run.status) : 'Ready'}</span>
+            <span>
+              <span data-testid="tokens-per-second" className="text-neutral-100">{run ? Math.round(run.tokensPerSecond).toLocaleString() : '–'}</span> tokens/s
+            </span>
+            <span>elapsed <span className="text-neutral-100">{run ? formatDuration(run.elapsedMs) : '–'}</span></span>
+            <span>ETA <span className="text-neutral-100">{running ? formatDuration(eta) : '–'}</span></span>
+            <span className="ml-auto">{run ? `${run.done.toLocaleString()} / ${run.total.toLocaleString()} tokens` : ''}</span>
+          </div>
+          <div data-testid="progress" role="progressbar" aria-label="Generation progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent} className="mt-3 h-1.5 overflow-hidden rounded-full bg-neutral-800">
+            <div className={`h-full rounded-full transition-[width] duration-150 ${run?.status === 'cancelled' ? 'bg-neutral-500' : run?.status === 'error' ? 'bg-rose-400' : 'bg-emerald-400'}`} style={{ width: `${percent}%` }} />
+          </div>
+          {runError && <p role="alert" className="mt-3 text-sm text-rose-300">{runError}</p>}
+        </div>
+
+        {run ? (
+          <ResultGrid
+            painters={run.painters}
+            canvasRefs={canvasRefs}
+            complete={run.status === 'done'}
+            keptRows={run.keptRows}
+            recipeFor={(i) => ({ ...run.recipe, imageIndex: i })}
+            renderShare={renderShare}
+          />
+        ) : (
+          <EmptyCanvas />
+        )}
+      </section>
+    </main>
+  );
+}
+
+function statusLabel(s: RunState['status']): string {
+  return { running: 'Generating…', done: 'Done', cancelled: 'Cancelled', error: 'Failed' }[s];
+}
+
+function Stat({ label, value }: { label: string; value: string }) {
+  return (
+    <div className="rounded-md bg-neutral-950/60 px-2 py-1.5">
+      <dt className="text-[10px] uppercase tracking-wider text-neutral-500">{label}</dt>
+      <dd className="text-sm font-medium tabular-nums text-neutral-200">{value}</dd>
+    </div>
+  );
+}
+
+function LoadBar({ progress }: { progress: LoadProgress }) {
+  const pct = progress.total ? Math.round((100 * (progress.loaded ?? 0)) / progress.total) : undefined;
+  const label = { download: 'Downloading', cache: 'Reading from cache', build: 'Building', warmup: 'Warming up' }[progress.stage];
+  return (
+    <div data-testid="model-loading" className="space-y-1">
+      <div className="flex justify-between text-xs text-neutral-500">
+        <span>{label}…</span>
+        {progress.stage === 'download' && pct !== undefined && <span className="tabular-nums">{pct}%</span>}
+      </div>
+      <div className="h-1 overflow-hidden rounded-full bg-neutral-800">
+        <div className="h-full bg-emerald-500/70 transition-[width]" style={{ width: `${progress.stage === 'download' ? (pct ?? 0) : 100}%` }} />
+      </div>
+    </div>
+  );
+}
+
+function EmptyCanvas() {
+  return (
+    <div className="flex aspect-[4/3] items-center justify-center rounded-xl border border-dashed border-neutral-800 bg-[radial-gradient(circle_at_center,rgba(16,185,129,0.06),transparent_60%)]">
+      <div className="text-center">
+        <div className="mx-auto grid w-16 grid-cols-4 gap-1 opacity-60">
+          {Array.from({ length: 16 }, (_, i) => (
+            <span key={i} className={`aspect-square rounded-[2px] ${[0, 1, 2, 4, 5, 8].includes(i) ? 'bg-emerald-400/70' : 'bg-neutral-800'}`} />
+          ))}
+        </div>
+        <p className="mt-4 text-sm text-neutral-400">Pick a model and press Generate.</p>
+        <p className="text-xs text-neutral-600">Each pixel is sampled from everything above and to its left.</p>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,70 @@
+/**
+ * Errors a person using the studio can hit, each with a message that says what to do next. They
+ * cross the worker boundary by `name` (protocol.ts `ErrorPayload`) and are rebuilt by `reviveError`.
+ */
+
+export type BackendName = 'webgpu' | 'wasm' | 'webgl' | 'cpu';
+
+/** A backend was asked for by name but cannot run here (or the name is not a backend). */
+export class BackendUnavailableError extends Error {
+  override name = 'BackendUnavailableError';
+  constructor(
+    readonly backend: string,
+    readonly why: string,
+    readonly valid: readonly BackendName[],
+  ) {
+    super(`backend "${backend}" is unavailable: ${why}. Valid options here: ${valid.length ? valid.join(', ') : 'none'} (or "auto").`);
+  }
+}
+
+export class WebGpuUnavailableError extends Error {
+  override name = 'WebGpuUnavailableError';
+  constructor(why = 'this browser exposes no WebGPU adapter') {
+    super(`WebGPU is unavailable: ${why}. Use Chrome or Edge 113+ (or enable chrome://flags/#enable-unsafe-webgpu), or pick "auto" to run on WebAssembly.`);
+  }
+}
+
+export class DeviceLostError extends Error {
+  override name = 'DeviceLostError';
+  constructor(detail = 'the GPU device was lost') {
+    super(`${detail}. This happens when the GPU driver resets or another tab takes the GPU. Start the run again; if it keeps happening, force the "wasm" backend.`);
+  }
+}
+
+export class OutOfMemoryError extends Error {
+  override name = 'OutOfMemoryError';
+  constructor(detail = 'the backend ran out of memory') {
+    super(`${detail}. Generate fewer images at once (lower "Images"), pick a smaller model, or close other heavy tabs.`);
+  }
+}
+
+/** The model file could not be downloaded, or did not match its published hash. */
+export class ModelDownloadError extends Error {
+  override name = 'ModelDownloadError';
+}
+
+const NAMED: Record<string, (message: string) => Error> = {
+  WebGpuUnavailableError: (m) => Object.assign(new WebGpuUnavailableError(), { message: m }),
+  DeviceLostError: (m) => Object.assign(new DeviceLostError(), { message: m }),
+  OutOfMemoryError: (m) => Object.assign(new OutOfMemoryError(), { message: m }),
+  ModelDownloadError: (m) => new ModelDownloadError(m),
+};
+
+/** Rebuilds an error sent as `{ name, message }` so `instanceof` works on the UI side. */
+export function reviveError(payload: { name: string; message: string }): Error {
+  const make = NAMED[payload.name];
+  if (make) return make(payload.message);
+  const e = new Error(payload.message);
+  e.name = payload.name;
+  return e;
+}
+
+/** Maps a raw backend failure to the named error a user can act on; anything else passes through. */
+export function classifyBackendError(err: unknown): unknown {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/out of memory|OOM|allocation failed|Cannot enlarge memory|RangeError: Array buffer allocation/i.test(message)) {
+    return new OutOfMemoryError(message.slice(0, 200));
+  }
+  if (/device (was )?lost|GPUDevice.*lost|context lost/i.test(message)) return new DeviceLostError(message.slice(0, 200));
+  return err;
+}

@@ -1,0 +1,111 @@
+/**
+ * The training worker's protocol, in one file (the same shape as protocol.ts): the UI sends
+ * `{ kind, id, payload }` requests; the worker answers each id with any number of `progress`
+ * replies and then exactly one `result` or `error`. A `start` stays open for the whole run and
+ * streams TrainEvents; `pause`, `resume`, `stop` and `publish` act on that run between steps.
+ */
+import type { ModelCard } from '@/lib/models/card';
+import type { BackendChoice, BackendName } from './backends';
+
+export type TrainPreset = 'tiny' | 'small';
+
+export interface TrainSettings {
+  datasetId: string;
+  preset: TrainPreset;
+  steps: number;
+  batchSize: number;
+  learningRate: number;
+  /** Validation (and a checkpoint into IndexedDB) every N steps, and at the end. */
+  evalEvery: number;
+  /** Two sample images every N steps (0: never). */
+  sampleEvery: number;
+  backend: BackendName | 'auto';
+}
+
+/** [step, bits/dim] pairs; training points are means over a few steps so a long run stays small. */
+export interface TrainHistory {
+  train: [number, number][];
+  validation: [number, number][];
+}
+
+/** What IndexedDB holds about the saved run, enough to offer "resume" before loading anything heavy. */
+export interface CheckpointSummary {
+  settings: TrainSettings;
+  datasetName: string;
+  step: number;
+  savedAt: string;
+  history: TrainHistory;
+}
+
+export interface SampleImage {
+  width: number;
+  height: number;
+  /** Interleaved RGB, [height · width · 3]. */
+  rgb: Uint8Array;
+}
+
+export type RunState = 'loading' | 'running' | 'paused' | 'stopped' | 'done';
+
+export type TrainEvent =
+  | { type: 'loading'; message: string }
+  | {
+      type: 'ready';
+      backend: BackendChoice;
+      datasetName: string;
+      width: number;
+      height: number;
+      parameters: number;
+      trainImages: number;
+      /** The step the run starts from (0, or the checkpoint's). */
+      step: number;
+      totalSteps: number;
+      history: TrainHistory;
+    }
+  | { type: 'step'; step: number; bitsPerDim: number; learningRate: number; gradNorm: number; ms: number }
+  | { type: 'validation'; step: number; bitsPerDim: number }
+  | { type: 'samples'; step: number; images: SampleImage[] }
+  | { type: 'checkpoint'; step: number; savedAt: string }
+  | { type: 'state'; state: RunState; step: number };
+
+/** Model-only artifacts with the card in userDefinedMetadata: what POST /api/models takes. */
+export interface PublishArtifacts {
+  modelTopology: unknown;
+  format: string;
+  generatedBy: string;
+  weightSpecs: unknown[];
+  weightData: ArrayBuffer;
+  userDefinedMetadata: { card: ModelCard };
+}
+
+export type TrainRequest =
+  | { kind: 'inspect'; id: number; payload: Record<string, never> }
+  | { kind: 'start'; id: number; payload: { settings: TrainSettings; resume: boolean } }
+  | { kind: 'pause'; id: number; payload: Record<string, never> }
+  | { kind: 'resume'; id: number; payload: Record<string, never> }
+  | { kind: 'stop'; id: number; payload: Record<string, never> }
+  | { kind: 'publish'; id: number; payload: { name?: string } }
+  | { kind: 'discard'; id: number; payload: Record<string, never> };
+
+export interface TrainResults {
+  inspect: CheckpointSummary | null;
+  /** Where the run ended. */
+  start: { step: number; state: 'stopped' | 'done' };
+  pause: { step: number };
+  resume: { step: number };
+  stop: { step: number };
+  publish: PublishArtifacts;
+  discard: { discarded: boolean };
+}
+
+export interface ErrorPayload {
+  name: string;
+  message: string;
+}
+
+export type TrainReply =
+  | { kind: 'progress'; id: number; payload: TrainEvent }
+  | { kind: 'result'; id: number; payload: TrainResults[keyof TrainResults] }
+  | { kind: 'error'; id: number; payload: ErrorPayload };
+
+/** IndexedDB key of the one saved run (tf.io's `indexeddb://` scheme). */
+export const CHECKPOINT_KEY = 'reformer-studio-train';

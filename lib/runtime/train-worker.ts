@@ -1,0 +1,337 @@
+/**
+ * The Web Worker that trains: it downloads a dataset's shards, runs the shared loop
+ * (lib/training/trainer.ts) one step at a time, yielding between steps so pause/stop/publish
+ * requests are handled, streams TrainEvents, validates and checkpoints into IndexedDB at intervals
+ * (so a reload can resume exactly), and draws two sample images now and then.
+ */
+import { dimsPerToken, type ModelCard } from '@/lib/models/card';
+import { type DatasetManifest, DatasetManifestSchema, datasetUrl, readShard, shardUrl, tokensToImage, type TokenArray } from '@/lib/pixels/manifest';
+import { generate } from '@/lib/reformer/generate';
+import { ReformerLM } from '@/lib/reformer/model';
+import { modelArtifacts } from '@/lib/reformer/serialize';
+import * as tf from '@/lib/reformer/tf';
+import { configFor } from '@/lib/training/presets';
+import { DEFAULT_TRAIN, Trainer, type TrainingData } from '@/lib/training/trainer';
+import { type BackendChoice, selectBackend } from './backends';
+import {
+  CHECKPOINT_KEY,
+  type CheckpointSummary,
+  type ErrorPayload,
+  type PublishArtifacts,
+  type RunState,
+  type SampleImage,
+  type TrainEvent,
+  type TrainHistory,
+  type TrainReply,
+  type TrainRequest,
+  type TrainSettings,
+} from './train-protocol';
+
+const CHECKPOINT_URL = `indexeddb://${CHECKPOINT_KEY}`;
+/** Validation images per evaluation: enough to compare runs, few enough to keep the loop moving. */
+const EVAL_IMAGES = 8;
+/** Training points kept on the chart; beyond this, points average more steps. */
+const CHART_POINTS = 400;
+
+interface Run {
+  id: number;
+  trainer: Trainer;
+  manifest: DatasetManifest;
+  settings: TrainSettings;
+  history: TrainHistory;
+  state: RunState;
+  lastValidation?: number;
+  pauseRequested: boolean;
+  stopRequested: boolean;
+  wake?: () => void;
+  samples?: AbortController;
+  /** Running mean of training bits/dim since the last chart point. */
+  bucket: { sum: number; count: number };
+}
+
+let backend: BackendChoice | undefined;
+let run: Run | undefined;
+
+function post(reply: TrainReply, transfer: Transferable[] = []): void {
+  (self as unknown as Worker).postMessage(reply, transfer);
+}
+
+const progress = (id: number, event: TrainEvent, transfer: Transferable[] = []) => post({ kind: 'progress', id, payload: event }, transfer);
+
+/** Lets queued messages in between steps: awaiting tensor data alone may never yield. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+async function fetchOk(url: string): Promise<Response> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url} answered ${response.status}; is the dataset still there?`);
+  return response;
+}
+
+async function loadDataset(id: string): Promise<{ manifest: DatasetManifest; data: TrainingData }> {
+  const manifest = DatasetManifestSchema.parse(await (await fetchOk(datasetUrl(id))).json());
+  const split = async (name: 'train' | 'validation'): Promise<TokenArray> => {
+    const parts = await Promise.all(
+      manifest.splits[name].shards.map(async (s) => readShard(manifest, new Uint8Array(await (await fetchOk(shardUrl(id, s.file))).arrayBuffer())).tokens),
+    );
+    const out = manifest.bytesPerToken === 1 ? new Uint8Array(parts.reduce((n, p) => n + p.length, 0)) : new Uint16Array(parts.reduce((n, p) => n + p.length, 0));
+    let offset = 0;
+    for (const p of parts) {
+      out.set(p, offset);
+      offset += p.length;
+    }
+    return out;
+  };
+  const data: TrainingData = {
+    datasetId: id,
+    seqLength: manifest.seqLength,
+    vocabSize: manifest.vocabSize,
+    dimsPerToken: dimsPerToken(manifest.tokenization),
+    train: await split('train'),
+    validation: await split('validation'),
+  };
+  return { manifest, data };
+}
+
+async function loadCheckpoint(): Promise<tf.io.ModelArtifacts | null> {
+  try {
+    return (await tf.io.getLoadHandlers(CHECKPOINT_URL)[0].load!()) ?? null;
+  } catch {
+    return null; // nothing saved yet
+  }
+}
+
+function summaryOf(artifacts: tf.io.ModelArtifacts): CheckpointSummary | null {
+  const meta = artifacts.userDefinedMetadata as { summary?: CheckpointSummary } | undefined;
+  return meta?.summary ?? null;
+}
+
+async function saveCheckpoint(r: Run): Promise<void> {
+  const summary: CheckpointSummary = {
+    settings: r.settings,
+    datasetName: r.manifest.name,
+    step: r.trainer.step,
+    savedAt: new Date().toISOString(),
+    history: r.history,
+  };
+  await tf.io.getSaveHandlers(CHECKPOINT_URL)[0].save!(await r.trainer.checkpoint({ preset: r.settings.preset, summary }));
+  progress(r.id, { type: 'checkpoint', step: summary.step, savedAt: summary.savedAt });
+}
+
+function setState(r: Run, state: RunState): void {
+  r.state = state;
+  progress(r.id, { type: 'state', state, step: r.trainer.step });
+}
+
+function validate(r: Run): void {
+  const bitsPerDim = r.trainer.evaluate();
+  r.lastValidation = bitsPerDim;
+  r.history.validation.push([r.trainer.step, bitsPerDim]);
+  progress(r.id, { type: 'validation', step: r.trainer.step, bitsPerDim });
+}
+
+/** Two images from the model as it is now; abandoned (not an error) when the run pauses or stops. */
+async function drawSamples(r: Run): Promise<void> {
+  const { model } = r.trainer;
+  const seqLength = model.config.seqLength;
+  const rows = [new Int32Array(seqLength), new Int32Array(seqLength)];
+  r.samples = new AbortController();
+  try {
+    for await (const s of generate(model, { batch: rows.length, seed: r.trainer.step, signal: r.samples.signal })) {
+      for (let b = 0; b < rows.length; b++) rows[b][s.position] = s.tokens[b];
+      if (s.position % 64 === 63) await yieldToEventLoop();
+    }
+  } catch (err) {
+    if (r.samples.signal.aborted) return;
+    throw err;
+  } finally {
+    r.samples = undefined;
+  }
+  const images: SampleImage[] = rows.map((tokens) => ({ width: r.manifest.width, height: r.manifest.height, rgb: tokensToImage(r.manifest, tokens) }));
+  progress(r.id, { type: 'samples', step: r.trainer.step, images }, images.map((i) => i.rgb.buffer as ArrayBuffer));
+}
+
+async function start(id: number, requested: TrainSettings, resume: boolean): Promise<{ step: number; state: 'stopped' | 'done' }> {
+  if (run && (run.state === 'running' || run.state === 'paused' || run.state === 'loading')) {
+    throw new Error('A run is already in progress here; stop it before starting another.');
+  }
+  disposeRun();
+  progress(id, { type: 'loading', message: 'Choosing a backend…' });
+  backend ??= await selectBackend({ force: requested.backend });
+
+  let settings = requested;
+  let history: TrainHistory = { train: [], validation: [] };
+  let trainer: Trainer;
+  let manifest: DatasetManifest;
+  if (resume) {
+    progress(id, { type: 'loading', message: 'Reading the saved checkpoint…' });
+    const artifacts = await loadCheckpoint();
+    const summary = artifacts && summaryOf(artifacts);
+    if (!artifacts || !summary) throw new Error('There is no saved run in this browser to resume.');
+    settings = summary.settings;
+    history = summary.history;
+    progress(id, { type: 'loading', message: `Downloading ${summary.datasetName}…` });
+    const loaded = await loadDataset(settings.datasetId);
+    manifest = loaded.manifest;
+    trainer = Trainer.fromCheckpoint(artifacts, loaded.data);
+  } else {
+    progress(id, { type: 'loading', message: 'Downloading the dataset…' });
+    const loaded = await loadDataset(settings.datasetId);
+    manifest = loaded.manifest;
+    const options = {
+      ...DEFAULT_TRAIN,
+      steps: settings.steps,
+      batchSize: settings.batchSize,
+      learningRate: settings.learningRate,
+      warmupSteps: Math.min(DEFAULT_TRAIN.warmupSteps, Math.floor(settings.steps / 10)),
+      evalEvery: settings.evalEvery,
+      evalImages: EVAL_IMAGES,
+    };
+    const config = configFor(settings.preset, manifest, 'lsh', options.seed);
+    trainer = new Trainer(new ReformerLM(config), loaded.data, options);
+  }
+
+  const r: Run = { id, trainer, manifest, settings, history, state: 'running', pauseRequested: false, stopRequested: false, bucket: { sum: 0, count: 0 } };
+  run = r;
+  const total = trainer.options.steps;
+  progress(id, {
+    type: 'ready',
+    backend,
+    datasetName: manifest.name,
+    width: manifest.width,
+    height: manifest.height,
+    parameters: trainer.model.parameterCount,
+    trainImages: Math.floor(trainer.data.train.length / trainer.data.seqLength),
+    step: trainer.step,
+    totalSteps: total,
+    history,
+  });
+  setState(r, 'running');
+  const chartEvery = Math.max(1, Math.ceil(total / CHART_POINTS));
+
+  while (trainer.step < total && !r.stopRequested) {
+    if (r.pauseRequested) {
+      setState(r, 'paused');
+      await saveCheckpoint(r);
+      await new Promise<void>((resolve) => {
+        r.wake = resolve;
+      });
+      r.wake = undefined;
+      if (r.stopRequested) break;
+      setState(r, 'running');
+    }
+    const report = trainer.trainStep();
+    progress(id, { type: 'step', step: report.step, bitsPerDim: report.bitsPerDim, learningRate: report.learningRate, gradNorm: report.gradNorm, ms: report.ms });
+    r.bucket.sum += report.bitsPerDim;
+    r.bucket.count++;
+    if (report.step % chartEvery === 0 || report.step === total) {
+      history.train.push([report.step, r.bucket.sum / r.bucket.count]);
+      r.bucket = { sum: 0, count: 0 };
+    }
+    if (report.step % trainer.options.evalEvery === 0 || report.step === total) {
+      validate(r);
+      await saveCheckpoint(r);
+    }
+    if (settings.sampleEvery > 0 && report.step % settings.sampleEvery === 0 && !r.pauseRequested && !r.stopRequested) await drawSamples(r);
+    await yieldToEventLoop();
+  }
+  if (history.validation.at(-1)?.[0] !== trainer.step) {
+    validate(r);
+    await saveCheckpoint(r);
+  }
+  const state = trainer.step >= total ? 'done' : 'stopped';
+  setState(r, state);
+  return { step: trainer.step, state };
+}
+
+function activeRun(): Run {
+  if (!run) throw new Error('Nothing is training: start a run first.');
+  return run;
+}
+
+function disposeRun(): void {
+  if (!run) return;
+  run.trainer.model.dispose();
+  run.trainer.dispose();
+  run = undefined;
+}
+
+/** Model-only artifacts (no optimizer state) with a card describing the run so far. */
+async function publishArtifacts(name?: string): Promise<PublishArtifacts> {
+  const r = activeRun();
+  const { trainer, manifest, settings } = r;
+  const card: ModelCard = {
+    id: `${manifest.id.slice(0, 40)}-${settings.preset}-${Date.now().toString(36)}`,
+    name: name?.trim() || `${manifest.name} · ${settings.preset} · ${trainer.step} steps`,
+    dataset: { id: manifest.id, name: manifest.name, tokenization: manifest.tokenization, width: manifest.width, height: manifest.height, palette: manifest.palette },
+    preset: settings.preset,
+    parameters: trainer.model.parameterCount,
+    steps: trainer.step,
+    validationBitsPerDim: r.lastValidation,
+    trainedAt: new Date().toISOString(),
+  };
+  const artifacts = await modelArtifacts(trainer.model, { card });
+  const weightData = Array.isArray(artifacts.weightData) ? tf.io.concatenateArrayBuffers(artifacts.weightData) : artifacts.weightData!;
+  return {
+    modelTopology: artifacts.modelTopology,
+    format: artifacts.format!,
+    generatedBy: artifacts.generatedBy!,
+    weightSpecs: artifacts.weightSpecs!,
+    weightData,
+    userDefinedMetadata: { card },
+  };
+}
+
+function toPayload(err: unknown): ErrorPayload {
+  if (err instanceof Error) return { name: err.name, message: err.message };
+  return { name: 'Error', message: String(err) };
+}
+
+async function handle(req: TrainRequest): Promise<void> {
+  const { id } = req;
+  switch (req.kind) {
+    case 'inspect': {
+      const artifacts = await loadCheckpoint();
+      return post({ kind: 'result', id, payload: artifacts && summaryOf(artifacts) });
+    }
+    case 'start':
+      try {
+        return post({ kind: 'result', id, payload: await start(id, req.payload.settings, req.payload.resume) });
+      } catch (err) {
+        if (run?.id === id) run.state = 'stopped';
+        throw err;
+      }
+    case 'pause': {
+      const r = activeRun();
+      r.pauseRequested = true;
+      r.samples?.abort();
+      return post({ kind: 'result', id, payload: { step: r.trainer.step } });
+    }
+    case 'resume': {
+      const r = activeRun();
+      r.pauseRequested = false;
+      r.wake?.();
+      return post({ kind: 'result', id, payload: { step: r.trainer.step } });
+    }
+    case 'stop': {
+      const r = activeRun();
+      r.stopRequested = true;
+      r.samples?.abort();
+      r.wake?.();
+      return post({ kind: 'result', id, payload: { step: r.trainer.step } });
+    }
+    case 'publish': {
+      const artifacts = await publishArtifacts(req.payload.name);
+      return post({ kind: 'result', id, payload: artifacts }, [artifacts.weightData]);
+    }
+    case 'discard': {
+      if (run && run.state !== 'stopped' && run.state !== 'done') throw new Error('Stop the run before discarding its checkpoint.');
+      const existed = (await loadCheckpoint()) !== null;
+      if (existed) await tf.io.removeModel(CHECKPOINT_URL);
+      return post({ kind: 'result', id, payload: { discarded: existed } });
+    }
+  }
+}
+
+self.onmessage = (event: MessageEvent<TrainRequest>) => {
+  handle(event.data).catch((err) => post({ kind: 'error', id: event.data.id, payload: toPayload(err) }));
+};
