@@ -8,14 +8,24 @@ import { saveDeleteToken, shareSample } from './sample-api';
 
 /**
  * Shares one generated image: uploads the PNG (native size) with its recipe, keeps the delete
- * token in this browser, and shows the permalink. Render it next to a finished result.
+ * token in this browser, and shows the permalink. Render it next to a finished result. A null
+ * recipe (see fromStudioRecipe: a model only this browser has) shows a disabled button saying why.
  */
-export function ShareButton({ png, recipe }: { png: Blob; recipe: Recipe }) {
+export function ShareButton({ png, recipe }: { png: Blob; recipe: Recipe | null }) {
   const [state, setState] = useState<{ kind: 'idle' } | { kind: 'sharing' } | { kind: 'shared'; result: ShareResult } | { kind: 'error'; message: string }>({
     kind: 'idle',
   });
 
+  if (!recipe) {
+    return (
+      <button type="button" data-testid="share-button" disabled title="Only shipped or published models can be shared: publish this model first." className="rounded-md bg-neutral-800 px-4 py-1.5 text-sm font-semibold text-neutral-500">
+        Share
+      </button>
+    );
+  }
+
   async function share() {
+    if (!recipe) return;
     setState({ kind: 'sharing' });
     try {
       const result = await shareSample(png, recipe);
