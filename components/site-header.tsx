@@ -5,6 +5,7 @@ import { NavLink } from './nav-link';
 const NAV_ITEMS = [
   { href: '/', label: 'Studio' },
   { href: '/datasets', label: 'Datasets' },
+  { href: '/train', label: 'Train' },
   { href: '/gallery', label: 'Gallery' },
 ] as const;
 
