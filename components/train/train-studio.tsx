@@ -1,0 +1,527 @@
+'use client';
+
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { DatasetSummary } from '@/lib/pixels/manifest';
+import type { CheckpointSummary, RunState, SampleImage, TrainEvent, TrainHistory, TrainPreset, TrainSettings } from '@/lib/runtime/train-protocol';
+import { LossChart } from './loss-chart';
+import { listModels, publishModel, type ShippedModel } from './model-api';
+import { ModelList } from './model-list';
+import { SampleImageCanvas } from './sample-image';
+import { TrainClient } from './train-client';
+
+type Phase = 'idle' | RunState | 'error';
+
+interface RunView {
+  datasetName: string;
+  width: number;
+  height: number;
+  parameters: number;
+  trainImages: number;
+  /** Short label (e.g. "WebAssembly · 2 threads") and the selector's full reason. */
+  backend: string;
+  backendReason: string;
+  step: number;
+  totalSteps: number;
+  bitsPerDim?: number;
+  validation?: number;
+  learningRate?: number;
+  history: TrainHistory;
+  samples?: { step: number; images: SampleImage[] };
+  savedAt?: string;
+}
+
+const BACKEND_LABELS: Record<string, string> = { webgpu: 'WebGPU', wasm: 'WebAssembly', webgl: 'WebGL', cpu: 'CPU' };
+
+const PRESET_HINTS: Record<TrainPreset, string> = {
+  tiny: '2 layers · d=64 · trains in minutes',
+  small: '4 layers · d=128 · hours on a laptop CPU',
+};
+
+/** Points on the training curve; beyond this a point averages several steps (as the worker does). */
+const CHART_POINTS = 400;
+
+function duration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '—';
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = Math.floor(seconds % 60);
+  if (h > 0) return `${h}h ${String(m).padStart(2, '0')}m`;
+  if (m > 0) return `${m}m ${String(s).padStart(2, '0')}s`;
+  return `${s}s`;
+}
+
+function ago(iso: string): string {
+  const s = (Date.now() - Date.parse(iso)) / 1000;
+  if (s < 60) return 'just now';
+  if (s < 3600) return `${Math.round(s / 60)} min ago`;
+  if (s < 86400) return `${Math.round(s / 3600)} h ago`;
+  return new Date(iso).toLocaleDateString();
+}
+
+/** Validation and checkpoints every ~5% of the run (at least every 5 steps, at most every 200). */
+function evalEveryFor(steps: number): number {
+  return Math.min(200, Math.max(5, Math.round(steps / 20)));
+}
+
+export function TrainStudio() {
+  const client = useRef<TrainClient | null>(null);
+  const [datasets, setDatasets] = useState<DatasetSummary[] | null>(null);
+  const [models, setModels] = useState<ShippedModel[] | null>(null);
+  const [modelsError, setModelsError] = useState<string>();
+  const [saved, setSaved] = useState<CheckpointSummary | null>(null);
+
+  const [datasetId, setDatasetId] = useState('');
+  const [preset, setPreset] = useState<TrainPreset>('tiny');
+  const [steps, setSteps] = useState(300);
+  const [batchSize, setBatchSize] = useState(4);
+  const [learningRate, setLearningRate] = useState(0.001);
+  const [samples, setSamples] = useState(true);
+
+  const [phase, setPhase] = useState<Phase>('idle');
+  const [loadingMessage, setLoadingMessage] = useState('');
+  const [error, setError] = useState<string>();
+  const [run, setRun] = useState<RunView | null>(null);
+  const [rate, setRate] = useState(0);
+  const [elapsed, setElapsed] = useState(0);
+  const [publishName, setPublishName] = useState('');
+  const [publishing, setPublishing] = useState(false);
+  const [published, setPublished] = useState<string>();
+  const [publishError, setPublishError] = useState<string>();
+
+  // Steps/s over a sliding window of recent steps, reset whenever the run pauses.
+  const window_ = useRef<[number, number][]>([]);
+  const bucket = useRef({ sum: 0, count: 0 });
+  const runningSince = useRef<number | null>(null);
+  const elapsedBefore = useRef(0);
+
+  const refreshModels = useCallback(async () => {
+    try {
+      setModels(await listModels());
+      setModelsError(undefined);
+    } catch (err) {
+      setModelsError(`Could not list published models: ${(err as Error).message}`);
+    }
+  }, []);
+
+  useEffect(() => {
+    const c = new TrainClient();
+    client.current = c;
+    c.inspect().then(setSaved, () => setSaved(null));
+    fetch('/api/datasets', { cache: 'no-store' })
+      .then((r) => r.json())
+      .then((body: { datasets: DatasetSummary[] }) => {
+        setDatasets(body.datasets);
+        const first = body.datasets.find((d) => d.width * d.height <= 256) ?? body.datasets[0];
+        setDatasetId((current) => current || first?.id || '');
+      })
+      .catch(() => setDatasets([]));
+    void refreshModels();
+    return () => {
+      c.dispose();
+      client.current = null;
+    };
+  }, [refreshModels]);
+
+  useEffect(() => {
+    if (phase !== 'running') return;
+    const timer = setInterval(() => {
+      if (runningSince.current !== null) setElapsed(elapsedBefore.current + (performance.now() - runningSince.current) / 1000);
+    }, 500);
+    return () => clearInterval(timer);
+  }, [phase]);
+
+  const onEvent = useCallback((e: TrainEvent) => {
+    switch (e.type) {
+      case 'loading':
+        setLoadingMessage(e.message);
+        return;
+      case 'ready':
+        bucket.current = { sum: 0, count: 0 };
+        setRun({
+          datasetName: e.datasetName,
+          width: e.width,
+          height: e.height,
+          parameters: e.parameters,
+          trainImages: e.trainImages,
+          backend: `${BACKEND_LABELS[e.backend.name] ?? e.backend.name}${e.backend.threads ? ` · ${e.backend.threads} thread${e.backend.threads === 1 ? '' : 's'}` : ''}`,
+          backendReason: e.backend.reason,
+          step: e.step,
+          totalSteps: e.totalSteps,
+          history: e.history,
+          validation: e.history.validation.at(-1)?.[1],
+          bitsPerDim: e.history.train.at(-1)?.[1],
+        });
+        return;
+      case 'state':
+        setPhase(e.state);
+        window_.current = [];
+        setRate(0);
+        if (e.state === 'running') runningSince.current = performance.now();
+        else if (runningSince.current !== null) {
+          elapsedBefore.current += (performance.now() - runningSince.current) / 1000;
+          runningSince.current = null;
+          setElapsed(elapsedBefore.current);
+        }
+        return;
+      case 'step': {
+        const now = performance.now();
+        const w = window_.current;
+        w.push([now, e.step]);
+        while (w.length > 2 && now - w[0][0] > 15_000) w.shift();
+        if (w.length >= 2) setRate((w[w.length - 1][1] - w[0][1]) / ((w[w.length - 1][0] - w[0][0]) / 1000));
+        setRun((r) => {
+          if (!r) return r;
+          const every = Math.max(1, Math.ceil(r.totalSteps / CHART_POINTS));
+          const b = bucket.current;
+          b.sum += e.bitsPerDim;
+          b.count++;
+          let train = r.history.train;
+          if (e.step % every === 0 || e.step === r.totalSteps) {
+            train = [...train, [e.step, b.sum / b.count]];
+            bucket.current = { sum: 0, count: 0 };
+          }
+          return { ...r, step: e.step, bitsPerDim: e.bitsPerDim, learningRate: e.learningRate, history: { ...r.history, train } };
+        });
+        return;
+      }
+      case 'validation':
+        setRun((r) => r && { ...r, validation: e.bitsPerDim, history: { ...r.history, validation: [...r.history.validation, [e.step, e.bitsPerDim]] } });
+        return;
+      case 'samples':
+        setRun((r) => r && { ...r, samples: { step: e.step, images: e.images } });
+        return;
+      case 'checkpoint':
+        setRun((r) => r && { ...r, savedAt: e.savedAt });
+        return;
+    }
+  }, []);
+
+  const begin = async (settings: TrainSettings, resume: boolean) => {
+    const c = client.current;
+    if (!c) return;
+    setError(undefined);
+    setPublished(undefined);
+    setPublishError(undefined);
+    setRun(null);
+    setPhase('loading');
+    setLoadingMessage('Starting the training worker…');
+    elapsedBefore.current = 0;
+    runningSince.current = null;
+    setElapsed(0);
+    try {
+      await c.start(settings, resume, onEvent);
+    } catch (err) {
+      setPhase('error');
+      setError((err as Error).message);
+    } finally {
+      c.inspect().then(setSaved, () => undefined);
+    }
+  };
+
+  const start = () => {
+    const evalEvery = evalEveryFor(steps);
+    void begin(
+      { datasetId, preset, steps, batchSize, learningRate, evalEvery, sampleEvery: samples ? Math.max(evalEvery, Math.round(steps / 10)) : 0, backend: 'auto' },
+      false,
+    );
+  };
+
+  const control = async (action: 'pause' | 'resume' | 'stop') => {
+    try {
+      await client.current?.[action]();
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+
+  const publish = async () => {
+    const c = client.current;
+    if (!c) return;
+    setPublishing(true);
+    setPublishError(undefined);
+    try {
+      const entry = await publishModel(await c.publish(publishName));
+      setPublished(entry.card.id);
+      await refreshModels();
+    } catch (err) {
+      setPublishError((err as Error).message);
+    } finally {
+      setPublishing(false);
+    }
+  };
+
+  const discard = async () => {
+    await client.current?.discard();
+    setSaved(null);
+  };
+
+  const busy = phase === 'loading' || phase === 'running' || phase === 'paused';
+  const dataset = datasets?.find((d) => d.id === datasetId);
+  const percent = run ? Math.round((run.step / run.totalSteps) * 100) : 0;
+  const eta = run && rate > 0 ? (run.totalSteps - run.step) / rate : NaN;
+
+  return (
+    <div className="grid gap-8 lg:grid-cols-[20rem_1fr]">
+      <aside className="flex flex-col gap-4">
+        <form
+          className="flex flex-col gap-4 rounded-xl border border-neutral-800 bg-neutral-900/60 p-5"
+          onSubmit={(e) => {
+            e.preventDefault();
+            start();
+          }}
+        >
+          <h2 className="text-sm font-semibold text-neutral-200">New run</h2>
+          <Field label="Dataset" hint={dataset ? `${dataset.counts.train} training images · ${dataset.width}×${dataset.height} · ${dataset.seqLength} tokens each` : undefined}>
+            <select
+              data-testid="train-dataset"
+              value={datasetId}
+              onChange={(e) => setDatasetId(e.target.value)}
+              disabled={busy || !datasets?.length}
+              className={inputClass}
+            >
+              {datasets === null && <option>Loading…</option>}
+              {datasets?.length === 0 && <option value="">No datasets: add one on the Datasets page</option>}
+              {datasets?.map((d) => (
+                <option key={d.id} value={d.id}>
+                  {d.name} ({d.width}×{d.height}
+                  {d.tokenization === 'palette' ? `, palette ${d.paletteSize}` : ''})
+                </option>
+              ))}
+            </select>
+          </Field>
+          {dataset && (
+            <img src={dataset.previewUrl} alt={`Preview of ${dataset.name}`} className="pixelated h-20 w-full rounded-md border border-neutral-800 bg-neutral-950 object-cover" />
+          )}
+          <Field label="Model size" hint={PRESET_HINTS[preset]}>
+            <select data-testid="train-preset" value={preset} onChange={(e) => setPreset(e.target.value as TrainPreset)} disabled={busy} className={inputClass}>
+              <option value="tiny">Tiny</option>
+              <option value="small">Small</option>
+            </select>
+          </Field>
+          <div className="grid grid-cols-2 gap-3">
+            <Field label="Steps">
+              <input data-testid="train-steps" type="number" min={1} max={100000} value={steps} onChange={(e) => setSteps(Math.max(1, Math.floor(Number(e.target.value) || 1)))} disabled={busy} className={inputClass} />
+            </Field>
+            <Field label="Batch size">
+              <input data-testid="train-batch" type="number" min={1} max={64} value={batchSize} onChange={(e) => setBatchSize(Math.min(64, Math.max(1, Math.floor(Number(e.target.value) || 1))))} disabled={busy} className={inputClass} />
+            </Field>
+          </div>
+          <Field label="Learning rate" hint="Peak rate, after warm-up; cosine decay to the last step.">
+            <input data-testid="train-lr" type="number" min={0.00001} max={0.1} step="any" value={learningRate} onChange={(e) => setLearningRate(Number(e.target.value) || 0.001)} disabled={busy} className={inputClass} />
+          </Field>
+          <label className="flex items-center gap-2 text-sm text-neutral-300">
+            <input type="checkbox" checked={samples} onChange={(e) => setSamples(e.target.checked)} disabled={busy} className="accent-emerald-500" />
+            Draw sample images during training
+          </label>
+          <button
+            data-testid="train-start"
+            type="submit"
+            disabled={busy || !datasetId}
+            className="rounded-md bg-emerald-500 px-4 py-2 text-sm font-medium text-neutral-950 hover:bg-emerald-400 disabled:cursor-not-allowed disabled:opacity-40"
+          >
+            Start training
+          </button>
+          <p className="text-xs text-neutral-500">Runs in a background thread of this tab. Checkpoints are kept in this browser, so a reload can pick up where it left off.</p>
+        </form>
+
+        {saved && !busy && (
+          <section data-testid="train-saved" className="rounded-xl border border-sky-500/30 bg-sky-500/5 p-4 text-sm">
+            <h2 className="font-medium text-sky-200">Saved run</h2>
+            <p className="mt-1 text-neutral-300">
+              {saved.datasetName} · {saved.settings.preset} — step {saved.step.toLocaleString()} of {saved.settings.steps.toLocaleString()}
+            </p>
+            <p className="text-xs text-neutral-500">saved {ago(saved.savedAt)}</p>
+            <div className="mt-3 flex gap-2">
+              {saved.step < saved.settings.steps && (
+                <button data-testid="train-resume-saved" type="button" onClick={() => void begin(saved.settings, true)} className="rounded-md bg-sky-500 px-3 py-1.5 text-xs font-medium text-neutral-950 hover:bg-sky-400">
+                  Resume
+                </button>
+              )}
+              {saved.step >= saved.settings.steps && (
+                <button type="button" onClick={() => void begin(saved.settings, true)} className="rounded-md border border-sky-500/40 px-3 py-1.5 text-xs text-sky-200 hover:bg-sky-500/10">
+                  Open to publish
+                </button>
+              )}
+              <button type="button" onClick={() => void discard()} className="rounded-md px-3 py-1.5 text-xs text-neutral-400 hover:bg-neutral-800">
+                Discard
+              </button>
+            </div>
+          </section>
+        )}
+      </aside>
+
+      <section aria-label="Training run" className="flex min-w-0 flex-col gap-4">
+        {error && (
+          <p role="alert" className="rounded-lg border border-red-500/40 bg-red-500/10 p-3 text-sm text-red-200">
+            {error}
+          </p>
+        )}
+        {!run && phase !== 'loading' && (
+          <div className="flex min-h-80 flex-col items-center justify-center rounded-xl border border-dashed border-neutral-800 p-10 text-center">
+            <p className="font-medium text-neutral-300">No run yet</p>
+            <p className="mt-1 max-w-sm text-sm text-neutral-500">Pick a dataset and a model size, then start. The curve, the samples and the controls appear here.</p>
+          </div>
+        )}
+        {!run && phase === 'loading' && (
+          <div className="flex min-h-80 items-center justify-center gap-3 rounded-xl border border-neutral-800 bg-neutral-900/60 text-sm text-neutral-400">
+            <span className="h-3 w-3 animate-pulse rounded-full bg-emerald-400" /> {loadingMessage}
+          </div>
+        )}
+        {run && (
+          <>
+            <div className="rounded-xl border border-neutral-800 bg-neutral-900/60 p-5">
+              <div className="flex flex-wrap items-start justify-between gap-3">
+                <div>
+                  <h2 className="text-lg font-semibold tracking-tight">
+                    {run.datasetName} <span className="text-neutral-500">·</span>{' '}
+                    <span className="font-normal text-neutral-400">{run.parameters.toLocaleString()} parameters</span>
+                  </h2>
+                  <p className="mt-0.5 text-xs text-neutral-500">
+                    {run.trainImages.toLocaleString()} training images · {run.width}×{run.height} ·{' '}
+                    <span data-testid="train-backend" title={run.backendReason} className="cursor-help underline decoration-neutral-700 decoration-dotted underline-offset-2">
+                      {run.backend}
+                    </span>
+                  </p>
+                </div>
+                <StateBadge phase={phase} />
+              </div>
+
+              <div className="mt-5">
+                <div className="mb-1.5 flex items-baseline justify-between text-sm">
+                  <span className="tabular-nums text-neutral-200">
+                    Step <span data-testid="train-step-count" className="font-mono font-semibold">{run.step}</span>
+                    <span className="text-neutral-500"> / {run.totalSteps.toLocaleString()}</span>
+                  </span>
+                  <span className="font-mono text-xs tabular-nums text-neutral-400">{percent}%</span>
+                </div>
+                <div
+                  data-testid="train-progress"
+                  role="progressbar"
+                  aria-label="Training progress"
+                  aria-valuemin={0}
+                  aria-valuemax={run.totalSteps}
+                  aria-valuenow={run.step}
+                  aria-valuetext={`${run.step} of ${run.totalSteps} steps`}
+                  className="h-2 overflow-hidden rounded-full bg-neutral-800"
+                >
+                  <div className={`h-full rounded-full transition-[width] duration-300 ${phase === 'paused' ? 'bg-amber-400' : 'bg-emerald-400'}`} style={{ width: `${percent}%` }} />
+                </div>
+                <dl className="mt-4 grid grid-cols-2 gap-3 sm:grid-cols-5">
+                  <Stat label="Steps/s" value={rate > 0 ? rate.toFixed(rate < 10 ? 2 : 1) : '—'} />
+                  <Stat label="ETA" value={phase === 'running' ? duration(eta) : phase === 'done' ? 'done' : '—'} />
+                  <Stat label="Elapsed" value={duration(elapsed)} />
+                  <Stat label="Train bits/dim" value={run.bitsPerDim?.toFixed(3) ?? '—'} accent="text-emerald-300" />
+                  <Stat label="Val bits/dim" value={run.validation?.toFixed(3) ?? '—'} accent="text-amber-300" />
+                </dl>
+              </div>
+
+              <div className="mt-5 flex flex-wrap items-center gap-2">
+                {phase !== 'paused' ? (
+                  <button data-testid="train-pause" type="button" onClick={() => void control('pause')} disabled={phase !== 'running'} className={secondaryButton}>
+                    Pause
+                  </button>
+                ) : (
+                  <button data-testid="train-resume" type="button" onClick={() => void control('resume')} className={`${secondaryButton} border-emerald-500/50 text-emerald-200`}>
+                    Resume
+                  </button>
+                )}
+                <button data-testid="train-stop" type="button" onClick={() => void control('stop')} disabled={phase !== 'running' && phase !== 'paused'} className={`${secondaryButton} hover:border-red-500/50 hover:text-red-200`}>
+                  Stop
+                </button>
+                <span className="ml-auto text-xs text-neutral-500">{run.savedAt ? `Checkpoint saved at ${new Date(run.savedAt).toLocaleTimeString()}` : 'No checkpoint yet'}</span>
+              </div>
+            </div>
+
+            <LossChart train={run.history.train} validation={run.history.validation} totalSteps={run.totalSteps} />
+
+            <div className="grid gap-4 md:grid-cols-2">
+              <figure className="flex flex-col rounded-xl border border-neutral-800 bg-neutral-900/60 p-4">
+                <figcaption className="mb-3 text-xs font-medium text-neutral-200">
+                  Samples {run.samples && <span className="font-normal text-neutral-500">at step {run.samples.step}</span>}
+                </figcaption>
+                {run.samples ? (
+                  <div data-testid="train-samples" className="flex flex-wrap gap-3">
+                    {run.samples.images.map((image, i) => (
+                      <SampleImageCanvas key={`${run.samples!.step}-${i}`} image={image} label={`Sample ${i + 1} at step ${run.samples!.step}`} />
+                    ))}
+                  </div>
+                ) : (
+                  <p className="text-xs text-neutral-500">Two images are drawn from the model every few steps, so you can watch it learn.</p>
+                )}
+              </figure>
+            <div className="flex flex-col gap-3 rounded-xl border border-neutral-800 bg-neutral-900/60 p-4">
+              <Field label="Publish as" hint="The model and its card go to this server, for the studio and everyone using it.">
+                <input
+                  value={publishName}
+                  onChange={(e) => setPublishName(e.target.value)}
+                  placeholder={`${run.datasetName} · ${run.step} steps`}
+                  className={inputClass}
+                />
+              </Field>
+              <button
+                data-testid="train-publish"
+                type="button"
+                onClick={() => void publish()}
+                disabled={publishing || phase === 'loading' || run.step === 0}
+                className="self-start rounded-md bg-emerald-500 px-4 py-2 text-sm font-medium text-neutral-950 hover:bg-emerald-400 disabled:cursor-not-allowed disabled:opacity-40"
+              >
+                {publishing ? 'Publishing…' : `Publish step ${run.step}`}
+              </button>
+              {published && <p className="text-sm text-emerald-300">Published as <span className="font-mono">{published}</span>; it is in the list below.</p>}
+              {publishError && <p role="alert" className="text-sm text-red-300">{publishError}</p>}
+            </div>
+            </div>
+          </>
+        )}
+      </section>
+
+      <div className="lg:col-span-2">
+        <ModelList models={models} highlight={published} error={modelsError} onDeleted={(id) => setModels((m) => m?.filter((x) => x.card.id !== id) ?? null)} />
+      </div>
+    </div>
+  );
+}
+
+const inputClass =
+  'w-full rounded-md border border-neutral-700 bg-neutral-950 px-3 py-2 text-sm text-neutral-100 focus:border-emerald-500 focus:outline-none disabled:opacity-60';
+const secondaryButton =
+  'rounded-md border border-neutral-700 px-4 py-1.5 text-sm text-neutral-200 hover:bg-neutral-800 disabled:cursor-not-allowed disabled:opacity-40';
+
+function Field({ label, hint, children }: { label: string; hint?: string; children: React.ReactNode }) {
+  return (
+    <label className="flex flex-col gap-1.5 text-xs font-medium text-neutral-400">
+      {label}
+      {children}
+      {hint && <span className="font-normal text-neutral-500">{hint}</span>}
+    </label>
+  );
+}
+
+function Stat({ label, value, accent = 'text-neutral-100' }: { label: string; value: string; accent?: string }) {
+  return (
+    <div className="rounded-lg bg-neutral-950/60 px-3 py-2">
+      <dt className="text-[11px] uppercase tracking-wide text-neutral-500">{label}</dt>
+      <dd className={`font-mono text-base tabular-nums ${accent}`}>{value}</dd>
+    </div>
+  );
+}
+
+const BADGES: Record<Phase, [string, string]> = {
+  idle: ['Idle', 'border-neutral-700 text-neutral-400'],
+  loading: ['Loading', 'border-sky-500/40 text-sky-300'],
+  running: ['Training', 'border-emerald-500/40 bg-emerald-500/10 text-emerald-300'],
+  paused: ['Paused', 'border-amber-500/40 bg-amber-500/10 text-amber-300'],
+  stopped: ['Stopped', 'border-neutral-600 text-neutral-300'],
+  done: ['Finished', 'border-emerald-500/40 text-emerald-300'],
+  error: ['Failed', 'border-red-500/40 text-red-300'],
+};
+
+function StateBadge({ phase }: { phase: Phase }) {
+  const [label, cls] = BADGES[phase];
+  return (
+    <span data-testid="train-state" data-state={phase} className={`flex items-center gap-1.5 rounded-full border px-2.5 py-1 text-xs font-medium ${cls}`}>
+      {phase === 'running' && <span className="h-1.5 w-1.5 animate-pulse rounded-full bg-emerald-400" />}
+      {label}
+    </span>
+  );
+}

@@ -1,0 +1,72 @@
+import { expect, test } from '@playwright/test';
+import { TrainPage, uploadFixtureDataset } from './pages/train-page';
+
+test.describe('train page', () => {
+  let datasetId: string;
+  const published: string[] = [];
+
+  test.beforeAll(async ({ request }) => {
+    datasetId = await uploadFixtureDataset(request, `e2e-train-${Date.now()}`);
+  });
+
+  test.afterAll(async ({ request }) => {
+    for (const id of published) await request.delete(`/api/models/${id}`);
+    if (datasetId) await request.delete(`/api/datasets/${datasetId}`);
+  });
+
+  test('trains in the browser, pauses and resumes, then publishes a model that loads back', async ({ page, request }) => {
+    const train = new TrainPage(page);
+    await train.goto();
+    await train.dataset.selectOption(datasetId);
+    await train.preset.selectOption('tiny');
+    await train.steps.fill('400');
+    await train.batch.fill('2');
+    await train.start.click();
+
+    // Steps advance and the chart gains points as they do.
+    await expect.poll(() => train.currentStep(), { timeout: 120_000 }).toBeGreaterThan(3);
+    const pointsEarly = await train.trainPoints();
+    await expect.poll(() => train.trainPoints()).toBeGreaterThan(pointsEarly);
+    await expect(train.progress).toHaveAttribute('aria-valuemax', '400');
+    await expect(train.chart).not.toHaveAttribute('data-validation-points', '0');
+    await expect(train.samples.locator('canvas')).toHaveCount(2, { timeout: 120_000 });
+
+    // Pause: the count stops (after the step in flight) and stays put.
+    await train.pause.click();
+    await expect(train.state).toHaveAttribute('data-state', 'paused');
+    const paused = await train.currentStep();
+    await page.waitForTimeout(1500);
+    expect(await train.currentStep()).toBe(paused);
+    await expect(train.progress).toHaveAttribute('aria-valuenow', String(paused));
+
+    // Resume: it moves again.
+    await train.resume.click();
+    await expect(train.state).toHaveAttribute('data-state', 'running');
+    await expect.poll(() => train.currentStep()).toBeGreaterThan(paused);
+
+    await train.stop.click();
+    await expect(train.state).toHaveAttribute('data-state', 'stopped');
+    const finalStep = await train.currentStep();
+
+    await train.publish.click();
+    const item = train.models.filter({ hasText: 'just published' });
+    await expect(item).toHaveCount(1);
+    const id = (await item.getAttribute('data-model-id'))!;
+    published.push(id);
+    expect(id).toContain(datasetId.slice(0, 20));
+    await expect(item).toContainText(String(finalStep));
+
+    // The server serves it in the index.json shape, and its files load as a TF.js model.
+    const list = (await (await request.get('/api/models')).json()) as { models: { card: { id: string; steps: number }; url: string }[] };
+    const entry = list.models.find((m) => m.card.id === id);
+    expect(entry?.card.steps).toBe(finalStep);
+    const modelJson = (await (await request.get(entry!.url)).json()) as { weightsManifest: { paths: string[] }[] };
+    const weights = await request.get(`/api/models/${id}/${modelJson.weightsManifest[0].paths[0]}`);
+    expect(weights.ok()).toBe(true);
+
+    // After a reload the page offers the saved checkpoint and the published model is still listed.
+    await page.reload();
+    await expect(page.getByTestId('train-saved')).toContainText(`step ${finalStep}`);
+    await expect(train.model(id)).toHaveCount(1);
+  });
+});
