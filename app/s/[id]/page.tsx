@@ -59,7 +59,7 @@ export default async function SamplePage({ params }: Props) {
     ['Temperature', recipe.temperature],
     ['Top-k', recipe.topK === 0 ? 'off' : recipe.topK],
     ['Top-p', recipe.topP === 1 ? 'off' : recipe.topP],
-    ['Batch image', recipe.batchIndex + 1],
+    ['Image of the run', `#${recipe.batchIndex + 1}`],
     ['Backend', recipe.backend],
     ...(recipe.milliseconds === undefined ? [] : [['Time', formatDuration(recipe.milliseconds)] as [string, React.ReactNode]]),
     ['Size', `${sample.width}×${sample.height}`],
