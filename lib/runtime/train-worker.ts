@@ -2,7 +2,8 @@
  * The Web Worker that trains: it downloads a dataset's shards, runs the shared loop
  * (lib/training/trainer.ts) one step at a time, yielding between steps so pause/stop/publish
  * requests are handled, streams TrainEvents, validates and checkpoints into IndexedDB at intervals
- * (so a reload can resume exactly), and draws two sample images now and then.
+ * (so a reload can resume exactly), and draws two sample images now and then. The session is a
+ * class with its replies, fetch and checkpoint store injected, so tests run it without a worker.
  */
 import { dimsPerToken, type ModelCard } from '@/lib/models/card';
 import { type DatasetManifest, DatasetManifestSchema, datasetUrl, readShard, shardUrl, tokensToImage, type TokenArray } from '@/lib/pixels/manifest';
@@ -49,29 +50,48 @@ interface Run {
   bucket: { sum: number; count: number };
 }
 
-let backend: BackendChoice | undefined;
-let run: Run | undefined;
+export type Post = (reply: TrainReply, transfer?: Transferable[]) => void;
 
-function post(reply: TrainReply, transfer: Transferable[] = []): void {
-  (self as unknown as Worker).postMessage(reply, transfer);
+/** Where the one saved run lives: IndexedDB in the browser, memory in tests. */
+export interface CheckpointStore {
+  load(): Promise<tf.io.ModelArtifacts | null>;
+  save(artifacts: tf.io.ModelArtifacts): Promise<void>;
+  /** True if there was one. */
+  remove(): Promise<boolean>;
 }
 
-const progress = (id: number, event: TrainEvent, transfer: Transferable[] = []) => post({ kind: 'progress', id, payload: event }, transfer);
+export const indexedDbCheckpoints: CheckpointStore = {
+  async load() {
+    try {
+      return (await tf.io.getLoadHandlers(CHECKPOINT_URL)[0].load!()) ?? null;
+    } catch {
+      return null; // nothing saved yet
+    }
+  },
+  async save(artifacts) {
+    await tf.io.getSaveHandlers(CHECKPOINT_URL)[0].save!(artifacts);
+  },
+  async remove() {
+    if ((await this.load()) === null) return false;
+    await tf.io.removeModel(CHECKPOINT_URL);
+    return true;
+  },
+};
 
 /** Lets queued messages in between steps: awaiting tensor data alone may never yield. */
 const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
-async function fetchOk(url: string): Promise<Response> {
-  const response = await fetch(url);
+async function fetchOk(fetchFn: typeof fetch, url: string): Promise<Response> {
+  const response = await fetchFn(url);
   if (!response.ok) throw new Error(`${url} answered ${response.status}; is the dataset still there?`);
   return response;
 }
 
-async function loadDataset(id: string): Promise<{ manifest: DatasetManifest; data: TrainingData }> {
-  const manifest = DatasetManifestSchema.parse(await (await fetchOk(datasetUrl(id))).json());
+async function loadDataset(fetchFn: typeof fetch, id: string): Promise<{ manifest: DatasetManifest; data: TrainingData }> {
+  const manifest = DatasetManifestSchema.parse(await (await fetchOk(fetchFn, datasetUrl(id))).json());
   const split = async (name: 'train' | 'validation'): Promise<TokenArray> => {
     const parts = await Promise.all(
-      manifest.splits[name].shards.map(async (s) => readShard(manifest, new Uint8Array(await (await fetchOk(shardUrl(id, s.file))).arrayBuffer())).tokens),
+      manifest.splits[name].shards.map(async (s) => readShard(manifest, new Uint8Array(await (await fetchOk(fetchFn, shardUrl(id, s.file))).arrayBuffer())).tokens),
     );
     const out = manifest.bytesPerToken === 1 ? new Uint8Array(parts.reduce((n, p) => n + p.length, 0)) : new Uint16Array(parts.reduce((n, p) => n + p.length, 0));
     let offset = 0;
@@ -92,193 +112,9 @@ async function loadDataset(id: string): Promise<{ manifest: DatasetManifest; dat
   return { manifest, data };
 }
 
-async function loadCheckpoint(): Promise<tf.io.ModelArtifacts | null> {
-  try {
-    return (await tf.io.getLoadHandlers(CHECKPOINT_URL)[0].load!()) ?? null;
-  } catch {
-    return null; // nothing saved yet
-  }
-}
-
 function summaryOf(artifacts: tf.io.ModelArtifacts): CheckpointSummary | null {
   const meta = artifacts.userDefinedMetadata as { summary?: CheckpointSummary } | undefined;
   return meta?.summary ?? null;
-}
-
-async function saveCheckpoint(r: Run): Promise<void> {
-  const summary: CheckpointSummary = {
-    settings: r.settings,
-    datasetName: r.manifest.name,
-    step: r.trainer.step,
-    savedAt: new Date().toISOString(),
-    history: r.history,
-  };
-  await tf.io.getSaveHandlers(CHECKPOINT_URL)[0].save!(await r.trainer.checkpoint({ preset: r.settings.preset, summary }));
-  progress(r.id, { type: 'checkpoint', step: summary.step, savedAt: summary.savedAt });
-}
-
-function setState(r: Run, state: RunState): void {
-  r.state = state;
-  progress(r.id, { type: 'state', state, step: r.trainer.step });
-}
-
-function validate(r: Run): void {
-  const bitsPerDim = r.trainer.evaluate();
-  r.lastValidation = bitsPerDim;
-  r.history.validation.push([r.trainer.step, bitsPerDim]);
-  progress(r.id, { type: 'validation', step: r.trainer.step, bitsPerDim });
-}
-
-/** Two images from the model as it is now; abandoned (not an error) when the run pauses or stops. */
-async function drawSamples(r: Run): Promise<void> {
-  const { model } = r.trainer;
-  const seqLength = model.config.seqLength;
-  const rows = [new Int32Array(seqLength), new Int32Array(seqLength)];
-  r.samples = new AbortController();
-  try {
-    for await (const s of generate(model, { batch: rows.length, seed: r.trainer.step, signal: r.samples.signal })) {
-      for (let b = 0; b < rows.length; b++) rows[b][s.position] = s.tokens[b];
-      if (s.position % 64 === 63) await yieldToEventLoop();
-    }
-  } catch (err) {
-    if (r.samples.signal.aborted) return;
-    throw err;
-  } finally {
-    r.samples = undefined;
-  }
-  const images: SampleImage[] = rows.map((tokens) => ({ width: r.manifest.width, height: r.manifest.height, rgb: tokensToImage(r.manifest, tokens) }));
-  progress(r.id, { type: 'samples', step: r.trainer.step, images }, images.map((i) => i.rgb.buffer as ArrayBuffer));
-}
-
-async function start(id: number, requested: TrainSettings, resume: boolean): Promise<{ step: number; state: 'stopped' | 'done' }> {
-  if (run && (run.state === 'running' || run.state === 'paused' || run.state === 'loading')) {
-    throw new Error('A run is already in progress here; stop it before starting another.');
-  }
-  disposeRun();
-  progress(id, { type: 'loading', message: 'Choosing a backend…' });
-  backend ??= await selectBackend({ force: requested.backend });
-
-  let settings = requested;
-  let history: TrainHistory = { train: [], validation: [] };
-  let trainer: Trainer;
-  let manifest: DatasetManifest;
-  if (resume) {
-    progress(id, { type: 'loading', message: 'Reading the saved checkpoint…' });
-    const artifacts = await loadCheckpoint();
-    const summary = artifacts && summaryOf(artifacts);
-    if (!artifacts || !summary) throw new Error('There is no saved run in this browser to resume.');
-    settings = summary.settings;
-    history = summary.history;
-    progress(id, { type: 'loading', message: `Downloading ${summary.datasetName}…` });
-    const loaded = await loadDataset(settings.datasetId);
-    manifest = loaded.manifest;
-    trainer = Trainer.fromCheckpoint(artifacts, loaded.data);
-  } else {
-    progress(id, { type: 'loading', message: 'Downloading the dataset…' });
-    const loaded = await loadDataset(settings.datasetId);
-    manifest = loaded.manifest;
-    const options = {
-      ...DEFAULT_TRAIN,
-      steps: settings.steps,
-      batchSize: settings.batchSize,
-      learningRate: settings.learningRate,
-      warmupSteps: Math.min(DEFAULT_TRAIN.warmupSteps, Math.floor(settings.steps / 10)),
-      evalEvery: settings.evalEvery,
-      evalImages: EVAL_IMAGES,
-    };
-    const config = configFor(settings.preset, manifest, 'lsh', options.seed);
-    trainer = new Trainer(new ReformerLM(config), loaded.data, options);
-  }
-
-  const r: Run = { id, trainer, manifest, settings, history, state: 'running', pauseRequested: false, stopRequested: false, bucket: { sum: 0, count: 0 } };
-  run = r;
-  const total = trainer.options.steps;
-  progress(id, {
-    type: 'ready',
-    backend,
-    datasetName: manifest.name,
-    width: manifest.width,
-    height: manifest.height,
-    parameters: trainer.model.parameterCount,
-    trainImages: Math.floor(trainer.data.train.length / trainer.data.seqLength),
-    step: trainer.step,
-    totalSteps: total,
-    history,
-  });
-  setState(r, 'running');
-  const chartEvery = Math.max(1, Math.ceil(total / CHART_POINTS));
-
-  while (trainer.step < total && !r.stopRequested) {
-    if (r.pauseRequested) {
-      setState(r, 'paused');
-      await saveCheckpoint(r);
-      await new Promise<void>((resolve) => {
-        r.wake = resolve;
-      });
-      r.wake = undefined;
-      if (r.stopRequested) break;
-      setState(r, 'running');
-    }
-    const report = trainer.trainStep();
-    progress(id, { type: 'step', step: report.step, bitsPerDim: report.bitsPerDim, learningRate: report.learningRate, gradNorm: report.gradNorm, ms: report.ms });
-    r.bucket.sum += report.bitsPerDim;
-    r.bucket.count++;
-    if (report.step % chartEvery === 0 || report.step === total) {
-      history.train.push([report.step, r.bucket.sum / r.bucket.count]);
-      r.bucket = { sum: 0, count: 0 };
-    }
-    if (report.step % trainer.options.evalEvery === 0 || report.step === total) {
-      validate(r);
-      await saveCheckpoint(r);
-    }
-    if (settings.sampleEvery > 0 && report.step % settings.sampleEvery === 0 && !r.pauseRequested && !r.stopRequested) await drawSamples(r);
-    await yieldToEventLoop();
-  }
-  if (history.validation.at(-1)?.[0] !== trainer.step) {
-    validate(r);
-    await saveCheckpoint(r);
-  }
-  const state = trainer.step >= total ? 'done' : 'stopped';
-  setState(r, state);
-  return { step: trainer.step, state };
-}
-
-function activeRun(): Run {
-  if (!run) throw new Error('Nothing is training: start a run first.');
-  return run;
-}
-
-function disposeRun(): void {
-  if (!run) return;
-  run.trainer.model.dispose();
-  run.trainer.dispose();
-  run = undefined;
-}
-
-/** Model-only artifacts (no optimizer state) with a card describing the run so far. */
-async function publishArtifacts(name?: string): Promise<PublishArtifacts> {
-  const r = activeRun();
-  const { trainer, manifest, settings } = r;
-  const card: ModelCard = {
-    id: `${manifest.id.slice(0, 40)}-${settings.preset}-${Date.now().toString(36)}`,
-    name: name?.trim() || `${manifest.name} · ${settings.preset} · ${trainer.step} steps`,
-    dataset: { id: manifest.id, name: manifest.name, tokenization: manifest.tokenization, width: manifest.width, height: manifest.height, palette: manifest.palette },
-    preset: settings.preset,
-    parameters: trainer.model.parameterCount,
-    steps: trainer.step,
-    validationBitsPerDim: r.lastValidation,
-    trainedAt: new Date().toISOString(),
-  };
-  const artifacts = await modelArtifacts(trainer.model, { card });
-  const weightData = Array.isArray(artifacts.weightData) ? tf.io.concatenateArrayBuffers(artifacts.weightData) : artifacts.weightData!;
-  return {
-    modelTopology: artifacts.modelTopology,
-    format: artifacts.format!,
-    generatedBy: artifacts.generatedBy!,
-    weightSpecs: artifacts.weightSpecs!,
-    weightData,
-    userDefinedMetadata: { card },
-  };
 }
 
 function toPayload(err: unknown): ErrorPayload {
@@ -286,52 +122,259 @@ function toPayload(err: unknown): ErrorPayload {
   return { name: 'Error', message: String(err) };
 }
 
-async function handle(req: TrainRequest): Promise<void> {
-  const { id } = req;
-  switch (req.kind) {
-    case 'inspect': {
-      const artifacts = await loadCheckpoint();
-      return post({ kind: 'result', id, payload: artifacts && summaryOf(artifacts) });
-    }
-    case 'start':
-      try {
-        return post({ kind: 'result', id, payload: await start(id, req.payload.settings, req.payload.resume) });
-      } catch (err) {
-        if (run?.id === id) run.state = 'stopped';
-        throw err;
+/** One tab's training: at most one run, driven by protocol requests. */
+export class TrainingSession {
+  private backend: BackendChoice | undefined;
+  private run: Run | undefined;
+
+  constructor(
+    private readonly post: Post,
+    private readonly store: CheckpointStore = indexedDbCheckpoints,
+    private readonly fetchFn: typeof fetch = (input, init) => fetch(input, init),
+  ) {}
+
+  private progress(id: number, event: TrainEvent, transfer: Transferable[] = []): void {
+    this.post({ kind: 'progress', id, payload: event }, transfer);
+  }
+
+  private async saveCheckpoint(r: Run): Promise<void> {
+    const summary: CheckpointSummary = {
+      settings: r.settings,
+      datasetName: r.manifest.name,
+      step: r.trainer.step,
+      savedAt: new Date().toISOString(),
+      history: r.history,
+    };
+    await this.store.save(await r.trainer.checkpoint({ preset: r.settings.preset, summary }));
+    this.progress(r.id, { type: 'checkpoint', step: summary.step, savedAt: summary.savedAt });
+  }
+
+  private setState(r: Run, state: RunState): void {
+    r.state = state;
+    this.progress(r.id, { type: 'state', state, step: r.trainer.step });
+  }
+
+  private validate(r: Run): void {
+    const bitsPerDim = r.trainer.evaluate();
+    r.lastValidation = bitsPerDim;
+    r.history.validation.push([r.trainer.step, bitsPerDim]);
+    this.progress(r.id, { type: 'validation', step: r.trainer.step, bitsPerDim });
+  }
+
+  /** Two images from the model as it is now; abandoned (not an error) when the run pauses or stops. */
+  private async drawSamples(r: Run): Promise<void> {
+    const { model } = r.trainer;
+    const seqLength = model.config.seqLength;
+    const rows = [new Int32Array(seqLength), new Int32Array(seqLength)];
+    r.samples = new AbortController();
+    try {
+      for await (const s of generate(model, { batch: rows.length, seed: r.trainer.step, signal: r.samples.signal })) {
+        for (let b = 0; b < rows.length; b++) rows[b][s.position] = s.tokens[b];
+        if (s.position % 64 === 63) await yieldToEventLoop();
       }
-    case 'pause': {
-      const r = activeRun();
-      r.pauseRequested = true;
-      r.samples?.abort();
-      return post({ kind: 'result', id, payload: { step: r.trainer.step } });
+    } catch (err) {
+      if (r.samples.signal.aborted) return;
+      throw err;
+    } finally {
+      r.samples = undefined;
     }
-    case 'resume': {
-      const r = activeRun();
-      r.pauseRequested = false;
-      r.wake?.();
-      return post({ kind: 'result', id, payload: { step: r.trainer.step } });
+    const images: SampleImage[] = rows.map((tokens) => ({ width: r.manifest.width, height: r.manifest.height, rgb: tokensToImage(r.manifest, tokens) }));
+    this.progress(r.id, { type: 'samples', step: r.trainer.step, images }, images.map((i) => i.rgb.buffer as ArrayBuffer));
+  }
+
+  private async start(id: number, requested: TrainSettings, resume: boolean): Promise<{ step: number; state: 'stopped' | 'done' }> {
+    if (this.run && (this.run.state === 'running' || this.run.state === 'paused' || this.run.state === 'loading')) {
+      throw new Error('A run is already in progress here; stop it before starting another.');
     }
-    case 'stop': {
-      const r = activeRun();
-      r.stopRequested = true;
-      r.samples?.abort();
-      r.wake?.();
-      return post({ kind: 'result', id, payload: { step: r.trainer.step } });
+    this.disposeRun();
+    this.progress(id, { type: 'loading', message: 'Choosing a backend…' });
+    this.backend ??= await selectBackend({ force: requested.backend });
+
+    let settings = requested;
+    let history: TrainHistory = { train: [], validation: [] };
+    let trainer: Trainer;
+    let manifest: DatasetManifest;
+    if (resume) {
+      this.progress(id, { type: 'loading', message: 'Reading the saved checkpoint…' });
+      const artifacts = await this.store.load();
+      const summary = artifacts && summaryOf(artifacts);
+      if (!artifacts || !summary) throw new Error('There is no saved run in this browser to resume.');
+      settings = summary.settings;
+      history = summary.history;
+      this.progress(id, { type: 'loading', message: `Downloading ${summary.datasetName}…` });
+      const loaded = await loadDataset(this.fetchFn, settings.datasetId);
+      manifest = loaded.manifest;
+      trainer = Trainer.fromCheckpoint(artifacts, loaded.data);
+    } else {
+      this.progress(id, { type: 'loading', message: 'Downloading the dataset…' });
+      const loaded = await loadDataset(this.fetchFn, settings.datasetId);
+      manifest = loaded.manifest;
+      const options = {
+        ...DEFAULT_TRAIN,
+        steps: settings.steps,
+        batchSize: settings.batchSize,
+        learningRate: settings.learningRate,
+        warmupSteps: Math.min(DEFAULT_TRAIN.warmupSteps, Math.floor(settings.steps / 10)),
+        evalEvery: settings.evalEvery,
+        evalImages: EVAL_IMAGES,
+      };
+      const config = configFor(settings.preset, manifest, 'lsh', options.seed);
+      trainer = new Trainer(new ReformerLM(config), loaded.data, options);
     }
-    case 'publish': {
-      const artifacts = await publishArtifacts(req.payload.name);
-      return post({ kind: 'result', id, payload: artifacts }, [artifacts.weightData]);
+
+    const r: Run = {
+      id,
+      trainer,
+      manifest,
+      settings,
+      history,
+      state: 'running',
+      lastValidation: history.validation.at(-1)?.[1],
+      pauseRequested: false,
+      stopRequested: false,
+      bucket: { sum: 0, count: 0 },
+    };
+    this.run = r;
+    const total = trainer.options.steps;
+    this.progress(id, {
+      type: 'ready',
+      backend: this.backend,
+      datasetName: manifest.name,
+      width: manifest.width,
+      height: manifest.height,
+      parameters: trainer.model.parameterCount,
+      trainImages: Math.floor(trainer.data.train.length / trainer.data.seqLength),
+      step: trainer.step,
+      totalSteps: total,
+      history,
+    });
+    this.setState(r, 'running');
+    const chartEvery = Math.max(1, Math.ceil(total / CHART_POINTS));
+
+    while (trainer.step < total && !r.stopRequested) {
+      if (r.pauseRequested) {
+        this.setState(r, 'paused');
+        await this.saveCheckpoint(r);
+        await new Promise<void>((resolve) => {
+          r.wake = resolve;
+        });
+        r.wake = undefined;
+        if (r.stopRequested) break;
+        this.setState(r, 'running');
+      }
+      const report = trainer.trainStep();
+      this.progress(id, { type: 'step', step: report.step, bitsPerDim: report.bitsPerDim, learningRate: report.learningRate, gradNorm: report.gradNorm, ms: report.ms });
+      r.bucket.sum += report.bitsPerDim;
+      r.bucket.count++;
+      if (report.step % chartEvery === 0 || report.step === total) {
+        history.train.push([report.step, r.bucket.sum / r.bucket.count]);
+        r.bucket = { sum: 0, count: 0 };
+      }
+      if (report.step % trainer.options.evalEvery === 0 || report.step === total) {
+        this.validate(r);
+        await this.saveCheckpoint(r);
+      }
+      if (settings.sampleEvery > 0 && report.step % settings.sampleEvery === 0 && !r.pauseRequested && !r.stopRequested) await this.drawSamples(r);
+      await yieldToEventLoop();
     }
-    case 'discard': {
-      if (run && run.state !== 'stopped' && run.state !== 'done') throw new Error('Stop the run before discarding its checkpoint.');
-      const existed = (await loadCheckpoint()) !== null;
-      if (existed) await tf.io.removeModel(CHECKPOINT_URL);
-      return post({ kind: 'result', id, payload: { discarded: existed } });
+    if (history.validation.at(-1)?.[0] !== trainer.step) {
+      this.validate(r);
+      await this.saveCheckpoint(r);
+    }
+    const state = trainer.step >= total ? 'done' : 'stopped';
+    this.setState(r, state);
+    return { step: trainer.step, state };
+  }
+
+  private activeRun(): Run {
+    if (!this.run) throw new Error('Nothing is training: start a run first.');
+    return this.run;
+  }
+
+  private disposeRun(): void {
+    if (!this.run) return;
+    this.run.trainer.model.dispose();
+    this.run.trainer.dispose();
+    this.run = undefined;
+  }
+
+  /** Model-only artifacts (no optimizer state) with a card describing the run so far. */
+  private async publishArtifacts(name?: string): Promise<PublishArtifacts> {
+    const r = this.activeRun();
+    const { trainer, manifest, settings } = r;
+    const card: ModelCard = {
+      id: `${manifest.id.slice(0, 40)}-${settings.preset}-${Date.now().toString(36)}`,
+      name: name?.trim() || `${manifest.name} · ${settings.preset} · ${trainer.step} steps`,
+      dataset: { id: manifest.id, name: manifest.name, tokenization: manifest.tokenization, width: manifest.width, height: manifest.height, palette: manifest.palette },
+      preset: settings.preset,
+      parameters: trainer.model.parameterCount,
+      steps: trainer.step,
+      validationBitsPerDim: r.lastValidation,
+      trainedAt: new Date().toISOString(),
+    };
+    const artifacts = await modelArtifacts(trainer.model, { card });
+    const weightData = Array.isArray(artifacts.weightData) ? tf.io.concatenateArrayBuffers(artifacts.weightData) : artifacts.weightData!;
+    return {
+      modelTopology: artifacts.modelTopology,
+      format: artifacts.format!,
+      generatedBy: artifacts.generatedBy!,
+      weightSpecs: artifacts.weightSpecs!,
+      weightData,
+      userDefinedMetadata: { card },
+    };
+  }
+
+  async handle(req: TrainRequest): Promise<void> {
+    const { id } = req;
+    switch (req.kind) {
+      case 'inspect': {
+        const artifacts = await this.store.load();
+        return this.post({ kind: 'result', id, payload: artifacts && summaryOf(artifacts) });
+      }
+      case 'start':
+        try {
+          return this.post({ kind: 'result', id, payload: await this.start(id, req.payload.settings, req.payload.resume) });
+        } catch (err) {
+          if (this.run?.id === id) this.run.state = 'stopped';
+          throw err;
+        }
+      case 'pause': {
+        const r = this.activeRun();
+        r.pauseRequested = true;
+        r.samples?.abort();
+        return this.post({ kind: 'result', id, payload: { step: r.trainer.step } });
+      }
+      case 'resume': {
+        const r = this.activeRun();
+        r.pauseRequested = false;
+        r.wake?.();
+        return this.post({ kind: 'result', id, payload: { step: r.trainer.step } });
+      }
+      case 'stop': {
+        const r = this.activeRun();
+        r.stopRequested = true;
+        r.samples?.abort();
+        r.wake?.();
+        return this.post({ kind: 'result', id, payload: { step: r.trainer.step } });
+      }
+      case 'publish': {
+        const artifacts = await this.publishArtifacts(req.payload.name);
+        return this.post({ kind: 'result', id, payload: artifacts }, [artifacts.weightData]);
+      }
+      case 'discard': {
+        if (this.run && this.run.state !== 'stopped' && this.run.state !== 'done') throw new Error('Stop the run before discarding its checkpoint.');
+        const existed = await this.store.remove();
+        return this.post({ kind: 'result', id, payload: { discarded: existed } });
+      }
     }
   }
 }
 
-self.onmessage = (event: MessageEvent<TrainRequest>) => {
-  handle(event.data).catch((err) => post({ kind: 'error', id: event.data.id, payload: toPayload(err) }));
-};
+// Only inside a worker: tests import the session without one.
+const scope = globalThis as unknown as { WorkerGlobalScope?: new () => unknown; postMessage(m: unknown, t: Transferable[]): void; onmessage: unknown };
+if (typeof scope.WorkerGlobalScope === 'function' && scope instanceof scope.WorkerGlobalScope) {
+  const session = new TrainingSession((reply, transfer = []) => scope.postMessage(reply, transfer));
+  scope.onmessage = (event: MessageEvent<TrainRequest>) => {
+    session.handle(event.data).catch((err) => scope.postMessage({ kind: 'error', id: event.data.id, payload: toPayload(err) } satisfies TrainReply, []));
+  };
+}

@@ -1,0 +1,151 @@
+import '@tensorflow/tfjs-backend-cpu';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import * as item from '@/app/api/datasets/[id]/route';
+import * as shards from '@/app/api/datasets/[id]/shards/[shard]/route';
+import { ModelCardSchema } from '@/lib/models/card';
+import { DatasetOptionsSchema } from '@/lib/pixels/manifest';
+import { modelFromArtifacts } from '@/lib/reformer/serialize';
+import type * as tf from '@/lib/reformer/tf';
+import { type CheckpointStore, type Post, TrainingSession } from '@/lib/runtime/train-worker';
+import type { CheckpointSummary, PublishArtifacts, TrainEvent, TrainReply, TrainRequest, TrainSettings } from '@/lib/runtime/train-protocol';
+import { prepareDataset } from '@/lib/server/datasets/prepare';
+import { createStorage, setStorage } from '@/lib/server/storage';
+import { solidImage } from '../server/fixtures';
+
+let dataDir: string;
+const DATASET = 'train-tiny';
+
+/** The dataset routes stand in for the network: the session fetches exactly what the browser would. */
+const fetchFn = (async (input: RequestInfo | URL) => {
+  const url = String(input);
+  const shard = url.match(/^\/api\/datasets\/([^/]+)\/shards\/([^/]+)$/);
+  if (shard) return shards.GET(new Request(`http://test${url}`), { params: Promise.resolve({ id: shard[1], shard: shard[2] }) });
+  const manifest = url.match(/^\/api\/datasets\/([^/]+)$/);
+  if (manifest) return item.GET(new Request(`http://test${url}`), { params: Promise.resolve({ id: manifest[1] }) });
+  return new Response('not found', { status: 404 });
+}) as typeof fetch;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), 'train-worker-'));
+  const storage = createStorage({ dataDir });
+  setStorage(storage);
+  const inputs = [
+    { name: 'red.png', bytes: await solidImage('png', 8, 8, { r: 255, g: 0, b: 0 }) },
+    { name: 'green.png', bytes: await solidImage('png', 8, 8, { r: 0, g: 200, b: 0 }) },
+    { name: 'blue.png', bytes: await solidImage('png', 8, 8, { r: 0, g: 0, b: 255 }) },
+  ];
+  const options = DatasetOptionsSchema.parse({ name: 'Tiny', width: 8, height: 8, validationFraction: 0.34, seed: 3 });
+  for await (const _ of prepareDataset(inputs, options, { storage, id: DATASET })) {
+    // drain the events
+  }
+});
+
+afterAll(async () => {
+  setStorage(undefined);
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+function memoryStore(): CheckpointStore & { saved: tf.io.ModelArtifacts | null } {
+  return {
+    saved: null,
+    async load() {
+      return this.saved;
+    },
+    async save(artifacts) {
+      this.saved = artifacts;
+    },
+    async remove() {
+      const had = this.saved !== null;
+      this.saved = null;
+      return had;
+    },
+  };
+}
+
+/** A session and everything it posted. */
+function harness(store: CheckpointStore) {
+  const events: TrainEvent[] = [];
+  const replies = new Map<number, TrainReply>();
+  const post: Post = (reply) => {
+    if (reply.kind === 'progress') events.push(reply.payload);
+    else replies.set(reply.id, reply);
+  };
+  const session = new TrainingSession(post, store, fetchFn);
+  let nextId = 1;
+  const send = async <K extends TrainRequest['kind']>(kind: K, payload: Extract<TrainRequest, { kind: K }>['payload']) => {
+    const id = nextId++;
+    await session.handle({ kind, id, payload } as TrainRequest);
+    return replies.get(id)!;
+  };
+  const steps = () => events.filter((e): e is Extract<TrainEvent, { type: 'step' }> => e.type === 'step').map((e) => e.step);
+  return { events, replies, session, send, steps };
+}
+
+async function until(check: () => boolean, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const settings: TrainSettings = { datasetId: DATASET, preset: 'tiny', steps: 6, batchSize: 1, learningRate: 1e-3, evalEvery: 3, sampleEvery: 3, backend: 'cpu' };
+
+test('a run streams steps, pauses without stepping, resumes after a reload from its checkpoint, and publishes a loadable model', async () => {
+  const store = memoryStore();
+  const first = harness(store);
+  const running = first.send('start', { settings, resume: false });
+  await until(() => first.steps().length >= 2);
+
+  expect((await first.send('pause', {})).kind).toBe('result');
+  await until(() => first.events.some((e) => e.type === 'state' && e.state === 'paused'));
+  const pausedAt = first.steps().at(-1)!;
+  expect(pausedAt).toBeLessThan(settings.steps);
+  await new Promise((r) => setTimeout(r, 300));
+  expect(first.steps().at(-1)).toBe(pausedAt);
+  const summary = (store.saved?.userDefinedMetadata as { summary: CheckpointSummary }).summary;
+  expect(summary.step).toBe(pausedAt);
+
+  // The tab goes away: stop this session, then a new one (a reload) resumes from the store.
+  await first.send('stop', {});
+  expect((await running).kind).toBe('result');
+  expect(first.events.at(-1)).toMatchObject({ type: 'state', state: 'stopped', step: pausedAt });
+
+  const second = harness(store);
+  expect(((await second.send('inspect', {})) as { payload: CheckpointSummary }).payload.step).toBe(pausedAt);
+  const done = await second.send('start', { settings: { ...settings, steps: 999 }, resume: true });
+  expect(done).toMatchObject({ kind: 'result', payload: { step: settings.steps, state: 'done' } });
+  expect(second.events.find((e) => e.type === 'ready')).toMatchObject({ step: pausedAt, totalSteps: settings.steps, width: 8, height: 8 });
+  expect(second.steps()).toEqual(Array.from({ length: settings.steps - pausedAt }, (_, i) => pausedAt + 1 + i));
+  const validations = second.events.filter((e) => e.type === 'validation').map((e) => (e as { step: number }).step);
+  expect(validations.at(-1)).toBe(settings.steps);
+  const samples = [...first.events, ...second.events].find((e) => e.type === 'samples') as Extract<TrainEvent, { type: 'samples' }>;
+  expect(samples.images).toHaveLength(2);
+  expect(samples.images[0].rgb).toHaveLength(8 * 8 * 3);
+
+  const published = (await second.send('publish', { name: 'My tiny' })) as { kind: string; payload: PublishArtifacts };
+  expect(published.kind).toBe('result');
+  const card = ModelCardSchema.parse(published.payload.userDefinedMetadata.card);
+  expect(card).toMatchObject({ name: 'My tiny', steps: settings.steps, preset: 'tiny', dataset: { id: DATASET, width: 8, height: 8, tokenization: 'rgb' } });
+  expect(card.validationBitsPerDim).toBeGreaterThan(0);
+  // Model-only: no optimizer state travels, and the weights build the model.
+  expect((published.payload.weightSpecs as { name: string }[]).some((s) => s.name.startsWith('adam/'))).toBe(false);
+  const { model } = modelFromArtifacts(published.payload as tf.io.ModelArtifacts);
+  expect(model.parameterCount).toBe(card.parameters);
+  model.dispose();
+
+  expect(((await second.send('discard', {})) as { payload: { discarded: boolean } }).payload.discarded).toBe(true);
+  expect(((await second.send('inspect', {})) as { payload: unknown }).payload).toBeNull();
+}, 180_000);
+
+test('an unknown dataset fails naming its URL, and resuming with nothing saved says so', async () => {
+  const h = harness(memoryStore());
+  const missing = await h.send('start', { settings: { ...settings, datasetId: 'nope' }, resume: false }).catch((e: Error) => e);
+  expect(missing).toBeInstanceOf(Error);
+  expect((missing as Error).message).toContain('/api/datasets/nope');
+  const resumeNothing = await h.send('start', { settings, resume: true }).catch((e: Error) => e);
+  expect((resumeNothing as Error).message).toContain('no saved run');
+});
