@@ -8,7 +8,7 @@ import * as collection from '@/app/api/models/route';
 import { publishFiles, publishForm } from '@/components/train/model-api';
 import { type ModelCard, ShippedModelSchema } from '@/lib/models/card';
 import { ReformerLM } from '@/lib/reformer/model';
-import { modelArtifacts, modelFromArtifacts } from '@/lib/reformer/serialize';
+import { loadModel, modelArtifacts, modelFromArtifacts } from '@/lib/reformer/serialize';
 import * as tf from '@/lib/reformer/tf';
 import { createStorage, setStorage, type Storage } from '@/lib/server/storage';
 import { tinyConfig } from '../reformer/helpers';
@@ -82,11 +82,20 @@ describe('POST /api/models', () => {
       userDefinedMetadata: modelJson.userDefinedMetadata,
     });
     expect((metadata.card as ModelCard).steps).toBe(3);
-    model.dispose();
+
+    // What the studio does: tf.io.http on the model.json URL, weights fetched relative to it.
+    const routed = ((input: RequestInfo | URL) => {
+      const name = String(input instanceof Request ? input.url : input).split('/').at(-1)!;
+      return file.GET(new Request(`http://test/api/models/tiny-test/${name}`), ctx({ id: 'tiny-test', file: name }));
+    }) as typeof fetch;
+    const loaded = await loadModel(tf.io.http(`http://test${entry.url}`, { fetchFunc: routed }));
+    expect(loaded.model.parameterCount).toBe(model.parameterCount);
+    loaded.model.dispose();
 
     const again = await post(publishForm(f));
     expect(again.status).toBe(409);
     expect((await errorOf(again)).code).toBe('model_exists');
+    model.dispose();
   });
 
   it('refuses files whose sha256 is not the manifest’s, storing nothing', async () => {
