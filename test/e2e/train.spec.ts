@@ -14,7 +14,7 @@ test.describe('train page', () => {
     if (datasetId) await request.delete(`/api/datasets/${datasetId}`);
   });
 
-  test('trains in the browser, pauses and resumes, then publishes a model that loads back', async ({ page, request }) => {
+  test('trains in the browser, pauses and resumes, publishes a model that loads back, and resumes after a reload', async ({ page, request }) => {
     const train = new TrainPage(page);
     await train.goto();
     await train.dataset.selectOption(datasetId);
@@ -64,9 +64,17 @@ test.describe('train page', () => {
     const weights = await request.get(`/api/models/${id}/${modelJson.weightsManifest[0].paths[0]}`);
     expect(weights.ok()).toBe(true);
 
-    // After a reload the page offers the saved checkpoint and the published model is still listed.
+    // After a reload the published model is still listed, and the saved checkpoint resumes where it
+    // stopped, with its curve restored.
     await page.reload();
-    await expect(page.getByTestId('train-saved')).toContainText(`step ${finalStep}`);
     await expect(train.model(id)).toHaveCount(1);
+    await expect(train.savedRun).toContainText(`step ${finalStep}`);
+    await train.resumeSaved.click();
+    await expect(train.stepCount).toHaveText(/\d+/);
+    expect(await train.currentStep()).toBeGreaterThanOrEqual(finalStep);
+    expect(await train.trainPoints()).toBeGreaterThan(0);
+    await expect.poll(() => train.currentStep()).toBeGreaterThan(finalStep);
+    await train.stop.click();
+    await expect(train.state).toHaveAttribute('data-state', 'stopped');
   });
 });

@@ -21,6 +21,8 @@ export class TrainPage {
   readonly samples: Locator;
   readonly publish: Locator;
   readonly models: Locator;
+  readonly savedRun: Locator;
+  readonly resumeSaved: Locator;
 
   constructor(readonly page: Page) {
     this.dataset = page.getByTestId('train-dataset');
@@ -38,6 +40,8 @@ export class TrainPage {
     this.samples = page.getByTestId('train-samples');
     this.publish = page.getByTestId('train-publish');
     this.models = page.getByTestId('model-list-item');
+    this.savedRun = page.getByTestId('train-saved');
+    this.resumeSaved = page.getByTestId('train-resume-saved');
   }
 
   async goto() {
