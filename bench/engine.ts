@@ -282,7 +282,7 @@ async function reversibleSection(attention: Row[]): Promise<Row[]> {
   for (const depth of RUN_DEPTHS) {
     for (const reversible of [true, false]) {
       if (failed.has(reversible)) {
-        rows.push({ reversible, depth, L, error: `not run: depth ${rows.find((r) => r.reversible === reversible && r.error)?.depth} already failed or was projected out of memory` });
+        rows.push({ reversible, depth, L, error: `not run: this stack already failed or was projected out of memory at depth ${rows.find((r) => r.reversible === reversible && r.error)?.depth}` });
         continue;
       }
       // A plain stack's tape holds every layer's activations: at least depth × one attention layer's
