@@ -8,7 +8,7 @@ import { deleteModel, type ShippedModel } from './model-api';
 export function ModelList({ models, highlight, error, onDeleted }: { models: ShippedModel[] | null; highlight?: string; error?: string; onDeleted: (id: string) => void }) {
   return (
     <section aria-labelledby="published-models" className="mt-10">
-      <div className="mb-3 flex items-baseline justify-between">
+      <div className="mb-3 flex flex-wrap items-baseline justify-between gap-x-4 gap-y-1">
         <h2 id="published-models" className="text-lg font-semibold tracking-tight">
           Published models
         </h2>

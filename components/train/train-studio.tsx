@@ -82,6 +82,8 @@ export function TrainStudio() {
   const [error, setError] = useState<string>();
   const [run, setRun] = useState<RunView | null>(null);
   const [rate, setRate] = useState(0);
+  /** A control the worker has been asked for but not yet acted on (it acts between steps). */
+  const [pending, setPending] = useState<'pause' | 'resume' | 'stop' | null>(null);
   const [elapsed, setElapsed] = useState(0);
   const [publishName, setPublishName] = useState('');
   const [publishing, setPublishing] = useState(false);
@@ -154,6 +156,7 @@ export function TrainStudio() {
         return;
       case 'state':
         setPhase(e.state);
+        setPending(null);
         window_.current = [];
         setRate(0);
         if (e.state === 'running') runningSince.current = performance.now();
@@ -227,9 +230,11 @@ export function TrainStudio() {
   };
 
   const control = async (action: 'pause' | 'resume' | 'stop') => {
+    setPending(action);
     try {
       await client.current?.[action]();
     } catch (err) {
+      setPending(null);
       setError((err as Error).message);
     }
   };
@@ -417,16 +422,16 @@ export function TrainStudio() {
 
               <div className="mt-5 flex flex-wrap items-center gap-2">
                 {phase !== 'paused' ? (
-                  <button data-testid="train-pause" type="button" onClick={() => void control('pause')} disabled={phase !== 'running'} className={secondaryButton}>
-                    Pause
+                  <button data-testid="train-pause" type="button" onClick={() => void control('pause')} disabled={phase !== 'running' || pending !== null} className={secondaryButton}>
+                    {pending === 'pause' ? 'Pausing after this step…' : 'Pause'}
                   </button>
                 ) : (
-                  <button data-testid="train-resume" type="button" onClick={() => void control('resume')} className={`${secondaryButton} border-emerald-500/50 text-emerald-200`}>
+                  <button data-testid="train-resume" type="button" onClick={() => void control('resume')} disabled={pending !== null} className={`${secondaryButton} border-emerald-500/50 text-emerald-200`}>
                     Resume
                   </button>
                 )}
-                <button data-testid="train-stop" type="button" onClick={() => void control('stop')} disabled={phase !== 'running' && phase !== 'paused'} className={`${secondaryButton} hover:border-red-500/50 hover:text-red-200`}>
-                  Stop
+                <button data-testid="train-stop" type="button" onClick={() => void control('stop')} disabled={(phase !== 'running' && phase !== 'paused') || pending === 'stop'} className={`${secondaryButton} hover:border-red-500/50 hover:text-red-200`}>
+                  {pending === 'stop' ? 'Stopping…' : 'Stop'}
                 </button>
                 <span className="ml-auto text-xs text-neutral-500">{run.savedAt ? `Checkpoint saved at ${new Date(run.savedAt).toLocaleTimeString()}` : 'No checkpoint yet'}</span>
               </div>
