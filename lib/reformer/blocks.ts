@@ -6,7 +6,7 @@
 import * as tf from './tf';
 import { attendRounds, chunkedAttention, combineRounds, fullAttention, roundPlan } from './attention';
 import type { AttentionKind, ResolvedConfig } from './config';
-import { hashBuckets, identityPlan, sortByBucket, type SortPlan } from './hashing';
+import { hashBuckets, hashBucketsAsync, identityPlan, sortByBucket, type SortPlan } from './hashing';
 import { dense, gelu, layerNorm, mixSeed, seededDropout } from './ops';
 
 export interface AttentionWeights {
@@ -75,6 +75,20 @@ function sortPlan(qk: tf.Tensor3D, kind: AttentionKind, cfg: ResolvedConfig, rot
     tape.buckets = tf.tidy(() => hashBuckets(qk.reshape([G * Lp, D]) as tf.Tensor2D, rotations, cfg.nHashes, cfg.nBuckets));
   }
   return sortByBucket(tape.buckets, cfg.nHashes, G, Lp, cfg.nBuckets);
+}
+
+/**
+ * Hashes an LSH layer's input ahead of its forward and records the buckets in the tape, reading
+ * them back asynchronously, so the forward that follows needs no synchronous GPU read.
+ */
+export async function prehashAttention(x: tf.Tensor3D, w: AttentionWeights, cfg: ResolvedConfig, rotations: tf.Tensor2D | undefined, tape: LayerTape): Promise<void> {
+  if (tape.buckets) return;
+  const qk = tf.tidy(() => {
+    const p = projectHeads(x, w, 'lsh', cfg);
+    return p.qk.reshape([-1, cfg.dHead]) as tf.Tensor2D;
+  });
+  tape.buckets = await hashBucketsAsync(qk, rotations, cfg.nHashes, cfg.nBuckets);
+  qk.dispose();
 }
 
 /** Attended heads [B·H, L', dHead] → output projection (+ dropout): [B, L, d]. */

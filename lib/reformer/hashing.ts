@@ -20,13 +20,32 @@ export function hashRotations(dHead: number, nHashes: number, nBuckets: number, 
 export function hashBuckets(qk: tf.Tensor2D, rotations: tf.Tensor2D | undefined, nHashes: number, nBuckets: number): Int32Array {
   const rows = qk.shape[0];
   if (nBuckets === 1 || !rotations) return new Int32Array(nHashes * rows);
-  const half = nBuckets / 2;
-  const rowMajor = tf.tidy(() => {
-    const rotated = tf.matMul(qk, rotations).reshape([rows, nHashes, half]); // [rows, R, NB/2]
-    return tf.argMax(tf.concat([rotated, tf.neg(rotated)], 2), 2); // [rows, R]
-  });
+  const rowMajor = bucketTensor(qk, rotations, nHashes, nBuckets);
   const data = rowMajor.dataSync() as Int32Array;
   rowMajor.dispose();
+  return roundMajor(data, rows, nHashes);
+}
+
+/** hashBuckets without a synchronous read (WebGPU's readSync is slow and, in Chromium, fragile). */
+export async function hashBucketsAsync(qk: tf.Tensor2D, rotations: tf.Tensor2D | undefined, nHashes: number, nBuckets: number): Promise<Int32Array> {
+  const rows = qk.shape[0];
+  if (nBuckets === 1 || !rotations) return new Int32Array(nHashes * rows);
+  const rowMajor = bucketTensor(qk, rotations, nHashes, nBuckets);
+  const data = (await rowMajor.data()) as Int32Array;
+  rowMajor.dispose();
+  return roundMajor(data, rows, nHashes);
+}
+
+/** argmax over [xR; −xR]: qk [rows, dHead] → buckets [rows, R] (int32, row-major). */
+function bucketTensor(qk: tf.Tensor2D, rotations: tf.Tensor2D, nHashes: number, nBuckets: number): tf.Tensor2D {
+  const rows = qk.shape[0];
+  return tf.tidy(() => {
+    const rotated = tf.matMul(qk, rotations).reshape([rows, nHashes, nBuckets / 2]); // [rows, R, NB/2]
+    return tf.argMax(tf.concat([rotated, tf.neg(rotated)], 2), 2) as tf.Tensor2D; // [rows, R]
+  });
+}
+
+function roundMajor(data: Int32Array, rows: number, nHashes: number): Int32Array {
   const out = new Int32Array(nHashes * rows);
   for (let i = 0; i < rows; i++) for (let r = 0; r < nHashes; r++) out[r * rows + i] = data[i * nHashes + r];
   return out;

@@ -7,7 +7,7 @@
  * reversible.ts layer by layer instead of one tape over the whole model.
  */
 import * as tf from './tf';
-import { attentionBlock, attentionVjp, feedForwardChunk, type AttentionWeights, type FeedForwardWeights, type LayerTape } from './blocks';
+import { attentionBlock, attentionVjp, feedForwardChunk, prehashAttention, type AttentionWeights, type FeedForwardWeights, type LayerTape } from './blocks';
 import { axialDims, resolveConfig, type ReformerConfig, type ResolvedConfig } from './config';
 import { axialPositionTable, embedTokens } from './embeddings';
 import { hashRotations } from './hashing';
@@ -193,6 +193,32 @@ export class ReformerLM {
     });
     for (let i = 0; i < this.config.layers.length; i++) {
       const rot = this.rotations(i, opts.stepSeed);
+      const next = reversibleForward(this.reversibleLayer(i, rot), h, tapes[i]);
+      if (opts.stepSeed !== undefined) rot?.dispose();
+      h.x1.dispose();
+      h.x2.dispose();
+      h = next;
+    }
+    const logits = tf.tidy(() => this.head(h));
+    h.x1.dispose();
+    h.x2.dispose();
+    return logits;
+  }
+
+  /**
+   * `forward` without synchronous reads: each LSH layer's buckets are read back asynchronously
+   * before the layer runs. Use it on WebGPU/WebGL.
+   */
+  async forwardAsync(tokens: tf.Tensor2D, opts: StepOptions = {}): Promise<tf.Tensor3D> {
+    this.checkTokens(tokens);
+    const tapes = this.tapes(opts.stepSeed);
+    let h: Halves = tf.tidy(() => {
+      const x = embedTokens(this.inputsFor(tokens), this.weight('embed.tokens'), this.positions());
+      return { x1: x, x2: tf.clone(x) };
+    });
+    for (let i = 0; i < this.config.layers.length; i++) {
+      const rot = this.rotations(i, opts.stepSeed);
+      if (this.config.layers[i] === 'lsh') await prehashAttention(h.x2, this.layers[i].attention, this.config, rot, tapes[i]);
       const next = reversibleForward(this.reversibleLayer(i, rot), h, tapes[i]);
       if (opts.stepSeed !== undefined) rot?.dispose();
       h.x1.dispose();

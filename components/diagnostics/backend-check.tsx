@@ -1,0 +1,101 @@
+'use client';
+
+import { useEffect, useState } from 'react';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-webgpu';
+import { maxDifference, runSelfCheck, type SelfCheckResult } from '@/lib/reformer/selfcheck';
+import * as tf from '@/lib/reformer/tf';
+
+interface Row {
+  backend: string;
+  status: 'ok' | 'unavailable' | 'failed';
+  detail: string;
+  diff?: number;
+  ms?: number;
+}
+
+/** The tolerance for float32 logits computed by different kernels (≈ 1e-6 relative, logits ~1). */
+const TOLERANCE = 1e-3;
+
+async function adapterDescription(): Promise<string> {
+  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+  if (!gpu) return 'navigator.gpu is missing (no WebGPU in this browser or context)';
+  const adapter = (await gpu.requestAdapter()) as { info?: { vendor?: string; architecture?: string; description?: string }; isFallbackAdapter?: boolean } | null;
+  if (!adapter) return 'no WebGPU adapter';
+  const info = adapter.info ?? {};
+  const fallback = adapter.isFallbackAdapter || info.architecture === 'swiftshader';
+  return `${[info.vendor, info.architecture, info.description].filter(Boolean).join(' · ') || 'unknown adapter'}${fallback ? ' (fallback adapter: correct but slow)' : ''}`;
+}
+
+export function BackendCheck() {
+  const [rows, setRows] = useState<Row[]>([]);
+  const [running, setRunning] = useState(false);
+  // Enabled once hydrated, so an early click is not lost.
+  const [ready, setReady] = useState(false);
+  useEffect(() => setReady(true), []);
+
+  async function run() {
+    setRunning(true);
+    const out: Row[] = [];
+    let reference: SelfCheckResult | undefined;
+    for (const backend of ['cpu', 'webgpu']) {
+      try {
+        let detail = backend === 'cpu' ? 'reference (plain JavaScript)' : '';
+        if (!(await tf.setBackend(backend))) {
+          if (backend === 'webgpu') detail = await adapterDescription();
+          out.push({ backend, status: 'unavailable', detail });
+          continue;
+        }
+        await tf.ready();
+        const result = await runSelfCheck();
+        if (backend === 'webgpu') detail = await adapterDescription();
+        reference ??= result;
+        const diff = maxDifference(result, reference);
+        out.push({ backend, status: diff <= TOLERANCE ? 'ok' : 'failed', detail, diff, ms: result.ms });
+      } catch (e) {
+        out.push({ backend, status: 'failed', detail: e instanceof Error ? e.message : String(e) });
+      }
+      setRows([...out]);
+    }
+    await tf.setBackend('cpu');
+    setRunning(false);
+  }
+
+  return (
+    <div className="space-y-4">
+      <button
+        type="button"
+        data-testid="run-backend-check"
+        onClick={run}
+        disabled={!ready || running}
+        className="rounded-md bg-indigo-500 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-400 disabled:opacity-50"
+      >
+        {running ? 'Checking…' : 'Run the check'}
+      </button>
+      {rows.length > 0 && (
+        <table className="w-full text-left text-sm">
+          <thead className="text-neutral-400">
+            <tr>
+              <th className="py-2">Backend</th>
+              <th>Result</th>
+              <th>Max |Δ logit| vs cpu</th>
+              <th>Time</th>
+              <th>Details</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.backend} data-testid={`backend-row-${r.backend}`} data-status={r.status} data-diff={r.diff ?? ''} className="border-t border-neutral-800">
+                <td className="py-2 font-mono">{r.backend}</td>
+                <td className={r.status === 'ok' ? 'text-emerald-400' : r.status === 'failed' ? 'text-red-400' : 'text-neutral-400'}>{r.status}</td>
+                <td className="font-mono">{r.diff === undefined ? '—' : r.diff.toExponential(2)}</td>
+                <td className="font-mono">{r.ms === undefined ? '—' : `${Math.round(r.ms)} ms`}</td>
+                <td className="text-neutral-400">{r.detail}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
