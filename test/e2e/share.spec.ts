@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import type { Recipe, ShareResult } from '@/lib/samples/recipe';
 import { ShareGalleryPage } from './pages/share-gallery-page';
 import { SharePermalinkPage } from './pages/share-permalink-page';
+import { ShareStudioPage } from './pages/share-studio-page';
 
 /** The first shipped model: the one a share must match in id and size. */
 const index = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../public/models/index.json'), 'utf8')) as {
@@ -20,6 +21,13 @@ async function samplePng(): Promise<{ png: Buffer; raw: Buffer }> {
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) raw.set([(x * 255) / width, (y * 255) / height, 128], (y * width + x) * 3);
   raw.set([255, 0, 0], 0);
   return { png: await sharp(raw, { raw: { width, height, channels: 3 } }).png().toBuffer(), raw };
+}
+
+/** RGB bytes of a PNG the server serves. */
+async function servedRgb(request: APIRequestContext, url: string): Promise<number[]> {
+  const res = await request.get(url);
+  expect(res.status()).toBe(200);
+  return Array.from((await sharp(await res.body()).removeAlpha().raw().toBuffer()));
 }
 
 async function share(request: APIRequestContext, seed: number): Promise<ShareResult & { raw: Buffer }> {
@@ -62,9 +70,7 @@ test('a shared sample: gallery → permalink with image, recipe, card metadata a
   await expect(page.locator('meta[name="twitter:card"]')).toHaveAttribute('content', 'summary_large_image');
 
   // The stored PNG has exactly the pixels that were shared.
-  const served = await page.request.get(`/api/samples/${id}/image.png`);
-  const { data } = await sharp(await served.body()).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  expect(Buffer.compare(data, raw)).toBe(0);
+  expect(await servedRgb(page.request, `/api/samples/${id}/image.png`)).toEqual(Array.from(raw));
 
   await permalink.delete();
   await expect(permalink.notFound).toBeVisible();
@@ -89,4 +95,48 @@ test('without the token there is no Delete; a report hides the sample from the g
   await gallery.goto(`?model=${model.card.id}`);
   await expect(gallery.item(id)).toHaveCount(0);
   expect((await permalink.goto(id))?.status()).toBe(404);
+});
+
+test('studio → Share → permalink with the same pixels → Remix link → Delete → 404', async ({ page }) => {
+  test.setTimeout(300_000);
+  const studio = new ShareStudioPage(page);
+  await studio.open();
+  const seed = randomInt(2 ** 32);
+  await studio.generate({ seed, batch: 1 });
+  const canvas = await studio.rgb(0);
+  test.skip((await studio.shareSlot.count()) === 0, 'app/page.tsx does not render <StudioWithSharing /> yet, so the studio has no Share button');
+
+  const url = await studio.share();
+  const id = url.replace('/s/', '');
+  // The browser kept the delete token, as the permalink's Delete button needs.
+  expect(await page.evaluate((i) => JSON.parse(localStorage.getItem('reformer-share-tokens') ?? '{}')[i], id)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+
+  await studio.shareLink.click();
+  await expect(page).toHaveURL(new RegExp(`/s/${id}$`));
+  const permalink = new SharePermalinkPage(page);
+  expect(await permalink.naturalSize()).toEqual([width, height]);
+  expect(await servedRgb(page.request, `/api/samples/${id}/image.png`)).toEqual(canvas);
+  await expect(permalink.recipeValue('seed')).toHaveText(String(seed));
+  await expect(permalink.recipeValue('backend')).toHaveText('wasm');
+  const remix = new URL((await permalink.remix.getAttribute('href'))!, 'http://x');
+  expect(remix.searchParams.get('seed')).toBe(String(seed));
+  expect(remix.searchParams.get('model')).toBe(model.card.id);
+
+  await permalink.delete();
+  await expect(permalink.notFound).toBeVisible();
+});
+
+test('Remix redraws the same pixels in the studio', async ({ page, request }) => {
+  test.fixme(true, 'the studio does not read the Remix query parameters (model, seed, temperature, topK, topP, image, backend) yet');
+  test.setTimeout(300_000);
+  const studio = new ShareStudioPage(page);
+  await studio.open();
+  await studio.generate({ seed: randomInt(2 ** 32), batch: 1 });
+  const url = await studio.share();
+  const permalink = new SharePermalinkPage(page);
+  await permalink.goto(url.replace('/s/', ''));
+  const shared = await servedRgb(request, `/api/samples/${url.replace('/s/', '')}/image.png`);
+  await studio.open((await permalink.remix.getAttribute('href'))!);
+  await studio.generate();
+  expect(await studio.rgb(0)).toEqual(shared);
 });
