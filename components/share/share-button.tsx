@@ -43,6 +43,7 @@ export function ShareButton({ png, recipe }: { png: Blob; recipe: Recipe | null 
   if (state.kind === 'shared') {
     return (
       <div data-testid="share-result" className="flex flex-wrap items-center gap-2 text-sm">
+        <span className="text-xs font-medium text-emerald-400">Shared</span>
         <Link href={state.result.url} data-testid="share-link" className="font-mono text-emerald-300 underline-offset-4 hover:underline">
           {state.result.url}
         </Link>
