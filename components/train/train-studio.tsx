@@ -2,7 +2,7 @@
 
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { DatasetSummary } from '@/lib/pixels/manifest';
-import type { CheckpointSummary, RunState, SampleImage, TrainEvent, TrainHistory, TrainPreset, TrainSettings } from '@/lib/runtime/train-protocol';
+import { type CheckpointSummary, MAX_SAMPLE_TOKENS, type RunState, type SampleImage, type TrainEvent, type TrainHistory, type TrainPreset, type TrainSettings } from '@/lib/runtime/train-protocol';
 import { LossChart } from './loss-chart';
 import { listModels, publishModel, type ShippedModel } from './model-api';
 import { ModelList } from './model-list';
@@ -26,6 +26,7 @@ interface RunView {
   validation?: number;
   learningRate?: number;
   history: TrainHistory;
+  sampling: 'on' | 'off' | 'too-long';
   samples?: { step: number; images: SampleImage[] };
   savedAt?: string;
 }
@@ -150,6 +151,7 @@ export function TrainStudio() {
           step: e.step,
           totalSteps: e.totalSteps,
           history: e.history,
+          sampling: e.samples,
           validation: e.history.validation.at(-1)?.[1],
           bitsPerDim: e.history.train.at(-1)?.[1],
         });
@@ -451,7 +453,12 @@ export function TrainStudio() {
                     ))}
                   </div>
                 ) : (
-                  <p className="text-xs text-neutral-500">Two images are drawn from the model every few steps, so you can watch it learn.</p>
+                  <p className="text-xs text-neutral-500">
+                    {run.sampling === 'on' && 'Two images are drawn from the model every few steps, so you can watch it learn.'}
+                    {run.sampling === 'off' && 'Sample images are switched off for this run.'}
+                    {run.sampling === 'too-long' &&
+                      `No samples during this run: ${run.width}×${run.height} images are longer than ${MAX_SAMPLE_TOKENS.toLocaleString()} tokens, and drawing them would stall training for minutes. Publish the model and generate in the Studio instead.`}
+                  </p>
                 )}
               </figure>
             <div className="flex flex-col gap-3 rounded-xl border border-neutral-800 bg-neutral-900/60 p-4">

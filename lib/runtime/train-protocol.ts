@@ -60,6 +60,8 @@ export type TrainEvent =
       step: number;
       totalSteps: number;
       history: TrainHistory;
+      /** Whether sample images are drawn: not when switched off, nor for images so long that decoding them would stall training for minutes. */
+      samples: 'on' | 'off' | 'too-long';
     }
   | { type: 'step'; step: number; bitsPerDim: number; learningRate: number; gradNorm: number; ms: number }
   | { type: 'validation'; step: number; bitsPerDim: number }
@@ -106,6 +108,9 @@ export type TrainReply =
   | { kind: 'progress'; id: number; payload: TrainEvent }
   | { kind: 'result'; id: number; payload: TrainResults[keyof TrainResults] }
   | { kind: 'error'; id: number; payload: ErrorPayload };
+
+/** Longest image (in tokens) the worker draws samples of during training: 32×32 RGB. */
+export const MAX_SAMPLE_TOKENS = 3072;
 
 /** IndexedDB key of the one saved run (tf.io's `indexeddb://` scheme). */
 export const CHECKPOINT_KEY = 'reformer-studio-train';

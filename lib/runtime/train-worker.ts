@@ -16,6 +16,7 @@ import { DEFAULT_TRAIN, Trainer, type TrainingData } from '@/lib/training/traine
 import { type BackendChoice, selectBackend } from './backends';
 import {
   CHECKPOINT_KEY,
+  MAX_SAMPLE_TOKENS,
   type CheckpointSummary,
   type ErrorPayload,
   type PublishArtifacts,
@@ -247,6 +248,7 @@ export class TrainingSession {
       step: trainer.step,
       totalSteps: total,
       history,
+      samples: settings.sampleEvery === 0 ? 'off' : manifest.seqLength > MAX_SAMPLE_TOKENS ? 'too-long' : 'on',
     });
     this.setState(r, 'running');
     const chartEvery = Math.max(1, Math.ceil(total / CHART_POINTS));
@@ -274,7 +276,8 @@ export class TrainingSession {
         this.validate(r);
         await this.saveCheckpoint(r);
       }
-      if (settings.sampleEvery > 0 && report.step % settings.sampleEvery === 0 && !r.pauseRequested && !r.stopRequested) await this.drawSamples(r);
+      const sampleNow = settings.sampleEvery > 0 && report.step % settings.sampleEvery === 0 && manifest.seqLength <= MAX_SAMPLE_TOKENS;
+      if (sampleNow && !r.pauseRequested && !r.stopRequested) await this.drawSamples(r);
       await yieldToEventLoop();
     }
     if (history.validation.at(-1)?.[0] !== trainer.step) {
