@@ -14,7 +14,7 @@ import { Button, Field, formatBytes, formatDuration, inputClass, Slider } from '
 import { TokenPainter, tokensPerRow } from './pixels';
 import type { Recipe } from './recipe';
 import { type RenderShare, ResultGrid } from './result-grid';
-import { type ModelEntry, useEngine, useModels } from './use-engine';
+import { type ModelEntry, useBenchHook, useEngine, useModels } from './use-engine';
 
 interface RunState {
   status: 'running' | 'done' | 'cancelled' | 'error';
@@ -58,6 +58,7 @@ export function Studio({ renderShare }: StudioProps) {
   const canvasRefs = useRef<(HTMLCanvasElement | null)[]>([]);
 
   useEffect(() => setSeed(randomSeed()), []);
+  useBenchHook();
   const model: ModelEntry | undefined = models?.find((m) => m.key === modelKey) ?? models?.[0];
 
   // Load the chosen model into the worker as soon as the backend is up.

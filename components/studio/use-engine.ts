@@ -25,15 +25,30 @@ export function useEngine(backendPref: BackendName | 'auto') {
   const [error, setError] = useState<Error | null>(null);
 
   useEffect(() => {
+    let live = true;
     const c = new WorkerClient();
     setClient(c);
     setChoice(null);
     setError(null);
-    c.init(backendPref).then(setChoice, (e: Error) => setError(e));
-    return () => c.dispose();
+    c.init(backendPref).then(
+      (choice) => live && setChoice(choice),
+      (e: Error) => live && setError(e),
+    );
+    return () => {
+      live = false; // the disposed worker rejects its pending init: not an error of the new one
+      c.dispose();
+    };
   }, [backendPref]);
 
   return { client, choice, error };
+}
+
+/** `?bench` exposes the worker client to bench/generate.ts, which drives it from page.evaluate. */
+export function useBenchHook() {
+  useEffect(() => {
+    if (!new URLSearchParams(window.location.search).has('bench')) return;
+    (window as unknown as { __reformerBench?: unknown }).__reformerBench = { createClient: () => new WorkerClient() };
+  }, []);
 }
 
 export function useModels(client: WorkerClient | null) {

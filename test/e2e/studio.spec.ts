@@ -1,0 +1,97 @@
+import { readFile } from 'node:fs/promises';
+import { expect, test } from '@playwright/test';
+import sharp from 'sharp';
+import { StudioPage } from './pages/studio-page';
+
+// The shipped tiny model: emoji 16×16 rgb, 768 tokens, 48 tokens per image row.
+const SIDE = 16;
+
+test('generates images on wasm that fill pixel by pixel, and downloads a PNG at native size', async ({ page }) => {
+  const studio = new StudioPage(page);
+  await studio.goto();
+  await expect(studio.model).toContainText('16×16');
+  await studio.useBackend('wasm');
+  await expect(studio.backendReason).toContainText('WebAssembly');
+  await studio.generate({ seed: 1234, batch: 2 });
+  await studio.waitDone(2);
+  await expect(studio.progress).toHaveAttribute('aria-valuenow', '100');
+  expect(Number((await studio.tokensPerSecond.textContent())!.replace(/,/g, ''))).toBeGreaterThan(0);
+  // Every pixel was painted (opaque) and the two images differ.
+  const [a, b] = [await studio.pixels(studio.canvases.nth(0)), await studio.pixels(studio.canvases.nth(1))];
+  expect(a.filter((_, i) => i % 4 === 3).every((alpha) => alpha === 255)).toBe(true);
+  expect(a).not.toEqual(b);
+
+  const recipe = JSON.parse((await studio.recipe.textContent())!);
+  expect(recipe).toMatchObject({ seed: 1234, batch: 2, imageIndex: 0, backend: { name: 'wasm' }, model: { id: 'emoji-16-tiny' } });
+  expect(recipe.model.sha256).toMatch(/^[0-9a-f]{64}$/);
+
+  const download = await studio.downloadPng();
+  expect(download.suggestedFilename()).toBe('emoji-16-tiny-seed1234-1.png');
+  const png = await readFile((await download.path())!);
+  const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  expect([info.width, info.height]).toEqual([SIDE, SIDE]);
+  // The PNG holds exactly the canvas pixels.
+  expect(Array.from(data)).toEqual(a.filter((_, i) => i % 4 !== 3));
+});
+
+test('cancel stops a run at once and a new run starts right after', async ({ page }) => {
+  const studio = new StudioPage(page);
+  await studio.goto();
+  await studio.useBackend('wasm');
+  await studio.generate({ seed: 7, batch: 16 });
+  await expect(studio.cancelButton).toBeVisible();
+  await studio.cancelButton.click();
+  await expect(studio.generateButton).toBeVisible();
+  await expect(page.getByText('Cancelled', { exact: true })).toBeVisible();
+  expect(Number(await studio.progress.getAttribute('aria-valuenow'))).toBeLessThan(100);
+  await studio.generate({ seed: 7, batch: 1 });
+  await studio.waitDone(1);
+});
+
+test('forced webgpu (SwiftShader) draws the same pixels as wasm for the same seed', async ({ page }) => {
+  test.setTimeout(300_000);
+  const ROWS = 2; // SwiftShader runs a few tokens per second here: compare the first 2 rows (96 tokens)
+  const studio = new StudioPage(page);
+  await studio.goto({ rows: ROWS });
+  await studio.useBackend('wasm');
+  await studio.generate({ seed: 99, batch: 1 });
+  await studio.waitDone(1);
+  const wasm = await studio.pixels(studio.canvases.first(), ROWS);
+
+  await studio.useBackend('webgpu');
+  await expect(studio.backendReason).toContainText(/forced/);
+  await studio.generate({ seed: 99, batch: 1 });
+  await studio.waitDone(1, 240_000);
+  const webgpu = await studio.pixels(studio.canvases.first(), ROWS);
+  expect(JSON.parse((await studio.recipe.textContent())!).backend.name).toBe('webgpu');
+  // Sampling runs in float64 JS on downloaded logits, so tokens match unless a float32 difference
+  // moves a logit across a sampling boundary; allow a small per-channel tolerance.
+  const maxDiff = Math.max(...wasm.map((v, i) => Math.abs(v - webgpu[i])));
+  expect(maxDiff).toBeLessThanOrEqual(2);
+});
+
+test('image completion keeps the chosen top rows pixel-exact', async ({ page }) => {
+  const KEEP = 6;
+  const studio = new StudioPage(page);
+  await studio.goto();
+  await studio.useBackend('wasm');
+  await studio.generate({ seed: 5, batch: 1 });
+  await studio.waitDone(1);
+  await expect(studio.completionSourceSelect).toContainText('Result #1');
+  await studio.completionSourceSelect.selectOption({ label: 'Result #1 (seed 5)' });
+  const source = await studio.pixels(studio.completionSource);
+  await studio.completionRows.fill(String(KEEP));
+  await studio.batch.fill('3');
+  await studio.seed.fill('6');
+  await studio.completeButton.click();
+  await studio.waitDone(3);
+  const keptBytes = KEEP * SIDE * 4;
+  const completions = [];
+  for (let i = 0; i < 3; i++) {
+    const px = await studio.pixels(studio.canvases.nth(i));
+    expect(px.slice(0, keptBytes)).toEqual(source.slice(0, keptBytes));
+    completions.push(px.slice(keptBytes));
+  }
+  expect(completions[0]).not.toEqual(completions[1]); // the rest is sampled, per image
+  expect(JSON.parse((await studio.recipe.textContent())!).completion).toMatchObject({ keepRows: KEEP, prefixTokens: KEEP * SIDE * 3 });
+});
