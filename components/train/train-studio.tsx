@@ -92,7 +92,7 @@ export function TrainStudio() {
   const [publishError, setPublishError] = useState<string>();
 
   // Steps/s over a sliding window of recent steps, reset whenever the run pauses.
-  const window_ = useRef<[number, number][]>([]);
+  const recentSteps = useRef<[number, number][]>([]);
   const bucket = useRef({ sum: 0, count: 0 });
   const runningSince = useRef<number | null>(null);
   const elapsedBefore = useRef(0);
@@ -159,7 +159,7 @@ export function TrainStudio() {
       case 'state':
         setPhase(e.state);
         setPending(null);
-        window_.current = [];
+        recentSteps.current = [];
         setRate(0);
         if (e.state === 'running') runningSince.current = performance.now();
         else if (runningSince.current !== null) {
@@ -170,7 +170,7 @@ export function TrainStudio() {
         return;
       case 'step': {
         const now = performance.now();
-        const w = window_.current;
+        const w = recentSteps.current;
         w.push([now, e.step]);
         while (w.length > 2 && now - w[0][0] > 15_000) w.shift();
         if (w.length >= 2) setRate((w[w.length - 1][1] - w[0][1]) / ((w[w.length - 1][0] - w[0][0]) / 1000));
