@@ -123,30 +123,88 @@ export function combineRounds(out: tf.Tensor4D, lse: tf.Tensor4D): tf.Tensor3D {
   return tf.sum(tf.mul(out, weights), 0) as tf.Tensor3D;
 }
 
-/** LSH / local attention: qk, v [G, L, D] → [G, L, D] (see attendRounds). */
-export function chunkedAttention(qk: tf.Tensor3D, v: tf.Tensor3D, plan: SortPlan, chunk: number): tf.Tensor3D {
-  return tf.tidy(() => {
-    const { out, lse } = attendRounds(qk, v, plan, chunk);
-    return combineRounds(out, lse);
-  });
+/**
+ * A piece of the chunked attention: one hash round over groups [g0, g1). Pieces are independent,
+ * so attention can run (and be differentiated) piece by piece with bounded memory.
+ */
+export interface AttentionPiece {
+  round: number;
+  g0: number;
+  g1: number;
+  plan: SortPlan;
 }
 
-/** The plan of one round r of a multi-round plan. */
-export function roundPlan(plan: SortPlan, r: number): SortPlan {
+/** Bytes of one [chunks, C, 2C] score tensor above which a piece is split further (tests lower it). */
+export const attentionMemory = { pieceScoreBytes: 64 * 2 ** 20 };
+
+/** The pieces of a plan: every round, groups in slices whose score tensor stays under 64 MiB. */
+export function attentionPieces(plan: SortPlan, chunk: number): AttentionPiece[] {
+  const perGroup = plan.length * 2 * chunk * 4;
+  const step = Math.max(1, Math.floor(attentionMemory.pieceScoreBytes / perGroup));
+  const pieces: AttentionPiece[] = [];
+  for (let r = 0; r < plan.rounds; r++) {
+    for (let g0 = 0; g0 < plan.groups; g0 += step) {
+      const g1 = Math.min(plan.groups, g0 + step);
+      pieces.push({ round: r, g0, g1, plan: piecePlan(plan, r, g0, g1) });
+    }
+  }
+  return pieces;
+}
+
+/** The plan of round r over groups [g0, g1) of a multi-round plan (indices rebased to the piece). */
+function piecePlan(plan: SortPlan, r: number, g0: number, g1: number): SortPlan {
   const M = plan.groups * plan.length;
-  const slice = (a: Int32Array) => {
-    const out = a.slice(r * M, (r + 1) * M);
-    for (let i = 0; i < M; i++) out[i] -= r * M;
+  const start = r * M + g0 * plan.length;
+  const end = r * M + g1 * plan.length;
+  const rebase = (a: Int32Array) => {
+    const out = a.slice(start, end);
+    for (let i = 0; i < out.length; i++) out[i] -= start;
     return out;
   };
-  return {
-    rounds: 1,
-    groups: plan.groups,
-    length: plan.length,
-    perm: slice(plan.perm),
-    inverse: slice(plan.inverse),
-    sortedBuckets: plan.sortedBuckets.slice(r * M, (r + 1) * M),
-  };
+  return { rounds: 1, groups: g1 - g0, length: plan.length, perm: rebase(plan.perm), inverse: rebase(plan.inverse), sortedBuckets: plan.sortedBuckets.slice(start, end) };
+}
+
+/** The piece's slice of [G, L, D]. */
+export function pieceInput(x: tf.Tensor3D, piece: AttentionPiece): tf.Tensor3D {
+  const [G, L, D] = x.shape;
+  return piece.g0 === 0 && piece.g1 === G ? x : x.slice([piece.g0, 0, 0], [piece.g1 - piece.g0, L, D]);
+}
+
+/**
+ * attendRounds piece by piece, each piece's chunk tensors freed before the next: qk, v [G, L, D]
+ * → out [R, G, L, D], lse [R, G, L, 1]. Runs outside gradient tapes (inference, and the forward
+ * half of attentionVjp).
+ */
+export function attendInPieces(qk: tf.Tensor3D, v: tf.Tensor3D, plan: SortPlan, chunk: number): { out: tf.Tensor4D; lse: tf.Tensor4D } {
+  const pieces = attentionPieces(plan, chunk);
+  if (pieces.length === 1) return tf.tidy(() => attendRounds(qk, v, plan, chunk));
+  const outs: tf.Tensor4D[] = [];
+  const lses: tf.Tensor4D[] = [];
+  for (const piece of pieces) {
+    const r = tf.tidy(() => attendRounds(pieceInput(qk, piece), pieceInput(v, piece), piece.plan, chunk));
+    outs.push(r.out);
+    lses.push(r.lse);
+  }
+  // Pieces come round-major, group slices in order within a round.
+  const perRound = pieces.length / plan.rounds;
+  const join = (parts: tf.Tensor4D[]) =>
+    tf.tidy(() => tf.concat(Array.from({ length: plan.rounds }, (_, r) => tf.concat(parts.slice(r * perRound, (r + 1) * perRound), 1)), 0) as tf.Tensor4D);
+  const out = join(outs);
+  const lse = join(lses);
+  tf.dispose([...outs, ...lses]);
+  return { out, lse };
+}
+
+/**
+ * LSH / local attention: qk, v [G, L, D] → [G, L, D] (see attendRounds). Under a gradient tape it
+ * runs whole (the tape keeps everything anyway; training uses attentionVjp's pieces instead).
+ */
+export function chunkedAttention(qk: tf.Tensor3D, v: tf.Tensor3D, plan: SortPlan, chunk: number): tf.Tensor3D {
+  const taped = (tf.engine().state as { gradientDepth: number }).gradientDepth > 0;
+  const { out, lse } = taped ? attendRounds(qk, v, plan, chunk) : attendInPieces(qk, v, plan, chunk);
+  const combined = combineRounds(out, lse);
+  if (!taped) tf.dispose([out, lse]);
+  return combined;
 }
 
 /** Rows of x [G·L, D] in each round's sorted order: [R·G·L, D]. Gradient: the inverse gathers, summed over rounds. */

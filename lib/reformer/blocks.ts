@@ -4,7 +4,7 @@
  * positions so that the dFF-wide activations never exist for the whole sequence at once.
  */
 import * as tf from './tf';
-import { attendRounds, chunkedAttention, combineRounds, fullAttention, roundPlan } from './attention';
+import { attendInPieces, attendRounds, attentionPieces, chunkedAttention, combineRounds, fullAttention, pieceInput } from './attention';
 import type { AttentionKind, ResolvedConfig } from './config';
 import { hashBuckets, hashBucketsAsync, identityPlan, sortByBucket, type SortPlan } from './hashing';
 import { dense, gelu, layerNorm, mixSeed, seededDropout } from './ops';
@@ -149,15 +149,11 @@ export function attentionVjp(
     return { value: whole.value as tf.Tensor3D, dx: whole.grads[0] as tf.Tensor3D };
   }
   const plan = sortPlan(qk, kind, cfg, rotations, tape);
-  const rounds = Array.from({ length: plan.rounds }, (_, r) => (plan.rounds === 1 ? plan : roundPlan(plan, r)));
-  // Rounds forward, keeping only each round's output and log-sum-exp.
-  const perRound = rounds.map((p) => attendRounds(qk, v, p, cfg.chunkLength));
-  const out = tf.concat(perRound.map((r) => r.out), 0) as tf.Tensor4D; // [R, G, L', D]
-  const lse = tf.concat(perRound.map((r) => r.lse), 0) as tf.Tensor4D; // [R, G, L', 1]
-  tf.dispose(perRound.flatMap((r) => [r.out, r.lse]));
+  // Forward piece by piece (one round × a slice of groups), keeping only outputs and log-sum-exps.
+  const { out, lse } = attendInPieces(qk, v, plan, cfg.chunkLength); // [R, G, L', D], [R, G, L', 1]
 
-  // Output projection and round combination.
-  // (One round: the combination ignores lse, whose cotangent is then zero.)
+  // Output projection and round combination. (One round: the combination ignores lse, whose
+  // cotangent is then zero.)
   const multi = plan.rounds > 1;
   const post = vjpOf(() => outputProjection(combineRounds(out, lse), B, L, w, cfg, tape), multi ? [out, lse, ...postVars] : [out, ...postVars], dy);
   const nIn = multi ? 2 : 1;
@@ -166,32 +162,44 @@ export function attentionVjp(
   const dLse = multi ? (post.grads[1] as tf.Tensor4D) : tf.zerosLike(lse);
   tf.dispose([out, lse]);
 
-  // Each round on its own tape: (qk, v) → [out_r | lse_r].
-  let dqk: tf.Tensor | undefined;
-  let dv: tf.Tensor | undefined;
-  const [, G, Lp, D] = dOut.shape;
-  rounds.forEach((p, r) => {
-    const cot = tf.tidy(() => tf.concat([dOut.slice([r, 0, 0, 0], [1, G, Lp, D]), dLse.slice([r, 0, 0, 0], [1, G, Lp, 1])], 3));
+  // Each piece on its own tape: (qk, v)[groups] → [out | lse] of its round; gradients summed over
+  // rounds per group slice, then joined along the groups.
+  const [, , Lp, D] = dOut.shape;
+  const slices = new Map<number, { dq?: tf.Tensor; dv?: tf.Tensor }>();
+  const sum = (acc: tf.Tensor | undefined, t: tf.Tensor) => {
+    if (!acc) return t;
+    const next = tf.add(acc, t);
+    tf.dispose([acc, t]);
+    return next;
+  };
+  for (const piece of attentionPieces(plan, cfg.chunkLength)) {
+    const n = piece.g1 - piece.g0;
+    const qs = pieceInput(qk, piece);
+    const vs = pieceInput(v, piece);
+    const cot = tf.tidy(() =>
+      tf.concat([dOut.slice([piece.round, piece.g0, 0, 0], [1, n, Lp, D]), dLse.slice([piece.round, piece.g0, 0, 0], [1, n, Lp, 1])], 3),
+    );
     const g = vjpOf(() => {
-      const a = attendRounds(qk, v, p, cfg.chunkLength);
+      const a = attendRounds(qs, vs, piece.plan, cfg.chunkLength);
       return tf.concat([a.out, a.lse], 3);
-    }, [qk, v], cot);
+    }, [qs, vs], cot);
     tf.dispose([cot, g.value]);
-    const [gq, gv] = g.grads;
-    const sum = (acc: tf.Tensor | undefined, t: tf.Tensor) => {
-      if (!acc) return t;
-      const next = tf.add(acc, t);
-      tf.dispose([acc, t]);
-      return next;
-    };
-    dqk = sum(dqk, gq);
-    dv = sum(dv, gv);
-  });
+    if (qs !== qk) tf.dispose([qs, vs]);
+    const entry = slices.get(piece.g0) ?? {};
+    entry.dq = sum(entry.dq, g.grads[0]);
+    entry.dv = sum(entry.dv, g.grads[1]);
+    slices.set(piece.g0, entry);
+  }
   tf.dispose([dOut, dLse, qk, v]);
+  const ordered = [...slices.entries()].sort((a, b) => a[0] - b[0]).map(([, e]) => e);
+  const join = (key: 'dq' | 'dv') => (ordered.length === 1 ? ordered[0][key]! : tf.concat(ordered.map((e) => e[key]!), 0));
+  const dqk = join('dq');
+  const dv = join('dv');
+  if (ordered.length > 1) tf.dispose(ordered.flatMap((e) => [e.dq!, e.dv!]));
 
   // Projections: x → (qk, v) with cotangents (dqk, dv).
-  const cotPre = tf.concat([dqk!, dv!], 2);
-  tf.dispose([dqk!, dv!]);
+  const cotPre = tf.concat([dqk, dv], 2);
+  tf.dispose([dqk, dv]);
   const preV = vjpOf(() => {
     const p = pre();
     return tf.concat([p.qk, p.v], 2);

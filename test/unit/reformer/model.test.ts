@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { attentionMemory } from '@/lib/reformer/attention';
 import { attentionBlock, type LayerTape } from '@/lib/reformer/blocks';
 import { resolveConfig, ConfigError } from '@/lib/reformer/config';
 import { ReformerDecoder } from '@/lib/reformer/decode';
@@ -168,4 +169,32 @@ test('forwardAsync (no synchronous reads) equals forward', async () => {
   expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
   tf.dispose([tokens, a, b]);
   model.dispose();
+});
+
+describe('attention in pieces (bounded memory)', () => {
+  test('forward and gradients are the same when every round and group slice is its own piece', () => {
+    const config = tinyConfig({ layers: ['lsh', 'local'], nHashes: 3 });
+    const tokens = randomTokens(2, 48, 16, 41);
+    const run = () => {
+      const model = new ReformerLM(config);
+      const logits = model.forward(tokens).dataSync().slice();
+      const g = model.computeGradients(tokens, { stepSeed: 2 });
+      const grad = g.grads[model.variables.get('layers.0.attention.wqk')!.name].dataSync().slice();
+      tf.dispose(Object.values(g.grads));
+      model.dispose();
+      return { logits, grad, loss: g.loss };
+    };
+    const whole = run();
+    const saved = attentionMemory.pieceScoreBytes;
+    attentionMemory.pieceScoreBytes = 1; // one group per piece: 3 rounds × 4 groups
+    try {
+      const pieces = run();
+      expect(maxRelativeError(pieces.logits, whole.logits)).toBeLessThan(1e-5);
+      expect(maxRelativeError(pieces.grad, whole.grad)).toBeLessThan(1e-4);
+      expect(pieces.loss).toBeCloseTo(whole.loss, 5);
+    } finally {
+      attentionMemory.pieceScoreBytes = saved;
+    }
+    tokens.dispose();
+  });
 });
