@@ -331,7 +331,8 @@ export function TrainStudio() {
           <p className="text-xs text-neutral-500">Runs in a background thread of this tab. Checkpoints are kept in this browser, so a reload can pick up where it left off.</p>
         </form>
 
-        {saved && !busy && (
+        {/* The run on screen is the saved one once it stops, so the card only matters before a run is shown. */}
+        {saved && !busy && !run && (
           <section data-testid="train-saved" className="rounded-xl border border-sky-500/30 bg-sky-500/5 p-4 text-sm">
             <h2 className="font-medium text-sky-200">Saved run</h2>
             <p className="mt-1 text-neutral-300">
