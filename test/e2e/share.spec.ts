@@ -6,7 +6,8 @@ import sharp from 'sharp';
 import type { Recipe, ShareResult } from '@/lib/samples/recipe';
 import { ShareGalleryPage } from './pages/share-gallery-page';
 import { SharePermalinkPage } from './pages/share-permalink-page';
-import { ShareStudioPage } from './pages/share-studio-page';
+import { SharePanel } from './pages/share-panel';
+import { StudioPage } from './pages/studio-page';
 
 /** The first shipped model: the one a share must match in id and size. */
 const index = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../public/models/index.json'), 'utf8')) as {
@@ -97,21 +98,29 @@ test('without the token there is no Delete; a report hides the sample from the g
   expect((await permalink.goto(id))?.status()).toBe(404);
 });
 
+/** RGB of the studio's first canvas (its RGBA minus alpha), as the server stores it. */
+async function canvasRgb(studio: StudioPage): Promise<number[]> {
+  return (await studio.pixels(studio.canvases.first())).filter((_, i) => i % 4 !== 3);
+}
+
 test('studio → Share → permalink with the same pixels → Remix link → Delete → 404', async ({ page }) => {
   test.setTimeout(300_000);
-  const studio = new ShareStudioPage(page);
-  await studio.open();
+  const studio = new StudioPage(page);
+  const panel = new SharePanel(page);
+  await studio.goto();
+  await studio.useBackend('wasm');
   const seed = randomInt(2 ** 32);
   await studio.generate({ seed, batch: 1 });
-  const canvas = await studio.rgb(0);
-  test.skip((await studio.shareSlot.count()) === 0, 'app/page.tsx does not render <StudioWithSharing /> yet, so the studio has no Share button');
+  await studio.waitDone(1);
+  const canvas = await canvasRgb(studio);
+  test.skip((await panel.slot.count()) === 0, 'app/page.tsx does not render <StudioWithSharing /> yet, so the studio has no Share button');
 
-  const url = await studio.share();
+  const url = await panel.share();
   const id = url.replace('/s/', '');
   // The browser kept the delete token, as the permalink's Delete button needs.
   expect(await page.evaluate((i) => JSON.parse(localStorage.getItem('reformer-share-tokens') ?? '{}')[i], id)).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
-  await studio.shareLink.click();
+  await panel.link.click();
   await expect(page).toHaveURL(new RegExp(`/s/${id}$`));
   const permalink = new SharePermalinkPage(page);
   expect(await permalink.naturalSize()).toEqual([width, height]);
@@ -129,14 +138,18 @@ test('studio → Share → permalink with the same pixels → Remix link → Del
 test('Remix redraws the same pixels in the studio', async ({ page, request }) => {
   test.fixme(true, 'the studio does not read the Remix query parameters (model, seed, temperature, topK, topP, image, backend) yet');
   test.setTimeout(300_000);
-  const studio = new ShareStudioPage(page);
-  await studio.open();
+  const studio = new StudioPage(page);
+  await studio.goto();
+  await studio.useBackend('wasm');
   await studio.generate({ seed: randomInt(2 ** 32), batch: 1 });
-  const url = await studio.share();
+  await studio.waitDone(1);
+  const id = (await new SharePanel(page).share()).replace('/s/', '');
+  const shared = await servedRgb(request, `/api/samples/${id}/image.png`);
   const permalink = new SharePermalinkPage(page);
-  await permalink.goto(url.replace('/s/', ''));
-  const shared = await servedRgb(request, `/api/samples/${url.replace('/s/', '')}/image.png`);
-  await studio.open((await permalink.remix.getAttribute('href'))!);
-  await studio.generate();
-  expect(await studio.rgb(0)).toEqual(shared);
+  await permalink.goto(id);
+  await page.goto((await permalink.remix.getAttribute('href'))!);
+  await studio.useBackend('wasm');
+  await studio.generateButton.click();
+  await studio.waitDone(1);
+  expect(await canvasRgb(studio)).toEqual(shared);
 });
