@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import * as tf from '../lib/reformer/tf';
 import '@tensorflow/tfjs-backend-wasm';
-import { attentionBlock, type LayerTape } from '../lib/reformer/blocks';
+import { attentionVjp, type LayerTape } from '../lib/reformer/blocks';
 import { resolveConfig, type AttentionKind, type ReformerConfig } from '../lib/reformer/config';
 import { ReformerDecoder } from '../lib/reformer/decode';
 import { ReformerLM } from '../lib/reformer/model';
@@ -117,15 +117,18 @@ function attentionModel(L: number): ReformerLM {
   return new ReformerLM({ ...BASE, layers: ['lsh'], seqLength: L, axialShape: [L / 64, 64] });
 }
 
-/** One attention layer forward + backward w.r.t. the input and the layer's attention weights. */
+/**
+ * One attention layer forward + backward w.r.t. the input and the layer's attention weights, the
+ * way training runs it (attentionVjp: projections, then one hash round × head slice at a time).
+ */
 function attentionStep(model: ReformerLM, kind: AttentionKind, x: tf.Tensor3D, dy: tf.Tensor3D, stepSeed: number): void {
   const w = model.layers[0].attention;
-  const vars = Object.values(w) as tf.Tensor[];
   const rot = kind === 'lsh' ? model.rotations(0, stepSeed) : undefined;
   const tape: LayerTape = {};
+  const grads: tf.Tensor[] = [];
   try {
-    const { value, grads } = tf.valueAndGrads((xx: tf.Tensor, ..._w: tf.Tensor[]) => attentionBlock(xx as tf.Tensor3D, w, kind, model.config, rot, tape))([x, ...vars], dy);
-    tf.dispose([value, ...grads]); // wasm kernels are synchronous: the work is done when they return
+    const { value, dx } = attentionVjp(x, w, kind, model.config, rot, tape, dy, (_v, g) => grads.push(g));
+    tf.dispose([value, dx, ...grads]); // wasm kernels are synchronous: the work is done when they return
   } finally {
     rot?.dispose();
   }
@@ -147,19 +150,8 @@ function memoryVerdict(c: AttentionCase, measured: Row[]): string | undefined {
       );
     }
   }
-  // LSH's peak grows linearly with L: extrapolate from the largest measured L. (Full attention's
-  // peak has large linear terms too, so a quadratic projection from 1k overstates 4k; it is only
-  // refused above, where one tensor cannot be addressed at all.)
-  if (c.kind !== 'lsh') return undefined;
-  const prev = measured.filter((r) => r.kind === c.kind && typeof r.peakBytes === 'number').sort((a, b) => (b.L as number) - (a.L as number))[0];
-  if (!prev) return undefined;
-  const projected = ((prev.peakBytes as number) * c.L) / (prev.L as number) + tf.memory().numBytes;
-  if (projected > WASM_HEAP_MAX) {
-    return (
-      `out of memory (projected): peak ${fmtMiB(prev.peakBytes as number)} at L=${prev.L} grows linearly ` +
-      `to ~${(projected / 2 ** 30).toFixed(1)} GiB at L=${c.L}, above the wasm32 heap max ${(WASM_HEAP_MAX / 2 ** 30).toFixed(2)} GiB`
-    );
-  }
+  // LSH is always attempted: its chunk tensors are bounded per piece, so a linear projection of
+  // the whole peak from a small L overstates it; a real failure is recorded as the error.
   return undefined;
 }
 
