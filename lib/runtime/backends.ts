@@ -206,6 +206,9 @@ export async function availableBackends(checks: FeatureChecks = BROWSER_CHECKS):
   return out;
 }
 
+/** tfjs-backend-webgpu's `MatMulProgramType.MatMulPackedProgram` (not exported by the package). */
+const MATMUL_PACKED_PROGRAM = 3;
+
 /**
  * tfjs activation: imports the backend module (registering it), sets it, and warms it up with a
  * small matmul so the first real step does not pay for kernel or shader compilation.
@@ -224,6 +227,10 @@ export const activateTfjsBackend: Activate = async (name, choice) => {
     }
   } else if (name === 'webgpu') {
     await import('@tensorflow/tfjs-backend-webgpu');
+    // tfjs picks MatMulReduceProgram for tiny outputs (a decode step at batch 1: [1, d]·[d, 2d]);
+    // on SwiftShader its workgroup barriers make a step ~45× slower than the tiled program
+    // (bench:generate: 0.8 → 38 tokens/s). Hardware adapters keep tfjs's own heuristic.
+    if (choice.adapterInfo?.isFallback) tf.env().set('WEBGPU_MATMUL_PROGRAM_TYPE', MATMUL_PACKED_PROGRAM);
   }
   if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend('${name}') returned false`);
   await tf.ready();
