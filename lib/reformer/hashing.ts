@@ -36,13 +36,28 @@ export async function hashBucketsAsync(qk: tf.Tensor2D, rotations: tf.Tensor2D |
   return roundMajor(data, rows, nHashes);
 }
 
-/** argmax over [xR; −xR]: qk [rows, dHead] → buckets [rows, R] (int32, row-major). */
+/** Bytes of rotated projections hashed at once: at 65,536 positions × 4 heads × 4 rounds × 2,048
+ * buckets the whole [rows, R·NB/2] product would be 4 GiB, the entire WASM heap. */
+const HASH_BLOCK_BYTES = 64 * 2 ** 20;
+
+/** argmax over [xR; −xR]: qk [rows, dHead] → buckets [rows, R] (int32, row-major), in row blocks. */
 function bucketTensor(qk: tf.Tensor2D, rotations: tf.Tensor2D, nHashes: number, nBuckets: number): tf.Tensor2D {
-  const rows = qk.shape[0];
-  return tf.tidy(() => {
-    const rotated = tf.matMul(qk, rotations).reshape([rows, nHashes, nBuckets / 2]); // [rows, R, NB/2]
-    return tf.argMax(tf.concat([rotated, tf.neg(rotated)], 2), 2) as tf.Tensor2D; // [rows, R]
-  });
+  const [rows, D] = qk.shape;
+  const block = Math.max(1, Math.floor(HASH_BLOCK_BYTES / (4 * nHashes * nBuckets)));
+  const hash = (x: tf.Tensor2D) =>
+    tf.tidy(() => {
+      const rotated = tf.matMul(x, rotations).reshape([x.shape[0], nHashes, nBuckets / 2]); // [rows, R, NB/2]
+      return tf.argMax(tf.concat([rotated, tf.neg(rotated)], 2), 2) as tf.Tensor2D; // [rows, R]
+    });
+  if (rows <= block) return hash(qk);
+  const parts: tf.Tensor2D[] = [];
+  for (let start = 0; start < rows; start += block) {
+    const n = Math.min(block, rows - start);
+    parts.push(tf.tidy(() => hash(qk.slice([start, 0], [n, D]))));
+  }
+  const out = tf.concat(parts, 0) as tf.Tensor2D;
+  tf.dispose(parts);
+  return out;
 }
 
 function roundMajor(data: Int32Array, rows: number, nHashes: number): Int32Array {
