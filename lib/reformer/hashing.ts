@@ -36,14 +36,16 @@ export async function hashBucketsAsync(qk: tf.Tensor2D, rotations: tf.Tensor2D |
   return roundMajor(data, rows, nHashes);
 }
 
-/** Bytes of rotated projections hashed at once: at 65,536 positions × 4 heads × 4 rounds × 2,048
- * buckets the whole [rows, R·NB/2] product would be 4 GiB, the entire WASM heap. */
-const HASH_BLOCK_BYTES = 64 * 2 ** 20;
+/**
+ * Bytes of rotated projections hashed at once (tests lower it): at 65,536 positions × 4 heads ×
+ * 4 rounds × 2,048 buckets the whole [rows, R·NB/2] product would be 4 GiB, the entire WASM heap.
+ */
+export const hashingMemory = { blockBytes: 64 * 2 ** 20 };
 
 /** argmax over [xR; −xR]: qk [rows, dHead] → buckets [rows, R] (int32, row-major), in row blocks. */
 function bucketTensor(qk: tf.Tensor2D, rotations: tf.Tensor2D, nHashes: number, nBuckets: number): tf.Tensor2D {
   const [rows, D] = qk.shape;
-  const block = Math.max(1, Math.floor(HASH_BLOCK_BYTES / (4 * nHashes * nBuckets)));
+  const block = Math.max(1, Math.floor(hashingMemory.blockBytes / (4 * nHashes * nBuckets)));
   const hash = (x: tf.Tensor2D) =>
     tf.tidy(() => {
       const rotated = tf.matMul(x, rotations).reshape([x.shape[0], nHashes, nBuckets / 2]); // [rows, R, NB/2]
