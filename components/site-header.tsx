@@ -7,6 +7,7 @@ const NAV_ITEMS = [
   { href: '/datasets', label: 'Datasets' },
   { href: '/train', label: 'Train' },
   { href: '/gallery', label: 'Gallery' },
+  { href: '/diagnostics', label: 'Diagnostics' },
 ] as const;
 
 export function SiteHeader() {

@@ -5,12 +5,12 @@ import { badRequest, payloadTooLarge } from './errors';
  * Parses a multipart body, refusing it with 413 once it exceeds `maxBytes`: checked against
  * Content-Length up front and counted while reading, since the header may be absent or wrong.
  */
-export async function readMultipart(request: Request, maxBytes: number): Promise<FormData> {
+export async function readMultipart(request: Request, maxBytes: number, fields: string[] = ['options', 'files']): Promise<FormData> {
   const contentType = request.headers.get('content-type') ?? '';
   if (!contentType.toLowerCase().startsWith('multipart/form-data')) {
-    throw badRequest('expected_multipart', 'Send the upload as multipart/form-data with fields "options" and "files".');
+    throw badRequest('expected_multipart', `Send the upload as multipart/form-data with fields ${fields.map((f) => `"${f}"`).join(' and ')}.`);
   }
-  const tooLarge = () => payloadTooLarge(`The upload is larger than ${Math.round(maxBytes / 1024 / 1024)} MiB.`);
+  const tooLarge = () => payloadTooLarge(`The upload is larger than ${formatLimit(maxBytes)}.`);
   const declared = Number(request.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
   if (!request.body) throw badRequest('empty_body', 'The request has no body.');
@@ -34,6 +34,13 @@ export async function readMultipart(request: Request, maxBytes: number): Promise
     if (overLimit) throw tooLarge();
     throw badRequest('bad_multipart', `Could not read the form: ${(err as Error).message}`);
   }
+}
+
+/** 64 MiB, 272 KiB, 900 bytes: a limit as people read it. */
+function formatLimit(bytes: number): string {
+  if (bytes >= 2 ** 20) return `${+(bytes / 2 ** 20).toFixed(1)} MiB`;
+  if (bytes >= 1024) return `${+(bytes / 1024).toFixed(1)} KiB`;
+  return `${bytes} bytes`;
 }
 
 /** An async iterable of JSON values → an NDJSON response body; `onError` turns a throw into a last line. */

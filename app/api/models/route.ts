@@ -19,7 +19,7 @@ export async function GET() {
 /** multipart `model.json` (file) + `weights.bin` (file) + `manifest` (JSON `{ sha256 }`) → 201 with the list entry. */
 export async function POST(request: Request) {
   try {
-    const form = await readMultipart(request, MODEL_LIMITS.requestBytes);
+    const form = await readMultipart(request, MODEL_LIMITS.requestBytes, ['model.json', 'weights.bin', 'manifest']);
     const { sha256 } = parseManifestField(form.get('manifest'));
     const modelJson = fileField(form, 'model.json');
     const weights = fileField(form, 'weights.bin');
