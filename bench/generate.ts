@@ -7,9 +7,8 @@
  * Per backend (wasm; webgpu forced, which here is SwiftShader, a CPU implementation):
  *   batch1 / batch8: tokens per second (all images together), best of two runs of `positions`
  *     steps after the warm-up the engine does on load;
- *   fullImageSeconds: one whole image at batch 1, measured on wasm; on SwiftShader (a few tokens
- *     per second) extrapolated from the batch-1 rate (LSH/local/full steps of a 768-token model
- *     cost about the same at every position) and marked `fullImageEstimated`;
+ *   fullImageSeconds: one whole image at batch 1, measured (a plan may instead extrapolate it
+ *     from the batch-1 rate, marked `fullImageEstimated`, for backends too slow to wait for);
  *   peakBytes65k: a random-init 256×256 palette model (seqLength 65,536, 2 LSH layers, dModel 64)
  *     decoding a reduced number of steps: decodeCacheBytes (allocated up front for all 65,536
  *     positions, so the steps run do not change it) + the peak of tf.memory().numBytes seen
@@ -39,7 +38,7 @@ interface BackendPlan {
 
 const PLANS: BackendPlan[] = [
   { backend: 'wasm', positions: 384, fullImage: true, steps65k: 512 },
-  { backend: 'webgpu', positions: 24, fullImage: false, steps65k: 12 },
+  { backend: 'webgpu', positions: 96, fullImage: true, steps65k: 64 },
 ];
 
 const CONFIG_65K: Partial<ReformerConfig> = { vocabSize: 256, seqLength: 65536, axialShape: [256, 256], dModel: 64, nHeads: 4, dFF: 128, layers: ['lsh', 'lsh'], chunkLength: 64, nHashes: 4, seed: 1 };
@@ -188,6 +187,7 @@ async function main() {
         'tokensPerSecond counts every token of every image in the batch (batch × positions / s).',
         'wasm runs single-threaded: tfjs pthreads do not start inside a bundled module worker.',
         'webgpu is SwiftShader (a CPU implementation of WebGPU) on this machine; a hardware GPU would differ.',
+        'userAgentMemoryBytes (performance.measureUserAgentSpecificMemory, page + worker) resolves at a later GC, possibly after the run freed its cache: a lower bound of the peak, not the peak.',
         'peakBytes65k = decodeCacheBytes (allocated up front for all 65,536 positions) + peak tf.memory().numBytes during a reduced number of steps; model weights are included in the tensor peak.',
       ],
     },
