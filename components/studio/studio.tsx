@@ -155,7 +155,7 @@ export function Studio({ renderShare }: StudioProps) {
               {models?.map((m) => (
                 <option key={m.key} value={m.key}>
                   {m.card.name}
-                  {m.origin === 'local' ? ' (yours)' : ''}
+                  {m.origin === 'local' ? ' (in this browser)' : m.origin === 'trained' ? ' (trained here)' : ''}
                 </option>
               ))}
             </select>

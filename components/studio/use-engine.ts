@@ -16,7 +16,19 @@ export interface ModelEntry {
   source: ModelSource;
   sha256?: string;
   bytes?: number;
-  origin: 'shipped' | 'local';
+  /** Shipped with the site, trained and published on this server, or kept in this browser's IndexedDB. */
+  origin: 'shipped' | 'trained' | 'local';
+}
+
+function toEntry(m: ShippedModel, origin: ModelEntry['origin']): ModelEntry {
+  return {
+    key: `${origin}:${m.card.id}:${m.sha256.slice(0, 12)}`,
+    card: m.card,
+    source: { kind: 'url', id: `${m.card.id}@${m.sha256.slice(0, 12)}`, url: m.url, sha256: m.sha256, bytes: m.bytes },
+    sha256: m.sha256,
+    bytes: m.bytes,
+    origin,
+  };
 }
 
 export function useEngine(backendPref: BackendName | 'auto') {
@@ -57,25 +69,17 @@ export function useModels(client: WorkerClient | null) {
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
-    fetch('/models/index.json', { cache: 'no-cache' })
-      .then((r) => (r.ok ? r.json() : Promise.reject(new Error(`HTTP ${r.status}`))))
-      .then((json) => {
-        const index = ShippedIndexSchema.parse(json);
-        setShipped(
-          index.models.map((m) => ({
-            key: `shipped:${m.card.id}`,
-            card: m.card,
-            source: { kind: 'url', id: `${m.card.id}@${m.sha256.slice(0, 12)}`, url: m.url, sha256: m.sha256, bytes: m.bytes },
-            sha256: m.sha256,
-            bytes: m.bytes,
-            origin: 'shipped',
-          })),
-        );
-      })
-      .catch((e: Error) => {
-        setShipped([]);
-        setError(`Could not read the model list (${e.message}).`);
-      });
+    const read = (url: string, origin: ModelEntry['origin']) =>
+      fetch(url, { cache: 'no-cache' })
+        .then((r) => (r.ok ? r.json() : Promise.reject(new Error(`${url}: HTTP ${r.status}`))))
+        .then((json) => ShippedIndexSchema.parse(json).models.map((m) => toEntry(m, origin)));
+    // Shipped defaults first, then models trained and published on this server (GET /api/models, same shape).
+    Promise.allSettled([read('/models/index.json', 'shipped'), read('/api/models', 'trained')]).then(([shippedList, trainedList]) => {
+      const seen = new Set<string>();
+      const all = [shippedList, trainedList].flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
+      setShipped(all.filter((m) => !seen.has(m.sha256!) && seen.add(m.sha256!)));
+      if (shippedList.status === 'rejected') setError(`Could not read the model list (${(shippedList.reason as Error).message}).`);
+    });
   }, []);
 
   useEffect(() => {
