@@ -161,13 +161,14 @@ export function Studio({ renderShare }: StudioProps) {
             </select>
           </Field>
           {model && (
-            <dl className="grid grid-cols-3 gap-2 text-center" data-testid="model-card">
+            <dl className="grid grid-cols-3 gap-2 text-center" data-testid="model-card" data-loaded={loaded ? (loaded.fromCache ? 'cache' : 'network') : ''}>
               <Stat label="Resolution" value={`${model.card.dataset.width}×${model.card.dataset.height}`} />
               <Stat label="Tokens" value={model.card.dataset.tokenization === 'rgb' ? 'RGB' : `${(model.card.dataset.palette?.length ?? 0) / 3} colours`} />
               <Stat label="Bits/dim" value={model.card.validationBitsPerDim?.toFixed(2) ?? '–'} />
               <p className="col-span-3 text-left text-xs text-neutral-500">
                 {model.card.dataset.name} · {(model.card.parameters / 1000).toFixed(0)}k parameters · {model.card.steps.toLocaleString()} steps
                 {model.bytes ? ` · ${formatBytes(model.bytes)}` : ''}
+                {loaded?.fromCache ? ' · cached in this browser' : ''}
               </p>
             </dl>
           )}

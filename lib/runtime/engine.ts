@@ -10,7 +10,7 @@ import { ReformerLM } from '@/lib/reformer/model';
 import { loadModel, modelFromArtifacts } from '@/lib/reformer/serialize';
 import * as tf from '@/lib/reformer/tf';
 import { type Activate, type BackendChoice, type BackendName, type FeatureChecks, selectBackend } from './backends';
-import { classifyBackendError } from './errors';
+import { classifyBackendError, DeviceLostError } from './errors';
 import { fetchModelArtifacts } from './model-cache';
 import type { LoadedModel, LoadProgress, LocalModel, MemoryStats, ModelSource, Results, SampleChunk, SampleRequest } from './protocol';
 
@@ -49,8 +49,15 @@ export class InProcessEngine implements StudioEngine {
 
   constructor(private readonly options: EngineOptions = {}) {}
 
+  /** Set when the WebGPU device is lost: every later run fails with it until a new engine starts. */
+  private lost: DeviceLostError | null = null;
+
   async init(backend: BackendName | 'auto'): Promise<BackendChoice> {
     this.backend = await selectBackend({ force: backend, checks: this.options.checks, activate: this.options.activate });
+    if (this.backend.name === 'webgpu') {
+      const device = (tf.backend() as unknown as { device?: { lost?: Promise<{ message?: string }> } }).device;
+      device?.lost?.then((info) => (this.lost = new DeviceLostError(`the GPU device was lost${info.message ? ` (${info.message})` : ''}`)));
+    }
     return this.backend;
   }
 
@@ -107,6 +114,7 @@ export class InProcessEngine implements StudioEngine {
     try {
       await previous;
       if (signal?.aborted) throw new GenerationCancelled();
+      if (this.lost) throw this.lost;
       const model = this.model;
       if (!model || !this.loaded) throw new Error('no model is loaded: call load() first');
       const total = req.length ?? model.config.seqLength;
@@ -122,6 +130,7 @@ export class InProcessEngine implements StudioEngine {
       let done = 0;
       try {
         for await (const step of generate(model, { batch: req.batch, seed: req.seed, sampling: req.sampling, prefix: req.prefix, length: req.length, signal })) {
+          if (this.lost) throw this.lost;
           for (let b = 0; b < req.batch; b++) buffer[b][filled] = step.tokens[b];
           filled++;
           done = step.position + 1;

@@ -34,6 +34,21 @@ test('generates images on wasm that fill pixel by pixel, and downloads a PNG at 
   expect(Array.from(data)).toEqual(a.filter((_, i) => i % 4 !== 3));
 });
 
+test('the model is downloaded once, then read from the browser cache', async ({ page }) => {
+  const studio = new StudioPage(page);
+  const fetched: string[] = [];
+  page.on('request', (r) => r.url().includes('/models/emoji-16-tiny/') && fetched.push(new URL(r.url()).pathname));
+  await studio.goto();
+  await studio.useBackend('wasm');
+  await expect(studio.modelCard).toHaveAttribute('data-loaded', /cache|network/);
+  await page.reload();
+  await studio.useBackend('wasm');
+  await expect(studio.modelCard).toHaveAttribute('data-loaded', 'cache');
+  await expect(studio.modelCard).toContainText('cached in this browser');
+  // At most one download of each file, however many times the page loads.
+  expect(fetched.filter((p) => p.endsWith('weights.bin')).length).toBeLessThanOrEqual(1);
+});
+
 test('cancel stops a run at once and a new run starts right after', async ({ page }) => {
   const studio = new StudioPage(page);
   await studio.goto();

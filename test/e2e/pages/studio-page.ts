@@ -5,6 +5,7 @@ type Backend = 'auto' | 'webgpu' | 'wasm' | 'webgl' | 'cpu';
 /** The studio (home page): model and options, the generation canvases, completion, results. */
 export class StudioPage {
   readonly model: Locator;
+  readonly modelCard: Locator;
   readonly backend: Locator;
   readonly backendReason: Locator;
   readonly seed: Locator;
@@ -23,6 +24,7 @@ export class StudioPage {
 
   constructor(readonly page: Page) {
     this.model = page.getByTestId('model-select');
+    this.modelCard = page.getByTestId('model-card');
     this.backend = page.getByTestId('backend-select');
     this.backendReason = page.getByTestId('backend-reason');
     this.seed = page.getByTestId('seed-input');
