@@ -114,7 +114,7 @@ export const BACKENDS: readonly BackendCandidate[] = Object.freeze([
       }
       return {
         ok: true,
-        why: adapter.isFallback ? `forced onto a CPU fallback adapter (${describeAdapter(adapter)}): correct but slow` : `hardware WebGPU adapter (${describeAdapter(adapter)})`,
+        why: adapter.isFallback ? `CPU fallback adapter (${describeAdapter(adapter)}): correct but slow` : `hardware WebGPU adapter (${describeAdapter(adapter)})`,
         adapterInfo: adapter,
       };
     },
