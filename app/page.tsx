@@ -1,6 +1,6 @@
-import { Studio } from '@/components/studio/studio';
+import { StudioWithSharing } from '@/components/share/studio-with-sharing';
 
-/** The studio is the home page: generating images is what people come for. */
+/** The studio is the home page: generating images is what people come for (with its Share slot filled). */
 export default function Home() {
-  return <Studio />;
+  return <StudioWithSharing />;
 }

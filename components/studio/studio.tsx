@@ -6,7 +6,7 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { randomSeed } from '@/lib/reformer/random';
-import { BACKENDS, type BackendName } from '@/lib/runtime/backends';
+import { BACKENDS, type BackendName, isBackendName } from '@/lib/runtime/backends';
 import { GenerationCancelled } from '@/lib/runtime/client';
 import type { LoadedModel, LoadProgress } from '@/lib/runtime/protocol';
 import { CompletionPanel, type CompletionSource } from './completion-panel';
@@ -57,9 +57,22 @@ export function Studio({ renderShare }: StudioProps) {
   const abort = useRef<AbortController | null>(null);
   const canvasRefs = useRef<(HTMLCanvasElement | null)[]>([]);
 
-  useEffect(() => setSeed(randomSeed()), []);
+  const [wantedModelId, setWantedModelId] = useState<string | null>(null);
+  // A Remix link (lib/samples/recipe.ts remixHref) presets the recipe; otherwise a fresh seed.
+  useEffect(() => {
+    const q = readRemixQuery(window.location.search);
+    setSeed(q.seed ?? randomSeed());
+    if (q.temperature !== undefined) setTemperature(q.temperature);
+    if (q.topK !== undefined) setTopK(q.topK);
+    if (q.topP !== undefined) setTopP(q.topP);
+    // Image i of a run samples from the seed's stream i: a run of i + 1 images redraws it.
+    if (q.image !== undefined) setBatch(q.image + 1);
+    if (q.backend) setBackendPref(q.backend);
+    if (q.model) setWantedModelId(q.model);
+  }, []);
   useBenchHook();
-  const model: ModelEntry | undefined = models?.find((m) => m.key === modelKey) ?? models?.[0];
+  const model: ModelEntry | undefined =
+    models?.find((m) => m.key === modelKey) ?? (wantedModelId ? models?.find((m) => m.card.id === wantedModelId) : undefined) ?? models?.[0];
 
   // Load the chosen model into the worker as soon as the backend is up.
   useEffect(() => {
@@ -264,6 +277,26 @@ export function Studio({ renderShare }: StudioProps) {
       </section>
     </main>
   );
+}
+
+/** The Remix query (model, seed, temperature, topK, topP, image, backend), each value validated or dropped. */
+function readRemixQuery(search: string) {
+  const q = new URLSearchParams(search);
+  const num = (key: string, ok: (n: number) => boolean) => {
+    const raw = q.get(key);
+    const n = raw === null || raw === '' ? NaN : Number(raw);
+    return Number.isFinite(n) && ok(n) ? n : undefined;
+  };
+  const backend = q.get('backend');
+  return {
+    model: q.get('model') ?? undefined,
+    seed: num('seed', (n) => Number.isInteger(n) && n >= 0 && n <= 0xffffffff),
+    temperature: num('temperature', (n) => n >= 0 && n <= 10),
+    topK: num('topK', (n) => Number.isInteger(n) && n >= 0),
+    topP: num('topP', (n) => n > 0 && n <= 1),
+    image: num('image', (n) => Number.isInteger(n) && n >= 0 && n < 16),
+    backend: backend === 'auto' || (backend && isBackendName(backend)) ? (backend as BackendName | 'auto') : undefined,
+  };
 }
 
 function statusLabel(s: RunState['status']): string {

@@ -45,8 +45,10 @@ export class WorkerClient implements StudioEngine {
   }
 
   private request<K extends RequestKind>(kind: K, payload: PayloadOf<K>, onProgress: (p: Progresses[K]) => void = () => {}): { id: number; done: Promise<Results[K]> } {
-    if (this.terminated) throw new Error('this client was disposed');
     const id = this.nextId++;
+    // A disposed client answers with a rejection, never a synchronous throw: React effects of the
+    // render that disposed it may still call it, and they handle rejections.
+    if (this.terminated) return { id, done: Promise.reject(new Error('this generation client was disposed')) };
     const done = new Promise<Results[K]>((resolve, reject) => {
       this.pending.set(id, { onProgress: onProgress as (p: unknown) => void, resolve: resolve as (v: unknown) => void, reject });
     });

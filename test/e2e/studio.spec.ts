@@ -110,3 +110,21 @@ test('image completion keeps the chosen top rows pixel-exact', async ({ page }) 
   expect(completions[0]).not.toEqual(completions[1]); // the rest is sampled, per image
   expect(JSON.parse((await studio.recipe.textContent())!).completion).toMatchObject({ keepRows: KEEP, prefixTokens: KEEP * SIDE * 3 });
 });
+
+test('a Remix link presets the recipe: model, seed, sampling, image index and backend', async ({ page }) => {
+  const studio = new StudioPage(page);
+  await page.goto('/?model=emoji-16-tiny&seed=42&temperature=0.8&topK=5&topP=0.9&image=1&backend=wasm');
+  await expect(studio.backendReason).toHaveAttribute('data-backend', 'wasm', { timeout: 60_000 });
+  await expect(studio.seed).toHaveValue('42');
+  await expect(studio.batch).toHaveValue('2'); // image 1 is the second image of a run
+  await expect(studio.generateButton).toBeEnabled({ timeout: 120_000 });
+  await studio.generateButton.click();
+  await studio.waitDone(2);
+  expect(JSON.parse((await studio.recipe.textContent())!)).toMatchObject({
+    model: { id: 'emoji-16-tiny' },
+    seed: 42,
+    batch: 2,
+    sampling: { temperature: 0.8, topK: 5, topP: 0.9 },
+    backend: { name: 'wasm' },
+  });
+});
