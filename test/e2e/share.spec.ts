@@ -136,7 +136,6 @@ test('studio → Share → permalink with the same pixels → Remix link → Del
 });
 
 test('Remix redraws the same pixels in the studio', async ({ page, request }) => {
-  test.fixme(true, 'the studio does not read the Remix query parameters (model, seed, temperature, topK, topP, image, backend) yet');
   test.setTimeout(300_000);
   const studio = new StudioPage(page);
   await studio.goto();
