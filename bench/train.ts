@@ -1,0 +1,99 @@
+/**
+ * Training throughput of the `small` preset on the built-in 32×32 emoji set (rgb, 3,072 tokens per
+ * image), in Node on the WASM backend, with the same Trainer the CLI and the browser use:
+ * steps/s, tokens/s, peak tensor memory, and achieved GFLOP/s against a plain matmul's in this
+ * process. Prints a table and writes bench/results/train.json.
+ *
+ *   npm run bench:train [-- --steps 3 --batch 2]
+ */
+import '@tensorflow/tfjs-backend-wasm';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { dimsPerToken } from '../lib/models/card';
+import { readShard } from '../lib/pixels/manifest';
+import { ReformerLM } from '../lib/reformer/model';
+import * as tf from '../lib/reformer/tf';
+import { ensureBuiltinDatasets } from '../lib/server/datasets/builtin';
+import { getManifest } from '../lib/server/datasets/catalog';
+import { datasetBlobPrefix } from '../lib/server/datasets/prepare';
+import { getStorage } from '../lib/server/storage';
+import { configFor } from '../lib/training/presets';
+import { Trainer } from '../lib/training/trainer';
+import { trainStepFlops } from './lib/flops';
+import { fmtMiB, median, profiledRun, table, timedRun } from './lib/measure';
+
+const { values } = parseArgs({ options: { steps: { type: 'string', default: '3' }, batch: { type: 'string', default: '2' }, dataset: { type: 'string', default: 'emoji-32' } } });
+const steps = Number(values.steps);
+const batch = Number(values.batch);
+
+async function matmulGflops(): Promise<number> {
+  const n = 1024;
+  const a = tf.randomNormal([n, n]) as tf.Tensor2D;
+  const b = tf.randomNormal([n, n]) as tf.Tensor2D;
+  const times: number[] = [];
+  for (let i = 0; i < 4; i++) times.push(await timedRun(() => tf.matMul(a, b).dispose()));
+  tf.dispose([a, b]);
+  return (2 * n ** 3) / (median(times.slice(1)) / 1000) / 1e9;
+}
+
+async function main() {
+  await tf.setBackend('wasm');
+  await tf.ready();
+  const storage = getStorage();
+  for await (const _ of ensureBuiltinDatasets(storage, [values.dataset!]));
+  const manifest = await getManifest(storage, values.dataset!);
+  const shard = manifest.splits.train.shards[0];
+  const tokens = readShard(manifest, (await storage.getBlob(datasetBlobPrefix(manifest.id) + shard.file))!).tokens;
+  const data = { datasetId: manifest.id, seqLength: manifest.seqLength, vocabSize: manifest.vocabSize, dimsPerToken: dimsPerToken(manifest.tokenization), train: tokens, validation: tokens.subarray(0, 0) };
+  const model = new ReformerLM(configFor('small', manifest));
+  const trainer = new Trainer(model, data, { steps: 1000, batchSize: batch, learningRate: 1e-3, warmupSteps: 10, evalEvery: 1000, evalImages: 1, seed: 1 });
+
+  const matmul = await matmulGflops();
+  trainer.trainStep(); // warm-up: kernels, xnn operators
+  const ms: number[] = [];
+  let peakBytes = 0;
+  for (let i = 0; i < steps; i++) {
+    const r = await profiledRun(() => void trainer.trainStep());
+    ms.push(r.ms);
+    peakBytes = Math.max(peakBytes, r.peakBytes);
+  }
+  const stepMs = median(ms);
+  const flops = trainStepFlops(model.config, batch, manifest.seqLength);
+  const stepGflops = flops.total / (stepMs / 1000) / 1e9;
+  const result = {
+    backend: tf.getBackend(),
+    preset: 'small',
+    dataset: manifest.id,
+    seqLength: manifest.seqLength,
+    batch,
+    parameters: model.parameterCount,
+    stepsPerSecond: 1000 / stepMs,
+    tokensPerSecond: (batch * manifest.seqLength * 1000) / stepMs,
+    stepMs,
+    runsMs: ms.map(Math.round),
+    peakTensorBytes: peakBytes,
+    peakRssBytes: process.memoryUsage().rss,
+    matmulGflops: matmul,
+    trainStepGflops: stepGflops,
+    ratio: stepGflops / matmul,
+    counted: flops.counted,
+    env: { date: new Date().toISOString(), node: process.version, load: os.loadavg().map((l) => +l.toFixed(2)) },
+  };
+  console.log(
+    table(`training step, small preset, ${manifest.id} (${manifest.seqLength} tokens), batch ${batch}, wasm`, ['steps/s', 'tokens/s', 'step', 'peak tensors', 'matmul GFLOP/s', 'step GFLOP/s', 'ratio'], [
+      [result.stepsPerSecond.toFixed(3), Math.round(result.tokensPerSecond), `${(stepMs / 1000).toFixed(1)} s`, fmtMiB(peakBytes), matmul.toFixed(1), stepGflops.toFixed(2), `${(100 * result.ratio).toFixed(0)}%`],
+    ]),
+  );
+  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+  writeFileSync(new URL('./results/train.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
+  console.log('wrote bench/results/train.json');
+  trainer.dispose();
+  model.dispose();
+  storage.close();
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
