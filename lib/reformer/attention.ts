@@ -38,39 +38,27 @@ function previousChunk(x: tf.Tensor, fill: number): tf.Tensor {
 }
 
 /**
- * Static masks [C, 2C] over (query i of a chunk, key j of [previous chunk; this chunk]): key j is
- * the query's k-th predecessor in sorted order for k = C + i − j. `before` marks k ≥ 1 (strictly
- * earlier), `fallback` holds the score of everything masked: −1e5 for the query itself (k = 0),
- * −1e9 otherwise.
+ * The additive score bias of every sorted slot's key window [slots, 2C]: key j of [previous
+ * chunk; this chunk] is the slot's (C + i − j)-th predecessor in sorted order (i = slot within its
+ * chunk). 0 where the slot may attend — j < C + i and j at or after the later of "C slots back"
+ * and "the start of its bucket's run" (sorted order keeps a bucket's positions together) — −1e5 on
+ * the slot itself, −1e9 elsewhere. Built here as one constant, so the gradient tape holds no mask
+ * arithmetic of the scores' size.
  */
-function windowMasks(chunk: number): { before: tf.Tensor2D; fallback: tf.Tensor2D; keyIndex: tf.Tensor1D } {
-  const before = new Float32Array(chunk * 2 * chunk);
-  const fallback = new Float32Array(chunk * 2 * chunk).fill(MASKED_SCORE);
-  for (let i = 0; i < chunk; i++) {
-    for (let j = 0; j < chunk + i; j++) before[i * 2 * chunk + j] = 1;
-    fallback[i * 2 * chunk + chunk + i] = SELF_SCORE;
-  }
-  return {
-    before: tf.tensor2d(before, [chunk, 2 * chunk]),
-    fallback: tf.tensor2d(fallback, [chunk, 2 * chunk]),
-    keyIndex: tf.range(0, 2 * chunk, 1, 'float32') as tf.Tensor1D,
-  };
-}
-
-/**
- * For each sorted slot, the first key-window index j it may attend to: the later of "C slots
- * back" and "the start of its bucket's run" (sorted order groups a bucket's positions together),
- * in window coordinates j = slot − (chunkStart − C). Returns Float32Array [R·G·L].
- */
-function firstVisibleKey(plan: SortPlan, chunk: number): Float32Array {
+function windowBias(plan: SortPlan, chunk: number): Float32Array {
   const n = plan.sortedBuckets.length;
-  const out = new Float32Array(n);
+  const width = 2 * chunk;
+  const out = new Float32Array(n * width).fill(MASKED_SCORE);
   let runStart = 0;
   for (let s = 0; s < n; s++) {
     const slotInRound = s % plan.length;
     if (slotInRound === 0 || plan.sortedBuckets[s] !== plan.sortedBuckets[s - 1]) runStart = s;
-    const windowStart = s - (slotInRound % chunk) - chunk; // slot of window index 0
-    out[s] = Math.max(s - chunk, runStart) - windowStart;
+    const i = slotInRound % chunk;
+    const windowStart = s - i - chunk; // slot of window index 0
+    const first = Math.max(s - chunk, runStart) - windowStart;
+    const row = s * width;
+    for (let j = first; j < chunk + i; j++) out[row + j] = 0;
+    out[row + chunk + i] = SELF_SCORE;
   }
   return out;
 }
@@ -92,15 +80,11 @@ export function attendRounds(qk: tf.Tensor3D, v: tf.Tensor3D, plan: SortPlan, ch
     const sk = normalizeKeys(sq);
     const kWin = tf.concat([previousChunk(sk, 0), sk], 2).reshape([RG * nC, 2 * chunk, D]); // [RG·nC, 2C, D]
     const vWin = tf.concat([previousChunk(sv, 0), sv], 2).reshape([RG * nC, 2 * chunk, D]);
-    const dots = tf.mul(batchMatMulNT(sq.reshape([RG * nC, chunk, D]) as tf.Tensor3D, kWin as tf.Tensor3D), 1 / Math.sqrt(D)); // [RG·nC, C, 2C]
-
-    // valid = (j ≥ firstVisibleKey) ∧ (j < C + i), built with arithmetic (comparison kernels
-    // with broadcasting are slow on WASM).
-    const masks = windowMasks(chunk);
-    const first = tf.tensor3d(firstVisibleKey(plan, chunk), [RG * nC, chunk, 1]);
-    const fromFirst = tf.clipByValue(tf.add(tf.sub(masks.keyIndex, first), 1), 0, 1); // 1 where j ≥ first
-    const valid = tf.mul(fromFirst, masks.before);
-    const scores = tf.add(tf.mul(dots, valid), tf.mul(tf.sub(1, valid), masks.fallback));
+    const scaled = tf.mul(sq, 1 / Math.sqrt(D)).reshape([RG * nC, chunk, D]) as tf.Tensor3D;
+    const bias = tf.tensor3d(windowBias(plan, chunk), [RG * nC, chunk, 2 * chunk]);
+    // Masked scores become −1e9 + q·k and the self score −1e5 + q·k: both still vanish beside any
+    // real key, and a slot with only itself attends to itself, as in decode.ts.
+    const scores = tf.add(batchMatMulNT(scaled, kWin as tf.Tensor3D), bias); // [RG·nC, C, 2C]
 
     const lse = logSumExpLast(scores); // [RG·nC, C, 1]
     const o = batchMatMulNT(tf.exp(tf.sub(scores, lse)) as tf.Tensor3D, vWin.transpose([0, 2, 1]) as tf.Tensor3D); // [RG·nC, C, D]
