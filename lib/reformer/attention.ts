@@ -119,9 +119,13 @@ export interface AttentionPiece {
 }
 
 /** Bytes of one [chunks, C, 2C] score tensor above which a piece is split further (tests lower it). */
-export const attentionMemory = { pieceScoreBytes: 64 * 2 ** 20 };
+export const attentionMemory = { pieceScoreBytes: 8 * 2 ** 20 };
 
-/** The pieces of a plan: every round, groups in slices whose score tensor stays under 64 MiB. */
+/**
+ * The pieces of a plan: every round, groups in slices whose score tensor stays under 8 MiB. A
+ * piece's tape holds ~80× its score tensor; one LSH layer's step at 16k tokens peaked at 870 MiB
+ * with 8 MiB pieces and 1,819 MiB with 64 MiB pieces, in the same time.
+ */
 export function attentionPieces(plan: SortPlan, chunk: number): AttentionPiece[] {
   const perGroup = plan.length * 2 * chunk * 4;
   const step = Math.max(1, Math.floor(attentionMemory.pieceScoreBytes / perGroup));
