@@ -15,7 +15,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileSystemHandler } from '@/lib/node/file-io';
 import { dimsPerToken, type ModelCard } from '@/lib/models/card';
-import { readShard, type DatasetManifest } from '@/lib/pixels/manifest';
+import { concatTokens, readShard, type DatasetManifest } from '@/lib/pixels/manifest';
 import { ReformerLM } from '@/lib/reformer/model';
 import { saveModel } from '@/lib/reformer/serialize';
 import * as tf from '@/lib/reformer/tf';
@@ -72,14 +72,7 @@ async function loadData(storage: Storage, id: string): Promise<{ data: TrainingD
       if (!bytes) fail(`shard ${shard.file} of ${id} is missing`);
       parts.push(readShard(manifest, bytes).tokens);
     }
-    const total = parts.reduce((n, p) => n + p.length, 0);
-    const out = manifest.bytesPerToken === 1 ? new Uint8Array(total) : new Uint16Array(total);
-    let offset = 0;
-    for (const p of parts) {
-      out.set(p, offset);
-      offset += p.length;
-    }
-    return out;
+    return concatTokens(manifest, parts);
   };
   return {
     manifest,

@@ -224,6 +224,18 @@ export function readShard(manifest: DatasetManifest, bytes: Uint8Array): ShardRe
   };
 }
 
+/** A split's shards (in order) as one token array, typed for the manifest's token width. */
+export function concatTokens(manifest: Pick<DatasetManifest, 'bytesPerToken'>, parts: TokenArray[]): TokenArray {
+  const total = parts.reduce((n, p) => n + p.length, 0);
+  const out = manifest.bytesPerToken === 1 ? new Uint8Array(total) : new Uint16Array(total);
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
+
 /** Typed tokens → shard bytes (Uint16 written little-endian). The inverse of `readShard`. */
 export function tokensToShardBytes(tokens: TokenArray, bytesPerToken: 1 | 2): Uint8Array {
   if (bytesPerToken === 1) {

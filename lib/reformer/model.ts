@@ -185,24 +185,9 @@ export class ReformerLM {
 
   /** Logits [B, L, vocab] for targets [B, L] (int32): logits[:, t] predict tokens[:, t]. No gradient tape. */
   forward(tokens: tf.Tensor2D, opts: StepOptions = {}): tf.Tensor3D {
-    this.checkTokens(tokens);
-    const tapes = this.tapes(opts.stepSeed);
-    let h: Halves = tf.tidy(() => {
-      const x = embedTokens(this.inputsFor(tokens), this.weight('embed.tokens'), this.positions());
-      return { x1: x, x2: tf.clone(x) };
-    });
-    for (let i = 0; i < this.config.layers.length; i++) {
-      const rot = this.rotations(i, opts.stepSeed);
-      const next = reversibleForward(this.reversibleLayer(i, rot), h, tapes[i]);
-      if (opts.stepSeed !== undefined) rot?.dispose();
-      h.x1.dispose();
-      h.x2.dispose();
-      h = next;
-    }
-    const logits = tf.tidy(() => this.head(h));
-    h.x1.dispose();
-    h.x2.dispose();
-    return logits;
+    const run = this.startForward(tokens, opts);
+    for (let i = 0; i < this.config.layers.length; i++) run.layer(i);
+    return run.finish();
   }
 
   /**
@@ -210,25 +195,39 @@ export class ReformerLM {
    * before the layer runs. Use it on WebGPU/WebGL.
    */
   async forwardAsync(tokens: tf.Tensor2D, opts: StepOptions = {}): Promise<tf.Tensor3D> {
+    const run = this.startForward(tokens, opts);
+    for (let i = 0; i < this.config.layers.length; i++) {
+      if (this.config.layers[i] === 'lsh') await run.prehash(i);
+      run.layer(i);
+    }
+    return run.finish();
+  }
+
+  /** The embedded halves and a layer-by-layer driver over them, shared by both forwards. */
+  private startForward(tokens: tf.Tensor2D, opts: StepOptions) {
     this.checkTokens(tokens);
     const tapes = this.tapes(opts.stepSeed);
+    const rotations = this.config.layers.map((_, i) => this.rotations(i, opts.stepSeed));
     let h: Halves = tf.tidy(() => {
       const x = embedTokens(this.inputsFor(tokens), this.weight('embed.tokens'), this.positions());
       return { x1: x, x2: tf.clone(x) };
     });
-    for (let i = 0; i < this.config.layers.length; i++) {
-      const rot = this.rotations(i, opts.stepSeed);
-      if (this.config.layers[i] === 'lsh') await prehashAttention(h.x2, this.layers[i].attention, this.config, rot, tapes[i]);
-      const next = reversibleForward(this.reversibleLayer(i, rot), h, tapes[i]);
-      if (opts.stepSeed !== undefined) rot?.dispose();
-      h.x1.dispose();
-      h.x2.dispose();
-      h = next;
-    }
-    const logits = tf.tidy(() => this.head(h));
-    h.x1.dispose();
-    h.x2.dispose();
-    return logits;
+    return {
+      prehash: (i: number) => prehashAttention(h.x2, this.layers[i].attention, this.config, rotations[i], tapes[i]),
+      layer: (i: number) => {
+        const next = reversibleForward(this.reversibleLayer(i, rotations[i]), h, tapes[i]);
+        h.x1.dispose();
+        h.x2.dispose();
+        h = next;
+      },
+      finish: () => {
+        const logits = tf.tidy(() => this.head(h));
+        h.x1.dispose();
+        h.x2.dispose();
+        if (opts.stepSeed !== undefined) rotations.forEach((r) => r?.dispose());
+        return logits;
+      },
+    };
   }
 
   /** Mean cross-entropy (nats per token) of logits [B, L, V] against targets [B, L]. */

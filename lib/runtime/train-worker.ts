@@ -6,7 +6,7 @@
  * class with its replies, fetch and checkpoint store injected, so tests run it without a worker.
  */
 import { dimsPerToken, type ModelCard } from '@/lib/models/card';
-import { type DatasetManifest, DatasetManifestSchema, datasetUrl, readShard, shardUrl, tokensToImage, type TokenArray } from '@/lib/pixels/manifest';
+import { concatTokens, type DatasetManifest, DatasetManifestSchema, datasetUrl, readShard, shardUrl, tokensToImage, type TokenArray } from '@/lib/pixels/manifest';
 import { generate } from '@/lib/reformer/generate';
 import { ReformerLM } from '@/lib/reformer/model';
 import { modelArtifacts } from '@/lib/reformer/serialize';
@@ -94,13 +94,7 @@ async function loadDataset(fetchFn: typeof fetch, id: string): Promise<{ manifes
     const parts = await Promise.all(
       manifest.splits[name].shards.map(async (s) => readShard(manifest, new Uint8Array(await (await fetchOk(fetchFn, shardUrl(id, s.file))).arrayBuffer())).tokens),
     );
-    const out = manifest.bytesPerToken === 1 ? new Uint8Array(parts.reduce((n, p) => n + p.length, 0)) : new Uint16Array(parts.reduce((n, p) => n + p.length, 0));
-    let offset = 0;
-    for (const p of parts) {
-      out.set(p, offset);
-      offset += p.length;
-    }
-    return out;
+    return concatTokens(manifest, parts);
   };
   const data: TrainingData = {
     datasetId: id,
