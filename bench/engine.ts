@@ -163,7 +163,7 @@ const CHILD_PROCESS_L = 32768;
 function attentionInChild(L: number): Row {
   const child = spawnSync(process.execPath, [...process.execArgv, new URL(import.meta.url).pathname, '--child-attention', String(L)], {
     encoding: 'utf8',
-    timeout: Math.round(Math.max(60_000, BUDGET.sectionRemainingMs(SECTION_END.attention))),
+    timeout: Math.round(Math.max(300_000, BUDGET.sectionRemainingMs(SECTION_END.attention))), // measured alone: 126 s at 64k
     maxBuffer: 64 * 2 ** 20,
   });
   const line = child.stdout.split('\n').find((l) => l.startsWith('CHILD_RESULT '));
