@@ -175,9 +175,14 @@ async function main() {
   };
 
   let stopping = false;
+  let firstSignal = 0;
   process.on('SIGINT', () => {
-    if (stopping) process.exit(130);
+    // Ctrl-C reaches this process twice under `npm run` (from the terminal, and relayed by tsx):
+    // only a second press, seconds later, aborts without saving.
+    if (stopping && Date.now() - firstSignal > 2000) process.exit(130);
+    if (stopping) return;
     stopping = true;
+    firstSignal = Date.now();
     console.log('\nstopping after this step (Ctrl-C again to abort without saving)…');
   });
 
