@@ -176,21 +176,25 @@ async function main() {
 
   let stopping = false;
   let firstSignal = 0;
-  process.on('SIGINT', () => {
-    // Ctrl-C reaches this process twice under `npm run` (from the terminal, and relayed by tsx):
-    // only a second press, seconds later, aborts without saving.
+  const onSignal = () => {
+    // Ctrl-C reaches this process more than once under `npm run` (from the terminal, relayed by
+    // npm and tsx): only a second press, seconds later, aborts without saving.
     if (stopping && Date.now() - firstSignal > 2000) process.exit(130);
     if (stopping) return;
     stopping = true;
     firstSignal = Date.now();
     console.log('\nstopping after this step (Ctrl-C again to abort without saving)…');
-  });
+  };
+  // npm and tsx pass a Ctrl-C on as SIGINT or SIGTERM: both stop after the step, and save.
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 
   const total = trainer.options.steps;
   const started = performance.now();
   const startStep = trainer.step;
   let recent: number[] = [];
   while (trainer.step < total && !stopping) {
+    await new Promise((resolve) => setImmediate(resolve)); // a step is synchronous: let signals in between steps
     const r = trainer.trainStep();
     recent.push(r.loss);
     const rate = (trainer.step - startStep) / ((performance.now() - started) / 1000);
