@@ -2,7 +2,7 @@
 
 import { useRouter } from 'next/navigation';
 import { useEffect, useState } from 'react';
-import { ConfirmAction } from './confirm-action';
+import { ConfirmAction } from '@/components/confirm-action';
 import { deleteSample, forgetDeleteToken, getDeleteToken } from './sample-api';
 
 /** Shown only in the browser that shared the sample (it holds the delete token). */

@@ -1,7 +1,7 @@
 'use client';
 
 import { useState } from 'react';
-import { ConfirmAction } from './confirm-action';
+import { ConfirmAction } from '@/components/confirm-action';
 import { reportSample } from './sample-api';
 
 /** One report hides a sample from the gallery and its permalink until someone reviews it. */
