@@ -15,7 +15,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileSystemHandler } from '@/lib/node/file-io';
 import { dimsPerToken, type ModelCard } from '@/lib/models/card';
-import { concatTokens, readShard, type DatasetManifest } from '@/lib/pixels/manifest';
+import type { DatasetManifest } from '@/lib/pixels/manifest';
 import { ReformerLM } from '@/lib/reformer/model';
 import { saveModel } from '@/lib/reformer/serialize';
 import * as tf from '@/lib/reformer/tf';
@@ -24,7 +24,7 @@ import { getManifest } from '@/lib/server/datasets/catalog';
 import { datasetBlobPrefix } from '@/lib/server/datasets/prepare';
 import { getStorage, type Storage } from '@/lib/server/storage';
 import { configFor, isPreset, PRESETS } from '@/lib/training/presets';
-import { DEFAULT_TRAIN, Trainer, type TokenArray, type TrainingData } from '@/lib/training/trainer';
+import { DEFAULT_TRAIN, Trainer, trainingDataFrom, type TrainingData } from '@/lib/training/trainer';
 
 const { values: args } = parseArgs({
   options: {
@@ -65,26 +65,12 @@ async function loadData(storage: Storage, id: string): Promise<{ data: TrainingD
     for await (const _ of ensureBuiltinDatasets(storage, [id]));
   }
   const manifest = await getManifest(storage, id);
-  const split = async (name: 'train' | 'validation'): Promise<TokenArray> => {
-    const parts: TokenArray[] = [];
-    for (const shard of manifest.splits[name].shards) {
-      const bytes = await storage.getBlob(datasetBlobPrefix(id) + shard.file);
-      if (!bytes) fail(`shard ${shard.file} of ${id} is missing`);
-      parts.push(readShard(manifest, bytes).tokens);
-    }
-    return concatTokens(manifest, parts);
-  };
-  return {
-    manifest,
-    data: {
-      datasetId: id,
-      seqLength: manifest.seqLength,
-      vocabSize: manifest.vocabSize,
-      dimsPerToken: dimsPerToken(manifest.tokenization),
-      train: await split('train'),
-      validation: await split('validation'),
-    },
-  };
+  const data = await trainingDataFrom(manifest, async (file) => {
+    const bytes = await storage.getBlob(datasetBlobPrefix(id) + file);
+    if (!bytes) fail(`shard ${file} of ${id} is missing`);
+    return bytes;
+  });
+  return { manifest, data };
 }
 
 function bar(done: number, total: number, width = 24): string {

@@ -5,14 +5,14 @@
  * (so a reload can resume exactly), and draws two sample images now and then. The session is a
  * class with its replies, fetch and checkpoint store injected, so tests run it without a worker.
  */
-import { dimsPerToken, type ModelCard } from '@/lib/models/card';
-import { concatTokens, type DatasetManifest, DatasetManifestSchema, datasetUrl, readShard, shardUrl, tokensToImage, type TokenArray } from '@/lib/pixels/manifest';
+import type { ModelCard } from '@/lib/models/card';
+import { type DatasetManifest, DatasetManifestSchema, datasetUrl, shardUrl, tokensToImage } from '@/lib/pixels/manifest';
 import { generate } from '@/lib/reformer/generate';
 import { ReformerLM } from '@/lib/reformer/model';
 import { modelArtifacts } from '@/lib/reformer/serialize';
 import * as tf from '@/lib/reformer/tf';
 import { configFor } from '@/lib/training/presets';
-import { DEFAULT_TRAIN, Trainer, type TrainingData } from '@/lib/training/trainer';
+import { DEFAULT_TRAIN, Trainer, trainingDataFrom, type TrainingData } from '@/lib/training/trainer';
 import { type BackendChoice, selectBackend } from './backends';
 import {
   CHECKPOINT_KEY,
@@ -90,20 +90,7 @@ async function fetchOk(fetchFn: typeof fetch, url: string): Promise<Response> {
 
 async function loadDataset(fetchFn: typeof fetch, id: string): Promise<{ manifest: DatasetManifest; data: TrainingData }> {
   const manifest = DatasetManifestSchema.parse(await (await fetchOk(fetchFn, datasetUrl(id))).json());
-  const split = async (name: 'train' | 'validation'): Promise<TokenArray> => {
-    const parts = await Promise.all(
-      manifest.splits[name].shards.map(async (s) => readShard(manifest, new Uint8Array(await (await fetchOk(fetchFn, shardUrl(id, s.file))).arrayBuffer())).tokens),
-    );
-    return concatTokens(manifest, parts);
-  };
-  const data: TrainingData = {
-    datasetId: id,
-    seqLength: manifest.seqLength,
-    vocabSize: manifest.vocabSize,
-    dimsPerToken: dimsPerToken(manifest.tokenization),
-    train: await split('train'),
-    validation: await split('validation'),
-  };
+  const data = await trainingDataFrom(manifest, async (file) => new Uint8Array(await (await fetchOk(fetchFn, shardUrl(id, file))).arrayBuffer()));
   return { manifest, data };
 }
 

@@ -4,6 +4,8 @@
  * bits/dim at intervals, and checkpoints (config + weights + optimizer state + step + sampling
  * stream + dataset id) from which a run resumes exactly where it was.
  */
+import { dimsPerToken } from '../models/card';
+import { concatTokens, readShard, type DatasetManifest } from '../pixels/manifest';
 import { ReformerLM, bitsPerDim } from '../reformer/model';
 import { createRng, rngFromState, type Rng } from '../reformer/random';
 import { ARTIFACT_FORMAT, ModelFormatError, modelArtifacts } from '../reformer/serialize';
@@ -54,6 +56,23 @@ export interface StepReport {
   gradNorm: number;
   learningRate: number;
   ms: number;
+}
+
+/**
+ * A stored dataset as TrainingData: both splits' shards read with `readShard` bytes from
+ * `loadShard` (HTTP in the browser worker, storage in the CLI) and joined in order.
+ */
+export async function trainingDataFrom(manifest: DatasetManifest, loadShard: (file: string) => Promise<Uint8Array>): Promise<TrainingData> {
+  const split = async (name: 'train' | 'validation') =>
+    concatTokens(manifest, await Promise.all(manifest.splits[name].shards.map(async (s) => readShard(manifest, await loadShard(s.file)).tokens)));
+  return {
+    datasetId: manifest.id,
+    seqLength: manifest.seqLength,
+    vocabSize: manifest.vocabSize,
+    dimsPerToken: dimsPerToken(manifest.tokenization),
+    train: await split('train'),
+    validation: await split('validation'),
+  };
 }
 
 export class CheckpointMismatchError extends Error {
