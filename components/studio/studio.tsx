@@ -8,7 +8,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { randomSeed } from '@/lib/reformer/random';
 import { BACKENDS, type BackendName, isBackendName } from '@/lib/runtime/backends';
 import { GenerationCancelled } from '@/lib/runtime/client';
-import type { LoadedModel, LoadProgress } from '@/lib/runtime/protocol';
+import type { LoadedModel, LoadProgress, MemoryStats } from '@/lib/runtime/protocol';
 import { CompletionPanel, type CompletionSource } from './completion-panel';
 import { Button, Field, formatBytes, formatDuration, inputClass, Slider } from './controls';
 import { TokenPainter, tokensPerRow } from './pixels';
@@ -25,6 +25,8 @@ interface RunState {
   elapsedMs: number;
   recipe: Omit<Recipe, 'imageIndex'>;
   keptRows?: number;
+  /** The worker's memory once the run ended: decoding cache + peak tensor bytes. */
+  memory?: MemoryStats;
 }
 
 export interface StudioProps {
@@ -128,7 +130,8 @@ export function Studio({ renderShare }: StudioProps) {
           });
           setRun((r) => r && { ...r, done: chunk.done, tokensPerSecond: chunk.tokensPerSecond, elapsedMs: chunk.elapsedMs });
         }
-        setRun((r) => r && { ...r, status: 'done' });
+        const memory = await client.memory().catch(() => undefined);
+        setRun((r) => r && { ...r, status: 'done', memory });
       } catch (e) {
         if (e instanceof GenerationCancelled) setRun((r) => r && { ...r, status: 'cancelled' });
         else {
@@ -254,6 +257,7 @@ export function Studio({ renderShare }: StudioProps) {
             </span>
             <span>elapsed <span className="text-neutral-100">{run ? formatDuration(run.elapsedMs) : '–'}</span></span>
             <span>ETA <span className="text-neutral-100">{running ? formatDuration(eta) : '–'}</span></span>
+            {run?.memory && <MemoryReadout memory={run.memory} />}
             <span className="ml-auto">{run ? `${run.done.toLocaleString()} / ${run.total.toLocaleString()} tokens` : ''}</span>
           </div>
           <div data-testid="progress" role="progressbar" aria-label="Generation progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent} className="mt-3 h-1.5 overflow-hidden rounded-full bg-neutral-800">
@@ -309,6 +313,21 @@ function Stat({ label, value }: { label: string; value: string }) {
       <dt className="text-[10px] uppercase tracking-wider text-neutral-500">{label}</dt>
       <dd className="text-sm font-medium tabular-nums text-neutral-200">{value}</dd>
     </div>
+  );
+}
+
+/** Peak memory of the finished run: the cache grows linearly with the image, never quadratically. */
+function MemoryReadout({ memory }: { memory: MemoryStats }) {
+  const peak = memory.cacheBytes + memory.peakTensorBytes;
+  return (
+    <span
+      data-testid="memory"
+      data-cache-bytes={memory.cacheBytes}
+      data-peak-tensor-bytes={memory.peakTensorBytes}
+      title={`decoding cache ${formatBytes(memory.cacheBytes)} + peak tensors (weights included) ${formatBytes(memory.peakTensorBytes)}`}
+    >
+      peak memory <span className="text-neutral-100">{formatBytes(peak)}</span>
+    </span>
   );
 }
 

@@ -22,8 +22,46 @@
 import { ATTENTION_SCORES } from './attention';
 import type { ResolvedConfig } from './config';
 import type { ReformerLM } from './model';
-import { dense, gelu, layerNorm } from './ops';
 import * as tf from './tf';
+
+/*
+ * Inference-only forms of the model's ops with fewer kernels: a step runs a few dozen tiny kernels
+ * per layer, so on WASM its time is mostly per-kernel overhead, not arithmetic. Same functions as
+ * ops.ts (the tests compare decoding with the forward pass), no gradients. A layer norm's γ and β
+ * are folded into the matrix that follows it: (n ⊙ γ + β)·W + b = n·(diag(γ)·W) + (β·W + b).
+ */
+
+/** x·w + b in one kernel. */
+function denseStep(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor2D {
+  return tf.fused.matMul({ a: x, b: w, bias: b }) as tf.Tensor2D;
+}
+
+/** (x − mean) / √(var + ε) over the last axis, without γ and β (folded, see `Folded`). */
+function normalizeStep(x: tf.Tensor2D, eps = 1e-5): tf.Tensor2D {
+  const centered = tf.sub(x, tf.mean(x, 1, true));
+  return tf.mul(centered, tf.rsqrt(tf.add(tf.mean(tf.square(centered), 1, true), eps))) as tf.Tensor2D;
+}
+
+/** GELU (tanh form) as x·σ(2z): ½(1 + tanh z) = σ(2z), with 2z = x·(a + b·x²). */
+function geluStep(x: tf.Tensor2D): tf.Tensor2D {
+  const a = 2 * Math.sqrt(2 / Math.PI);
+  return tf.mul(x, tf.sigmoid(tf.mul(x, tf.add(tf.mul(tf.square(x), a * 0.044715), a)))) as tf.Tensor2D;
+}
+
+/** A layer norm followed by a dense layer, as one matrix and bias for normalised inputs. */
+interface Folded {
+  w: tf.Tensor2D;
+  b: tf.Tensor1D;
+}
+
+function foldNorm(gamma: tf.Tensor1D, beta: tf.Tensor1D, w: tf.Tensor2D, b?: tf.Tensor1D): Folded {
+  const [folded, bias] = tf.tidy(() => {
+    // A Sum, not a reshaped matMul: WASM's fused kernel checks the rank its buffer was made with.
+    const betaW = tf.sum(tf.mul(beta.reshape([-1, 1]), w), 0);
+    return [tf.mul(gamma.reshape([-1, 1]), w), b ? tf.add(betaW, b) : betaW];
+  });
+  return { w: folded as tf.Tensor2D, b: bias as tf.Tensor1D };
+}
 
 /** Bytes of cache a decoder for `batch` sequences of `config.seqLength` tokens holds. */
 export function decodeCacheBytes(c: ResolvedConfig, batch: number): number {
@@ -40,7 +78,11 @@ interface LayerCache {
   ring?: Int32Array;
   ringCount?: Int32Array;
   rotations?: tf.Tensor2D;
-  fusedQkv: tf.Tensor2D; // [d, 2d]: wqk | wv
+  /** The rotations read once, for hashing in JS: [D, nHashes · nBuckets/2]. */
+  rotationData?: Float32Array;
+  /** Attention's layer norm folded into [wqk | wv] ([d, 2d]), and the feed-forward's into w1. */
+  qkv: Folded;
+  ff1: Folded;
 }
 
 export class ReformerDecoder {
@@ -48,6 +90,7 @@ export class ReformerDecoder {
   length = 0;
   private readonly caches: LayerCache[];
   private readonly positions: tf.Tensor2D;
+  private readonly head: Folded;
   private readonly c: ResolvedConfig;
   private disposed = false;
 
@@ -59,13 +102,17 @@ export class ReformerDecoder {
     const c = (this.c = model.config);
     const perLayer = batch * c.seqLength * c.dModel;
     this.positions = tf.keep(model.positions());
+    this.head = foldNorm(model.weight<tf.Tensor1D>('final.ln.gamma'), model.weight<tf.Tensor1D>('final.ln.beta'), model.weight<tf.Tensor2D>('head.w'), model.weight<tf.Tensor1D>('head.b'));
     this.caches = c.layers.map((kind, i) => {
       const w = model.layers[i].attention;
+      const qkvWeights = tf.concat([w.wqk, w.wv], 1) as tf.Tensor2D;
       const cache: LayerCache = {
         keys: new Float32Array(perLayer),
         values: new Float32Array(perLayer),
-        fusedQkv: tf.keep(tf.concat([w.wqk, w.wv], 1) as tf.Tensor2D),
+        qkv: foldNorm(w.lnGamma, w.lnBeta, qkvWeights),
+        ff1: foldNorm(model.layers[i].feedForward.lnGamma, model.layers[i].feedForward.lnBeta, model.layers[i].feedForward.w1, model.layers[i].feedForward.b1),
       };
+      qkvWeights.dispose();
       if (kind === 'lsh') {
         const slots = batch * c.nHeads * c.nHashes * c.nBuckets;
         cache.ring = new Int32Array(slots * c.chunkLength);
@@ -112,18 +159,21 @@ export class ReformerDecoder {
     for (let i = 0; i < c.layers.length; i++) {
       const attended = await this.attend(i, x2, p); // [B, d]
       const w = this.model.layers[i];
-      const y1 = tf.tidy(() => tf.add(x1, dense(attended, w.attention.wo, w.attention.bo)) as tf.Tensor2D);
+      const y1 = tf.tidy(() => tf.add(x1, denseStep(attended, w.attention.wo, w.attention.bo)) as tf.Tensor2D);
       attended.dispose();
       const y2 = tf.tidy(() => {
-        const h = layerNorm(y1, w.feedForward.lnGamma, w.feedForward.lnBeta);
-        return tf.add(x2, dense(gelu(dense(h, w.feedForward.w1, w.feedForward.b1)), w.feedForward.w2, w.feedForward.b2)) as tf.Tensor2D;
+        const ff1 = this.caches[i].ff1;
+        return tf.add(x2, denseStep(geluStep(denseStep(normalizeStep(y1), ff1.w, ff1.b)), w.feedForward.w2, w.feedForward.b2)) as tf.Tensor2D;
       });
       x1.dispose();
       x2.dispose();
       x1 = y1;
       x2 = y2;
     }
-    const logits = tf.tidy(() => this.model.head({ x1: x1.expandDims(1), x2: x2.expandDims(1) }).reshape([this.batch, c.vocabSize]));
+    const logits = tf.tidy(() => {
+      const mean = tf.mul(tf.add(x1, x2), 0.5) as tf.Tensor2D;
+      return denseStep(normalizeStep(mean), this.head.w, this.head.b);
+    });
     x1.dispose();
     x2.dispose();
     const out = (await logits.data()) as Float32Array;
@@ -143,20 +193,13 @@ export class ReformerDecoder {
     const d = c.dModel;
     const L = c.seqLength;
     const w = this.model.layers[i].attention;
-    const qkv = tf.tidy(() => tf.matMul(layerNorm(x, w.lnGamma, w.lnBeta), cache.fusedQkv)); // [B, 2d]: qk | v
-    const bucketsT =
-      cache.rotations &&
-      tf.tidy(() => {
-        const half = c.nBuckets / 2;
-        const rotated = tf.matMul(qkv.slice([0, 0], [B, d]).reshape([B * H, D]), cache.rotations!).reshape([B * H, c.nHashes, half]);
-        return tf.argMax(tf.concat([rotated, tf.neg(rotated)], 2), 2); // [B·H, R]
-      });
+    const qkv = tf.tidy(() => denseStep(normalizeStep(x), cache.qkv.w, cache.qkv.b)); // [B, 2d]: qk | v
     const qkvData = (await qkv.data()) as Float32Array;
     qkv.dispose();
     let buckets: Int32Array | undefined;
-    if (bucketsT) {
-      buckets = (await bucketsT.data()) as Int32Array;
-      bucketsT.dispose();
+    if (cache.rotations) {
+      cache.rotationData ??= (await cache.rotations.data()) as Float32Array;
+      buckets = hashStep(qkvData, cache.rotationData, B, H, D, c.nHashes, c.nBuckets);
     } else if (kind === 'lsh') {
       buckets = new Int32Array(B * H * c.nHashes); // nBuckets = 1
     }
@@ -244,8 +287,47 @@ export class ReformerDecoder {
     if (this.disposed) return;
     this.disposed = true;
     this.positions.dispose();
-    for (const cache of this.caches) cache.fusedQkv.dispose();
+    tf.dispose([this.head.w, this.head.b]);
+    for (const cache of this.caches) tf.dispose([cache.qkv.w, cache.qkv.b, cache.ff1.w, cache.ff1.b]);
   }
+}
+
+/**
+ * The bucket of each (sequence, head, round) for one position: argmax over [xR; −xR] of the
+ * head's query/key x ([B, 2d] rows, qk first) and the round's rotation, as hashing.ts does with
+ * tensors (ties go to the first index, as tf.argMax). In JS: a few thousand multiply-adds, where
+ * tensors would cost ten kernels and a read-back per layer.
+ */
+function hashStep(qkv: Float32Array, rotations: Float32Array, B: number, H: number, D: number, nHashes: number, nBuckets: number): Int32Array {
+  const half = nBuckets / 2;
+  const cols = nHashes * half;
+  const d = H * D;
+  const out = new Int32Array(B * H * nHashes);
+  const dots = new Float32Array(cols);
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < H; h++) {
+      const q = b * 2 * d + h * D;
+      dots.fill(0);
+      for (let j = 0; j < D; j++) {
+        const x = qkv[q + j];
+        const row = j * cols;
+        for (let k = 0; k < cols; k++) dots[k] += x * rotations[row + k];
+      }
+      for (let r = 0; r < nHashes; r++) {
+        let best = 0;
+        let bestValue = -Infinity;
+        for (let k = 0; k < nBuckets; k++) {
+          const v = k < half ? dots[r * half + k] : -dots[r * half + k - half];
+          if (v > bestValue) {
+            bestValue = v;
+            best = k;
+          }
+        }
+        out[(b * H + h) * nHashes + r] = best;
+      }
+    }
+  }
+  return out;
 }
 
 function range(start: number, end: number): number[] {

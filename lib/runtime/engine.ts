@@ -133,10 +133,11 @@ export class InProcessEngine implements StudioEngine {
           if (this.lost) throw this.lost;
           for (let b = 0; b < req.batch; b++) buffer[b][filled] = step.tokens[b];
           filled++;
+          // Every step (tf.memory() only reads counters): a step's transient tensors are gone by the flush.
+          this.peakTensorBytes = Math.max(this.peakTensorBytes, tf.memory().numBytes);
           done = step.position + 1;
           const now = performance.now();
           if (filled === chunkTokens || done === total || now - lastFlush >= FLUSH_MS) {
-            this.peakTensorBytes = Math.max(this.peakTensorBytes, tf.memory().numBytes);
             const elapsedMs = now - startedAt;
             yield {
               start: chunkStart,
