@@ -3,7 +3,9 @@
  * userDefinedMetadata) and RUN/train.log into public/models/<card id>/, and rewrites
  * public/models/index.json, the list the studio reads before anyone has trained anything.
  *
- *   npm run publish:model -- runs/emoji-32-rgb-small [--id emoji-32-rgb]
+ *   npm run publish:model -- runs/emoji-32-rgb-small [--id emoji-32-small] [--default]
+ *
+ * --default puts the model first in the index: the one the studio opens on.
  */
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -11,10 +13,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ModelCardSchema, ShippedIndexSchema, type ShippedModel } from '@/lib/models/card';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { id: { type: 'string' } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { id: { type: 'string' }, default: { type: 'boolean', default: false } } });
 const run = positionals[0];
 if (!run || !existsSync(path.join(run, 'model', 'model.json'))) {
-  console.error('usage: npm run publish:model -- RUN_DIR [--id ID]   (RUN_DIR/model/model.json must exist)');
+  console.error('usage: npm run publish:model -- RUN_DIR [--id ID] [--default]   (RUN_DIR/model/model.json must exist)');
   process.exit(2);
 }
 const modelJson = JSON.parse(readFileSync(path.join(run, 'model', 'model.json'), 'utf8'));
@@ -41,7 +43,8 @@ const entry: ShippedModel = { card, url: `/models/${card.id}/model.json`, sha256
 
 const indexPath = path.join(root, 'index.json');
 const index = existsSync(indexPath) ? ShippedIndexSchema.parse(JSON.parse(readFileSync(indexPath, 'utf8'))) : { models: [] };
-const models = [...index.models.filter((m) => m.card.id !== card.id), entry].filter((m) => readdirSync(root).includes(m.card.id));
+const others = index.models.filter((m) => m.card.id !== card.id);
+const models = (values.default ? [entry, ...others] : [...others, entry]).filter((m) => readdirSync(root).includes(m.card.id));
 const tmp = `${indexPath}.tmp-${process.pid}`;
 writeFileSync(tmp, `${JSON.stringify({ models }, null, 2)}\n`);
 renameSync(tmp, indexPath);

@@ -60,6 +60,7 @@ export function Studio({ renderShare }: StudioProps) {
   const canvasRefs = useRef<(HTMLCanvasElement | null)[]>([]);
 
   const [wantedModelId, setWantedModelId] = useState<string | null>(null);
+  const batchFromLink = useRef(false);
   // A Remix link (lib/samples/recipe.ts remixHref) presets the recipe; otherwise a fresh seed.
   useEffect(() => {
     const q = readRemixQuery(window.location.search);
@@ -68,7 +69,10 @@ export function Studio({ renderShare }: StudioProps) {
     if (q.topK !== undefined) setTopK(q.topK);
     if (q.topP !== undefined) setTopP(q.topP);
     // Image i of a run samples from the seed's stream i: a run of i + 1 images redraws it.
-    if (q.image !== undefined) setBatch(q.image + 1);
+    if (q.image !== undefined) {
+      batchFromLink.current = true;
+      setBatch(q.image + 1);
+    }
     if (q.backend) setBackendPref(q.backend);
     if (q.model) setWantedModelId(q.model);
   }, []);
@@ -91,6 +95,13 @@ export function Studio({ renderShare }: StudioProps) {
       live = false;
     };
   }, [client, choice, model]);
+
+  // A high-resolution model starts at one image (unless a Remix link asks for more): each image
+  // holds its own decoding cache (~70 MB at 256×256) and takes minutes. The user can raise it.
+  const pixelsPerImage = model ? model.card.dataset.width * model.card.dataset.height : 0;
+  useEffect(() => {
+    if (pixelsPerImage > 128 * 128 && !batchFromLink.current) setBatch(1);
+  }, [pixelsPerImage]);
 
   const running = run?.status === 'running';
   const dataset = model?.card.dataset;

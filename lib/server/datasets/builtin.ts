@@ -15,16 +15,16 @@ export interface BuiltinDataset {
   id: string;
   options: DatasetOptions;
   /**
-   * Prepared only when asked for by id: the 256×256 set is the high-resolution demo (65,536 tokens
-   * an image, ~40 MB of tokens), not something every `npm run studio` should wait for.
+   * Rendered from the Twemoji SVGs, every `every`-th one (the 256×256 set: the PNGs stop at 64×64,
+   * and a subset keeps its 65,536 tokens an image to ~40 MB, prepared in ~10 s).
    */
-  onDemand?: { every: number };
+  fromSvg?: { every: number };
 }
 
 /** Every `every`-th emoji of the 256×256 set: a spread over the whole Unicode range, ~620 images. */
 const HIGH_RES_EVERY = 6;
 
-export const BUILTIN_DATASETS: BuiltinDataset[] = [16, 32, 64].flatMap((side) =>
+export const BUILTIN_DATASETS: BuiltinDataset[] = [16, 32, 64].flatMap((side): BuiltinDataset[] =>
   (['rgb', 'palette'] as const).map((tokenization) => ({
     id: tokenization === 'rgb' ? `emoji-${side}` : `emoji-${side}-p256`,
     options: {
@@ -41,7 +41,7 @@ export const BUILTIN_DATASETS: BuiltinDataset[] = [16, 32, 64].flatMap((side) =>
   })),
 ).concat({
   id: 'emoji-256-p256',
-  onDemand: { every: HIGH_RES_EVERY },
+  fromSvg: { every: HIGH_RES_EVERY },
   options: {
     name: 'Twitter emoji 256×256, 256 colours',
     width: 256,
@@ -90,14 +90,14 @@ export type BuiltinEvent = { id: string; status: 'present' | 'prepared'; seconds
 /** Prepares every built-in dataset that is not stored yet (idempotent). Yields what it does. */
 export async function* ensureBuiltinDatasets(storage: Storage, only?: string[]): AsyncGenerator<BuiltinEvent> {
   let inputs: PrepareInput[] | undefined;
-  for (const { id, options, onDemand } of BUILTIN_DATASETS) {
-    if (only ? !only.includes(id) : onDemand) continue;
+  for (const { id, options, fromSvg } of BUILTIN_DATASETS) {
+    if (only && !only.includes(id)) continue;
     if (await storage.getRecord('datasets', id)) {
       yield { id, status: 'present' };
       continue;
     }
     const started = performance.now();
-    const files = onDemand ? await emojiSvgInputs(options.width, onDemand.every) : (inputs ??= await emojiInputs());
+    const files = fromSvg ? await emojiSvgInputs(options.width, fromSvg.every) : (inputs ??= await emojiInputs());
     for await (const event of prepareDataset(files, options, { storage, id, builtin: true, credit: EMOJI_CREDIT })) yield { id, event };
     yield { id, status: 'prepared', seconds: (performance.now() - started) / 1000 };
   }
