@@ -9,11 +9,12 @@
  *     steps after the warm-up the engine does on load;
  *   fullImageSeconds: one whole image at batch 1, measured (a plan may instead extrapolate it
  *     from the batch-1 rate, marked `fullImageEstimated`, for backends too slow to wait for);
- *   peakBytes65k: a random-init 256×256 palette model (seqLength 65,536, 2 LSH layers, dModel 64)
- *     decoding a reduced number of steps: decodeCacheBytes (allocated up front for all 65,536
- *     positions, so the steps run do not change it) + the peak of tf.memory().numBytes seen
- *     during the run. The browser's own total (measureUserAgentSpecificMemory, page + worker) is
- *     recorded beside it when Chromium provides it.
+ *   peakBytes65k: the shipped 256×256 palette model (65,536 tokens an image) carried through a
+ *     whole image on wasm (a reduced number of steps on SwiftShader, too slow to wait for):
+ *     decodeCacheBytes (allocated up front for all 65,536 positions) + the peak of
+ *     tf.memory().numBytes seen at every step. The browser's own total
+ *     (measureUserAgentSpecificMemory, page + worker) is recorded beside it when Chromium provides
+ *     it, and the image is written to bench/results/generate-256.png.
  *
  *   npm run bench:generate            (writes bench/results/generate.json)
  *   BENCH_BACKENDS=webgpu BENCH_URL=http://127.0.0.1:3250 npm run bench:generate
@@ -23,11 +24,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import { chromium, type Page } from '@playwright/test';
-import { ShippedIndexSchema } from '../lib/models/card';
-import type { ReformerConfig } from '../lib/reformer/config';
+import sharp from 'sharp';
+import { type ShippedModel, ShippedIndexSchema } from '../lib/models/card';
+import { tokensToImage } from '../lib/pixels/manifest';
 import { chromiumArgs } from '../playwright.config';
-
-const PREFERRED_MODEL = 'emoji-32'; // the 32×32 default, once published
 
 interface BackendPlan {
   backend: 'wasm' | 'webgpu';
@@ -37,11 +37,9 @@ interface BackendPlan {
 }
 
 const PLANS: BackendPlan[] = [
-  { backend: 'wasm', positions: 384, fullImage: true, steps65k: 512 },
-  { backend: 'webgpu', positions: 96, fullImage: true, steps65k: 64 },
+  { backend: 'wasm', positions: 384, fullImage: true, steps65k: 65536 },
+  { backend: 'webgpu', positions: 96, fullImage: false, steps65k: 256 },
 ];
-
-const CONFIG_65K: Partial<ReformerConfig> = { vocabSize: 256, seqLength: 65536, axialShape: [256, 256], dModel: 64, nHeads: 4, dFF: 128, layers: ['lsh', 'lsh'], chunkLength: 64, nHashes: 4, seed: 1 };
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -66,9 +64,11 @@ async function startServer(): Promise<{ url: string; child?: ChildProcess }> {
 }
 
 /** Runs in the page: one backend, every measurement. */
-async function measure(page: Page, plan: BackendPlan, model: { id: string; url: string; sha256: string; bytes: number }) {
+type ModelRef = { id: string; url: string; sha256: string; bytes: number };
+
+async function measure(page: Page, plan: BackendPlan, model: ModelRef, model65k: ModelRef) {
   return page.evaluate(
-    async ({ plan, model, config65k }) => {
+    async ({ plan, model, model65k }) => {
       type Client = import('../lib/runtime/client').WorkerClient;
       const bench = (window as unknown as { __reformerBench: { createClient(): Client } }).__reformerBench;
       const sampling = { temperature: 1, topK: 0, topP: 1 };
@@ -99,15 +99,18 @@ async function measure(page: Page, plan: BackendPlan, model: { id: string; url: 
         const full = plan.fullImage ? await rate(1, loaded.seqLength) : null;
         const fullImageSeconds = full ? full.seconds : Math.round((loaded.seqLength / batch1.tokensPerSecond) * 10) / 10;
 
-        await client.load({ kind: 'random', id: 'random-256x256-palette', config: config65k });
+        const loaded65k = await client.load({ kind: 'url', ...model65k, id: `${model65k.id}@${model65k.sha256.slice(0, 12)}` });
+        const steps65k = Math.min(plan.steps65k, loaded65k.seqLength);
+        const tokens65k: number[] = [];
         const before = await client.memory();
         let uaMemory: number | null = null;
         const measureUa = (performance as unknown as { measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }> }).measureUserAgentSpecificMemory;
         let uaPromise: Promise<void> | null = null;
         let positions = 0;
         const t0 = performance.now();
-        for await (const chunk of client.sample({ batch: 1, seed: 1, sampling, length: plan.steps65k, chunkTokens: 16 })) {
+        for await (const chunk of client.sample({ batch: 1, seed: 1, sampling, length: steps65k, chunkTokens: 256 })) {
           positions = chunk.done;
+          tokens65k.push(...chunk.rows[0]);
           // Ask the browser for its total while the decoder (and its cache) is alive.
           if (!uaPromise && measureUa && crossOriginIsolated) {
             uaPromise = Promise.race([
@@ -129,7 +132,11 @@ async function measure(page: Page, plan: BackendPlan, model: { id: string; url: 
           fullImageEstimated: !plan.fullImage,
           peakBytes65k: after.cacheBytes + after.peakTensorBytes,
           detail65k: {
+            model: loaded65k.id,
+            seqLength: loaded65k.seqLength,
+            wholeImage: positions === loaded65k.seqLength,
             stepsRun: positions,
+            seconds: Math.round(ms65k / 100) / 10,
             msPerStep: Math.round((ms65k / Math.max(1, positions)) * 10) / 10,
             decodeCacheBytes: after.cacheBytes,
             peakTensorBytes: after.peakTensorBytes,
@@ -137,23 +144,38 @@ async function measure(page: Page, plan: BackendPlan, model: { id: string; url: 
             wasmHeapBytes: after.wasmHeapBytes ?? null,
             userAgentMemoryBytes: uaMemory,
           },
+          tokens65k,
         };
       } finally {
         client.dispose();
       }
     },
-    { plan, model, config65k: CONFIG_65K },
+    { plan, model, model65k },
   );
+}
+
+const ref = (e: ShippedModel): ModelRef => ({ id: e.card.id, url: e.url, sha256: e.sha256, bytes: e.bytes });
+
+/** The 65k-token image as a PNG beside the JSON (rows not generated stay black). */
+async function writeImage(entry: ShippedModel, tokens: number[], file: string) {
+  const { width, height, tokenization, palette } = entry.card.dataset;
+  const full = new Int32Array(width * height);
+  full.set(tokens.slice(0, full.length));
+  const rgb = tokensToImage({ tokenization, palette }, full);
+  await sharp(rgb, { raw: { width, height, channels: 3 } }).png().toFile(file);
 }
 
 async function main() {
   const index = ShippedIndexSchema.parse(JSON.parse(readFileSync('public/models/index.json', 'utf8')));
-  const entry = index.models.find((m) => m.card.id === PREFERRED_MODEL) ?? index.models.find((m) => m.card.dataset.width === 32) ?? index.models[0];
+  const entry = index.models.find((m) => m.card.dataset.width === 32 && m.card.dataset.tokenization === 'rgb') ?? index.models[0];
   if (!entry) throw new Error('public/models/index.json lists no model: publish one first');
+  const entry65k = index.models.find((m) => m.card.dataset.width * m.card.dataset.height === 65536);
+  if (!entry65k) throw new Error('public/models/index.json lists no 256×256 model: train and publish one (see README)');
   const note =
     entry.card.dataset.width === 32
       ? `${entry.card.id}: the 32×32 default`
       : `${entry.card.id} (${entry.card.dataset.width}×${entry.card.dataset.height} ${entry.card.dataset.tokenization}): the 32×32 default is not in public/models/index.json yet`;
+  mkdirSync('bench/results', { recursive: true });
   const { url, child } = await startServer();
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: chromiumArgs });
   const results: Record<string, unknown> = {};
@@ -168,7 +190,9 @@ async function main() {
       await page.waitForFunction(() => '__reformerBench' in window);
       const t0 = Date.now();
       console.error(`${plan.backend}: measuring…`);
-      results[plan.backend] = await measure(page, plan, { id: entry.card.id, url: entry.url, sha256: entry.sha256, bytes: entry.bytes });
+      const { tokens65k, ...result } = await measure(page, plan, ref(entry), ref(entry65k));
+      results[plan.backend] = result;
+      if (result.detail65k.wholeImage) await writeImage(entry65k, tokens65k, `bench/results/generate-256-${plan.backend}.png`);
       console.error(`${plan.backend}: done in ${((Date.now() - t0) / 1000).toFixed(0)} s`, JSON.stringify(results[plan.backend]));
       await page.close();
     }
@@ -188,11 +212,10 @@ async function main() {
         'wasm runs single-threaded: tfjs pthreads do not start inside a bundled module worker.',
         'webgpu is SwiftShader (a CPU implementation of WebGPU) on this machine; a hardware GPU would differ.',
         'userAgentMemoryBytes (performance.measureUserAgentSpecificMemory, page + worker) resolves at a later GC, possibly after the run freed its cache: a lower bound of the peak, not the peak.',
-        'peakBytes65k = decodeCacheBytes (allocated up front for all 65,536 positions) + peak tf.memory().numBytes during a reduced number of steps; model weights are included in the tensor peak.',
+        `peakBytes65k = decodeCacheBytes (allocated up front for all 65,536 positions) + peak tf.memory().numBytes over the steps run (detail65k.stepsRun; the whole image where wholeImage is true) with ${entry65k.card.id}; model weights are included in the tensor peak.`,
       ],
     },
   };
-  mkdirSync('bench/results', { recursive: true });
   writeFileSync('bench/results/generate.json', `${JSON.stringify(out, null, 2)}\n`);
   console.log(JSON.stringify(out, null, 2));
 }

@@ -43,8 +43,11 @@ const entry: ShippedModel = { card, url: `/models/${card.id}/model.json`, sha256
 
 const indexPath = path.join(root, 'index.json');
 const index = existsSync(indexPath) ? ShippedIndexSchema.parse(JSON.parse(readFileSync(indexPath, 'utf8'))) : { models: [] };
+// A re-published model keeps its place in the list; a new one goes last; --default puts it first.
 const others = index.models.filter((m) => m.card.id !== card.id);
-const models = (values.default ? [entry, ...others] : [...others, entry]).filter((m) => readdirSync(root).includes(m.card.id));
+const at = index.models.findIndex((m) => m.card.id === card.id);
+const listed = values.default ? [entry, ...others] : at >= 0 ? index.models.map((m) => (m.card.id === card.id ? entry : m)) : [...others, entry];
+const models = listed.filter((m) => readdirSync(root).includes(m.card.id));
 const tmp = `${indexPath}.tmp-${process.pid}`;
 writeFileSync(tmp, `${JSON.stringify({ models }, null, 2)}\n`);
 renameSync(tmp, indexPath);

@@ -9,11 +9,11 @@ import { SharePermalinkPage } from './pages/share-permalink-page';
 import { SharePanel } from './pages/share-panel';
 import { StudioPage } from './pages/studio-page';
 
-/** The first shipped model: the one a share must match in id and size. */
+/** The shipped model the studio page object opens (the fast 16×16 one): a share must match its id and size. */
 const index = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../public/models/index.json'), 'utf8')) as {
   models: { card: { id: string; name: string; dataset: { width: number; height: number; name: string } }; sha256: string }[];
 };
-const model = index.models[0];
+const model = index.models.find((m) => m.card.id === 'emoji-16-tiny')!;
 const { width, height } = model.card.dataset;
 
 /** A diagonal gradient with one red corner pixel: distinct pixels to compare after the round trip. */

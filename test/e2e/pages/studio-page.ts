@@ -42,9 +42,15 @@ export class StudioPage {
     this.completeButton = page.getByTestId('complete-button');
   }
 
-  /** `rows` stops each run after that many image rows (for slow backends). */
-  async goto(opts: { rows?: number } = {}) {
-    await this.page.goto(opts.rows ? `/?rows=${opts.rows}` : '/');
+  /**
+   * Opens the studio on a shipped model (default: the 16×16 tiny one, the fastest; the page itself
+   * opens on the first model of public/models/index.json). `rows` stops each run after that many
+   * image rows (for slow backends).
+   */
+  async goto(opts: { rows?: number; model?: string } = {}) {
+    const q = new URLSearchParams({ model: opts.model ?? 'emoji-16-tiny' });
+    if (opts.rows) q.set('rows', String(opts.rows));
+    await this.page.goto(`/?${q}`);
     await expect(this.page.getByRole('heading', { level: 1, name: 'Studio' })).toBeVisible();
   }
 
