@@ -17,7 +17,8 @@
  *   keys + values: layers × 2 × batch × L × dModel × 4 bytes
  *   LSH rings:     lshLayers × batch × heads × nHashes × nBuckets × (chunkLength + 1) × 4 bytes
  * e.g. 65,536 tokens, dModel 128, 4 LSH layers, 4 heads, 4 hashes, C 64 (2,048 buckets), batch 1:
- *   256 MiB + 34 MiB.
+ *   256 MiB + 34 MiB. Beyond that only the weights and one step's [batch, d] tensors: position
+ *   embeddings are built per step from the axial tables, not held as an [L, d] table.
  */
 import { ATTENTION_SCORES } from './attention';
 import type { ResolvedConfig } from './config';
@@ -89,7 +90,8 @@ export class ReformerDecoder {
   /** Tokens consumed so far, the start token included; the next step predicts target `length`. */
   length = 0;
   private readonly caches: LayerCache[];
-  private readonly positions: tf.Tensor2D;
+  /** The axial position tables, read once: a step builds its one position row from them. */
+  private axial?: Float32Array[];
   private readonly head: Folded;
   private readonly c: ResolvedConfig;
   private disposed = false;
@@ -101,7 +103,6 @@ export class ReformerDecoder {
     if (!Number.isInteger(batch) || batch < 1) throw new Error(`batch ${batch} must be a positive integer`);
     const c = (this.c = model.config);
     const perLayer = batch * c.seqLength * c.dModel;
-    this.positions = tf.keep(model.positions());
     this.head = foldNorm(model.weight<tf.Tensor1D>('final.ln.gamma'), model.weight<tf.Tensor1D>('final.ln.beta'), model.weight<tf.Tensor2D>('head.w'), model.weight<tf.Tensor1D>('head.b'));
     this.caches = c.layers.map((kind, i) => {
       const w = model.layers[i].attention;
@@ -150,10 +151,12 @@ export class ReformerDecoder {
       }
     }
 
+    this.axial ??= await Promise.all(c.axialShape.map(async (_, k) => (await this.model.weight<tf.Tensor2D>(`embed.axial.${k}`).data()) as Float32Array));
+    const position = axialRow(this.axial, c.axialShape, p);
     let x1 = tf.tidy(() => {
       const ids = tf.tensor1d(input, 'int32');
       const emb = tf.gather(this.model.weight<tf.Tensor2D>('embed.tokens'), ids, 0); // [B, d]
-      return tf.add(emb, this.positions.slice([p, 0], [1, c.dModel])) as tf.Tensor2D;
+      return tf.add(emb, tf.tensor2d(position, [1, c.dModel])) as tf.Tensor2D;
     });
     let x2 = tf.clone(x1);
     for (let i = 0; i < c.layers.length; i++) {
@@ -286,7 +289,6 @@ export class ReformerDecoder {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.positions.dispose();
     tf.dispose([this.head.w, this.head.b]);
     for (const cache of this.caches) tf.dispose([cache.qkv.w, cache.qkv.b, cache.ff1.w, cache.ff1.b]);
   }
@@ -326,6 +328,25 @@ function hashStep(qkv: Float32Array, rotations: Float32Array, B: number, H: numb
         out[(b * H + h) * nHashes + r] = best;
       }
     }
+  }
+  return out;
+}
+
+/**
+ * Position p's embedding from the axial tables (embeddings.ts): p's row-major index along each
+ * axis picks a row of that axis's table, and the rows are concatenated. No [L, d] table: at
+ * 65,536 positions that would be 16–33 MB held for the whole run.
+ */
+function axialRow(tables: Float32Array[], shape: number[], p: number): Float32Array {
+  const dims = tables.map((t, k) => t.length / shape[k]);
+  const out = new Float32Array(dims.reduce((a, b) => a + b, 0));
+  let stride = shape.reduce((a, b) => a * b, 1);
+  let offset = 0;
+  for (let k = 0; k < shape.length; k++) {
+    stride /= shape[k];
+    const index = Math.floor(p / stride) % shape[k];
+    out.set(tables[k].subarray(index * dims[k], (index + 1) * dims[k]), offset);
+    offset += dims[k];
   }
   return out;
 }
