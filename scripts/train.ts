@@ -23,7 +23,7 @@ import { BUILTIN_DATASETS, ensureBuiltinDatasets } from '@/lib/server/datasets/b
 import { getManifest } from '@/lib/server/datasets/catalog';
 import { datasetBlobPrefix } from '@/lib/server/datasets/prepare';
 import { getStorage, type Storage } from '@/lib/server/storage';
-import { configFor, isPreset, PRESETS } from '@/lib/training/presets';
+import { ATTENTION_PLANS, type AttentionPlan, configFor, isPreset, PRESETS } from '@/lib/training/presets';
 import { DEFAULT_TRAIN, Trainer, trainingDataFrom, type TrainingData } from '@/lib/training/trainer';
 
 const { values: args } = parseArgs({
@@ -93,7 +93,7 @@ async function main() {
   }
   const out = args.resume ?? args.out ?? fail('--out DIR is required (or --resume DIR)');
   if (!isPreset(args.config!)) fail(`--config must be one of ${Object.keys(PRESETS).join(', ')}`);
-  if (!['lsh', 'local', 'full'].includes(args.attention!)) fail('--attention must be lsh, local or full');
+  if (!ATTENTION_PLANS.includes(args.attention as AttentionPlan)) fail(`--attention must be one of ${ATTENTION_PLANS.join(', ')}`);
   await tf.setBackend(args.backend!);
   await tf.ready();
 
@@ -134,7 +134,7 @@ async function main() {
       evalImages: intArg('eval-images', DEFAULT_TRAIN.evalImages)!,
       seed: intArg('seed', DEFAULT_TRAIN.seed)!,
     };
-    const config = configFor(args.config as keyof typeof PRESETS, { ...manifest, vocabSize: manifest.vocabSize }, args.attention as 'lsh', options.seed);
+    const config = configFor(args.config as keyof typeof PRESETS, { ...manifest, vocabSize: manifest.vocabSize }, args.attention as AttentionPlan, options.seed);
     trainer = new Trainer(new ReformerLM(config), loaded.data, options);
     log(`# ${process.argv.slice(2).join(' ')}`);
     log(`# ${new Date().toISOString()} dataset ${datasetId} (${loaded.data.train.length / manifest.seqLength} train images, ${manifest.seqLength} tokens each), preset ${preset}, ${trainer.model.parameterCount.toLocaleString()} parameters, backend ${tf.getBackend()}`);

@@ -29,8 +29,16 @@ export function isPreset(name: string): name is PresetName {
   return Object.hasOwn(PRESETS, name);
 }
 
-/** A preset fitted to a dataset's images. `attention` picks the kind of every layer. */
-export function configFor(preset: PresetName, image: ImageShape, attention: 'lsh' | 'local' | 'full' = 'lsh', seed = 1): Partial<ReformerConfig> {
+/**
+ * How the layers attend: one kind in every layer, or `mixed`: local and LSH layers alternating,
+ * local first (as trax's enwik8 Reformer does), so every position sees its immediate neighbours
+ * (the previous pixels) whatever the hashes, and LSH layers reach across the image.
+ */
+export type AttentionPlan = 'lsh' | 'local' | 'full' | 'mixed';
+export const ATTENTION_PLANS: AttentionPlan[] = ['lsh', 'local', 'full', 'mixed'];
+
+/** A preset fitted to a dataset's images, its layers attending as `attention` says. */
+export function configFor(preset: PresetName, image: ImageShape, attention: AttentionPlan = 'lsh', seed = 1): Partial<ReformerConfig> {
   const p = PRESETS[preset];
   const channels = image.tokenization === 'rgb' ? 3 : 1;
   const seqLength = image.width * image.height * channels;
@@ -41,7 +49,7 @@ export function configFor(preset: PresetName, image: ImageShape, attention: 'lsh
     dModel: p.dModel,
     nHeads: p.nHeads,
     dFF: p.dFF,
-    layers: Array.from({ length: p.depth }, () => attention),
+    layers: Array.from({ length: p.depth }, (_, i) => (attention === 'mixed' ? (i % 2 === 0 ? 'local' : 'lsh') : attention)),
     chunkLength,
     nHashes: p.nHashes,
     nBuckets: 'auto',
