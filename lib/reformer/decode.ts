@@ -79,7 +79,7 @@ interface LayerCache {
   ring?: Int32Array;
   ringCount?: Int32Array;
   rotations?: tf.Tensor2D;
-  /** The rotations read once, for hashing in JS: [D, nHashes · nBuckets/2]. */
+  /** The rotations read once and transposed, for hashing in JS: [nHashes · nBuckets/2, D]. */
   rotationData?: Float32Array;
   /** Attention's layer norm folded into [wqk | wv] ([d, 2d]), and the feed-forward's into w1. */
   qkv: Folded;
@@ -201,7 +201,7 @@ export class ReformerDecoder {
     qkv.dispose();
     let buckets: Int32Array | undefined;
     if (cache.rotations) {
-      cache.rotationData ??= (await cache.rotations.data()) as Float32Array;
+      cache.rotationData ??= transpose((await cache.rotations.data()) as Float32Array, D);
       buckets = hashStep(qkvData, cache.rotationData, B, H, D, c.nHashes, c.nBuckets);
     } else if (kind === 'lsh') {
       buckets = new Int32Array(B * H * c.nHashes); // nBuckets = 1
@@ -300,32 +300,34 @@ export class ReformerDecoder {
  * tensors (ties go to the first index, as tf.argMax). In JS: a few thousand multiply-adds, where
  * tensors would cost ten kernels and a read-back per layer.
  */
-function hashStep(qkv: Float32Array, rotations: Float32Array, B: number, H: number, D: number, nHashes: number, nBuckets: number): Int32Array {
+function hashStep(qkv: Float32Array, rotationsT: Float32Array, B: number, H: number, D: number, nHashes: number, nBuckets: number): Int32Array {
   const half = nBuckets / 2;
-  const cols = nHashes * half;
   const d = H * D;
   const out = new Int32Array(B * H * nHashes);
-  const dots = new Float32Array(cols);
   for (let b = 0; b < B; b++) {
     for (let h = 0; h < H; h++) {
       const q = b * 2 * d + h * D;
-      dots.fill(0);
-      for (let j = 0; j < D; j++) {
-        const x = qkv[q + j];
-        const row = j * cols;
-        for (let k = 0; k < cols; k++) dots[k] += x * rotations[row + k];
-      }
       for (let r = 0; r < nHashes; r++) {
-        let best = 0;
-        let bestValue = -Infinity;
-        for (let k = 0; k < nBuckets; k++) {
-          const v = k < half ? dots[r * half + k] : -dots[r * half + k - half];
-          if (v > bestValue) {
-            bestValue = v;
-            best = k;
+        // argmax over [xR; −xR] in one pass: the first maximum of each half, then the halves
+        // (ties go to the first half, whose indices come first).
+        let up = 0;
+        let upValue = -Infinity;
+        let down = 0;
+        let downValue = -Infinity;
+        for (let k = 0; k < half; k++) {
+          const row = (r * half + k) * D; // row r·half + k of the transposed rotations: contiguous
+          let dot = 0;
+          for (let j = 0; j < D; j++) dot += qkv[q + j] * rotationsT[row + j];
+          if (dot > upValue) {
+            upValue = dot;
+            up = k;
+          }
+          if (-dot > downValue) {
+            downValue = -dot;
+            down = k;
           }
         }
-        out[(b * H + h) * nHashes + r] = best;
+        out[(b * H + h) * nHashes + r] = upValue >= downValue ? up : half + down;
       }
     }
   }
@@ -348,6 +350,14 @@ function axialRow(tables: Float32Array[], shape: number[], p: number): Float32Ar
     out.set(tables[k].subarray(index * dims[k], (index + 1) * dims[k]), offset);
     offset += dims[k];
   }
+  return out;
+}
+
+/** The transpose of a row-major [rows, m.length / rows] matrix. */
+function transpose(m: Float32Array, rows: number): Float32Array {
+  const cols = m.length / rows;
+  const out = new Float32Array(m.length);
+  for (let i = 0; i < rows; i++) for (let k = 0; k < cols; k++) out[k * rows + i] = m[i * cols + k];
   return out;
 }
 
