@@ -90,6 +90,8 @@ export class ReformerDecoder {
   /** Tokens consumed so far, the start token included; the next step predicts target `length`. */
   length = 0;
   private readonly caches: LayerCache[];
+  /** Attention scratch (see attend), sized for the largest layer kind seen. */
+  private scratch?: { rows: Int32Array; scores: Float64Array; outs: Float64Array; lses: Float64Array };
   /** The axial position tables, read once: a step builds its one position row from them. */
   private axial?: Float32Array[];
   private readonly head: Folded;
@@ -210,75 +212,79 @@ export class ReformerDecoder {
     const out = new Float32Array(B * d);
     const scale = 1 / Math.sqrt(D);
     const C = c.chunkLength;
-    const scores: number[] = [];
-    const rows: number[] = [];
-    const acc = new Float64Array(D);
+    const nGroups = kind === 'lsh' ? c.nHashes : 1;
+    // Scratch reused across steps: candidate rows and their scores (+1 for the position itself),
+    // each group's output and log-sum-exp. No per-group arrays: at batch 8 those allocations
+    // were most of a step's JS time.
+    const s = (this.scratch ??= {
+      rows: new Int32Array((kind === 'full' ? L : C) + 1),
+      scores: new Float64Array((kind === 'full' ? L : C) + 1),
+      outs: new Float64Array(c.nHashes * D),
+      lses: new Float64Array(c.nHashes),
+    });
+    if (s.rows.length < (kind === 'full' ? L : C) + 1) {
+      s.rows = new Int32Array(L + 1);
+      s.scores = new Float64Array(L + 1);
+    }
+    const { keys, values } = cache;
     for (let b = 0; b < B; b++) {
       for (let h = 0; h < H; h++) {
-        const q = qkvData.subarray(b * 2 * d + h * D, b * 2 * d + (h + 1) * D);
-        const v = qkvData.subarray(b * 2 * d + d + h * D, b * 2 * d + d + (h + 1) * D);
+        const qOff = b * 2 * d + h * D;
+        const vOff = qOff + d;
         const base = (b * H + h) * L; // row of position 0 in this (sequence, head)
         let norm = 0;
-        for (let j = 0; j < D; j++) norm += q[j] * q[j];
+        for (let j = 0; j < D; j++) norm += qkvData[qOff + j] * qkvData[qOff + j];
         const inv = 1 / Math.sqrt(norm + 1e-12);
+        const pOff = (base + p) * D;
         for (let j = 0; j < D; j++) {
-          cache.keys[(base + p) * D + j] = q[j] * inv;
-          cache.values[(base + p) * D + j] = v[j];
+          keys[pOff + j] = qkvData[qOff + j] * inv;
+          values[pOff + j] = qkvData[vOff + j];
         }
-        // Candidate groups: one for full/local, one per hash round for LSH.
-        const groups: number[][] = [];
-        if (kind === 'full') groups.push(range(0, p));
-        else if (kind === 'local') groups.push(range(Math.max(0, p - C), p));
-        else {
-          for (let r = 0; r < c.nHashes; r++) {
-            const bucket = buckets![(b * H + h) * c.nHashes + r];
-            const slot = ((b * H + h) * c.nHashes + r) * c.nBuckets + bucket;
+        for (let g = 0; g < nGroups; g++) {
+          // The group's candidates: full → all earlier positions; local → the C before; LSH →
+          // round g's ring of the ≤ C most recent earlier positions in this position's bucket.
+          let n = 0;
+          if (kind === 'full') for (let pos = 0; pos < p; pos++) s.rows[n++] = pos;
+          else if (kind === 'local') for (let pos = Math.max(0, p - C); pos < p; pos++) s.rows[n++] = pos;
+          else {
+            const bucket = buckets![(b * H + h) * c.nHashes + g];
+            const slot = ((b * H + h) * c.nHashes + g) * c.nBuckets + bucket;
             const count = cache.ringCount![slot];
-            const group: number[] = [];
-            for (let k = Math.max(0, count - C); k < count; k++) group.push(cache.ring![slot * C + (k % C)]);
-            groups.push(group);
+            for (let k = Math.max(0, count - C); k < count; k++) s.rows[n++] = cache.ring![slot * C + (k % C)];
             cache.ring![slot * C + (count % C)] = p;
             cache.ringCount![slot] = count + 1;
           }
-        }
-        // Each group: softmax over its rows plus the position itself (score −1e5), then combine
-        // groups by their log-sum-exp weights.
-        const outs: Float64Array[] = [];
-        const lses: number[] = [];
-        for (const group of groups) {
-          scores.length = 0;
-          rows.length = 0;
-          for (const pos of group) {
-            let s = 0;
-            const kOff = (base + pos) * D;
-            for (let j = 0; j < D; j++) s += q[j] * cache.keys[kOff + j];
-            scores.push(s * scale);
-            rows.push(pos);
+          // Softmax over the candidates plus the position itself (score −1e5).
+          let max: number = ATTENTION_SCORES.self;
+          for (let k = 0; k < n; k++) {
+            const kOff = (base + s.rows[k]) * D;
+            let dot = 0;
+            for (let j = 0; j < D; j++) dot += qkvData[qOff + j] * keys[kOff + j];
+            s.scores[k] = dot * scale;
+            if (s.scores[k] > max) max = s.scores[k];
           }
-          scores.push(ATTENTION_SCORES.self);
-          rows.push(p);
-          let max = -Infinity;
-          for (const s of scores) max = Math.max(max, s);
+          s.scores[n] = ATTENTION_SCORES.self;
+          s.rows[n] = p;
+          const o = g * D;
+          s.outs.fill(0, o, o + D);
           let sum = 0;
-          acc.fill(0);
-          for (let k = 0; k < scores.length; k++) {
-            const e = Math.exp(scores[k] - max);
+          for (let k = 0; k <= n; k++) {
+            const e = Math.exp(s.scores[k] - max);
             sum += e;
-            const vOff = (base + rows[k]) * D;
-            for (let j = 0; j < D; j++) acc[j] += e * cache.values[vOff + j];
+            const rOff = (base + s.rows[k]) * D;
+            for (let j = 0; j < D; j++) s.outs[o + j] += e * values[rOff + j];
           }
-          const o = new Float64Array(D);
-          for (let j = 0; j < D; j++) o[j] = acc[j] / sum;
-          outs.push(o);
-          lses.push(max + Math.log(sum));
+          for (let j = 0; j < D; j++) s.outs[o + j] /= sum;
+          s.lses[g] = max + Math.log(sum);
         }
+        // Groups combined by their log-sum-exp weights.
         let lseMax = -Infinity;
-        for (const l of lses) lseMax = Math.max(lseMax, l);
+        for (let g = 0; g < nGroups; g++) lseMax = Math.max(lseMax, s.lses[g]);
         let total = 0;
-        for (const l of lses) total += Math.exp(l - lseMax);
-        for (let g = 0; g < outs.length; g++) {
-          const wg = Math.exp(lses[g] - lseMax) / total;
-          for (let j = 0; j < D; j++) out[b * d + h * D + j] += wg * outs[g][j];
+        for (let g = 0; g < nGroups; g++) total += Math.exp(s.lses[g] - lseMax);
+        for (let g = 0; g < nGroups; g++) {
+          const wg = Math.exp(s.lses[g] - lseMax) / total;
+          for (let j = 0; j < D; j++) out[b * d + h * D + j] += wg * s.outs[g * D + j];
         }
       }
     }
@@ -358,11 +364,5 @@ function transpose(m: Float32Array, rows: number): Float32Array {
   const cols = m.length / rows;
   const out = new Float32Array(m.length);
   for (let i = 0; i < rows; i++) for (let k = 0; k < cols; k++) out[k * rows + i] = m[i * cols + k];
-  return out;
-}
-
-function range(start: number, end: number): number[] {
-  const out: number[] = [];
-  for (let i = start; i < end; i++) out.push(i);
   return out;
 }
