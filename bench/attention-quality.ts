@@ -54,19 +54,27 @@ async function main() {
   };
 
   const runs: Record<string, { curve: { step: number; validationBitsPerDim: number }[]; msPerStep: number; parameters: number }> = {};
+  const meta = () => ({ measuredAt: new Date().toISOString(), loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100), cpus: os.cpus().length });
+  // Written after every evaluation too, so a run stopped early still leaves its curves.
+  const save = (extra: object) => {
+    mkdirSync('bench/results', { recursive: true });
+    writeFileSync('bench/results/attention-quality.json', `${JSON.stringify({ dataset: manifest.id, seqLength: manifest.seqLength, preset: values.config, options, ...runs, ...extra, meta: meta() }, null, 2)}\n`);
+  };
   for (const attention of ['lsh', 'full'] as const) {
     const trainer = new Trainer(new ReformerLM(configFor(values.config!, manifest, attention, options.seed)), data, options);
     const curve: { step: number; validationBitsPerDim: number }[] = [];
     const ms: number[] = [];
+    runs[attention] = { curve, msPerStep: 0, parameters: trainer.model.parameterCount };
     while (trainer.step < options.steps) {
       const r = trainer.trainStep();
       ms.push(r.ms);
       if (r.step % options.evalEvery === 0 || r.step === options.steps) {
         curve.push({ step: r.step, validationBitsPerDim: Math.round(trainer.evaluate() * 1e4) / 1e4 });
+        runs[attention].msPerStep = Math.round(median(ms));
+        save({ complete: false });
         console.error(`${attention} step ${r.step}: val ${curve.at(-1)!.validationBitsPerDim} bits/dim, ${(median(ms) / 1000).toFixed(2)} s/step`);
       }
     }
-    runs[attention] = { curve, msPerStep: Math.round(median(ms)), parameters: trainer.model.parameterCount };
     trainer.model.dispose();
   }
 
@@ -77,19 +85,7 @@ async function main() {
   console.log(table(`${values.config} preset on ${manifest.id} (${manifest.seqLength} tokens), batch ${options.batchSize}, same seed`, ['step', 'LSH bits/dim', 'full bits/dim', 'LSH vs full'], rows));
   console.log(`s/step: LSH ${(runs.lsh.msPerStep / 1000).toFixed(2)}, full ${(runs.full.msPerStep / 1000).toFixed(2)}`);
 
-  const last = rows.at(-1)!;
-  const out = {
-    dataset: manifest.id,
-    seqLength: manifest.seqLength,
-    preset: values.config,
-    options,
-    lsh: runs.lsh,
-    full: runs.full,
-    finalGapPercent: Number(String(last[3]).replace('%', '')),
-    meta: { measuredAt: new Date().toISOString(), loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100), cpus: os.cpus().length },
-  };
-  mkdirSync('bench/results', { recursive: true });
-  writeFileSync('bench/results/attention-quality.json', `${JSON.stringify(out, null, 2)}\n`);
+  save({ complete: true, finalGapPercent: Number(String(rows.at(-1)![3]).replace('%', '')) });
   storage.close();
 }
 
