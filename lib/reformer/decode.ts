@@ -10,8 +10,8 @@
  * the ≤ C most recent earlier positions of its own bucket, rounds combined by log-sum-exp. That set
  * is O(C·nHashes) per step whatever the position, so LSH steps cost the same at token 60k as at 1k.
  *
- * Projections, norms and feed-forwards run on the tfjs backend; the small gather-and-dot over
- * cached rows runs in JS, where it needs no per-step tensor of the whole cache.
+ * Projections, norms and feed-forwards run on the tfjs backend; the new position's LSH hash and the
+ * small gather-and-dot over cached rows run in JS, where they need no per-step tensor of the cache.
  *
  * Memory, bounded by the model's seqLength L (float32):
  *   keys + values: layers × 2 × batch × L × dModel × 4 bytes
