@@ -15,6 +15,7 @@
  */
 import * as tf from './tf';
 import type { SortPlan } from './hashing';
+import { exp } from './kernels/simd';
 import { batchMatMulNT } from './matmul';
 import { logSumExpLast, permuteRows } from './ops';
 
@@ -87,7 +88,7 @@ export function attendRounds(qk: tf.Tensor3D, v: tf.Tensor3D, plan: SortPlan, ch
     const scores = tf.add(batchMatMulNT(scaled, kWin as tf.Tensor3D), bias); // [RG·nC, C, 2C]
 
     const lse = logSumExpLast(scores); // [RG·nC, C, 1]
-    const o = batchMatMulNT(tf.exp(tf.sub(scores, lse)) as tf.Tensor3D, vWin.transpose([0, 2, 1]) as tf.Tensor3D); // [RG·nC, C, D]
+    const o = batchMatMulNT(exp(tf.sub(scores, lse)) as tf.Tensor3D, vWin.transpose([0, 2, 1]) as tf.Tensor3D); // [RG·nC, C, D]
     return {
       out: scatterRounds(o.reshape([R * G * L, D]) as tf.Tensor2D, plan).reshape([R, G, L, D]) as tf.Tensor4D,
       lse: scatterRounds(lse.reshape([R * G * L, 1]) as tf.Tensor2D, plan).reshape([R, G, L, 1]) as tf.Tensor4D,

@@ -23,6 +23,7 @@
 import { ATTENTION_SCORES } from './attention';
 import type { ResolvedConfig } from './config';
 import type { ReformerLM } from './model';
+import { gelu } from './ops';
 import * as tf from './tf';
 
 /*
@@ -41,12 +42,6 @@ function denseStep(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor2D
 function normalizeStep(x: tf.Tensor2D, eps = 1e-5): tf.Tensor2D {
   const centered = tf.sub(x, tf.mean(x, 1, true));
   return tf.mul(centered, tf.rsqrt(tf.add(tf.mean(tf.square(centered), 1, true), eps))) as tf.Tensor2D;
-}
-
-/** GELU (tanh form) as x·σ(2z): ½(1 + tanh z) = σ(2z), with 2z = x·(a + b·x²). */
-function geluStep(x: tf.Tensor2D): tf.Tensor2D {
-  const a = 2 * Math.sqrt(2 / Math.PI);
-  return tf.mul(x, tf.sigmoid(tf.mul(x, tf.add(tf.mul(tf.square(x), a * 0.044715), a)))) as tf.Tensor2D;
 }
 
 /** A layer norm followed by a dense layer, as one matrix and bias for normalised inputs. */
@@ -168,7 +163,7 @@ export class ReformerDecoder {
       attended.dispose();
       const y2 = tf.tidy(() => {
         const ff1 = this.caches[i].ff1;
-        return tf.add(x2, denseStep(geluStep(denseStep(normalizeStep(y1), ff1.w, ff1.b)), w.feedForward.w2, w.feedForward.b2)) as tf.Tensor2D;
+        return tf.add(x2, denseStep(gelu(denseStep(normalizeStep(y1), ff1.w, ff1.b)), w.feedForward.w2, w.feedForward.b2)) as tf.Tensor2D;
       });
       x1.dispose();
       x2.dispose();

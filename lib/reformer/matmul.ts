@@ -5,10 +5,10 @@
  * is 1; any transpose flag or batch falls to a naive triple loop (its backward passes always set a
  * transpose flag, so tfjs's own gradients of a dense layer run ~20× slower than its forward). Here
  * the gradients transpose explicitly (a memory-bound kernel) and multiply without flags. Batched
- * products (attention's [chunks, C, 2C]) stay on the naive loop, in the A·Bᵀ layout where it reads
- * both operands contiguously; splitting them into per-chunk XNNPACK calls was measured slower
- * (thousands of Slice kernels, and WASM's Unpack is slower still).
+ * products (attention's [chunks, C, 2C]) are all in the A·Bᵀ layout, which on WASM runs in our own
+ * SIMD kernel (kernels/simd.ts: ~26 GFLOP/s against the naive loop's ~2).
  */
+import { productNT } from './kernels/simd';
 import * as tf from './tf';
 
 type Grad2 = { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[] };
@@ -30,11 +30,6 @@ export function matMul2d(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
     };
   });
   return f(a, b) as tf.Tensor2D;
-}
-
-/** x [b, n, k] · yᵀ for y [b, m, k] → [b, n, m], no gradient. */
-function productNT(x: tf.Tensor3D, y: tf.Tensor3D): tf.Tensor3D {
-  return tf.matMul(x, y, false, true);
 }
 
 /** a [b, n, k] · bᵀ for b [b, m, k] → [b, n, m], forward and backward on the fast path. */

@@ -1,0 +1,120 @@
+/**
+ * The engine's WebAssembly SIMD kernels (simd.wat) on tfjs-backend-wasm.
+ *
+ * tfjs-wasm sends every batched or transposed MatMul to a scalar triple loop, and computes Exp with
+ * scalar `std::exp`. On a training step's attention ([chunks, 32, 64] products and their softmax)
+ * the first ran at ~2 GFLOP/s and took a third of the step, the second most of the rest. These
+ * kernels read and write the backend's own heap, so no tensor is copied: the module is instantiated
+ * against the backend's WebAssembly.Memory and its functions are registered as kernels of the `wasm`
+ * backend, so tfjs tracks, profiles and frees their outputs like any other.
+ *
+ * They run when the backend is `wasm`, its memory is not shared (the threaded build is not used)
+ * and the engine has WebAssembly SIMD; everywhere else `productNT` and `exp` are tfjs's own ops.
+ */
+import * as tf from '../tf';
+import { WASM_BASE64 } from './simd.wasm';
+
+interface Kernels {
+  productNT(batch: number, n: number, m: number, k: number, a: number, b: number, c: number): void;
+  exp(size: number, x: number, y: number): void;
+}
+
+/** The parts of tfjs-backend-wasm's BackendWasm the kernels use. */
+interface WasmBackend {
+  wasm: { asm?: { memory?: unknown } };
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+}
+
+const instances = new WeakMap<object, Kernels | null>();
+
+function decode(base64: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(base64);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/** The kernels bound to this backend's memory, or null where they cannot run. */
+function kernelsOf(backend: WasmBackend): Kernels | null {
+  if (instances.has(backend)) return instances.get(backend)!;
+  let kernels: Kernels | null = null;
+  const memory = backend.wasm?.asm?.memory;
+  if (memory instanceof WebAssembly.Memory && !(typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer)) {
+    try {
+      // A 1 KB module: synchronous compilation is allowed on any thread.
+      kernels = new WebAssembly.Instance(new WebAssembly.Module(decode(WASM_BASE64)), { env: { memory } }).exports as unknown as Kernels;
+    } catch {
+      kernels = null; // no WebAssembly SIMD in this engine
+    }
+  }
+  instances.set(backend, kernels);
+  return kernels;
+}
+
+function currentKernels(...tensors: tf.Tensor[]): Kernels | null {
+  if (tf.getBackend() !== 'wasm' || tensors.some((t) => t.dtype !== 'float32')) return null;
+  return kernelsOf(tf.backend() as unknown as WasmBackend);
+}
+
+const PRODUCT_NT = 'ReformerProductNT';
+const EXP = 'ReformerExp';
+
+function register(kernelName: string, run: (backend: WasmBackend, kernels: Kernels, inputs: tf.TensorInfo[]) => tf.TensorInfo) {
+  if (tf.getKernel(kernelName, 'wasm')) return;
+  tf.registerKernel({
+    kernelName,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend }) => {
+      const wasm = backend as unknown as WasmBackend;
+      return run(wasm, kernelsOf(wasm)!, Object.values(inputs) as tf.TensorInfo[]);
+    },
+  });
+}
+
+const offset = (backend: WasmBackend, t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+
+register(PRODUCT_NT, (backend, kernels, [a, b]) => {
+  const [batch, n, k] = a.shape;
+  const m = b.shape[1];
+  const out = backend.makeOutput([batch, n, m], 'float32');
+  kernels.productNT(batch, n, m, k, offset(backend, a), offset(backend, b), offset(backend, out));
+  return out;
+});
+
+register(EXP, (backend, kernels, [x]) => {
+  const out = backend.makeOutput(x.shape, 'float32');
+  kernels.exp(tf.util.sizeFromShape(x.shape), offset(backend, x), offset(backend, out));
+  return out;
+});
+
+/** Whether `productNT` of these operands runs in the SIMD kernel on the current backend. */
+export function simdProductNT(a: tf.Tensor3D, b: tf.Tensor3D): boolean {
+  const [batch, n, k] = a.shape;
+  const m = b.shape[1];
+  if (batch === 0 || n === 0 || m === 0 || k === 0 || k % 4 !== 0 || m % 4 !== 0) return false;
+  return currentKernels(a, b) !== null;
+}
+
+/** x [b, n, k] · yᵀ for y [b, m, k] → [b, n, m], no gradient. */
+export function productNT(x: tf.Tensor3D, y: tf.Tensor3D): tf.Tensor3D {
+  if (x.shape[0] !== y.shape[0] || x.shape[2] !== y.shape[2]) throw new Error(`productNT: shapes [${x.shape}] and [${y.shape}] do not match`);
+  if (simdProductNT(x, y)) return tf.engine().runKernel(PRODUCT_NT, { a: x, b: y }) as tf.Tensor3D;
+  return tf.matMul(x, y, false, true);
+}
+
+/** Whether `exp` of this tensor runs in the SIMD kernel on the current backend. */
+export function simdExp(x: tf.Tensor): boolean {
+  return x.size > 0 && currentKernels(x) !== null;
+}
+
+/** eˣ, differentiable (d eˣ = eˣ dx); the SIMD kernel flushes results below 2⁻¹²⁶ to 0. */
+export function exp<T extends tf.Tensor>(x: T): T {
+  if (!simdExp(x)) return tf.exp(x);
+  const f = tf.customGrad(((input: tf.Tensor, save: tf.GradSaveFunc) => {
+    const value = tf.engine().runKernel(EXP, { x: input }) as tf.Tensor;
+    save([value]);
+    return { value, gradFunc: (dy: tf.Tensor, [y]: tf.Tensor[]) => tf.mul(dy, y) };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(x) as T;
+}

@@ -1,0 +1,93 @@
+import '@tensorflow/tfjs-backend-wasm';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { compileWat, KERNELS_DIR, wasmModuleSource } from '@/lib/reformer/kernels/build';
+import { exp, productNT, simdExp, simdProductNT } from '@/lib/reformer/kernels/simd';
+import * as tf from '@/lib/reformer/tf';
+
+beforeAll(async () => {
+  await tf.setBackend('wasm');
+  await tf.ready();
+});
+
+afterAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+test('the committed kernel bytes are what simd.wat compiles to (run `npm run build:kernels`)', async () => {
+  const bytes = await compileWat('simd.wat', readFileSync(path.join(KERNELS_DIR, 'simd.wat'), 'utf8'));
+  expect(readFileSync(path.join(KERNELS_DIR, 'simd.wasm.ts'), 'utf8')).toBe(wasmModuleSource('simd.wat', bytes));
+});
+
+describe('productNT', () => {
+  test.each([
+    [768, 32, 64, 32],
+    [6, 32, 32, 64],
+    [3, 5, 8, 12], // rows not a multiple of anything
+    [2, 1, 4, 4],
+  ])('A·Bᵀ for [%i, %i, k] · [·, %i, %i] in the SIMD kernel equals tf.matMul', (batch, n, m, k) => {
+    const a = tf.randomNormal([batch, n, k], 0, 1, 'float32', 1) as tf.Tensor3D;
+    const b = tf.randomNormal([batch, m, k], 0, 1, 'float32', 2) as tf.Tensor3D;
+    expect(simdProductNT(a, b)).toBe(true);
+    const want = tf.matMul(a, b, false, true);
+    const got = productNT(a, b);
+    expect(got.shape).toEqual([batch, n, m]);
+    expect(tf.max(tf.abs(tf.sub(got, want))).dataSync()[0]).toBeLessThan(1e-4 * Math.sqrt(k));
+    tf.dispose([a, b, want, got]);
+  });
+
+  test('shapes the kernel does not take fall back to tf.matMul with the same result', () => {
+    const a = tf.randomNormal([2, 3, 5], 0, 1, 'float32', 3) as tf.Tensor3D;
+    const b = tf.randomNormal([2, 6, 5], 0, 1, 'float32', 4) as tf.Tensor3D;
+    expect(simdProductNT(a, b)).toBe(false);
+    expect(productNT(a, b).arraySync()).toEqual(tf.matMul(a, b, false, true).arraySync());
+  });
+
+  test('does not leak: the output is a tracked tensor', () => {
+    const a = tf.ones([4, 8, 8]) as tf.Tensor3D;
+    const before = tf.memory().numTensors;
+    tf.tidy(() => {
+      productNT(a, a);
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(productNT(a, a).dataSync()[0]).toBe(8);
+  });
+});
+
+describe('exp', () => {
+  test('is within 1 ulp of exp over the float range, flushes subnormals to 0, keeps ±∞ and NaN', () => {
+    const n = 1 << 20;
+    const xs = new Float32Array(n + 3); // not a multiple of 4: the tail path runs too
+    for (let i = 0; i < xs.length; i++) xs[i] = -100 + (190 * i) / xs.length;
+    xs.set([NaN, -Infinity, Infinity, 0, 89, -88, 88.72283, -87.33654], 0);
+    const x = tf.tensor1d(xs);
+    expect(simdExp(x)).toBe(true);
+    const y = exp(x).dataSync();
+    expect([...y.subarray(0, 6)]).toEqual([NaN, 0, Infinity, 1, Infinity, 0]);
+    let worstUlp = 0;
+    for (let i = 6; i < xs.length; i++) {
+      const want = Math.exp(xs[i]);
+      if (want < 2 ** -126) expect(y[i]).toBe(0);
+      else if (Math.fround(want) === Infinity) expect(y[i]).toBe(Infinity);
+      else worstUlp = Math.max(worstUlp, Math.abs(y[i] - want) / (2 ** (Math.floor(Math.log2(want)) - 23)));
+    }
+    expect(worstUlp).toBeLessThanOrEqual(1);
+  });
+
+  test('differentiates as eˣ', () => {
+    const g = tf.grad((t: tf.Tensor) => tf.sum(exp(t)))(tf.tensor1d([0, 1, -2]));
+    expect([...g.dataSync()]).toEqual([1, Math.fround(Math.E), expect.closeTo(Math.exp(-2), 7)]);
+  });
+
+  test('is tfjs’s own exp on other backends', async () => {
+    await tf.setBackend('cpu');
+    try {
+      const x = tf.tensor1d([0, 1]);
+      expect(simdExp(x)).toBe(false);
+      expect([...exp(x).dataSync()]).toEqual([...tf.exp(x).dataSync()]);
+    } finally {
+      await tf.setBackend('wasm');
+    }
+  });
+});
