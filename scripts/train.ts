@@ -8,9 +8,13 @@
  * Writes to --out: checkpoint/ (weights + optimizer state + position, to resume), model/ (the
  * model alone, with its card: what the studio loads), train.log (one line per report, resumes
  * marked). Ctrl-C saves a checkpoint before exiting.
+ *
+ * --threads N splits each batch across N threads (default: one per core, at most one per image of
+ * the batch); tfjs-wasm uses one core per thread.
  */
 import '@tensorflow/tfjs-backend-wasm';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileSystemHandler } from '@/lib/node/file-io';
@@ -24,6 +28,7 @@ import { getManifest } from '@/lib/server/datasets/catalog';
 import { datasetBlobPrefix } from '@/lib/server/datasets/prepare';
 import { getStorage, type Storage } from '@/lib/server/storage';
 import { ATTENTION_PLANS, type AttentionPlan, configFor, isPreset, PRESETS } from '@/lib/training/presets';
+import { startGradientThreads } from '@/lib/training/threads';
 import { DEFAULT_TRAIN, Trainer, trainingDataFrom, type TrainingData } from '@/lib/training/trainer';
 
 const { values: args } = parseArgs({
@@ -41,6 +46,7 @@ const { values: args } = parseArgs({
     'eval-images': { type: 'string' },
     seed: { type: 'string' },
     backend: { type: 'string', default: 'wasm' },
+    threads: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -175,13 +181,17 @@ async function main() {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
+  const threadCount = Math.min(intArg('threads', availableParallelism())!, trainer.options.batchSize);
+  const threads = threadCount > 1 ? await startGradientThreads(threadCount - 1, { config: model.config, backend: tf.getBackend() }) : undefined;
+  log(`# ${threadCount} thread${threadCount > 1 ? 's' : ''} (${process.argv.slice(2).join(' ')})`);
+
   const total = trainer.options.steps;
   const started = performance.now();
   const startStep = trainer.step;
   let recent: number[] = [];
   while (trainer.step < total && !stopping) {
     await new Promise((resolve) => setImmediate(resolve)); // a step is synchronous: let signals in between steps
-    const r = trainer.trainStep();
+    const r = threads ? await trainer.trainStepParallel(threads.helpers) : trainer.trainStep();
     recent.push(r.loss);
     const rate = (trainer.step - startStep) / ((performance.now() - started) / 1000);
     const tokensPerSecond = rate * trainer.options.batchSize * manifest.seqLength;
@@ -210,6 +220,7 @@ async function main() {
   }
   log(`# saved ${path.join(out, 'model')} and ${checkpointDir} at step ${trainer.step}`);
   storage.close();
+  await threads?.close();
 }
 
 main().catch((e) => {

@@ -75,6 +75,14 @@ export async function trainingDataFrom(manifest: DatasetManifest, loadShard: (fi
   };
 }
 
+/**
+ * Computes the loss and gradients of some rows of a batch with given weights, elsewhere (another
+ * thread): what `Trainer.trainStepParallel` splits a batch across.
+ */
+export interface GradientHelper {
+  gradients(weights: Record<string, Float32Array>, tokens: Int32Array, rows: number, stepSeed: number): Promise<{ loss: number; grads: Record<string, Float32Array> }>;
+}
+
 export class CheckpointMismatchError extends Error {
   override name = 'CheckpointMismatchError';
 }
@@ -111,7 +119,7 @@ export class Trainer {
   }
 
   /** Images [batch, seqLength] drawn uniformly (with replacement) from the training split. */
-  private batch(): tf.Tensor2D {
+  private batch(): Int32Array {
     const { seqLength, train } = this.data;
     const n = imageCount(train, seqLength);
     const B = this.options.batchSize;
@@ -120,22 +128,81 @@ export class Trainer {
       const i = this.rng.nextUint32() % n;
       out.set(train.subarray(i * seqLength, (i + 1) * seqLength), b * seqLength);
     }
-    return tf.tensor2d(out, [B, seqLength], 'int32');
+    return out;
+  }
+
+  /** Loss and gradients (by local variable name) of `rows` images on this thread. */
+  private gradients(tokens: Int32Array, rows: number, stepSeed: number): { loss: number; grads: Map<string, tf.Tensor> } {
+    const batch = tf.tensor2d(tokens, [rows, this.data.seqLength], 'int32');
+    const { loss, grads } = this.model.computeGradients(batch, { stepSeed });
+    batch.dispose();
+    const byLocalName = new Map<string, tf.Tensor>();
+    for (const [name, v] of this.model.variables) byLocalName.set(name, grads[v.name]);
+    return { loss, grads: byLocalName };
+  }
+
+  private update(step: number, loss: number, grads: Map<string, tf.Tensor>, started: number): StepReport {
+    const o = this.options;
+    const lr = learningRate(step, o.learningRate, o.warmupSteps, o.steps);
+    const gradNorm = this.optimizer.apply(grads, lr);
+    return { step: step + 1, loss, bitsPerDim: bitsPerDim(loss, this.data.dimsPerToken), gradNorm, learningRate: lr, ms: performance.now() - started };
   }
 
   /** One optimisation step. */
   trainStep(): StepReport {
     const started = performance.now();
     const step = this.step;
+    const { loss, grads } = this.gradients(this.batch(), this.options.batchSize, mixSeed(this.options.seed, step));
+    return this.update(step, loss, grads, started);
+  }
+
+  /**
+   * One optimisation step with the batch split between this thread and `helpers` (data
+   * parallelism: each computes the gradients of its rows on the same weights and the same hash
+   * rotations, and the mean of their gradients weighted by rows is the batch's). Without dropout
+   * it is the same step as `trainStep` up to float rounding, on the same batches in the same order;
+   * with dropout, the masks differ.
+   */
+  async trainStepParallel(helpers: GradientHelper[]): Promise<StepReport> {
+    const started = performance.now();
+    const step = this.step;
+    const stepSeed = mixSeed(this.options.seed, step);
+    const { seqLength } = this.data;
+    const B = this.options.batchSize;
     const tokens = this.batch();
-    const { loss, grads } = this.model.computeGradients(tokens, { stepSeed: mixSeed(this.options.seed, step) });
-    tokens.dispose();
-    const byLocalName = new Map<string, tf.Tensor>();
-    for (const [name, v] of this.model.variables) byLocalName.set(name, grads[v.name]);
-    const o = this.options;
-    const lr = learningRate(step, o.learningRate, o.warmupSteps, o.steps);
-    const gradNorm = this.optimizer.apply(byLocalName, lr);
-    return { step: step + 1, loss, bitsPerDim: bitsPerDim(loss, this.data.dimsPerToken), gradNorm, learningRate: lr, ms: performance.now() - started };
+    const parts = Math.min(B, helpers.length + 1);
+    const rowsOf = (p: number) => Math.floor((B * (p + 1)) / parts) - Math.floor((B * p) / parts);
+    const firstRow = (p: number) => Math.floor((B * p) / parts);
+    let weights: Record<string, Float32Array> | undefined;
+    if (parts > 1) {
+      weights = {};
+      for (const [name, v] of this.model.variables) weights[name] = v.dataSync() as Float32Array;
+    }
+    const remote = helpers.slice(0, parts - 1).map((h, i) => {
+      const p = i + 1;
+      return h.gradients(weights!, tokens.slice(firstRow(p) * seqLength, (firstRow(p) + rowsOf(p)) * seqLength), rowsOf(p), stepSeed);
+    });
+    const local = this.gradients(tokens.subarray(0, rowsOf(0) * seqLength), rowsOf(0), stepSeed);
+    const results = await Promise.all(remote);
+    let loss = (local.loss * rowsOf(0)) / B;
+    const grads = new Map<string, tf.Tensor>();
+    for (const [name, g] of local.grads) {
+      grads.set(
+        name,
+        tf.tidy(() => {
+          let sum = tf.mul(g, rowsOf(0) / B);
+          results.forEach((r, i) => {
+            sum = tf.add(sum, tf.mul(tf.tensor(r.grads[name], g.shape), rowsOf(i + 1) / B));
+          });
+          return sum;
+        }),
+      );
+      g.dispose();
+    }
+    results.forEach((r, i) => {
+      loss += (r.loss * rowsOf(i + 1)) / B;
+    });
+    return this.update(step, loss, grads, started);
   }
 
   /** Validation bits/dim over the first `evalImages` validation images (or training images if none). */

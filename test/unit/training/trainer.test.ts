@@ -4,6 +4,7 @@ import { learningRate } from '@/lib/training/adam';
 import { ReformerLM } from '@/lib/reformer/model';
 import { ModelFormatError } from '@/lib/reformer/serialize';
 import * as tf from '@/lib/reformer/tf';
+import { startGradientThreads } from '@/lib/training/threads';
 import { tinyConfig } from '../reformer/helpers';
 
 beforeAll(async () => {
@@ -60,6 +61,30 @@ test('checkpoint → resume continues with the same loss trajectory as an uninte
   for (const t of [straight, resumed]) {
     t.model.dispose();
     t.dispose();
+  }
+});
+
+test('a step split across worker threads is the same step as on one thread', async () => {
+  const config = tinyConfig({ layers: ['lsh', 'local'] });
+  const single = new Trainer(new ReformerLM(config), tinyData(), { ...options, batchSize: 3 });
+  const split = new Trainer(new ReformerLM(config), tinyData(), { ...options, batchSize: 3 });
+  const threads = await startGradientThreads(2, { config: split.model.config, backend: 'cpu' });
+  try {
+    for (let i = 0; i < 4; i++) {
+      const a = single.trainStep();
+      const b = await split.trainStepParallel(threads.helpers); // rows 1 + 1 + 1
+      expect(b.loss, `step ${i}`).toBeCloseTo(a.loss, 5);
+      expect(b.gradNorm, `step ${i}`).toBeCloseTo(a.gradNorm, 4);
+    }
+    const w = (t: Trainer) => t.model.variables.get('layers.0.attention.wqk')!.dataSync();
+    const [x, y] = [w(single), w(split)];
+    expect(Math.max(...x.map((v, i) => Math.abs(v - y[i])))).toBeLessThan(1e-5);
+  } finally {
+    await threads.close();
+    for (const t of [single, split]) {
+      t.model.dispose();
+      t.dispose();
+    }
   }
 });
 
