@@ -1,0 +1,98 @@
+/**
+ * bench:codecs: how many bits per dimension lossless codecs need for the validation images of an
+ * `rgb` dataset, beside what a trained model needs for the same images (its cross-entropy). The
+ * codecs' figures are whole files (headers included), as a user would store them; a model's are
+ * what an arithmetic coder driven by it would approach.
+ *
+ *   npm run bench:codecs [-- --dataset emoji-32 --model public/models/emoji-32-small --model-images 64]
+ *
+ * Prints a table and writes bench/results/codecs.json.
+ */
+import '@tensorflow/tfjs-backend-wasm';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import sharp from 'sharp';
+import { fileSystemHandler } from '../lib/node/file-io';
+import { bitsPerDim } from '../lib/reformer/model';
+import { loadModel } from '../lib/reformer/serialize';
+import * as tf from '../lib/reformer/tf';
+import { ensureBuiltinDatasets } from '../lib/server/datasets/builtin';
+import { getManifest } from '../lib/server/datasets/catalog';
+import { datasetBlobPrefix } from '../lib/server/datasets/prepare';
+import { getStorage } from '../lib/server/storage';
+import { trainingDataFrom } from '../lib/training/trainer';
+import { table } from './lib/measure';
+
+const { values } = parseArgs({
+  options: {
+    dataset: { type: 'string', default: 'emoji-32' },
+    model: { type: 'string' },
+    'model-images': { type: 'string', default: '64' },
+  },
+});
+
+type Codec = { name: string; encode: (image: ReturnType<typeof sharp>) => Promise<Buffer> };
+const CODECS: Codec[] = [
+  { name: 'PNG (sharp, level 9, adaptive filtering)', encode: (i) => i.png({ compressionLevel: 9, adaptiveFiltering: true, palette: false }).toBuffer() },
+  { name: 'WebP lossless (sharp, effort 6)', encode: (i) => i.webp({ lossless: true, effort: 6 }).toBuffer() },
+];
+
+async function main() {
+  const storage = getStorage();
+  for await (const _ of ensureBuiltinDatasets(storage, [values.dataset!]));
+  const manifest = await getManifest(storage, values.dataset!);
+  if (manifest.tokenization !== 'rgb') throw new Error(`${manifest.id} is not an rgb dataset: codecs compare on raw pixels`);
+  const data = await trainingDataFrom(manifest, async (file) => (await storage.getBlob(datasetBlobPrefix(manifest.id) + file))!);
+  const { width, height, seqLength } = manifest;
+  const images = data.validation.length / seqLength;
+  const dims = seqLength; // one dimension per channel value
+
+  const prefixes = [16, 64, images].filter((n, i, a) => n <= images && a.indexOf(n) === i);
+  const codecs = [];
+  for (const codec of CODECS) {
+    const bytes: number[] = [];
+    for (let i = 0; i < images; i++) {
+      const pixels = Buffer.from(data.validation.subarray(i * seqLength, (i + 1) * seqLength));
+      bytes.push((await codec.encode(sharp(pixels, { raw: { width, height, channels: 3 } }))).length);
+    }
+    const bitsPerDimOver = Object.fromEntries(prefixes.map((n) => [n, (bytes.slice(0, n).reduce((a, b) => a + b, 0) * 8) / (n * dims)]));
+    codecs.push({ name: codec.name, meanBytes: bytes.reduce((a, b) => a + b, 0) / images, bitsPerDimOver });
+  }
+
+  let model: { dir: string; images: number; bitsPerDim: number; steps?: number } | undefined;
+  if (values.model) {
+    await tf.setBackend('wasm');
+    await tf.ready();
+    const { model: lm, metadata } = await loadModel(fileSystemHandler(values.model));
+    const n = Math.min(Number(values['model-images']), images);
+    let total = 0;
+    for (let s = 0; s < n; s += 2) {
+      const count = Math.min(2, n - s);
+      const tokens = tf.tensor2d(Int32Array.from(data.validation.subarray(s * seqLength, (s + count) * seqLength)), [count, seqLength], 'int32');
+      total += lm.evaluate(tokens) * count;
+      tokens.dispose();
+    }
+    const card = (metadata as { card?: { steps?: number } }).card;
+    model = { dir: values.model, images: n, bitsPerDim: bitsPerDim(total / n, 1), steps: card?.steps };
+    lm.dispose();
+  }
+
+  const header = ['', ...prefixes.map((n) => `first ${n} images`)];
+  const rows = codecs.map((c) => [c.name, ...prefixes.map((n) => c.bitsPerDimOver[n].toFixed(3))]);
+  if (model) rows.push([`model ${model.dir} (${model.steps ?? '?'} steps)`, ...prefixes.map((n) => (n === model.images ? model.bitsPerDim.toFixed(3) : '—'))]);
+  console.log(table(`bits/dim on ${manifest.id} validation (${images} images of ${width}×${height} rgb)`, header, rows));
+  if (model && !prefixes.includes(model.images)) console.log(`model over its first ${model.images} images: ${model.bitsPerDim.toFixed(3)} bits/dim`);
+
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync(
+    'bench/results/codecs.json',
+    `${JSON.stringify({ dataset: manifest.id, validationImages: images, codecs, model, machine: { cpus: os.availableParallelism(), load: os.loadavg()[0] }, at: new Date().toISOString() }, null, 2)}\n`,
+  );
+  storage.close();
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
