@@ -234,12 +234,15 @@ export const activateTfjsBackend: Activate = async (name, choice) => {
   }
   if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend('${name}') returned false`);
   await tf.ready();
+  let kernels = '';
   if (name === 'wasm') {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     threads = wasm.getThreadsCount();
+    const { simdKernelsActive } = await import('@/lib/reformer/kernels/simd');
+    if (simdKernelsActive()) kernels = ', SIMD attention kernels';
   }
   const warm = tf.tidy(() => tf.matMul(tf.ones([64, 64]), tf.ones([64, 64])).sum());
   await warm.data();
   warm.dispose();
-  if (threads !== undefined) return { threads, reason: `${choice.reason}, ${threads} thread${threads === 1 ? '' : 's'}` };
+  if (threads !== undefined) return { threads, reason: `${choice.reason}, ${threads} thread${threads === 1 ? '' : 's'}${kernels}` };
 };

@@ -28,6 +28,8 @@ test.describe('train page', () => {
     const pointsEarly = await train.trainPoints();
     await expect.poll(() => train.trainPoints()).toBeGreaterThan(pointsEarly);
     await expect(train.progress).toHaveAttribute('aria-valuemax', '400');
+    // On WASM, attention trains in our SIMD kernels (lib/reformer/kernels), not tfjs's scalar loops.
+    await expect(page.getByTestId('train-backend')).toHaveAttribute('title', /SIMD attention kernels/);
     await expect(train.chart).not.toHaveAttribute('data-validation-points', '0');
     await expect(train.samples.locator('canvas')).toHaveCount(2, { timeout: 120_000 });
 

@@ -57,6 +57,11 @@ function currentKernels(...tensors: tf.Tensor[]): Kernels | null {
   return kernelsOf(tf.backend() as unknown as WasmBackend);
 }
 
+/** Whether the kernels run on the current backend (it is `wasm`, with SIMD and unshared memory). */
+export function simdKernelsActive(): boolean {
+  return tf.getBackend() === 'wasm' && kernelsOf(tf.backend() as unknown as WasmBackend) !== null;
+}
+
 const PRODUCT_NT = 'ReformerProductNT';
 const EXP = 'ReformerExp';
 
