@@ -20,6 +20,8 @@ interface RunView {
   /** Short label (e.g. "WebAssembly · 2 threads") and the selector's full reason. */
   backend: string;
   backendReason: string;
+  /** Workers splitting each batch. */
+  workers: number;
   step: number;
   totalSteps: number;
   bitsPerDim?: number;
@@ -146,8 +148,9 @@ export function TrainStudio() {
           height: e.height,
           parameters: e.parameters,
           trainImages: e.trainImages,
-          backend: `${BACKEND_LABELS[e.backend.name] ?? e.backend.name}${e.backend.threads ? ` · ${e.backend.threads} thread${e.backend.threads === 1 ? '' : 's'}` : ''}`,
-          backendReason: e.backend.reason,
+          backend: `${BACKEND_LABELS[e.backend.name] ?? e.backend.name}${e.workers > 1 ? ` · ${e.workers} workers` : ''}`,
+          backendReason: e.workers > 1 ? `${e.backend.reason}; each batch split across ${e.workers} workers, one per core` : e.backend.reason,
+          workers: e.workers,
           step: e.step,
           totalSteps: e.totalSteps,
           history: e.history,
@@ -386,7 +389,7 @@ export function TrainStudio() {
                   </h2>
                   <p className="mt-0.5 text-xs text-neutral-500">
                     {run.trainImages.toLocaleString()} training images · {run.width}×{run.height} ·{' '}
-                    <span data-testid="train-backend" title={run.backendReason} className="cursor-help underline decoration-neutral-700 decoration-dotted underline-offset-2">
+                    <span data-testid="train-backend" data-workers={run.workers} title={run.backendReason} className="cursor-help underline decoration-neutral-700 decoration-dotted underline-offset-2">
                       {run.backend}
                     </span>
                   </p>

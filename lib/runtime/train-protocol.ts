@@ -55,6 +55,8 @@ export type TrainEvent =
       width: number;
       height: number;
       parameters: number;
+      /** Workers computing each step: this one and its gradient helpers (lib/runtime/gradient-worker.ts). */
+      workers: number;
       trainImages: number;
       /** The step the run starts from (0, or the checkpoint's). */
       step: number;

@@ -12,6 +12,7 @@ import { ReformerLM } from '@/lib/reformer/model';
 import { modelArtifacts } from '@/lib/reformer/serialize';
 import * as tf from '@/lib/reformer/tf';
 import { configFor } from '@/lib/training/presets';
+import { type Endpoint, GradientClient, type HelperReply } from '@/lib/training/gradient-service';
 import { DEFAULT_TRAIN, Trainer, trainingDataFrom, type TrainingData } from '@/lib/training/trainer';
 import { type BackendChoice, selectBackend } from './backends';
 import {
@@ -34,6 +35,8 @@ const CHECKPOINT_URL = `indexeddb://${CHECKPOINT_KEY}`;
 const EVAL_IMAGES = 8;
 /** Training points kept on the chart; beyond this, points average more steps. */
 const CHART_POINTS = 400;
+/** At most this many workers share a batch (this one and its gradient helpers). */
+const MAX_WORKERS = 8;
 
 interface Run {
   id: number;
@@ -49,6 +52,8 @@ interface Run {
   samples?: AbortController;
   /** Running mean of training bits/dim since the last chart point. */
   bucket: { sum: number; count: number };
+  /** Gradient helpers in other workers, splitting each batch with this one. */
+  helpers: { client: GradientClient; worker: Worker }[];
 }
 
 export type Post = (reply: TrainReply, transfer?: Transferable[]) => void;
@@ -92,6 +97,35 @@ async function loadDataset(fetchFn: typeof fetch, id: string): Promise<{ manifes
   const manifest = DatasetManifestSchema.parse(await (await fetchOk(fetchFn, datasetUrl(id))).json());
   const data = await trainingDataFrom(manifest, async (file) => new Uint8Array(await (await fetchOk(fetchFn, shardUrl(id, file))).arrayBuffer()));
   return { manifest, data };
+}
+
+/**
+ * Gradient helpers for a run on WASM: one Web Worker per spare core, up to one per image of the
+ * batch beyond the first (tfjs-wasm computes on one core per worker). None on GPU backends, where
+ * one worker already has the device, nor where workers cannot start; training then runs here alone.
+ */
+async function startHelpers(trainer: Trainer, backend: BackendChoice): Promise<Run['helpers']> {
+  const cores = typeof navigator === 'undefined' ? 1 : (navigator.hardwareConcurrency ?? 1);
+  const count = Math.min(cores, trainer.options.batchSize, MAX_WORKERS) - 1;
+  if (backend.name !== 'wasm' || count < 1 || typeof Worker === 'undefined') return [];
+  const started = await Promise.allSettled(
+    Array.from({ length: count }, async () => {
+      const worker = new Worker(new URL('./gradient-worker.ts', import.meta.url), { type: 'module', name: 'train-gradients' });
+      const endpoint: Endpoint = {
+        post: (m, transfer = []) => worker.postMessage(m, transfer),
+        listen: (handler) => worker.addEventListener('message', (e: MessageEvent<HelperReply>) => handler(e.data)),
+      };
+      try {
+        const client = await GradientClient.start(endpoint, trainer.model.config);
+        worker.addEventListener('error', () => client.fail(new Error('a gradient worker crashed')));
+        return { client, worker };
+      } catch (e) {
+        worker.terminate();
+        throw e;
+      }
+    }),
+  );
+  return started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
 }
 
 function summaryOf(artifacts: tf.io.ModelArtifacts): CheckpointSummary | null {
@@ -204,8 +238,11 @@ export class TrainingSession {
       trainer = new Trainer(new ReformerLM(config), loaded.data, options);
     }
 
+    this.progress(id, { type: 'loading', message: 'Starting workers…' });
+    const helpers = await startHelpers(trainer, this.backend);
     const r: Run = {
       id,
+      helpers,
       trainer,
       manifest,
       settings,
@@ -225,6 +262,7 @@ export class TrainingSession {
       width: manifest.width,
       height: manifest.height,
       parameters: trainer.model.parameterCount,
+      workers: 1 + helpers.length,
       trainImages: Math.floor(trainer.data.train.length / trainer.data.seqLength),
       step: trainer.step,
       totalSteps: total,
@@ -245,7 +283,7 @@ export class TrainingSession {
         if (r.stopRequested) break;
         this.setState(r, 'running');
       }
-      const report = trainer.trainStep();
+      const report = r.helpers.length > 0 ? await trainer.trainStepParallel(r.helpers.map((h) => h.client)) : trainer.trainStep();
       this.progress(id, { type: 'step', step: report.step, bitsPerDim: report.bitsPerDim, learningRate: report.learningRate, gradNorm: report.gradNorm, ms: report.ms });
       r.bucket.sum += report.bitsPerDim;
       r.bucket.count++;
@@ -277,6 +315,7 @@ export class TrainingSession {
 
   private disposeRun(): void {
     if (!this.run) return;
+    for (const h of this.run.helpers) h.worker.terminate();
     this.run.trainer.model.dispose();
     this.run.trainer.dispose();
     this.run = undefined;

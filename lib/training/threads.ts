@@ -6,78 +6,36 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { ReformerConfig } from '../reformer/config';
+import { type Endpoint, GradientClient, type HelperMessage, type HelperReply } from './gradient-service';
 import type { GradientHelper } from './trainer';
 
 export interface ThreadInit {
-  config: Partial<ReformerConfig>;
   backend: string;
 }
 
-export interface GradientRequest {
-  id: number;
-  weights: Record<string, Float32Array>;
-  tokens: Int32Array;
-  rows: number;
-  stepSeed: number;
-}
-
-export type GradientResponse = { id: number; loss: number; grads: Record<string, Float32Array>; error?: undefined } | { id: number; error: string };
-
-type Pending = { resolve: (r: { loss: number; grads: Record<string, Float32Array> }) => void; reject: (e: Error) => void };
-
-class GradientThread implements GradientHelper {
-  private nextId = 0;
-  private readonly pending = new Map<number, Pending>();
-
-  private constructor(private readonly worker: Worker) {
-    worker.on('message', (m: GradientResponse) => {
-      const p = this.pending.get(m.id);
-      if (!p) return;
-      this.pending.delete(m.id);
-      if (m.error !== undefined) p.reject(new Error(`gradient thread: ${m.error}`));
-      else p.resolve({ loss: m.loss, grads: m.grads });
-    });
-    worker.on('error', (e) => this.failAll(e));
-    worker.on('exit', (code) => this.failAll(new Error(`gradient thread exited (code ${code})`)));
-  }
-
-  static start(init: ThreadInit): Promise<GradientThread> {
-    const worker = new Worker(new URL('./gradient-thread.mjs', import.meta.url), { workerData: init });
-    return new Promise((resolve, reject) => {
-      const onMessage = (m: { ready?: boolean; error?: string }) => {
-        if (m.ready === undefined) return;
-        worker.off('message', onMessage);
-        worker.off('error', reject);
-        if (m.ready) resolve(new GradientThread(worker));
-        else reject(new Error(`gradient thread failed to start: ${m.error}`));
-      };
-      worker.on('message', onMessage);
-      worker.once('error', reject);
-    });
-  }
-
-  private failAll(e: Error) {
-    for (const p of this.pending.values()) p.reject(e);
-    this.pending.clear();
-  }
-
-  gradients(weights: Record<string, Float32Array>, tokens: Int32Array, rows: number, stepSeed: number) {
-    const id = this.nextId++;
-    const request: GradientRequest = { id, weights, tokens, rows, stepSeed };
-    return new Promise<{ loss: number; grads: Record<string, Float32Array> }>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage(request);
-    });
-  }
-
-  async close(): Promise<void> {
-    this.worker.removeAllListeners('exit');
-    await this.worker.terminate();
-  }
+async function startThread(config: Partial<ReformerConfig>, backend: string): Promise<{ client: GradientClient; worker: Worker }> {
+  const worker = new Worker(new URL('./gradient-thread.mjs', import.meta.url), { workerData: { backend } satisfies ThreadInit });
+  const endpoint: Endpoint = {
+    post: (m, transfer) => worker.postMessage(m, transfer),
+    listen: (handler) => worker.on('message', (m: HelperMessage | HelperReply) => handler(m)),
+  };
+  const died = new Promise<never>((_, reject) => {
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`gradient thread exited (code ${code})`)));
+  });
+  const client = await Promise.race([GradientClient.start(endpoint, config), died]);
+  died.catch((e: Error) => client.fail(e));
+  return { client, worker };
 }
 
 /** `count` gradient threads for a model of this config, started and ready. */
-export async function startGradientThreads(count: number, init: ThreadInit): Promise<{ helpers: GradientHelper[]; close(): Promise<void> }> {
-  const threads = await Promise.all(Array.from({ length: count }, () => GradientThread.start(init)));
-  return { helpers: threads, close: async () => void (await Promise.all(threads.map((t) => t.close()))) };
+export async function startGradientThreads(count: number, config: Partial<ReformerConfig>, backend: string): Promise<{ helpers: GradientHelper[]; close(): Promise<void> }> {
+  const threads = await Promise.all(Array.from({ length: count }, () => startThread(config, backend)));
+  return {
+    helpers: threads.map((t) => t.client),
+    close: async () => {
+      for (const t of threads) t.worker.removeAllListeners('exit');
+      await Promise.all(threads.map((t) => t.worker.terminate()));
+    },
+  };
 }

@@ -30,6 +30,9 @@ test.describe('train page', () => {
     await expect(train.progress).toHaveAttribute('aria-valuemax', '400');
     // On WASM, attention trains in our SIMD kernels (lib/reformer/kernels), not tfjs's scalar loops.
     await expect(page.getByTestId('train-backend')).toHaveAttribute('title', /SIMD attention kernels/);
+    // Each batch of 2 is split across one worker per core (up to 2): the trainer and a gradient helper.
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    await expect(page.getByTestId('train-backend')).toHaveAttribute('data-workers', String(Math.min(cores, 2)));
     await expect(train.chart).not.toHaveAttribute('data-validation-points', '0');
     await expect(train.samples.locator('canvas')).toHaveCount(2, { timeout: 120_000 });
 

@@ -68,7 +68,7 @@ test('a step split across worker threads is the same step as on one thread', asy
   const config = tinyConfig({ layers: ['lsh', 'local'] });
   const single = new Trainer(new ReformerLM(config), tinyData(), { ...options, batchSize: 3 });
   const split = new Trainer(new ReformerLM(config), tinyData(), { ...options, batchSize: 3 });
-  const threads = await startGradientThreads(2, { config: split.model.config, backend: 'cpu' });
+  const threads = await startGradientThreads(2, split.model.config, 'cpu');
   try {
     for (let i = 0; i < 4; i++) {
       const a = single.trainStep();
