@@ -2,13 +2,15 @@
  * Training throughput of the `small` preset on the built-in 32×32 emoji set (rgb, 3,072 tokens per
  * image), in Node on the WASM backend, with the same Trainer the CLI and the browser use:
  * steps/s, tokens/s, peak tensor memory, and achieved GFLOP/s against a plain matmul's in this
- * process. Prints a table and writes bench/results/train.json.
+ * process. Measured on one thread, then with the batch split across worker threads as `npm run
+ * train` does by default (one per core; their GFLOP/s are compared with as many matmuls'). Prints a
+ * table and writes bench/results/train.json.
  *
- *   npm run bench:train [-- --steps 3 --batch 2]
+ *   npm run bench:train [-- --steps 3 --batch 2 --threads 2]
  */
 import '@tensorflow/tfjs-backend-wasm';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import os, { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { dimsPerToken } from '../lib/models/card';
 import { readShard } from '../lib/pixels/manifest';
@@ -19,13 +21,17 @@ import { getManifest } from '../lib/server/datasets/catalog';
 import { datasetBlobPrefix } from '../lib/server/datasets/prepare';
 import { getStorage } from '../lib/server/storage';
 import { configFor } from '../lib/training/presets';
+import { startGradientThreads } from '../lib/training/threads';
 import { Trainer } from '../lib/training/trainer';
 import { trainStepFlops } from './lib/flops';
 import { fmtMiB, median, profiledRun, table, timedRun } from './lib/measure';
 
-const { values } = parseArgs({ options: { steps: { type: 'string', default: '3' }, batch: { type: 'string', default: '2' }, dataset: { type: 'string', default: 'emoji-32' } } });
+const { values } = parseArgs({
+  options: { steps: { type: 'string', default: '3' }, batch: { type: 'string', default: '2' }, dataset: { type: 'string', default: 'emoji-32' }, threads: { type: 'string' } },
+});
 const steps = Number(values.steps);
 const batch = Number(values.batch);
+const threadCount = Math.min(Number(values.threads ?? availableParallelism()), batch);
 
 async function matmulGflops(): Promise<number> {
   const n = 1024;
@@ -50,17 +56,35 @@ async function main() {
   const trainer = new Trainer(model, data, { steps: 1000, batchSize: batch, learningRate: 1e-3, warmupSteps: 10, evalEvery: 1000, evalImages: 1, seed: 1 });
 
   const matmul = await matmulGflops();
-  trainer.trainStep(); // warm-up: kernels, xnn operators
-  const ms: number[] = [];
-  let peakBytes = 0;
-  for (let i = 0; i < steps; i++) {
-    const r = await profiledRun(() => void trainer.trainStep());
-    ms.push(r.ms);
-    peakBytes = Math.max(peakBytes, r.peakBytes);
-  }
-  const stepMs = median(ms);
   const flops = trainStepFlops(model.config, batch, manifest.seqLength);
-  const stepGflops = flops.total / (stepMs / 1000) / 1e9;
+  const measure = async (threads: number) => {
+    const pool = threads > 1 ? await startGradientThreads(threads - 1, model.config, 'wasm') : undefined;
+    const step = () => (pool ? trainer.trainStepParallel(pool.helpers) : Promise.resolve(trainer.trainStep()));
+    await step(); // warm-up: kernels, xnn operators
+    const ms: number[] = [];
+    let peakBytes = 0;
+    for (let i = 0; i < steps; i++) {
+      const r = await profiledRun(step);
+      ms.push(r.ms);
+      peakBytes = Math.max(peakBytes, r.peakBytes);
+    }
+    await pool?.close();
+    const stepMs = median(ms);
+    const stepGflops = flops.total / (stepMs / 1000) / 1e9;
+    return {
+      threads,
+      stepsPerSecond: 1000 / stepMs,
+      tokensPerSecond: (batch * manifest.seqLength * 1000) / stepMs,
+      stepMs,
+      runsMs: ms.map(Math.round),
+      /** This thread's tensors (its share of the batch when split). */
+      peakTensorBytes: peakBytes,
+      trainStepGflops: stepGflops,
+      /** Against one plain matmul per thread. */
+      ratio: stepGflops / (matmul * threads),
+    };
+  };
+  const runs = [await measure(1), ...(threadCount > 1 ? [await measure(threadCount)] : [])];
   const result = {
     backend: tf.getBackend(),
     preset: 'small',
@@ -68,22 +92,19 @@ async function main() {
     seqLength: manifest.seqLength,
     batch,
     parameters: model.parameterCount,
-    stepsPerSecond: 1000 / stepMs,
-    tokensPerSecond: (batch * manifest.seqLength * 1000) / stepMs,
-    stepMs,
-    runsMs: ms.map(Math.round),
-    peakTensorBytes: peakBytes,
-    peakRssBytes: process.memoryUsage().rss,
     matmulGflops: matmul,
-    trainStepGflops: stepGflops,
-    ratio: stepGflops / matmul,
+    runs,
+    speedup: runs.length > 1 ? runs[0].stepMs / runs[1].stepMs : 1,
+    peakRssBytes: process.memoryUsage().rss,
     counted: flops.counted,
-    env: { date: new Date().toISOString(), node: process.version, load: os.loadavg().map((l) => +l.toFixed(2)) },
+    env: { date: new Date().toISOString(), node: process.version, cpus: availableParallelism(), load: os.loadavg().map((l) => +l.toFixed(2)) },
   };
   console.log(
-    table(`training step, small preset, ${manifest.id} (${manifest.seqLength} tokens), batch ${batch}, wasm`, ['steps/s', 'tokens/s', 'step', 'peak tensors', 'matmul GFLOP/s', 'step GFLOP/s', 'ratio'], [
-      [result.stepsPerSecond.toFixed(3), Math.round(result.tokensPerSecond), `${(stepMs / 1000).toFixed(1)} s`, fmtMiB(peakBytes), matmul.toFixed(1), stepGflops.toFixed(2), `${(100 * result.ratio).toFixed(0)}%`],
-    ]),
+    table(
+      `training step, small preset, ${manifest.id} (${manifest.seqLength} tokens), batch ${batch}, wasm`,
+      ['threads', 'steps/s', 'tokens/s', 'step', 'peak tensors', 'matmul GFLOP/s', 'step GFLOP/s', 'ratio'],
+      runs.map((r) => [r.threads, r.stepsPerSecond.toFixed(3), Math.round(r.tokensPerSecond), `${(r.stepMs / 1000).toFixed(2)} s`, fmtMiB(r.peakTensorBytes), (matmul * r.threads).toFixed(1), r.trainStepGflops.toFixed(2), `${(100 * r.ratio).toFixed(0)}%`]),
+    ),
   );
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
   writeFileSync(new URL('./results/train.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);

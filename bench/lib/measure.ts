@@ -18,11 +18,11 @@ export interface RunResult {
 }
 
 /** Runs `fn` once under tf.profile; the wall time includes the profiler's small per-kernel bookkeeping. */
-export async function profiledRun(fn: () => void): Promise<RunResult> {
+export async function profiledRun(fn: () => void | Promise<unknown>): Promise<RunResult> {
   const before = tf.memory().numBytes;
   const t0 = performance.now();
-  const info = await tf.profile(() => {
-    fn();
+  const info = await tf.profile(async () => {
+    await fn();
   });
   const ms = performance.now() - t0;
   const kernels = new Map<string, number>();
