@@ -182,7 +182,7 @@ async function main() {
   process.on('SIGTERM', onSignal);
 
   const threadCount = Math.min(intArg('threads', availableParallelism())!, trainer.options.batchSize);
-  const threads = threadCount > 1 ? await startGradientThreads(threadCount - 1, { config: model.config, backend: tf.getBackend() }) : undefined;
+  const threads = threadCount > 1 ? await startGradientThreads(threadCount - 1, model.config, tf.getBackend()) : undefined;
   log(`# ${threadCount} thread${threadCount > 1 ? 's' : ''} (${process.argv.slice(2).join(' ')})`);
 
   const total = trainer.options.steps;
