@@ -101,7 +101,7 @@ export function invertPermutation(perm: Int32Array): Int32Array {
 
 /**
  * Embedding lookup: table [V, D], ids [N] → [N, D]. Gradient: oneHot(ids)ᵀ · dy, a matmul that
- * runs on every backend.
+ * runs on every backend (WASM has no gradient for Gather).
  */
 export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
   const vocab = table.shape[0];
@@ -111,8 +111,9 @@ export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor
     return {
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const oneHot = tf.oneHot(saved[0] as tf.Tensor1D, vocab).toFloat();
-        return tf.matMul(oneHot, dy as tf.Tensor2D, true, false);
+        // Transposed explicitly: a transpose flag sends WASM's MatMul to its scalar loop (matmul.ts).
+        const oneHotT = tf.oneHot(saved[0] as tf.Tensor1D, vocab).toFloat().transpose() as tf.Tensor2D;
+        return tf.matMul(oneHotT, dy as tf.Tensor2D);
       },
     };
   });
