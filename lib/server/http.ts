@@ -1,5 +1,36 @@
 import 'server-only';
-import { badRequest, payloadTooLarge } from './errors';
+import { z } from 'zod';
+import { badRequest, notFound, payloadTooLarge } from './errors';
+
+/**
+ * A form field holding JSON of `schema`'s shape, or a 400 with `code` saying which of the three
+ * it is not: a string, JSON, that shape (zod's account of the fields, after `invalidPrefix`).
+ */
+export function parseJsonField<T extends z.ZodType>(
+  value: FormDataEntryValue | null,
+  name: string,
+  schema: T,
+  code: string,
+  opts: { example?: string; invalidPrefix?: string } = {},
+): z.output<T> {
+  if (typeof value !== 'string') throw badRequest(code, `The "${name}" field must be a JSON string${opts.example ? ` like ${opts.example}` : ''}.`);
+  let json: unknown;
+  try {
+    json = JSON.parse(value);
+  } catch {
+    throw badRequest(code, `The "${name}" field is not valid JSON.`);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw badRequest(code, `${opts.invalidPrefix ?? ''}${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+/** Route params of `schema`'s shape, or a 404: a malformed id cannot name anything that exists. */
+export function parseRouteParams<T extends z.ZodType>(schema: T, params: unknown, code: string, message: string): z.output<T> {
+  const parsed = schema.safeParse(params);
+  if (!parsed.success) throw notFound(code, message);
+  return parsed.data;
+}
 
 /**
  * Parses a multipart body, refusing it with 413 once it exceeds `maxBytes`: checked against

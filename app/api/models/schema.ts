@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ModelCardSchema } from '@/lib/models/card';
-import { badRequest, notFound } from '@/lib/server/errors';
+import { badRequest } from '@/lib/server/errors';
+import { parseJsonField, parseRouteParams } from '@/lib/server/http';
 
 /** Input schemas of the /api/models routes. */
 
@@ -14,16 +15,7 @@ export const ModelParamsSchema = z.object({ id: ModelCardSchema.shape.id });
 export const ModelFileParamsSchema = z.object({ id: ModelCardSchema.shape.id, file: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i) });
 
 export function parseManifestField(value: FormDataEntryValue | null): z.infer<typeof PublishManifestSchema> {
-  if (typeof value !== 'string') throw badRequest('invalid_manifest', 'The "manifest" field must be a JSON string like {"sha256": "…"}.');
-  let json: unknown;
-  try {
-    json = JSON.parse(value);
-  } catch {
-    throw badRequest('invalid_manifest', 'The "manifest" field is not valid JSON.');
-  }
-  const parsed = PublishManifestSchema.safeParse(json);
-  if (!parsed.success) throw badRequest('invalid_manifest', z.prettifyError(parsed.error));
-  return parsed.data;
+  return parseJsonField(value, 'manifest', PublishManifestSchema, 'invalid_manifest', { example: '{"sha256": "…"}' });
 }
 
 /** A required file field, or a 400 naming it. */
@@ -33,9 +25,7 @@ export function fileField(form: FormData, name: string): File {
   return value;
 }
 
-/** Route params, or a 404 (a malformed id cannot name a model). */
+/** Route params, or a 404. */
 export function parseParams<T extends z.ZodType>(schema: T, params: unknown): z.output<T> {
-  const parsed = schema.safeParse(params);
-  if (!parsed.success) throw notFound('not_found', 'No such model or file.');
-  return parsed.data;
+  return parseRouteParams(schema, params, 'not_found', 'No such model or file.');
 }

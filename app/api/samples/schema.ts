@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type Recipe, RecipeSchema, SampleIdSchema } from '@/lib/samples/recipe';
-import { badRequest, notFound } from '@/lib/server/errors';
+import { badRequest } from '@/lib/server/errors';
+import { parseJsonField, parseRouteParams } from '@/lib/server/http';
 
 /** Input schemas of the /api/samples routes. The recipe schema lives in lib/samples so the studio shares it. */
 
@@ -24,23 +25,12 @@ export const DeleteBodySchema = z.object({ token: z.string().min(1).max(256) });
 
 /** The `recipe` form field: a JSON string of Recipe; a refusal names the offending fields. */
 export function parseRecipeField(value: FormDataEntryValue | null): Recipe {
-  if (typeof value !== 'string') throw badRequest('invalid_recipe', 'The "recipe" field must be a JSON string.');
-  let json: unknown;
-  try {
-    json = JSON.parse(value);
-  } catch {
-    throw badRequest('invalid_recipe', 'The "recipe" field is not valid JSON.');
-  }
-  const parsed = RecipeSchema.safeParse(json);
-  if (!parsed.success) throw badRequest('invalid_recipe', `The recipe is invalid:\n${z.prettifyError(parsed.error)}`);
-  return parsed.data;
+  return parseJsonField(value, 'recipe', RecipeSchema, 'invalid_recipe', { invalidPrefix: 'The recipe is invalid:\n' });
 }
 
-/** Route params, or a 404 (a malformed id cannot name anything that exists). */
+/** Route params, or a 404. */
 export function parseParams(params: unknown): { id: string } {
-  const parsed = SampleParamsSchema.safeParse(params);
-  if (!parsed.success) throw notFound('sample_not_found', 'No such sample.');
-  return parsed.data;
+  return parseRouteParams(SampleParamsSchema, params, 'sample_not_found', 'No such sample.');
 }
 
 /** `authorization: Bearer <token>`, else a JSON body `{ "token": "…" }`, else undefined. */
