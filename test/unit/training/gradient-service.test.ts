@@ -1,0 +1,48 @@
+import { beforeAll, expect, test } from 'vitest';
+import { ReformerLM } from '@/lib/reformer/model';
+import * as tf from '@/lib/reformer/tf';
+import { type Endpoint, GradientClient, type HelperMessage, type HelperReply, serveGradients } from '@/lib/training/gradient-service';
+import { tinyConfig } from '../reformer/helpers';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+/** Two endpoints wired to each other in this thread, delivering asynchronously like a port. */
+function pair(): [Endpoint, Endpoint] {
+  const handlers: [((m: HelperMessage | HelperReply) => void)[], ((m: HelperMessage | HelperReply) => void)[]] = [[], []];
+  const end = (me: 0 | 1): Endpoint => ({
+    post: (m) => void setTimeout(() => handlers[1 - me].forEach((h) => h(structuredClone(m)))),
+    listen: (h) => void handlers[me].push(h),
+  });
+  return [end(0), end(1)];
+}
+
+test('a helper answers with the loss and gradients the model computes here', async () => {
+  const model = new ReformerLM(tinyConfig({ layers: ['lsh', 'local'] }));
+  const [trainerEnd, helperEnd] = pair();
+  serveGradients(helperEnd, async () => {});
+  const client = await GradientClient.start(trainerEnd, model.config);
+  const weights = Object.fromEntries([...model.variables].map(([name, v]) => [name, v.dataSync() as Float32Array]));
+  const rows = Int32Array.from({ length: 2 * 48 }, (_, i) => (i * 7) % 16);
+  const remote = await client.gradients(weights, rows, 2, 11);
+  const local = model.computeGradients(tf.tensor2d(rows, [2, 48], 'int32'), { stepSeed: 11 });
+  expect(remote.loss).toBeCloseTo(local.loss, 6);
+  for (const [name, v] of model.variables) expect([...remote.grads[name]]).toEqual([...local.grads[v.name].dataSync()]);
+  model.dispose();
+});
+
+test('a request the helper cannot serve rejects with its reason; a helper that cannot start says why', async () => {
+  const model = new ReformerLM(tinyConfig());
+  const [trainerEnd, helperEnd] = pair();
+  serveGradients(helperEnd, async () => {});
+  const client = await GradientClient.start(trainerEnd, model.config);
+  await expect(client.gradients({}, new Int32Array(48), 1, 1)).rejects.toThrow(/gradient helper: weights for ".*" are missing/);
+
+  const [a, b] = pair();
+  serveGradients(b, async () => {
+    throw new Error('no WebAssembly here');
+  });
+  await expect(GradientClient.start(a, model.config)).rejects.toThrow('gradient helper failed to start: no WebAssembly here');
+  model.dispose();
+});
