@@ -12,6 +12,7 @@
  * and the engine has WebAssembly SIMD; everywhere else `productNT` and `exp` are tfjs's own ops.
  */
 import * as tf from '../tf';
+import { installWasmSlice } from './slice';
 import { WASM_BASE64 } from './simd.wasm';
 
 interface Kernels {
@@ -38,6 +39,7 @@ function decode(base64: string): Uint8Array<ArrayBuffer> {
 /** The kernels bound to this backend's memory, or null where they cannot run. */
 function kernelsOf(backend: WasmBackend): Kernels | null {
   if (instances.has(backend)) return instances.get(backend)!;
+  installWasmSlice(); // by now the backend's own kernels are registered
   let kernels: Kernels | null = null;
   const memory = backend.wasm?.asm?.memory;
   if (memory instanceof WebAssembly.Memory && !(typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer)) {
@@ -61,6 +63,8 @@ function currentKernels(...tensors: tf.Tensor[]): Kernels | null {
 export function simdKernelsActive(): boolean {
   return tf.getBackend() === 'wasm' && kernelsOf(tf.backend() as unknown as WasmBackend) !== null;
 }
+
+installWasmSlice(); // when this module loads after tfjs-backend-wasm; else at the first kernelsOf
 
 const PRODUCT_NT = 'ReformerProductNT';
 const EXP = 'ReformerExp';

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { compileWat, KERNELS_DIR, wasmModuleSource } from '@/lib/reformer/kernels/build';
 import { exp, productNT, simdExp, simdProductNT } from '@/lib/reformer/kernels/simd';
+import { installWasmSlice } from '@/lib/reformer/kernels/slice';
 import * as tf from '@/lib/reformer/tf';
 
 beforeAll(async () => {
@@ -89,5 +90,38 @@ describe('exp', () => {
     } finally {
       await tf.setBackend('wasm');
     }
+  });
+});
+
+describe('Slice and SplitV on wasm', () => {
+  test('replace tfjs-wasm’s kernels and give what the cpu backend gives, for every rank, dtype and shape of slice', async () => {
+    installWasmSlice();
+    expect(tf.getKernel('Slice', 'wasm')!.kernelFunc.toString()).not.toContain('readSync');
+    const cases: [number[], number[], number[]][] = [
+      [[10], [3], [4]],
+      [[6, 7], [1, 2], [3, -1]], // strided rows, size −1 = to the end
+      [[4, 5, 6], [1, 0, 0], [2, 5, 6]], // contiguous
+      [[4, 5, 6], [0, 1, 2], [4, 3, 2]], // short runs
+      [[2, 3, 4, 40], [1, 1, 0, 3], [1, 2, 4, 20]], // long runs
+      [[2, 3, 2, 2, 5], [0, 1, 0, 1, 1], [2, 2, 2, 1, 3]], // rank 5
+      [[3, 4], [1, 1], [0, 2]], // empty
+    ];
+    const run = async (backend: string) => {
+      await tf.setBackend(backend);
+      const out: unknown[] = [];
+      for (const [shape, begin, size] of cases) {
+        for (const dtype of ['float32', 'int32', 'bool'] as const) {
+          const n = tf.util.sizeFromShape(shape);
+          const x = tf.tensor(Array.from({ length: n }, (_, i) => (dtype === 'bool' ? i % 3 === 0 : i * 1.5)), shape, dtype);
+          out.push(x.slice(begin, size).arraySync());
+        }
+        const x = tf.range(0, tf.util.sizeFromShape(shape)).reshape(shape);
+        const axis = shape.length - 1;
+        out.push(tf.split(x, [1, shape[axis] - 1], axis).map((t) => t.arraySync()));
+      }
+      return out;
+    };
+    const cpu = await run('cpu');
+    expect(await run('wasm')).toEqual(cpu);
   });
 });
