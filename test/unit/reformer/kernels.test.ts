@@ -112,7 +112,8 @@ describe('Slice and SplitV on wasm', () => {
       for (const [shape, begin, size] of cases) {
         for (const dtype of ['float32', 'int32', 'bool'] as const) {
           const n = tf.util.sizeFromShape(shape);
-          const x = tf.tensor(Array.from({ length: n }, (_, i) => (dtype === 'bool' ? i % 3 === 0 : i * 1.5)), shape, dtype);
+          const values = dtype === 'bool' ? Array.from({ length: n }, (_, i) => i % 3 === 0) : Array.from({ length: n }, (_, i) => i * 1.5);
+          const x = tf.tensor(values, shape, dtype);
           out.push(x.slice(begin, size).arraySync());
         }
         const x = tf.range(0, tf.util.sizeFromShape(shape)).reshape(shape);
