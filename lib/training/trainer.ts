@@ -183,7 +183,13 @@ export class Trainer {
       return h.gradients(weights!, tokens.slice(firstRow(p) * seqLength, (firstRow(p) + rowsOf(p)) * seqLength), rowsOf(p), stepSeed);
     });
     const local = this.gradients(tokens.subarray(0, rowsOf(0) * seqLength), rowsOf(0), stepSeed);
-    const results = await Promise.all(remote);
+    let results: Awaited<ReturnType<GradientHelper['gradients']>>[];
+    try {
+      results = await Promise.all(remote);
+    } catch (e) {
+      tf.dispose([...local.grads.values()]); // a helper failed: the step is abandoned, not half-applied
+      throw e;
+    }
     let loss = (local.loss * rowsOf(0)) / B;
     const grads = new Map<string, tf.Tensor>();
     for (const [name, g] of local.grads) {
