@@ -2,12 +2,14 @@
  * bench:quality: does LSH attention cost quality? Trains the same preset twice on the same data
  * with the same seed, schedule and batches, once with LSH attention in every layer and once with
  * full attention, and reports validation bits/dim side by side at every evaluation, plus time per
- * step. Prints a table and writes bench/results/attention-quality.json.
+ * step. Prints a table and writes bench/results/attention-quality-<dataset>.json.
  *
  *   npm run bench:quality [-- --dataset emoji-16 --config small --steps 200 --batch 2 --eval-every 50 --eval-images 32]
  *
- * Full attention is quadratic: at 32×32 rgb (3,072 tokens) one `small` step takes ~137 s on this
- * machine's WASM backend against ~11 s for LSH, so the default compares at 16×16 (768 tokens).
+ *   npm run bench:quality -- --dataset emoji-32 --steps 200 --eval-images 32   # the shipped model's size
+ *
+ * Full attention is quadratic: at 32×32 rgb (3,072 tokens) a `small` step takes ~4× LSH's on this
+ * machine's WASM backend, so the quick default compares at 16×16 (768 tokens).
  */
 import '@tensorflow/tfjs-backend-wasm';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -58,7 +60,7 @@ async function main() {
   // Written after every evaluation too, so a run stopped early still leaves its curves.
   const save = (extra: object) => {
     mkdirSync('bench/results', { recursive: true });
-    writeFileSync('bench/results/attention-quality.json', `${JSON.stringify({ dataset: manifest.id, seqLength: manifest.seqLength, preset: values.config, options, ...runs, ...extra, meta: meta() }, null, 2)}\n`);
+    writeFileSync(`bench/results/attention-quality-${manifest.id}.json`, `${JSON.stringify({ dataset: manifest.id, seqLength: manifest.seqLength, preset: values.config, options, ...runs, ...extra, meta: meta() }, null, 2)}\n`);
   };
   for (const attention of ['lsh', 'full'] as const) {
     const trainer = new Trainer(new ReformerLM(configFor(values.config!, manifest, attention, options.seed)), data, options);

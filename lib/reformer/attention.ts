@@ -11,7 +11,7 @@
  *   boundary, which breaks causality and makes cached decoding impossible to match. Rounds are
  *   combined with their log-sum-exp weights. Local attention is the same core with one round, one
  *   bucket and the identity order: a sliding window of C.
- * - `fullAttention`: the quadratic reference the tests compare against.
+ * - `fullAttention`: quadratic; the reference the tests compare against, and bench:quality's baseline.
  */
 import * as tf from './tf';
 import type { SortPlan } from './hashing';
@@ -209,18 +209,50 @@ function scatterRounds(x: tf.Tensor2D, plan: SortPlan): tf.Tensor2D {
   return permuteRows(x, plan.inverse, plan.perm, 1);
 }
 
-/** Full causal attention with the same shared-QK and self rules: qk, v [G, L, D] → [G, L, D]. */
-export function fullAttention(qk: tf.Tensor3D, v: tf.Tensor3D): tf.Tensor3D {
+/** The additive causal bias [L, L]: 0 before the diagonal, −1e5 on it, −1e9 after. */
+function causalBias(L: number): Float32Array {
+  const out = new Float32Array(L * L).fill(MASKED_SCORE);
+  for (let i = 0; i < L; i++) {
+    out.fill(0, i * L, i * L + i);
+    out[i * L + i] = SELF_SCORE;
+  }
+  return out;
+}
+
+/** Full attention on all of qk, v [G, L, D] at once (under a tape: the tape holds [G, L, L] several times). */
+function fullAttentionWhole(qk: tf.Tensor3D, v: tf.Tensor3D): tf.Tensor3D {
   const [, L, D] = qk.shape;
   return tf.tidy(() => {
-    const dots = tf.mul(tf.matMul(qk, normalizeKeys(qk), false, true), 1 / Math.sqrt(D)); // [G, L, L]
-    const row = tf.range(0, L, 1, 'int32').reshape([L, 1]);
-    const col = tf.range(0, L, 1, 'int32').reshape([1, L]);
-    const valid = tf.cast(tf.less(col, row), 'float32'); // [L, L]
-    const fallback = tf.where(tf.equal(col, row), tf.fill([L, L], SELF_SCORE), tf.fill([L, L], MASKED_SCORE));
-    const scores = tf.add(tf.mul(dots, valid), tf.mul(tf.sub(1, valid), fallback));
-    return tf.matMul(tf.softmax(scores, -1), v) as tf.Tensor3D;
+    const scaled = tf.mul(qk, 1 / Math.sqrt(D)) as tf.Tensor3D;
+    const scores = tf.add(batchMatMulNT(scaled, normalizeKeys(qk) as tf.Tensor3D), tf.tensor2d(causalBias(L), [L, L])); // [G, L, L]
+    return batchMatMulNT(tf.softmax(scores, -1) as tf.Tensor3D, v.transpose([0, 2, 1]) as tf.Tensor3D);
   });
+}
+
+/** Group slices [g0, g1) of full attention whose [g1 − g0, L, L] scores stay under attentionMemory.pieceScoreBytes. */
+export function fullAttentionPieces(groups: number, length: number): Array<[number, number]> {
+  const step = Math.max(1, Math.floor(attentionMemory.pieceScoreBytes / (length * length * 4)));
+  const out: Array<[number, number]> = [];
+  for (let g0 = 0; g0 < groups; g0 += step) out.push([g0, Math.min(groups, g0 + step)]);
+  return out;
+}
+
+/**
+ * Full causal attention with the same shared-QK and self rules: qk, v [G, L, D] → [G, L, D]. The
+ * quadratic reference the tests compare against, and the `full` layers that bench:quality trains
+ * beside LSH: both products are in the A·Bᵀ layout (the SIMD kernel on WASM) and the softmax is
+ * the chunked path's log-sum-exp and exp. Outside a tape it runs a few groups at a time
+ * (fullAttentionPieces), so 3,072 tokens at batch 2 need ~40 MB of scores rather than 300 MB.
+ */
+export function fullAttention(qk: tf.Tensor3D, v: tf.Tensor3D): tf.Tensor3D {
+  const [G, L, D] = qk.shape;
+  const taped = (tf.engine().state as { gradientDepth: number }).gradientDepth > 0;
+  const pieces = fullAttentionPieces(G, L);
+  if (taped || pieces.length === 1) return fullAttentionWhole(qk, v);
+  const parts = pieces.map(([g0, g1]) => tf.tidy(() => fullAttentionWhole(qk.slice([g0, 0, 0], [g1 - g0, L, D]), v.slice([g0, 0, 0], [g1 - g0, L, D]))));
+  const out = tf.concat(parts, 0) as tf.Tensor3D;
+  tf.dispose(parts);
+  return out;
 }
 
 export const ATTENTION_SCORES = { self: SELF_SCORE, masked: MASKED_SCORE } as const;

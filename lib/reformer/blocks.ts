@@ -4,7 +4,7 @@
  * positions so that the dFF-wide activations never exist for the whole sequence at once.
  */
 import * as tf from './tf';
-import { attendInPieces, attendRounds, attentionPieces, chunkedAttention, combineRounds, fullAttention, pieceInput } from './attention';
+import { attendInPieces, attendRounds, attentionPieces, chunkedAttention, combineRounds, fullAttention, fullAttentionPieces, pieceInput } from './attention';
 import type { AttentionKind, ResolvedConfig } from './config';
 import { hashBuckets, hashBucketsAsync, identityPlan, sortByBucket, type SortPlan } from './hashing';
 import { dense, gelu, layerNorm, mixSeed, seededDropout } from './ops';
@@ -140,13 +140,35 @@ export function attentionVjp(
   const [B, L] = x.shape;
   const pre = () => projectHeads(x, w, kind, cfg);
   const { qk, v } = tf.tidy(pre);
-  if (kind === 'full') tf.dispose([qk, v]);
   const preVars = [w.lnGamma, w.lnBeta, w.wqk, w.wv];
   const postVars = [w.wo, w.bo];
   if (kind === 'full') {
-    const whole = vjpOf(() => attentionBlock(x, w, kind, cfg, rotations, tape), [x, ...preVars, ...postVars], dy);
-    [...preVars, ...postVars].forEach((t, i) => addGrad(t, whole.grads[i + 1]));
-    return { value: whole.value as tf.Tensor3D, dx: whole.grads[0] as tf.Tensor3D };
+    // Forward a few groups at a time, the output projection on its tape, then each group slice's
+    // attention again on a tape of its own: peak memory is one slice's [L, L] tensors.
+    const attended = fullAttention(qk, v);
+    const post = vjpOf(() => outputProjection(attended, B, L, w, cfg, tape), [attended, ...postVars], dy);
+    postVars.forEach((t, i) => addGrad(t, post.grads[i + 1]));
+    attended.dispose();
+    const dAttended = post.grads[0] as tf.Tensor3D;
+    const [G, , D] = qk.shape;
+    const dqs: tf.Tensor[] = [];
+    const dvs: tf.Tensor[] = [];
+    for (const [g0, g1] of fullAttentionPieces(G, L)) {
+      const part = (t: tf.Tensor3D) => t.slice([g0, 0, 0], [g1 - g0, L, D]);
+      const [qs, vs, cot] = [part(qk), part(v), part(dAttended)];
+      const g = vjpOf(() => fullAttention(qs, vs), [qs, vs], cot);
+      tf.dispose([qs, vs, cot, g.value]);
+      dqs.push(g.grads[0]);
+      dvs.push(g.grads[1]);
+    }
+    tf.dispose([dAttended, qk, v]);
+    const [dqk, dv] = [dqs, dvs].map((parts) => {
+      if (parts.length === 1) return parts[0];
+      const joined = tf.concat(parts, 0);
+      tf.dispose(parts);
+      return joined;
+    });
+    return { value: post.value as tf.Tensor3D, dx: projectionsVjp(pre, x, preVars, dqk, dv, addGrad) };
   }
   const plan = sortPlan(qk, kind, cfg, rotations, tape);
   // Forward piece by piece (one round × a slice of groups), keeping only outputs and log-sum-exps.
@@ -197,7 +219,18 @@ export function attentionVjp(
   const dv = join('dv');
   if (ordered.length > 1) tf.dispose(ordered.flatMap((e) => [e.dq!, e.dv!]));
 
-  // Projections: x → (qk, v) with cotangents (dqk, dv).
+  return { value: post.value as tf.Tensor3D, dx: projectionsVjp(pre, x, preVars, dqk, dv, addGrad) };
+}
+
+/** The projections' VJP: x → (qk, v) with cotangents (dqk, dv), which it frees. Returns dx; weight gradients go to addGrad. */
+function projectionsVjp(
+  pre: () => { qk: tf.Tensor3D; v: tf.Tensor3D },
+  x: tf.Tensor3D,
+  preVars: tf.Tensor[],
+  dqk: tf.Tensor,
+  dv: tf.Tensor,
+  addGrad: (v: tf.Tensor, g: tf.Tensor) => void,
+): tf.Tensor3D {
   const cotPre = tf.concat([dqk, dv], 2);
   tf.dispose([dqk, dv]);
   const preV = vjpOf(() => {
@@ -207,7 +240,7 @@ export function attentionVjp(
   cotPre.dispose();
   preV.value.dispose();
   preVars.forEach((t, i) => addGrad(t, preV.grads[i + 1]));
-  return { value: post.value as tf.Tensor3D, dx: preV.grads[0] as tf.Tensor3D };
+  return preV.grads[0] as tf.Tensor3D;
 }
 
 /** G(x) = FeedForward(LayerNorm(x)) on one chunk of positions: x [B, l, d] → [B, l, d]. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { attentionMemory } from '@/lib/reformer/attention';
+import { attentionMemory, fullAttentionPieces } from '@/lib/reformer/attention';
 import { hashBuckets, hashingMemory, hashRotations } from '@/lib/reformer/hashing';
 import { attentionBlock, type LayerTape } from '@/lib/reformer/blocks';
 import { resolveConfig, ConfigError } from '@/lib/reformer/config';
@@ -174,24 +174,26 @@ test('forwardAsync (no synchronous reads) equals forward', async () => {
 
 describe('attention in pieces (bounded memory)', () => {
   test('forward and gradients are the same when every round and group slice is its own piece', () => {
-    const config = tinyConfig({ layers: ['lsh', 'local'], nHashes: 3 });
+    const config = tinyConfig({ layers: ['lsh', 'local', 'full'], nHashes: 3 });
     const tokens = randomTokens(2, 48, 16, 41);
     const run = () => {
       const model = new ReformerLM(config);
       const logits = model.forward(tokens).dataSync().slice();
       const g = model.computeGradients(tokens, { stepSeed: 2 });
-      const grad = g.grads[model.variables.get('layers.0.attention.wqk')!.name].dataSync().slice();
+      const grads = [0, 1, 2].map((i) => g.grads[model.variables.get(`layers.${i}.attention.wqk`)!.name].dataSync().slice());
       tf.dispose(Object.values(g.grads));
       model.dispose();
-      return { logits, grad, loss: g.loss };
+      return { logits, grads, loss: g.loss };
     };
     const whole = run();
+    expect(fullAttentionPieces(4, 48)).toEqual([[0, 4]]);
     const saved = attentionMemory.pieceScoreBytes;
-    attentionMemory.pieceScoreBytes = 1; // one group per piece: 3 rounds × 4 groups
+    attentionMemory.pieceScoreBytes = 1; // one group per piece: 3 rounds × 4 groups (LSH), 4 groups (full)
     try {
+      expect(fullAttentionPieces(4, 48)).toHaveLength(4);
       const pieces = run();
       expect(maxRelativeError(pieces.logits, whole.logits)).toBeLessThan(1e-5);
-      expect(maxRelativeError(pieces.grad, whole.grad)).toBeLessThan(1e-4);
+      pieces.grads.forEach((grad, i) => expect(maxRelativeError(grad, whole.grads[i]), `layer ${i}`).toBeLessThan(1e-4));
       expect(pieces.loss).toBeCloseTo(whole.loss, 5);
     } finally {
       attentionMemory.pieceScoreBytes = saved;
