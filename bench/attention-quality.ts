@@ -4,7 +4,7 @@
  * full attention, and reports validation bits/dim side by side at every evaluation, plus time per
  * step. Prints a table and writes bench/results/attention-quality-<dataset>.json.
  *
- *   npm run bench:quality [-- --dataset emoji-16 --config small --steps 200 --batch 2 --eval-every 50 --eval-images 32]
+ *   npm run bench:quality [-- --dataset emoji-16 --config small --steps 200 --batch 2 --eval-every 50 --eval-images 32 --threads N]
  *
  *   npm run bench:quality -- --dataset emoji-32 --steps 200 --eval-images 32   # the shipped model's size
  *
@@ -22,6 +22,7 @@ import { getManifest } from '../lib/server/datasets/catalog';
 import { datasetBlobPrefix } from '../lib/server/datasets/prepare';
 import { getStorage } from '../lib/server/storage';
 import { configFor, isPreset } from '../lib/training/presets';
+import { startGradientThreads } from '../lib/training/threads';
 import { Trainer, trainingDataFrom } from '../lib/training/trainer';
 import { median, table } from './lib/measure';
 
@@ -34,6 +35,7 @@ const { values } = parseArgs({
     lr: { type: 'string', default: '2e-3' },
     'eval-every': { type: 'string', default: '50' },
     'eval-images': { type: 'string', default: '32' },
+    threads: { type: 'string', default: String(os.availableParallelism()) },
   },
 });
 
@@ -60,15 +62,18 @@ async function main() {
   // Written after every evaluation too, so a run stopped early still leaves its curves.
   const save = (extra: object) => {
     mkdirSync('bench/results', { recursive: true });
-    writeFileSync(`bench/results/attention-quality-${manifest.id}.json`, `${JSON.stringify({ dataset: manifest.id, seqLength: manifest.seqLength, preset: values.config, options, ...runs, ...extra, meta: meta() }, null, 2)}\n`);
+    writeFileSync(`bench/results/attention-quality-${manifest.id}.json`, `${JSON.stringify({ dataset: manifest.id, seqLength: manifest.seqLength, preset: values.config, options, threads: Math.min(Number(values.threads), options.batchSize), ...runs, ...extra, meta: meta() }, null, 2)}\n`);
   };
   for (const attention of ['lsh', 'full'] as const) {
     const trainer = new Trainer(new ReformerLM(configFor(values.config!, manifest, attention, options.seed)), data, options);
     const curve: { step: number; validationBitsPerDim: number }[] = [];
     const ms: number[] = [];
     runs[attention] = { curve, msPerStep: 0, parameters: trainer.model.parameterCount };
+    // Each batch split across threads as `npm run train` does (the same step as one thread's, tested).
+    const threadCount = Math.min(Number(values.threads), options.batchSize);
+    const threads = threadCount > 1 ? await startGradientThreads(threadCount - 1, trainer.model.config, tf.getBackend()) : undefined;
     while (trainer.step < options.steps) {
-      const r = trainer.trainStep();
+      const r = threads ? await trainer.trainStepParallel(threads.helpers) : trainer.trainStep();
       ms.push(r.ms);
       if (r.step % options.evalEvery === 0 || r.step === options.steps) {
         curve.push({ step: r.step, validationBitsPerDim: Math.round(trainer.evaluate() * 1e4) / 1e4 });
@@ -77,6 +82,7 @@ async function main() {
         console.error(`${attention} step ${r.step}: val ${curve.at(-1)!.validationBitsPerDim} bits/dim, ${(median(ms) / 1000).toFixed(2)} s/step`);
       }
     }
+    await threads?.close();
     trainer.model.dispose();
   }
 

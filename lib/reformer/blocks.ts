@@ -72,7 +72,7 @@ function sortPlan(qk: tf.Tensor3D, kind: AttentionKind, cfg: ResolvedConfig, rot
   if (kind === 'local') return identityPlan(G, Lp);
   if (!tape.buckets) {
     if (!rotations && cfg.nBuckets > 1) throw new Error('attentionBlock: LSH needs rotations or recorded buckets');
-    tape.buckets = tf.tidy(() => hashBuckets(qk.reshape([G * Lp, D]) as tf.Tensor2D, rotations, cfg.nHashes, cfg.nBuckets));
+    tape.buckets = tf.tidy(() => hashBuckets(qk.reshape([G * Lp, D]) as tf.Tensor2D, rotations, cfg.nHashes, cfg.bucketFactors));
   }
   return sortByBucket(tape.buckets, cfg.nHashes, G, Lp, cfg.nBuckets);
 }
@@ -87,7 +87,7 @@ export async function prehashAttention(x: tf.Tensor3D, w: AttentionWeights, cfg:
     const p = projectHeads(x, w, 'lsh', cfg);
     return p.qk.reshape([-1, cfg.dHead]) as tf.Tensor2D;
   });
-  tape.buckets = await hashBucketsAsync(qk, rotations, cfg.nHashes, cfg.nBuckets);
+  tape.buckets = await hashBucketsAsync(qk, rotations, cfg.nHashes, cfg.bucketFactors);
   qk.dispose();
 }
 
@@ -101,7 +101,7 @@ function outputProjection(attended: tf.Tensor3D, batch: number, length: number, 
 
 /**
  * F(x) = Attention(LayerNorm(x)): x [B, L, d] → [B, L, d].
- * `rotations` [dHead, nHashes·nBuckets/2] are needed for LSH unless `tape.buckets` replays them.
+ * `rotations` [dHead, nHashes·Σ f/2] (hashing.ts) are needed for LSH unless `tape.buckets` replays them.
  */
 export function attentionBlock(
   x: tf.Tensor3D,

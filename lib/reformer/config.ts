@@ -22,8 +22,13 @@ export interface ReformerConfig {
   chunkLength: number;
   /** Hash rounds for LSH layers (paper §2, multi-round LSH). */
   nHashes: number;
-  /** Buckets per hash round (even, or 1 to put every position in one bucket); 'auto' ≈ 2·L/C. */
-  nBuckets: number | 'auto';
+  /**
+   * Buckets per hash round: even, or 1 to put every position in one bucket; or factors [f1, f2, …]
+   * (each even) for f1·f2·… buckets hashed at the cost of f1 + f2 + … (trax's factorised hashing):
+   * a round's bucket is f1's bucket + f1 × f2's bucket + …. 'auto' ≈ 2·L/C, factorised from
+   * AUTO_FACTORISE_BUCKETS up, where one argmax over all buckets would cost more than attention.
+   */
+  nBuckets: number | number[] | 'auto';
   /** Axial position embedding shape: its product must be ≥ seqLength, e.g. [32, 32, 3] (height, width, channel). */
   axialShape: number[];
   /** Positions per feed-forward chunk (paper §3, chunking); bounds the dFF-wide activations. */
@@ -57,11 +62,36 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** A config with every default filled in and `nBuckets` resolved. */
-export type ResolvedConfig = Omit<ReformerConfig, 'nBuckets'> & { nBuckets: number; dHead: number };
+/**
+ * A config with every default filled in and `nBuckets` resolved: the bucket count per round, and
+ * `bucketFactors` whose product it is ([nBuckets] when not factorised).
+ */
+export type ResolvedConfig = Omit<ReformerConfig, 'nBuckets'> & { nBuckets: number; bucketFactors: number[]; dHead: number };
 
-/** Fills defaults, validates, and resolves derived values. Throws ConfigError with a fix. */
-export function resolveConfig(partial: Partial<ReformerConfig>): ResolvedConfig {
+/**
+ * 'auto' factorises from this many buckets up. A round's single argmax over NB buckets costs NB/2
+ * multiply-adds per dimension and position, against attention's 4·C: at 65,536 tokens and C = 64
+ * (2,048 buckets) hashing was 4× attention's work; [32, 64] makes it 48 instead of 1,024.
+ */
+export const AUTO_FACTORISE_BUCKETS = 512;
+
+/** 'auto' buckets for L positions in chunks of C: ≈ 2·L/C, as two even factors near its square root when large. */
+function autoBuckets(seqLength: number, chunkLength: number): number[] {
+  const target = Math.max(2, 2 * Math.ceil(seqLength / chunkLength));
+  if (target < AUTO_FACTORISE_BUCKETS) return [target];
+  const f1 = 2 ** Math.floor(Math.log2(Math.sqrt(target)));
+  return [f1, 2 * Math.ceil(target / (2 * f1))];
+}
+
+/** Config (the form models are saved in) of a resolved config: the inverse of resolveConfig. */
+export function unresolveConfig(c: ResolvedConfig): ReformerConfig {
+  const { dHead: _dHead, bucketFactors, ...rest } = c;
+  return { ...rest, nBuckets: bucketFactors.length > 1 ? [...bucketFactors] : c.nBuckets };
+}
+
+/** Fills defaults, validates, and resolves derived values. Throws ConfigError with a fix. Resolving a ResolvedConfig again gives it back. */
+export function resolveConfig(input: Partial<ReformerConfig> | ResolvedConfig): ResolvedConfig {
+  const partial: Partial<ReformerConfig> = 'bucketFactors' in input ? unresolveConfig(input) : input;
   const c: ReformerConfig = { ...DEFAULT_CONFIG, ...partial, layers: [...(partial.layers ?? DEFAULT_CONFIG.layers)] };
   const positiveInt = (name: keyof ReformerConfig, v: number) => {
     if (!Number.isInteger(v) || v <= 0) throw new ConfigError(`${name} ${v} must be a positive integer`);
@@ -93,16 +123,18 @@ export function resolveConfig(partial: Partial<ReformerConfig>): ResolvedConfig 
   if (!(c.dropout >= 0 && c.dropout < 1)) throw new ConfigError(`dropout ${c.dropout} must be in [0, 1)`);
   if (!Number.isInteger(c.seed)) throw new ConfigError(`seed ${c.seed} must be an integer`);
 
-  let nBuckets: number;
-  if (c.nBuckets === 'auto') {
-    nBuckets = Math.max(2, 2 * Math.ceil(c.seqLength / c.chunkLength));
-  } else {
-    nBuckets = c.nBuckets;
-    if (!Number.isInteger(nBuckets) || nBuckets < 1 || (nBuckets > 1 && nBuckets % 2 !== 0)) {
-      throw new ConfigError(`nBuckets ${nBuckets} must be 1 or an even integer (argmax over [xR; −xR] yields an even count); try ${2 * Math.ceil(nBuckets / 2)}`);
+  const bucketFactors = c.nBuckets === 'auto' ? autoBuckets(c.seqLength, c.chunkLength) : Array.isArray(c.nBuckets) ? [...c.nBuckets] : [c.nBuckets];
+  if (bucketFactors.length === 0) throw new ConfigError('nBuckets [] must list at least one factor, e.g. [32, 64]');
+  for (const f of bucketFactors) {
+    const alone = bucketFactors.length === 1;
+    const valid = Number.isInteger(f) && ((f >= 2 && f % 2 === 0) || (alone && f === 1));
+    if (!valid) {
+      const what = alone ? `nBuckets ${f} must be 1 or an even integer` : `nBuckets factor ${f} must be an even integer`;
+      throw new ConfigError(`${what} (argmax over [xR; −xR] yields an even count); try ${Math.max(2, 2 * Math.ceil(f / 2))}`);
     }
   }
-  return { ...c, nBuckets, dHead: c.dModel / c.nHeads };
+  const nBuckets = bucketFactors.reduce((a, b) => a * b, 1);
+  return { ...c, nBuckets, bucketFactors, dHead: c.dModel / c.nHeads };
 }
 
 /** Splits dModel across the axial embedding's axes: equal parts, the remainder to the first axes. */

@@ -74,7 +74,7 @@ interface LayerCache {
   ring?: Int32Array;
   ringCount?: Int32Array;
   rotations?: tf.Tensor2D;
-  /** The rotations read once and transposed, for hashing in JS: [nHashes · nBuckets/2, D]. */
+  /** The rotations read once and transposed, for hashing in JS: [nHashes · Σ f/2, D]. */
   rotationData?: Float32Array;
   /** Attention's layer norm folded into [wqk | wv] ([d, 2d]), and the feed-forward's into w1. */
   qkv: Folded;
@@ -199,7 +199,7 @@ export class ReformerDecoder {
     let buckets: Int32Array | undefined;
     if (cache.rotations) {
       cache.rotationData ??= transpose((await cache.rotations.data()) as Float32Array, D);
-      buckets = hashStep(qkvData, cache.rotationData, B, H, D, c.nHashes, c.nBuckets);
+      buckets = hashStep(qkvData, cache.rotationData, B, H, D, c.nHashes, c.bucketFactors);
     } else if (kind === 'lsh') {
       buckets = new Int32Array(B * H * c.nHashes); // nBuckets = 1
     }
@@ -296,39 +296,49 @@ export class ReformerDecoder {
 }
 
 /**
- * The bucket of each (sequence, head, round) for one position: argmax over [xR; −xR] of the
- * head's query/key x ([B, 2d] rows, qk first) and the round's rotation, as hashing.ts does with
- * tensors (ties go to the first index, as tf.argMax). In JS: a few thousand multiply-adds, where
- * tensors would cost ten kernels and a read-back per layer.
+ * The bucket of each (sequence, head, round) for one position: per bucket factor f, argmax over
+ * [xR; −xR] of the head's query/key x ([B, 2d] rows, qk first) and that factor's f/2 columns of
+ * the round's rotation, combined as hashing.ts does with tensors (ties go to the first index, as
+ * tf.argMax). In JS: a few thousand multiply-adds, where tensors would cost ten kernels and a
+ * read-back per layer.
  */
-function hashStep(qkv: Float32Array, rotationsT: Float32Array, B: number, H: number, D: number, nHashes: number, nBuckets: number): Int32Array {
-  const half = nBuckets / 2;
+function hashStep(qkv: Float32Array, rotationsT: Float32Array, B: number, H: number, D: number, nHashes: number, factors: number[]): Int32Array {
+  const columns = factors.reduce((sum, f) => sum + f / 2, 0);
   const d = H * D;
   const out = new Int32Array(B * H * nHashes);
   for (let b = 0; b < B; b++) {
     for (let h = 0; h < H; h++) {
       const q = b * 2 * d + h * D;
       for (let r = 0; r < nHashes; r++) {
-        // argmax over [xR; −xR] in one pass: the first maximum of each half, then the halves
-        // (ties go to the first half, whose indices come first).
-        let up = 0;
-        let upValue = -Infinity;
-        let down = 0;
-        let downValue = -Infinity;
-        for (let k = 0; k < half; k++) {
-          const row = (r * half + k) * D; // row r·half + k of the transposed rotations: contiguous
-          let dot = 0;
-          for (let j = 0; j < D; j++) dot += qkv[q + j] * rotationsT[row + j];
-          if (dot > upValue) {
-            upValue = dot;
-            up = k;
+        let bucket = 0;
+        let scale = 1;
+        let first = r * columns; // this factor's first row of the transposed rotations
+        for (const f of factors) {
+          const half = f / 2;
+          // argmax over [xR; −xR] in one pass: the first maximum of each half, then the halves
+          // (ties go to the first half, whose indices come first).
+          let up = 0;
+          let upValue = -Infinity;
+          let down = 0;
+          let downValue = -Infinity;
+          for (let k = 0; k < half; k++) {
+            const row = (first + k) * D; // contiguous
+            let dot = 0;
+            for (let j = 0; j < D; j++) dot += qkv[q + j] * rotationsT[row + j];
+            if (dot > upValue) {
+              upValue = dot;
+              up = k;
+            }
+            if (-dot > downValue) {
+              downValue = -dot;
+              down = k;
+            }
           }
-          if (-dot > downValue) {
-            downValue = -dot;
-            down = k;
-          }
+          bucket += scale * (upValue >= downValue ? up : half + down);
+          scale *= f;
+          first += half;
         }
-        out[(b * H + h) * nHashes + r] = upValue >= downValue ? up : half + down;
+        out[(b * H + h) * nHashes + r] = bucket;
       }
     }
   }

@@ -1,6 +1,9 @@
 /**
  * Angular LSH (paper §2, "Hashing attention"): bucket = argmax over [xR; −xR] for a random
- * rotation R per hash round, then a stable sort of positions by (bucket, position).
+ * rotation R per hash round, then a stable sort of positions by (bucket, position). With bucket
+ * factors [f1, f2, …] (config.ts) each round hashes once per factor, with R's columns split
+ * f1/2, f2/2, …, and combines the argmaxes as f1's + f1 × f2's + …: f1·f2 buckets for f1 + f2
+ * columns (trax's factorised hashing).
  *
  * No backend has a sort kernel, and `topk` on a combined (bucket·L + position) key is exact only
  * below 2^24 in float32 (65,536 positions × 2,048 buckets is 2^27). Bucket ids are small integers,
@@ -8,29 +11,36 @@
  */
 import * as tf from './tf';
 
-/** Seeded random rotations for all rounds: [dHead, nHashes · nBuckets/2]. */
-export function hashRotations(dHead: number, nHashes: number, nBuckets: number, seed: number): tf.Tensor2D {
-  return tf.randomNormal([dHead, nHashes * Math.max(1, nBuckets / 2)], 0, 1, 'float32', seed) as tf.Tensor2D;
+/** Rotation columns per round: Σ f/2 over the bucket factors (1 when there is a single bucket). */
+export function rotationColumns(factors: number[]): number {
+  return Math.max(1, factors.reduce((sum, f) => sum + f / 2, 0));
 }
 
+/** Seeded random rotations for all rounds: [dHead, nHashes · rotationColumns(factors)]. */
+export function hashRotations(dHead: number, nHashes: number, factors: number[], seed: number): tf.Tensor2D {
+  return tf.randomNormal([dHead, nHashes * rotationColumns(factors)], 0, 1, 'float32', seed) as tf.Tensor2D;
+}
+
+const single = (factors: number[]) => factors.reduce((a, b) => a * b, 1) === 1;
+
 /**
- * Hash buckets of every row of `qk` [rows, dHead] for every round.
- * Returns Int32Array [rounds, rows] (round-major). nBuckets = 1 puts every row in bucket 0.
+ * Hash buckets of every row of `qk` [rows, dHead] for every round, for bucket factors `factors`.
+ * Returns Int32Array [rounds, rows] (round-major). A single bucket ([1]) puts every row in bucket 0.
  */
-export function hashBuckets(qk: tf.Tensor2D, rotations: tf.Tensor2D | undefined, nHashes: number, nBuckets: number): Int32Array {
+export function hashBuckets(qk: tf.Tensor2D, rotations: tf.Tensor2D | undefined, nHashes: number, factors: number[]): Int32Array {
   const rows = qk.shape[0];
-  if (nBuckets === 1 || !rotations) return new Int32Array(nHashes * rows);
-  const rowMajor = bucketTensor(qk, rotations, nHashes, nBuckets);
+  if (single(factors) || !rotations) return new Int32Array(nHashes * rows);
+  const rowMajor = bucketTensor(qk, rotations, nHashes, factors);
   const data = rowMajor.dataSync() as Int32Array;
   rowMajor.dispose();
   return roundMajor(data, rows, nHashes);
 }
 
 /** hashBuckets without a synchronous read (WebGPU's readSync is slow and, in Chromium, fragile). */
-export async function hashBucketsAsync(qk: tf.Tensor2D, rotations: tf.Tensor2D | undefined, nHashes: number, nBuckets: number): Promise<Int32Array> {
+export async function hashBucketsAsync(qk: tf.Tensor2D, rotations: tf.Tensor2D | undefined, nHashes: number, factors: number[]): Promise<Int32Array> {
   const rows = qk.shape[0];
-  if (nBuckets === 1 || !rotations) return new Int32Array(nHashes * rows);
-  const rowMajor = bucketTensor(qk, rotations, nHashes, nBuckets);
+  if (single(factors) || !rotations) return new Int32Array(nHashes * rows);
+  const rowMajor = bucketTensor(qk, rotations, nHashes, factors);
   const data = (await rowMajor.data()) as Int32Array;
   rowMajor.dispose();
   return roundMajor(data, rows, nHashes);
@@ -42,14 +52,23 @@ export async function hashBucketsAsync(qk: tf.Tensor2D, rotations: tf.Tensor2D |
  */
 export const hashingMemory = { blockBytes: 64 * 2 ** 20 };
 
-/** argmax over [xR; −xR]: qk [rows, dHead] → buckets [rows, R] (int32, row-major), in row blocks. */
-function bucketTensor(qk: tf.Tensor2D, rotations: tf.Tensor2D, nHashes: number, nBuckets: number): tf.Tensor2D {
+/** argmax over [xR; −xR] per factor: qk [rows, dHead] → buckets [rows, R] (int32, row-major), in row blocks. */
+function bucketTensor(qk: tf.Tensor2D, rotations: tf.Tensor2D, nHashes: number, factors: number[]): tf.Tensor2D {
   const [rows, D] = qk.shape;
-  const block = Math.max(1, Math.floor(hashingMemory.blockBytes / (4 * nHashes * nBuckets)));
+  const columns = rotationColumns(factors);
+  const block = Math.max(1, Math.floor(hashingMemory.blockBytes / (8 * nHashes * columns)));
   const hash = (x: tf.Tensor2D) =>
     tf.tidy(() => {
-      const rotated = tf.matMul(x, rotations).reshape([x.shape[0], nHashes, nBuckets / 2]); // [rows, R, NB/2]
-      return tf.argMax(tf.concat([rotated, tf.neg(rotated)], 2), 2) as tf.Tensor2D; // [rows, R]
+      const rotated = tf.matMul(x, rotations).reshape([x.shape[0], nHashes, columns]); // [rows, R, Σ f/2]
+      const parts = factors.length === 1 ? [rotated] : tf.split(rotated, factors.map((f) => f / 2), 2);
+      let bucket: tf.Tensor | undefined;
+      let scale = 1;
+      parts.forEach((part, i) => {
+        const b = tf.argMax(tf.concat([part, tf.neg(part)], 2), 2); // [rows, R] in [0, f)
+        bucket = bucket ? tf.add(bucket, scale === 1 ? b : tf.mul(b, tf.scalar(scale, 'int32'))) : b;
+        scale *= factors[i];
+      });
+      return bucket as tf.Tensor2D;
     });
   if (rows <= block) return hash(qk);
   const parts: tf.Tensor2D[] = [];

@@ -134,8 +134,8 @@ export class ReformerLM {
   rotations(i: number, stepSeed?: number): tf.Tensor2D | undefined {
     const c = this.config;
     if (c.layers[i] !== 'lsh' || c.nBuckets === 1) return undefined;
-    if (stepSeed !== undefined) return hashRotations(c.dHead, c.nHashes, c.nBuckets, mixSeed(c.seed, 1000 + i, stepSeed));
-    this.inferenceRotations ??= c.layers.map((_, j) => (c.layers[j] === 'lsh' && c.nBuckets > 1 ? tf.keep(hashRotations(c.dHead, c.nHashes, c.nBuckets, mixSeed(c.seed, 1000 + j))) : undefined));
+    if (stepSeed !== undefined) return hashRotations(c.dHead, c.nHashes, c.bucketFactors, mixSeed(c.seed, 1000 + i, stepSeed));
+    this.inferenceRotations ??= c.layers.map((_, j) => (c.layers[j] === 'lsh' && c.nBuckets > 1 ? tf.keep(hashRotations(c.dHead, c.nHashes, c.bucketFactors, mixSeed(c.seed, 1000 + j))) : undefined));
     return this.inferenceRotations[i];
   }
 

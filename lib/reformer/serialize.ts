@@ -4,7 +4,7 @@
  * files in Node (lib/node/file-io.ts). The config travels in `modelTopology`; caller metadata
  * (dataset, tokenization, steps, bits/dim…) in `userDefinedMetadata`.
  */
-import type { ReformerConfig } from './config';
+import { type ReformerConfig, unresolveConfig } from './config';
 import { ReformerLM } from './model';
 import * as tf from './tf';
 
@@ -29,7 +29,7 @@ function resolveHandler(target: tf.io.IOHandler | string, mode: 'save' | 'load')
 
 /** The model's artifacts: topology (format + config) and its weights under their local names. */
 export async function modelArtifacts(model: ReformerLM, metadata: Record<string, unknown> = {}): Promise<tf.io.ModelArtifacts> {
-  const { dHead: _dHead, ...config } = model.config;
+  const config = unresolveConfig(model.config);
   const named: tf.NamedTensorMap = Object.fromEntries(model.variables);
   const { data, specs } = await tf.io.encodeWeights(named);
   const topology: Topology = { format: ARTIFACT_FORMAT, config };

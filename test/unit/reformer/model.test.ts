@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { attentionMemory, fullAttentionPieces } from '@/lib/reformer/attention';
 import { hashBuckets, hashingMemory, hashRotations } from '@/lib/reformer/hashing';
 import { attentionBlock, type LayerTape } from '@/lib/reformer/blocks';
-import { resolveConfig, ConfigError } from '@/lib/reformer/config';
+import { resolveConfig, ConfigError, unresolveConfig } from '@/lib/reformer/config';
 import { ReformerDecoder } from '@/lib/reformer/decode';
 import { ReformerLM } from '@/lib/reformer/model';
 import { reversibleForward, reversibleInverse } from '@/lib/reformer/reversible';
@@ -17,11 +17,25 @@ describe('config', () => {
   test('fills defaults and resolves auto buckets to about 2·L/C', () => {
     const c = resolveConfig({ seqLength: 3072, chunkLength: 64, axialShape: [32, 32, 3] });
     expect(c.nBuckets).toBe(96);
+    expect(c.bucketFactors).toEqual([96]);
     expect(c.dHead).toBe(64);
+  });
+  test('factorises auto buckets for long sequences, and resolving a resolved config changes nothing', () => {
+    const long = resolveConfig({ seqLength: 65536, chunkLength: 64, axialShape: [256, 256] });
+    expect(long.bucketFactors).toEqual([32, 64]);
+    expect(long.nBuckets).toBe(2048);
+    expect(resolveConfig(long)).toEqual(long);
+    expect(unresolveConfig(long).nBuckets).toEqual([32, 64]);
+    const explicit = resolveConfig({ nBuckets: [4, 6] });
+    expect([explicit.nBuckets, explicit.bucketFactors]).toEqual([24, [4, 6]]);
+    const one = resolveConfig({ nBuckets: 1 });
+    expect([one.nBuckets, one.bucketFactors, unresolveConfig(one).nBuckets]).toEqual([1, [1], 1]);
   });
   test.each([
     [{ dModel: 30, nHeads: 4 }, /divisible by nHeads 4; try dModel 32/],
     [{ nBuckets: 5 }, /must be 1 or an even integer.*try 6/],
+    [{ nBuckets: [4, 1] }, /factor 1 must be an even integer.*try 2/],
+    [{ nBuckets: [] }, /at least one factor/],
     [{ seqLength: 4096, axialShape: [32, 32, 3] }, /covers 3072 positions but seqLength is 4096/],
     [{ layers: [] }, /at least one attention kind/],
     [{ layers: ['dense' as never] }, /one of lsh, local, full/],
@@ -137,6 +151,7 @@ describe('cached decoding', () => {
     ['local', {}],
     ['lsh', {}],
     ['lsh', { nBuckets: 1 }],
+    ['lsh', { nBuckets: [4, 6] as number[] }],
   ] as const)('%s %j: decoding step by step reproduces the forward pass logits', async (kind, over) => {
     const model = new ReformerLM(tinyConfig({ layers: [kind, kind], ...over }));
     const tokens = randomTokens(3, 48, 16, 21);
@@ -204,15 +219,32 @@ describe('attention in pieces (bounded memory)', () => {
 
 test('hashing in row blocks gives the same buckets as hashing all rows at once', () => {
   const qk = tf.randomNormal([300, 8], 0, 1, 'float32', 5) as tf.Tensor2D;
-  const rot = hashRotations(8, 3, 16, 9);
-  const whole = hashBuckets(qk, rot, 3, 16);
+  const rot = hashRotations(8, 3, [16], 9);
+  const whole = hashBuckets(qk, rot, 3, [16]);
   const saved = hashingMemory.blockBytes;
   hashingMemory.blockBytes = 4 * 3 * 16 * 7; // 7 rows per block
   try {
-    expect(Array.from(hashBuckets(qk, rot, 3, 16))).toEqual(Array.from(whole));
+    expect(Array.from(hashBuckets(qk, rot, 3, [16]))).toEqual(Array.from(whole));
   } finally {
     hashingMemory.blockBytes = saved;
   }
   expect(new Set(whole).size).toBeGreaterThan(8); // many buckets used: the comparison is not vacuous
+  tf.dispose([qk, rot]);
+});
+
+test("factorised hashing: a round's bucket is the first factor's bucket + f1 × the second's, each hashed on its own columns", () => {
+  const qk = tf.randomNormal([200, 8], 0, 1, 'float32', 6) as tf.Tensor2D;
+  const rot = hashRotations(8, 2, [4, 6], 3); // per round: 2 columns for f1 = 4, then 3 for f2 = 6
+  expect(rot.shape).toEqual([8, 2 * 5]);
+  const buckets = hashBuckets(qk, rot, 2, [4, 6]);
+  const columns = (round: number, from: number, n: number) => rot.slice([0, round * 5 + from], [8, n]) as tf.Tensor2D;
+  for (let r = 0; r < 2; r++) {
+    const a = hashBuckets(qk, columns(r, 0, 2), 1, [4]);
+    const b = hashBuckets(qk, columns(r, 2, 3), 1, [6]);
+    const combined = Array.from(a, (x, i) => x + 4 * b[i]);
+    expect(Array.from(buckets.subarray(r * 200, (r + 1) * 200))).toEqual(combined);
+  }
+  expect(new Set(buckets).size).toBeGreaterThan(16); // most of the 24 buckets are used
+  expect(Math.max(...buckets)).toBeLessThan(24);
   tf.dispose([qk, rot]);
 });

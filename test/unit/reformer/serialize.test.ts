@@ -14,14 +14,15 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-test('save → load gives identical logits, config and metadata', async () => {
-  const model = new ReformerLM(tinyConfig({ seed: 3 }));
+test('save → load gives identical logits, config (factorised buckets too) and metadata', async () => {
+  const model = new ReformerLM(tinyConfig({ seed: 3, nBuckets: [2, 4] }));
   // Move the weights off their initial values so the test cannot pass on a fresh init.
   const g = model.computeGradients(randomTokens(2, 48, 16, 1), { stepSeed: 1 });
   for (const v of model.variables.values()) v.assign(tf.sub(v, tf.mul(g.grads[v.name], 0.5)));
   tf.dispose(Object.values(g.grads));
   await saveModel(model, fileSystemHandler(join(dir, 'a')), { dataset: 'emoji-16', steps: 1 });
 
+  expect(JSON.parse(readFileSync(join(dir, 'a', 'model.json'), 'utf8')).modelTopology.config.nBuckets).toEqual([2, 4]);
   const { model: loaded, metadata } = await loadModel(fileSystemHandler(join(dir, 'a')));
   expect(metadata).toEqual({ dataset: 'emoji-16', steps: 1 });
   expect(loaded.config).toEqual(model.config);
