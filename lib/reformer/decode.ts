@@ -10,8 +10,9 @@
  * the ≤ C most recent earlier positions of its own bucket, rounds combined by log-sum-exp. That set
  * is O(C·nHashes) per step whatever the position, so LSH steps cost the same at token 60k as at 1k.
  *
- * Projections, norms and feed-forwards run on the tfjs backend; the new position's LSH hash and the
- * small gather-and-dot over cached rows run in JS, where they need no per-step tensor of the cache.
+ * Projections, norms and feed-forwards run on the tfjs backend, the LSH rotations folded into the
+ * query/key projection (so the new position's hash is an argmax over one matMul's output); the
+ * small gather-and-dot over cached rows runs in JS, where it needs no per-step tensor of the cache.
  *
  * Memory, bounded by the model's seqLength L (float32):
  *   keys + values: layers × 2 × batch × L × dModel × 4 bytes
@@ -73,10 +74,13 @@ interface LayerCache {
   /** LSH only: [B, H, R, NB, C] ring of recent positions, and [B, H, R, NB] how many were pushed. */
   ring?: Int32Array;
   ringCount?: Int32Array;
-  rotations?: tf.Tensor2D;
-  /** The rotations read once and transposed, for hashing in JS: [nHashes · Σ f/2, D]. */
-  rotationData?: Float32Array;
-  /** Attention's layer norm folded into [wqk | wv] ([d, 2d]), and the feed-forward's into w1. */
+  /** LSH with more than one bucket: the hash projections follow qk and v in the `qkv` output. */
+  hashed: boolean;
+  /**
+   * Attention's layer norm folded into [wqk | wv] ([d, 2d]), for LSH followed by each head's
+   * wqk·R (its rotations, [d, H · nHashes · Σ f/2]): the new position's rotated query/keys come
+   * out of the same matMul, and hashing is an argmax over them. The feed-forward's norm into w1.
+   */
   qkv: Folded;
   ff1: Folded;
 }
@@ -103,10 +107,18 @@ export class ReformerDecoder {
     this.head = foldNorm(model.weight<tf.Tensor1D>('final.ln.gamma'), model.weight<tf.Tensor1D>('final.ln.beta'), model.weight<tf.Tensor2D>('head.w'), model.weight<tf.Tensor1D>('head.b'));
     this.caches = c.layers.map((kind, i) => {
       const w = model.layers[i].attention;
-      const qkvWeights = tf.concat([w.wqk, w.wv], 1) as tf.Tensor2D;
+      const rotations = kind === 'lsh' ? model.rotations(i) : undefined; // the model's, kept by it
+      const qkvWeights = tf.tidy(() => {
+        const parts: tf.Tensor2D[] = [w.wqk, w.wv];
+        if (rotations) {
+          for (let h = 0; h < c.nHeads; h++) parts.push(tf.matMul(w.wqk.slice([0, h * c.dHead], [c.dModel, c.dHead]), rotations));
+        }
+        return tf.concat(parts, 1) as tf.Tensor2D;
+      });
       const cache: LayerCache = {
         keys: new Float32Array(perLayer),
         values: new Float32Array(perLayer),
+        hashed: rotations !== undefined,
         qkv: foldNorm(w.lnGamma, w.lnBeta, qkvWeights),
         ff1: foldNorm(model.layers[i].feedForward.lnGamma, model.layers[i].feedForward.lnBeta, model.layers[i].feedForward.w1, model.layers[i].feedForward.b1),
       };
@@ -115,7 +127,6 @@ export class ReformerDecoder {
         const slots = batch * c.nHeads * c.nHashes * c.nBuckets;
         cache.ring = new Int32Array(slots * c.chunkLength);
         cache.ringCount = new Int32Array(slots);
-        cache.rotations = model.rotations(i);
       }
       return cache;
     });
@@ -193,13 +204,13 @@ export class ReformerDecoder {
     const d = c.dModel;
     const L = c.seqLength;
     const w = this.model.layers[i].attention;
-    const qkv = tf.tidy(() => denseStep(normalizeStep(x), cache.qkv.w, cache.qkv.b)); // [B, 2d]: qk | v
+    const qkv = tf.tidy(() => denseStep(normalizeStep(x), cache.qkv.w, cache.qkv.b)); // [B, 2d (+ hash projections)]: qk | v | xR
     const qkvData = (await qkv.data()) as Float32Array;
     qkv.dispose();
+    const stride = qkvData.length / B; // one sequence's row
     let buckets: Int32Array | undefined;
-    if (cache.rotations) {
-      cache.rotationData ??= transpose((await cache.rotations.data()) as Float32Array, D);
-      buckets = hashStep(qkvData, cache.rotationData, B, H, D, c.nHashes, c.bucketFactors);
+    if (cache.hashed) {
+      buckets = hashStep(qkvData, stride, 2 * d, B, H, c.nHashes, c.bucketFactors);
     } else if (kind === 'lsh') {
       buckets = new Int32Array(B * H * c.nHashes); // nBuckets = 1
     }
@@ -224,7 +235,7 @@ export class ReformerDecoder {
     const { keys, values } = cache;
     for (let b = 0; b < B; b++) {
       for (let h = 0; h < H; h++) {
-        const qOff = b * 2 * d + h * D;
+        const qOff = b * stride + h * D;
         const vOff = qOff + d;
         const base = (b * H + h) * L; // row of position 0 in this (sequence, head)
         let norm = 0;
@@ -296,45 +307,32 @@ export class ReformerDecoder {
 }
 
 /**
- * The bucket of each (sequence, head, round) for one position: per bucket factor f, argmax over
- * [xR; −xR] of the head's query/key x ([B, 2d] rows, qk first) and that factor's f/2 columns of
- * the round's rotation, combined as hashing.ts does with tensors (ties go to the first index, as
- * tf.argMax). In JS: a few thousand multiply-adds, where tensors would cost ten kernels and a
- * read-back per layer.
+ * The bucket of each (sequence, head, round) for one position from its rotated query/key xR
+ * (the `qkv` rows from column `offset`: per head, per round, Σ f/2 columns): per bucket factor f,
+ * argmax over [xR; −xR] of that factor's f/2 columns, combined as hashing.ts does with tensors
+ * (ties go to the first index, as tf.argMax).
  */
-function hashStep(qkv: Float32Array, rotationsT: Float32Array, B: number, H: number, D: number, nHashes: number, factors: number[]): Int32Array {
+function hashStep(qkv: Float32Array, stride: number, offset: number, B: number, H: number, nHashes: number, factors: number[]): Int32Array {
   const columns = factors.reduce((sum, f) => sum + f / 2, 0);
-  const d = H * D;
   const out = new Int32Array(B * H * nHashes);
   for (let b = 0; b < B; b++) {
     for (let h = 0; h < H; h++) {
-      const q = b * 2 * d + h * D;
       for (let r = 0; r < nHashes; r++) {
         let bucket = 0;
         let scale = 1;
-        let first = r * columns; // this factor's first row of the transposed rotations
+        let first = b * stride + offset + (h * nHashes + r) * columns; // this factor's first column
         for (const f of factors) {
           const half = f / 2;
-          // argmax over [xR; −xR] in one pass: the first maximum of each half, then the halves
-          // (ties go to the first half, whose indices come first).
+          // argmax over [xR; −xR] in one pass: the first maximum and the first minimum of xR,
+          // then the halves (ties go to the first half, whose indices come first).
           let up = 0;
-          let upValue = -Infinity;
           let down = 0;
-          let downValue = -Infinity;
-          for (let k = 0; k < half; k++) {
-            const row = (first + k) * D; // contiguous
-            let dot = 0;
-            for (let j = 0; j < D; j++) dot += qkv[q + j] * rotationsT[row + j];
-            if (dot > upValue) {
-              upValue = dot;
-              up = k;
-            }
-            if (-dot > downValue) {
-              downValue = -dot;
-              down = k;
-            }
+          for (let k = 1; k < half; k++) {
+            const v = qkv[first + k];
+            if (v > qkv[first + up]) up = k;
+            if (v < qkv[first + down]) down = k;
           }
-          bucket += scale * (upValue >= downValue ? up : half + down);
+          bucket += scale * (qkv[first + up] >= -qkv[first + down] ? up : half + down);
           scale *= f;
           first += half;
         }
@@ -361,13 +359,5 @@ function axialRow(tables: Float32Array[], shape: number[], p: number): Float32Ar
     out.set(tables[k].subarray(index * dims[k], (index + 1) * dims[k]), offset);
     offset += dims[k];
   }
-  return out;
-}
-
-/** The transpose of a row-major [rows, m.length / rows] matrix. */
-function transpose(m: Float32Array, rows: number): Float32Array {
-  const cols = m.length / rows;
-  const out = new Float32Array(m.length);
-  for (let i = 0; i < rows; i++) for (let k = 0; k < cols; k++) out[k * rows + i] = m[i * cols + k];
   return out;
 }
