@@ -18,9 +18,10 @@
  *
  *   npm run bench:generate            (writes bench/results/generate.json)
  *   BENCH_BACKENDS=webgpu BENCH_URL=http://127.0.0.1:3250 npm run bench:generate
+ *   (backends left out keep their previous figures in the JSON, listed in meta.notMeasuredThisRun)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import { chromium, type Page } from '@playwright/test';
@@ -200,11 +201,16 @@ async function main() {
     await browser.close();
     child?.kill();
   }
+  // Backends left out by BENCH_BACKENDS keep their previous figures, marked with when they were measured.
+  const previous = existsSync('bench/results/generate.json') ? JSON.parse(readFileSync('bench/results/generate.json', 'utf8')) : {};
+  const carried = PLANS.map((p) => p.backend).filter((b) => !(b in results) && b in previous);
   const out = {
+    ...Object.fromEntries(carried.map((b) => [b, { ...previous[b], measuredAt: previous[b].measuredAt ?? previous.meta?.measuredAt }])),
     ...results,
     meta: {
       model: note,
       measuredAt: new Date().toISOString(),
+      ...(carried.length > 0 ? { notMeasuredThisRun: carried } : {}),
       loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
       cpus: os.cpus().length,
       notes: [
