@@ -24,6 +24,7 @@
 import { ATTENTION_SCORES } from './attention';
 import type { AttentionKind, ResolvedConfig } from './config';
 import type { ReformerLM } from './model';
+import { rotationColumns } from './hashing';
 import { gelu } from './ops';
 import * as tf from './tf';
 
@@ -343,7 +344,7 @@ function attendCached(
  * (ties go to the first index, as tf.argMax).
  */
 function hashStep(qkv: Float32Array, stride: number, offset: number, B: number, H: number, nHashes: number, factors: number[]): Int32Array {
-  const columns = factors.reduce((sum, f) => sum + f / 2, 0);
+  const columns = rotationColumns(factors);
   const out = new Int32Array(B * H * nHashes);
   for (let b = 0; b < B; b++) {
     for (let h = 0; h < H; h++) {
