@@ -241,7 +241,7 @@ export function fullAttentionPieces(groups: number, length: number): Array<[numb
  * Full causal attention with the same shared-QK and self rules: qk, v [G, L, D] → [G, L, D]. The
  * quadratic reference the tests compare against, and the `full` layers that bench:quality trains
  * beside LSH: both products are in the A·Bᵀ layout (the SIMD kernel on WASM) and the softmax is
- * the chunked path's log-sum-exp and exp. Outside a tape it runs a few groups at a time
+ * the backend's (XNNPACK's on WASM). Outside a tape it runs a few groups at a time
  * (fullAttentionPieces), so 3,072 tokens at batch 2 need ~40 MB of scores rather than 300 MB.
  */
 export function fullAttention(qk: tf.Tensor3D, v: tf.Tensor3D): tf.Tensor3D {

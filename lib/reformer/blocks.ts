@@ -162,13 +162,7 @@ export function attentionVjp(
       dvs.push(g.grads[1]);
     }
     tf.dispose([dAttended, qk, v]);
-    const [dqk, dv] = [dqs, dvs].map((parts) => {
-      if (parts.length === 1) return parts[0];
-      const joined = tf.concat(parts, 0);
-      tf.dispose(parts);
-      return joined;
-    });
-    return { value: post.value as tf.Tensor3D, dx: projectionsVjp(pre, x, preVars, dqk, dv, addGrad) };
+    return { value: post.value as tf.Tensor3D, dx: projectionsVjp(pre, x, preVars, joinGroups(dqs), joinGroups(dvs), addGrad) };
   }
   const plan = sortPlan(qk, kind, cfg, rotations, tape);
   // Forward piece by piece (one round × a slice of groups), keeping only outputs and log-sum-exps.
@@ -214,12 +208,18 @@ export function attentionVjp(
   }
   tf.dispose([dOut, dLse, qk, v]);
   const ordered = [...slices.entries()].sort((a, b) => a[0] - b[0]).map(([, e]) => e);
-  const join = (key: 'dq' | 'dv') => (ordered.length === 1 ? ordered[0][key]! : tf.concat(ordered.map((e) => e[key]!), 0));
-  const dqk = join('dq');
-  const dv = join('dv');
-  if (ordered.length > 1) tf.dispose(ordered.flatMap((e) => [e.dq!, e.dv!]));
+  const dqk = joinGroups(ordered.map((e) => e.dq!));
+  const dv = joinGroups(ordered.map((e) => e.dv!));
 
   return { value: post.value as tf.Tensor3D, dx: projectionsVjp(pre, x, preVars, dqk, dv, addGrad) };
+}
+
+/** Group slices' gradients joined along the groups (axis 0); the slices are freed. */
+function joinGroups(parts: tf.Tensor[]): tf.Tensor {
+  if (parts.length === 1) return parts[0];
+  const joined = tf.concat(parts, 0);
+  tf.dispose(parts);
+  return joined;
 }
 
 /** The projections' VJP: x → (qk, v) with cotangents (dqk, dv), which it frees. Returns dx; weight gradients go to addGrad. */
