@@ -3,8 +3,9 @@
  * with the same seed, schedule and batches, once with LSH attention in every layer and once with
  * full attention, and reports validation bits/dim side by side at every evaluation, plus time per
  * step, and the LSH model's final figure evaluated with more hash rounds (--eval-hashes; the same
- * weights). Prints a table and writes bench/results/attention-quality-<dataset>.json; `--only lsh`
- * (or full) reruns one kind against the other's curve from the last run with the same options.
+ * weights). Prints a table and writes bench/results/attention-quality-<dataset>-<neighbours>.json;
+ * `--neighbours none` trains without pixel-neighbour embeddings (the shipped presets have them);
+ * `--only lsh` (or full) reruns one kind against the other's curve from the last run with the same options.
  *
  *   npm run bench:quality [-- --dataset emoji-16 --config small --steps 200 --batch 2 --eval-every 50 --eval-images 32 --threads N]
  *
@@ -24,7 +25,7 @@ import { ensureBuiltinDatasets } from '../lib/server/datasets/builtin';
 import { getManifest } from '../lib/server/datasets/catalog';
 import { datasetBlobPrefix } from '../lib/server/datasets/prepare';
 import { getStorage } from '../lib/server/storage';
-import { configFor, isPreset } from '../lib/training/presets';
+import { configFor, isPreset, NEIGHBOUR_PLANS, type NeighbourPlan } from '../lib/training/presets';
 import { startGradientThreads } from '../lib/training/threads';
 import { Trainer, trainingDataFrom } from '../lib/training/trainer';
 import { median, table } from './lib/measure';
@@ -41,11 +42,14 @@ const { values } = parseArgs({
     threads: { type: 'string', default: String(os.availableParallelism()) },
     'eval-hashes': { type: 'string', default: '4,8' },
     only: { type: 'string' },
+    neighbours: { type: 'string', default: 'pixel' },
   },
 });
 
 async function main() {
   if (!isPreset(values.config!)) throw new Error(`--config ${values.config} is not a preset`);
+  const neighbours = values.neighbours as NeighbourPlan;
+  if (!NEIGHBOUR_PLANS.includes(neighbours)) throw new Error(`--neighbours must be one of ${NEIGHBOUR_PLANS.join(', ')}`);
   await tf.setBackend('wasm');
   await tf.ready();
   const storage = getStorage();
@@ -64,7 +68,7 @@ async function main() {
 
   type Run = { curve: { step: number; validationBitsPerDim: number }[]; msPerStep: number; parameters: number; finalWithHashes?: Record<string, number>; measuredAt?: string };
   const runs: Record<string, Run> = {};
-  const file = `bench/results/attention-quality-${manifest.id}.json`;
+  const file = `bench/results/attention-quality-${manifest.id}-${neighbours}.json`;
   const kinds = values.only ? [values.only as 'lsh' | 'full'] : (['lsh', 'full'] as const);
   if (values.only) {
     // One kind again: the other's curve comes from the last run with the same options.
@@ -78,10 +82,10 @@ async function main() {
   // Written after every evaluation too, so a run stopped early still leaves its curves.
   const save = (extra: object) => {
     mkdirSync('bench/results', { recursive: true });
-    writeFileSync(file, `${JSON.stringify({ dataset: manifest.id, seqLength: manifest.seqLength, preset: values.config, options, threads: Math.min(Number(values.threads), options.batchSize), ...runs, ...extra, meta: meta() }, null, 2)}\n`);
+    writeFileSync(file, `${JSON.stringify({ dataset: manifest.id, seqLength: manifest.seqLength, preset: values.config, neighbours, options, threads: Math.min(Number(values.threads), options.batchSize), ...runs, ...extra, meta: meta() }, null, 2)}\n`);
   };
   for (const attention of kinds) {
-    const trainer = new Trainer(new ReformerLM(configFor(values.config!, manifest, attention, options.seed)), data, options);
+    const trainer = new Trainer(new ReformerLM(configFor(values.config!, manifest, { attention, neighbours, seed: options.seed })), data, options);
     const curve: { step: number; validationBitsPerDim: number }[] = [];
     const ms: number[] = [];
     runs[attention] = { curve, msPerStep: 0, parameters: trainer.model.parameterCount };

@@ -27,7 +27,7 @@ import { BUILTIN_DATASETS, ensureBuiltinDatasets } from '@/lib/server/datasets/b
 import { getManifest } from '@/lib/server/datasets/catalog';
 import { datasetBlobPrefix } from '@/lib/server/datasets/prepare';
 import { getStorage, type Storage } from '@/lib/server/storage';
-import { ATTENTION_PLANS, type AttentionPlan, configFor, isPreset, PRESETS } from '@/lib/training/presets';
+import { ATTENTION_PLANS, type AttentionPlan, configFor, isPreset, NEIGHBOUR_PLANS, type NeighbourPlan, PRESETS } from '@/lib/training/presets';
 import { startGradientThreads } from '@/lib/training/threads';
 import { DEFAULT_TRAIN, Trainer, trainingDataFrom, type TrainingData } from '@/lib/training/trainer';
 
@@ -36,6 +36,7 @@ const { values: args } = parseArgs({
     dataset: { type: 'string' },
     config: { type: 'string', default: 'small' },
     attention: { type: 'string', default: 'lsh' },
+    neighbours: { type: 'string', default: 'pixel' },
     steps: { type: 'string' },
     out: { type: 'string' },
     resume: { type: 'string' },
@@ -100,6 +101,7 @@ async function main() {
   const out = args.resume ?? args.out ?? fail('--out DIR is required (or --resume DIR)');
   if (!isPreset(args.config!)) fail(`--config must be one of ${Object.keys(PRESETS).join(', ')}`);
   if (!ATTENTION_PLANS.includes(args.attention as AttentionPlan)) fail(`--attention must be one of ${ATTENTION_PLANS.join(', ')}`);
+  if (!NEIGHBOUR_PLANS.includes(args.neighbours as NeighbourPlan)) fail(`--neighbours must be one of ${NEIGHBOUR_PLANS.join(', ')}`);
   await tf.setBackend(args.backend!);
   await tf.ready();
 
@@ -140,7 +142,11 @@ async function main() {
       evalImages: intArg('eval-images', DEFAULT_TRAIN.evalImages)!,
       seed: intArg('seed', DEFAULT_TRAIN.seed)!,
     };
-    const config = configFor(args.config as keyof typeof PRESETS, { ...manifest, vocabSize: manifest.vocabSize }, args.attention as AttentionPlan, options.seed);
+    const config = configFor(args.config as keyof typeof PRESETS, { ...manifest, vocabSize: manifest.vocabSize }, {
+      attention: args.attention as AttentionPlan,
+      neighbours: args.neighbours as NeighbourPlan,
+      seed: options.seed,
+    });
     trainer = new Trainer(new ReformerLM(config), loaded.data, options);
     log(`# ${process.argv.slice(2).join(' ')}`);
     log(`# ${new Date().toISOString()} dataset ${datasetId} (${loaded.data.train.length / manifest.seqLength} train images, ${manifest.seqLength} tokens each), preset ${preset}, ${trainer.model.parameterCount.toLocaleString()} parameters, backend ${tf.getBackend()}`);

@@ -31,6 +31,13 @@ export interface ReformerConfig {
   nBuckets: number | number[] | 'auto';
   /** Axial position embedding shape: its product must be ≥ seqLength, e.g. [32, 32, 3] (height, width, channel). */
   axialShape: number[];
+  /**
+   * Pixel-neighbour embeddings (embeddings.ts): offsets [dy, dx] or [dy, dx, dc] on the axialShape
+   * grid, each strictly before the target in row-major order, e.g. [-1, 0, 0] = the same channel of
+   * the pixel above. Each adds a learned embedding of the token found there (or of "none" off the
+   * image) to the input, so the nearest pixels reach every layer whatever the hashes. [] = none.
+   */
+  neighbours: number[][];
   /** Positions per feed-forward chunk (paper §3, chunking); bounds the dFF-wide activations. */
   ffChunkLength: number;
   /** Reversible residual layers (paper §3): training memory independent of depth. */
@@ -52,6 +59,7 @@ export const DEFAULT_CONFIG: Readonly<ReformerConfig> = Object.freeze({
   nHashes: 4,
   nBuckets: 'auto' as const,
   axialShape: [32, 32, 3],
+  neighbours: [] as number[][],
   ffChunkLength: 1024,
   reversible: true,
   dropout: 0,
@@ -92,7 +100,12 @@ export function unresolveConfig(c: ResolvedConfig): ReformerConfig {
 /** Fills defaults, validates, and resolves derived values. Throws ConfigError with a fix. Resolving a ResolvedConfig again gives it back. */
 export function resolveConfig(input: Partial<ReformerConfig> | ResolvedConfig): ResolvedConfig {
   const partial: Partial<ReformerConfig> = 'bucketFactors' in input ? unresolveConfig(input) : input;
-  const c: ReformerConfig = { ...DEFAULT_CONFIG, ...partial, layers: [...(partial.layers ?? DEFAULT_CONFIG.layers)] };
+  const c: ReformerConfig = {
+    ...DEFAULT_CONFIG,
+    ...partial,
+    layers: [...(partial.layers ?? DEFAULT_CONFIG.layers)],
+    neighbours: (partial.neighbours ?? DEFAULT_CONFIG.neighbours).map((o) => [...o]),
+  };
   const positiveInt = (name: keyof ReformerConfig, v: number) => {
     if (!Number.isInteger(v) || v <= 0) throw new ConfigError(`${name} ${v} must be a positive integer`);
   };
@@ -118,6 +131,16 @@ export function resolveConfig(input: Partial<ReformerConfig> | ResolvedConfig): 
   const axialProduct = c.axialShape.reduce((a, b) => a * b, 1);
   if (axialProduct < c.seqLength) {
     throw new ConfigError(`axialShape ${JSON.stringify(c.axialShape)} covers ${axialProduct} positions but seqLength is ${c.seqLength}; make its product ≥ ${c.seqLength}`);
+  }
+  for (const o of c.neighbours) {
+    const shape = c.axialShape;
+    const valid = o.length === shape.length && o.every(Number.isInteger) && o.some((v) => v !== 0);
+    const linear = o.reduce((acc, v, k) => acc * shape[k] + v, 0); // offset in row-major order (axis extents bound |v|)
+    if (!valid || o.some((v, k) => Math.abs(v) >= shape[k]) || linear >= 0) {
+      throw new ConfigError(
+        `neighbour offset ${JSON.stringify(o)} must give one integer per axis of axialShape ${JSON.stringify(shape)} and point to an earlier position, e.g. [-1, 0${shape.length === 3 ? ', 0' : ''}] for the pixel above`,
+      );
+    }
   }
   if (c.axialShape.length > c.dModel) throw new ConfigError(`axialShape has more axes than dModel ${c.dModel} has dimensions`);
   if (!(c.dropout >= 0 && c.dropout < 1)) throw new ConfigError(`dropout ${c.dropout} must be in [0, 1)`);

@@ -25,6 +25,7 @@ import { ATTENTION_SCORES } from './attention';
 import type { AttentionKind, ResolvedConfig } from './config';
 import type { ReformerLM } from './model';
 import { rotationColumns } from './hashing';
+import { neighbourSources } from './embeddings';
 import { gelu } from './ops';
 import * as tf from './tf';
 
@@ -102,6 +103,9 @@ export class ReformerDecoder {
   private scratch?: Scratch;
   /** The axial position tables, read once: a step builds its one position row from them. */
   private axial?: Float32Array[];
+  /** Pixel-neighbour embedding tables [vocab + 1, d], read once, and the targets fed so far [B, L]. */
+  private neighbourTables?: Float32Array[];
+  private readonly history: Int32Array;
   private readonly head: Folded;
   private readonly c: ResolvedConfig;
   private disposed = false;
@@ -113,6 +117,7 @@ export class ReformerDecoder {
     if (!Number.isInteger(batch) || batch < 1) throw new Error(`batch ${batch} must be a positive integer`);
     const c = (this.c = model.config);
     const perLayer = batch * c.seqLength * c.dModel;
+    this.history = new Int32Array(c.neighbours.length > 0 ? batch * c.seqLength : 0);
     this.head = foldNorm(model.weight<tf.Tensor1D>('final.ln.gamma'), model.weight<tf.Tensor1D>('final.ln.beta'), model.weight<tf.Tensor2D>('head.w'), model.weight<tf.Tensor1D>('head.b'));
     this.caches = c.layers.map((kind, i) => {
       const w = model.layers[i].attention;
@@ -139,6 +144,34 @@ export class ReformerDecoder {
       }
       return cache;
     });
+  }
+
+  /**
+   * What input position p adds to its token's embedding: its axial position row [1, d], plus with
+   * pixel-neighbour embeddings each sequence's neighbour rows [B, d] (embeddings.ts). Records
+   * `input` (target p − 1) in the history the neighbours are read from.
+   */
+  private async positionAndNeighbours(p: number, input: Int32Array): Promise<Float32Array> {
+    const c = this.c;
+    this.axial ??= await Promise.all(c.axialShape.map(async (_, k) => (await this.model.weight<tf.Tensor2D>(`embed.axial.${k}`).data()) as Float32Array));
+    const position = axialRow(this.axial, c.axialShape, p);
+    if (c.neighbours.length === 0) return position;
+    this.neighbourTables ??= await Promise.all(c.neighbours.map(async (_, k) => (await this.model.weight<tf.Tensor2D>(`embed.neighbours.${k}`).data()) as Float32Array));
+    const L = c.seqLength;
+    const d = c.dModel;
+    if (p > 0) for (let b = 0; b < this.batch; b++) this.history[b * L + p - 1] = input[b];
+    const sources = neighbourSources(c.axialShape, c.neighbours, p);
+    const out = new Float32Array(this.batch * d);
+    for (let b = 0; b < this.batch; b++) {
+      const row = out.subarray(b * d, (b + 1) * d);
+      row.set(position);
+      sources.forEach((source, k) => {
+        const id = source < 0 ? this.model.startToken : this.history[b * L + source];
+        const table = this.neighbourTables![k];
+        for (let j = 0; j < d; j++) row[j] += table[id * d + j];
+      });
+    }
+    return out;
   }
 
   /** Bytes held by this decoder's cache. */
@@ -168,12 +201,11 @@ export class ReformerDecoder {
       }
     }
 
-    this.axial ??= await Promise.all(c.axialShape.map(async (_, k) => (await this.model.weight<tf.Tensor2D>(`embed.axial.${k}`).data()) as Float32Array));
-    const position = axialRow(this.axial, c.axialShape, p);
+    const added = await this.positionAndNeighbours(p, input); // [1 or B, d]
     let x1 = tf.tidy(() => {
       const ids = tf.tensor1d(input, 'int32');
       const emb = tf.gather(this.model.weight<tf.Tensor2D>('embed.tokens'), ids, 0); // [B, d]
-      return tf.add(emb, tf.tensor2d(position, [1, c.dModel])) as tf.Tensor2D;
+      return tf.add(emb, tf.tensor2d(added, [added.length / c.dModel, c.dModel])) as tf.Tensor2D;
     });
     let x2 = tf.clone(x1);
     for (let i = 0; i < c.layers.length; i++) {

@@ -2,6 +2,12 @@
  * Input embeddings: tokens (with a start token appended to the vocabulary) and axial position
  * embeddings (paper §5; Ho et al. 2019): one small table per image axis, [n_k, d_k] with Σ d_k = d,
  * broadcast and concatenated, so 256×256×1 positions need 256 + 256 rows, not a 65,536-row table.
+ *
+ * Optional pixel-neighbour embeddings: the input at target t also adds, per configured offset, a
+ * learned embedding of the token at that offset on the image grid (the pixel above, to the left,
+ * …; PixelCNN's masked first layer, as lookups). LSH attends by content, so an exact relative
+ * position such as "96 tokens back" is hard for it to find; these hand every layer the
+ * neighbours a pixel most depends on and leave attention the long range.
  */
 import * as tf from './tf';
 import { embeddingLookup } from './ops';
@@ -31,4 +37,47 @@ export function embedTokens(tokens: tf.Tensor2D, tokenTable: tf.Tensor2D, positi
   const d = tokenTable.shape[1];
   const emb = embeddingLookup(tokenTable, tokens.reshape([B * L]) as tf.Tensor1D).reshape([B, L, d]);
   return tf.add(emb, positions.slice([0, 0], [L, d])) as tf.Tensor3D;
+}
+
+/**
+ * The target each neighbour offset (config.neighbours) reads for target t, or −1 where it falls
+ * off the image. Offsets point strictly back in row-major order (resolveConfig checks), so < t.
+ */
+export function neighbourSources(axialShape: number[], offsets: number[][], t: number): number[] {
+  return offsets.map((o) => {
+    let source = 0;
+    let stride = axialShape.reduce((a, b) => a * b, 1);
+    for (let k = 0; k < axialShape.length; k++) {
+      stride /= axialShape[k];
+      const coordinate = (Math.floor(t / stride) % axialShape[k]) + o[k];
+      if (coordinate < 0 || coordinate >= axialShape[k]) return -1;
+      source += coordinate * stride;
+    }
+    return source;
+  });
+}
+
+/** neighbourSources for every target t < length: Int32Array [length] per offset. */
+export function neighbourIndex(axialShape: number[], offsets: number[][], length: number): Int32Array[] {
+  const index = offsets.map(() => new Int32Array(length));
+  for (let t = 0; t < length; t++) neighbourSources(axialShape, offsets, t).forEach((source, k) => (index[k][t] = source));
+  return index;
+}
+
+/**
+ * The neighbour embeddings' sum for targets [B, L]: Σ_k table_k[token at offset k], with row
+ * `none` (the start-token id) where the offset leaves the image. tables [vocab + 1, d] → [B, L, d].
+ */
+export function embedNeighbours(targets: tf.Tensor2D, tables: tf.Tensor2D[], index: Int32Array[], none: number): tf.Tensor3D {
+  const [B, L] = targets.shape;
+  const d = tables[0].shape[1];
+  return tf.tidy(() => {
+    const padded = tf.concat([tf.fill([B, 1], none, 'int32'), targets.toInt()], 1); // [B, 1 + L]: column 0 is "none"
+    const parts = tables.map((table, k) => {
+      const columns = tf.tensor1d(index[k].map((i) => i + 1), 'int32');
+      const ids = tf.gather(padded, columns, 1); // [B, L]
+      return embeddingLookup(table, ids.reshape([B * L]) as tf.Tensor1D);
+    });
+    return tf.addN(parts).reshape([B, L, d]) as tf.Tensor3D;
+  });
 }

@@ -9,7 +9,7 @@
 import * as tf from './tf';
 import { attentionBlock, attentionVjp, feedForwardChunk, prehashAttention, type AttentionWeights, type FeedForwardWeights, type LayerTape } from './blocks';
 import { axialDims, resolveConfig, type ReformerConfig, type ResolvedConfig } from './config';
-import { axialPositionTable, embedTokens } from './embeddings';
+import { axialPositionTable, embedNeighbours, embedTokens, neighbourIndex } from './embeddings';
 import { hashRotations } from './hashing';
 import { dense, layerNorm, mixSeed } from './ops';
 import {
@@ -55,6 +55,8 @@ export class ReformerLM {
   readonly layers: LayerWeights[];
   private readonly prefix: string;
   private inferenceRotations: (tf.Tensor2D | undefined)[] | undefined;
+  /** neighbourIndex for the last sequence length embedded. */
+  private neighbourIndexCache?: { length: number; index: Int32Array[] };
 
   constructor(config: Partial<ReformerConfig>, initial?: tf.NamedTensorMap) {
     this.config = resolveConfig(config);
@@ -81,6 +83,7 @@ export class ReformerLM {
     const outStd = 0.02 / Math.sqrt(2 * depth);
     param('embed.tokens', [c.vocabSize + 1, d], 'normal');
     axialDims(d, c.axialShape.length).forEach((dk, k) => param(`embed.axial.${k}`, [c.axialShape[k], dk], 'normal'));
+    c.neighbours.forEach((_, k) => param(`embed.neighbours.${k}`, [c.vocabSize + 1, d], 'normal'));
     this.layers = c.layers.map((_, i) => ({
       attention: {
         lnGamma: param(`layers.${i}.attention.ln.gamma`, [d], 'ones'),
@@ -209,7 +212,7 @@ export class ReformerLM {
     const tapes = this.tapes(opts.stepSeed);
     const rotations = this.config.layers.map((_, i) => this.rotations(i, opts.stepSeed));
     let h: Halves = tf.tidy(() => {
-      const x = embedTokens(this.inputsFor(tokens), this.weight('embed.tokens'), this.positions());
+      const x = this.embed(tokens);
       return { x1: x, x2: tf.clone(x) };
     });
     return {
@@ -257,18 +260,31 @@ export class ReformerLM {
   }
 
   private embedVariables(): tf.Variable[] {
-    return [this.variables.get('embed.tokens')!, ...this.config.axialShape.map((_, k) => this.variables.get(`embed.axial.${k}`)!)];
+    const names = ['embed.tokens', ...this.config.axialShape.map((_, k) => `embed.axial.${k}`), ...this.config.neighbours.map((_, k) => `embed.neighbours.${k}`)];
+    return names.map((n) => this.variables.get(n)!);
+  }
+
+  /** For each neighbour offset, the target each position reads, −1 off the image (embeddings.ts). */
+  neighbourIndex(length: number): Int32Array[] {
+    if (this.neighbourIndexCache?.length !== length) {
+      this.neighbourIndexCache = { length, index: neighbourIndex(this.config.axialShape, this.config.neighbours, length) };
+    }
+    return this.neighbourIndexCache.index;
   }
 
   private headVariables(): tf.Variable[] {
     return ['final.ln.gamma', 'final.ln.beta', 'head.w', 'head.b'].map((n) => this.variables.get(n)!);
   }
 
+  /** Model inputs embedded: [B, L] targets → [B, L, d] (token before each + position + neighbours). */
   private embed(tokens: tf.Tensor2D): tf.Tensor3D {
-    const inputs = this.inputsFor(tokens);
-    const x = embedTokens(inputs, this.weight('embed.tokens'), this.positions());
-    inputs.dispose();
-    return x;
+    return tf.tidy(() => {
+      const x = embedTokens(this.inputsFor(tokens), this.weight('embed.tokens'), this.positions());
+      const c = this.config;
+      if (c.neighbours.length === 0) return x;
+      const tables = c.neighbours.map((_, k) => this.weight<tf.Tensor2D>(`embed.neighbours.${k}`));
+      return tf.add(x, embedNeighbours(tokens, tables, this.neighbourIndex(tokens.shape[1]), this.startToken)) as tf.Tensor3D;
+    });
   }
 
   private plainGradients(tokens: tf.Tensor2D, opts: StepOptions): Gradients {

@@ -17,14 +17,21 @@ export const SELF_CHECK_CONFIG = {
   nHashes: 2,
   nBuckets: 4,
   axialShape: [8, 8],
+  neighbours: [
+    [-1, 0],
+    [-1, -1],
+    [0, -2],
+  ],
   seed: 11,
 };
+
+const DECODE_STEPS = 12;
 
 export interface SelfCheckResult {
   backend: string;
   /** Logits of the forward pass over fixed tokens [1, 64, 16], flattened. */
   forward: Float32Array;
-  /** Logits of the first three decode steps, concatenated. */
+  /** Logits of the first DECODE_STEPS decode steps (into the second row: neighbours above), concatenated. */
   decode: Float32Array;
   ms: number;
 }
@@ -39,7 +46,8 @@ export async function runSelfCheck(): Promise<SelfCheckResult> {
   const forward = (await logits.data()) as Float32Array;
   tf.dispose([x, logits]);
   const decoder = new ReformerDecoder(model, 1);
-  const steps = [await decoder.step(), await decoder.step([tokens[0]]), await decoder.step([tokens[1]])];
+  const steps = [await decoder.step()];
+  for (let t = 1; t < DECODE_STEPS; t++) steps.push(await decoder.step([tokens[t - 1]]));
   decoder.dispose();
   model.dispose();
   const decode = new Float32Array(steps.reduce((n, s) => n + s.length, 0));

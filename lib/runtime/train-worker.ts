@@ -234,7 +234,7 @@ export class TrainingSession {
         evalEvery: settings.evalEvery,
         evalImages: EVAL_IMAGES,
       };
-      const config = configFor(settings.preset, manifest, 'lsh', options.seed);
+      const config = configFor(settings.preset, manifest, { seed: options.seed });
       trainer = new Trainer(new ReformerLM(config), loaded.data, options);
     }
 

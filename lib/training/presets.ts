@@ -37,8 +37,26 @@ export function isPreset(name: string): name is PresetName {
 export type AttentionPlan = 'lsh' | 'local' | 'full' | 'mixed';
 export const ATTENTION_PLANS: AttentionPlan[] = ['lsh', 'local', 'full', 'mixed'];
 
+/**
+ * Pixel-neighbour embeddings (embeddings.ts) for `pixel`: per sub-pixel, the same channel of the
+ * left, upper, upper-left and upper-right pixels, and (rgb) the first channel of its own pixel;
+ * the channel before it is the input token already. `none`: tokens and positions only.
+ */
+export type NeighbourPlan = 'pixel' | 'none';
+export const NEIGHBOUR_PLANS: NeighbourPlan[] = ['pixel', 'none'];
+const PIXEL_NEIGHBOURS = {
+  rgb: [[0, -1, 0], [-1, 0, 0], [-1, -1, 0], [-1, 1, 0], [0, 0, -2]],
+  palette: [[-1, 0], [-1, -1], [-1, 1]],
+};
+
+export interface FitOptions {
+  attention?: AttentionPlan;
+  neighbours?: NeighbourPlan;
+  seed?: number;
+}
+
 /** A preset fitted to a dataset's images, its layers attending as `attention` says. */
-export function configFor(preset: PresetName, image: ImageShape, attention: AttentionPlan = 'lsh', seed = 1): Partial<ReformerConfig> {
+export function configFor(preset: PresetName, image: ImageShape, { attention = 'lsh', neighbours = 'pixel', seed = 1 }: FitOptions = {}): Partial<ReformerConfig> {
   const p = PRESETS[preset];
   const channels = image.tokenization === 'rgb' ? 3 : 1;
   const seqLength = image.width * image.height * channels;
@@ -54,6 +72,7 @@ export function configFor(preset: PresetName, image: ImageShape, attention: Atte
     nHashes: p.nHashes,
     nBuckets: 'auto',
     axialShape: channels === 3 ? [image.height, image.width, 3] : [image.height, image.width],
+    neighbours: neighbours === 'pixel' ? PIXEL_NEIGHBOURS[image.tokenization] : [],
     ffChunkLength: 1024,
     reversible: true,
     dropout: 0,

@@ -4,6 +4,7 @@ import { hashBuckets, hashingMemory, hashRotations } from '@/lib/reformer/hashin
 import { attentionBlock, type LayerTape } from '@/lib/reformer/blocks';
 import { resolveConfig, ConfigError, unresolveConfig } from '@/lib/reformer/config';
 import { ReformerDecoder } from '@/lib/reformer/decode';
+import { neighbourIndex, neighbourSources } from '@/lib/reformer/embeddings';
 import { ReformerLM } from '@/lib/reformer/model';
 import { reversibleForward, reversibleInverse } from '@/lib/reformer/reversible';
 import * as tf from '@/lib/reformer/tf';
@@ -12,6 +13,14 @@ import { maxRelativeError, randomTokens, tinyConfig } from './helpers';
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
+
+/** Pixel neighbours on tinyConfig's [4, 4, 3] grid: left, above, above-right, own first channel. */
+const NEIGHBOURS = [
+  [0, -1, 0],
+  [-1, 0, 0],
+  [-1, 1, 0],
+  [0, 0, -2],
+];
 
 describe('config', () => {
   test('fills defaults and resolves auto buckets to about 2·L/C', () => {
@@ -39,10 +48,42 @@ describe('config', () => {
     [{ seqLength: 4096, axialShape: [32, 32, 3] }, /covers 3072 positions but seqLength is 4096/],
     [{ layers: [] }, /at least one attention kind/],
     [{ layers: ['dense' as never] }, /one of lsh, local, full/],
+    [{ neighbours: [[0, 1, 0]] }, /neighbour offset \[0,1,0\].*earlier position, e.g. \[-1, 0, 0\]/],
+    [{ neighbours: [[-1, 0]] }, /one integer per axis/],
+    [{ neighbours: [[-32, 0, 0]] }, /earlier position/],
   ])('rejects %j with a fix', (bad, message) => {
     expect(() => resolveConfig(bad)).toThrow(ConfigError);
     expect(() => resolveConfig(bad)).toThrow(message);
   });
+});
+
+test('neighbour sources: the target each offset reads on a [4, 4, 3] grid, −1 off the image', () => {
+  // Target 20 is pixel (1, 2), channel 2.
+  expect(neighbourSources([4, 4, 3], NEIGHBOURS, 20)).toEqual([17, 8, 11, 18]);
+  // Pixel (0, 3), channel 1: no left-of-left, nothing above, no channel −1.
+  expect(neighbourSources([4, 4, 3], NEIGHBOURS, 10)).toEqual([7, -1, -1, -1]);
+  // Pixel (1, 3): above-right falls off the right edge.
+  expect(neighbourSources([4, 4, 3], [[-1, 1, 0]], 21)).toEqual([-1]);
+  expect(neighbourIndex([4, 4, 3], NEIGHBOURS, 48).map((index) => index[20])).toEqual([17, 8, 11, 18]);
+});
+
+test('gradients reach every neighbour table and equal a plain residual stack', () => {
+  const config = tinyConfig({ neighbours: NEIGHBOURS });
+  const rev = new ReformerLM({ ...config, reversible: true });
+  const plain = new ReformerLM({ ...config, reversible: false });
+  const tokens = randomTokens(2, 48, 16, 9);
+  const a = rev.computeGradients(tokens, { stepSeed: 3 });
+  const b = plain.computeGradients(tokens, { stepSeed: 3 });
+  expect(a.loss).toBeCloseTo(b.loss, 5);
+  for (let k = 0; k < NEIGHBOURS.length; k++) {
+    const name = `embed.neighbours.${k}`;
+    const gA = a.grads[rev.variables.get(name)!.name].dataSync();
+    expect(Math.max(...gA.map(Math.abs)), name).toBeGreaterThan(0);
+    expect(maxRelativeError(gA, b.grads[plain.variables.get(name)!.name].dataSync()), name).toBeLessThan(1e-4);
+  }
+  tf.dispose([tokens, ...Object.values(a.grads), ...Object.values(b.grads)]);
+  rev.dispose();
+  plain.dispose();
 });
 
 describe('attention', () => {
@@ -68,8 +109,13 @@ describe('attention', () => {
     model.dispose();
   });
 
-  test.each(['lsh', 'local', 'full'] as const)('%s attention is causal: changing token t never changes logits before t', (kind) => {
-    const model = new ReformerLM(tinyConfig({ layers: [kind, kind] }));
+  test.each([
+    ['lsh', {}],
+    ['local', {}],
+    ['full', {}],
+    ['lsh', { neighbours: NEIGHBOURS }],
+  ] as const)('%s %j is causal: changing token t never changes logits before t', (kind, over) => {
+    const model = new ReformerLM(tinyConfig({ layers: [kind, kind], ...over }));
     const tokens = randomTokens(1, 48, 16, 5);
     const data = tokens.arraySync()[0];
     const before = model.forward(tokens);
@@ -152,6 +198,7 @@ describe('cached decoding', () => {
     ['lsh', {}],
     ['lsh', { nBuckets: 1 }],
     ['lsh', { nBuckets: [4, 6] as number[] }],
+    ['lsh', { neighbours: NEIGHBOURS }],
   ] as const)('%s %j: decoding step by step reproduces the forward pass logits', async (kind, over) => {
     const model = new ReformerLM(tinyConfig({ layers: [kind, kind], ...over }));
     const tokens = randomTokens(3, 48, 16, 21);
