@@ -10,7 +10,8 @@
  * marked). Ctrl-C saves a checkpoint before exiting.
  *
  * --threads N splits each batch across N threads (default: one per core, at most one per image of
- * the batch); tfjs-wasm uses one core per thread.
+ * the batch); tfjs-wasm uses one core per thread. --attention lsh|local|full|mixed and
+ * --neighbours pixel|none choose the layers and the pixel-neighbour embeddings (presets.ts).
  */
 import '@tensorflow/tfjs-backend-wasm';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';

@@ -55,7 +55,7 @@ export interface FitOptions {
   seed?: number;
 }
 
-/** A preset fitted to a dataset's images, its layers attending as `attention` says. */
+/** A preset fitted to a dataset's images: its layers attending as `attention` says, with `neighbours` embeddings. */
 export function configFor(preset: PresetName, image: ImageShape, { attention = 'lsh', neighbours = 'pixel', seed = 1 }: FitOptions = {}): Partial<ReformerConfig> {
   const p = PRESETS[preset];
   const channels = image.tokenization === 'rgb' ? 3 : 1;
