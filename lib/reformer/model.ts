@@ -265,7 +265,7 @@ export class ReformerLM {
   }
 
   /** For each neighbour offset, the target each position reads, −1 off the image (embeddings.ts). */
-  neighbourIndex(length: number): Int32Array[] {
+  private neighbourIndex(length: number): Int32Array[] {
     if (this.neighbourIndexCache?.length !== length) {
       this.neighbourIndexCache = { length, index: neighbourIndex(this.config.axialShape, this.config.neighbours, length) };
     }
