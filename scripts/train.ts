@@ -12,6 +12,9 @@
  * --threads N splits each batch across N threads (default: one per core, at most one per image of
  * the batch); tfjs-wasm uses one core per thread. --attention lsh|local|full|mixed and
  * --neighbours pixel|none choose the layers and the pixel-neighbour embeddings (presets.ts).
+ * --ema D keeps a moving average of the weights with decay D (default 0.999; 0 = none): the log's
+ * val_bpd and the saved model are the average's, val_trained the last step's weights. With
+ * --resume, --ema starts or changes the average of a run; without it the run keeps its own.
  */
 import '@tensorflow/tfjs-backend-wasm';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -22,7 +25,6 @@ import { fileSystemHandler } from '@/lib/node/file-io';
 import { dimsPerToken, type ModelCard } from '@/lib/models/card';
 import type { DatasetManifest } from '@/lib/pixels/manifest';
 import { ReformerLM } from '@/lib/reformer/model';
-import { saveModel } from '@/lib/reformer/serialize';
 import * as tf from '@/lib/reformer/tf';
 import { BUILTIN_DATASETS, ensureBuiltinDatasets } from '@/lib/server/datasets/builtin';
 import { getManifest } from '@/lib/server/datasets/catalog';
@@ -47,6 +49,7 @@ const { values: args } = parseArgs({
     'eval-every': { type: 'string' },
     'eval-images': { type: 'string' },
     seed: { type: 'string' },
+    ema: { type: 'string' },
     backend: { type: 'string', default: 'wasm' },
     threads: { type: 'string' },
     help: { type: 'boolean', default: false },
@@ -79,6 +82,13 @@ async function loadData(storage: Storage, id: string): Promise<{ data: TrainingD
     return bytes;
   });
   return { manifest, data };
+}
+
+/** --ema: the weight average's decay, in [0, 1); 0 = none. */
+function emaArg(): number {
+  const d = Number(args.ema);
+  if (!(d >= 0 && d < 1)) fail(`--ema must be a decay in [0, 1) such as 0.999, or 0 for no weight average; got "${args.ema}"`);
+  return d;
 }
 
 function bar(done: number, total: number, width = 24): string {
@@ -127,7 +137,7 @@ async function main() {
     preset = meta.preset ?? preset;
     const loaded = await loadData(storage, datasetId);
     manifest = loaded.manifest;
-    trainer = Trainer.fromCheckpoint(artifacts, loaded.data, steps ? { steps } : {});
+    trainer = Trainer.fromCheckpoint(artifacts, loaded.data, { ...(steps && { steps }), ...(args.ema !== undefined && { emaDecay: emaArg() }) });
     log(`# resumed at step ${trainer.step} from ${checkpointDir} (${new Date().toISOString()}), target ${trainer.options.steps} steps`);
   } else {
     const datasetId = args.dataset ?? fail('--dataset ID is required');
@@ -142,6 +152,7 @@ async function main() {
       evalEvery: intArg('eval-every', DEFAULT_TRAIN.evalEvery)!,
       evalImages: intArg('eval-images', DEFAULT_TRAIN.evalImages)!,
       seed: intArg('seed', DEFAULT_TRAIN.seed)!,
+      emaDecay: args.ema === undefined ? DEFAULT_TRAIN.emaDecay : emaArg(),
     };
     const config = configFor(args.config as keyof typeof PRESETS, { ...manifest, vocabSize: manifest.vocabSize }, {
       attention: args.attention as AttentionPlan,
@@ -170,8 +181,16 @@ async function main() {
       trainedAt: new Date().toISOString(),
       command,
     };
-    await saveModel(model, fileSystemHandler(path.join(out, 'model')), { card });
+    await fileSystemHandler(path.join(out, 'model')).save!(await trainer.exportArtifacts({ card }));
   };
+
+  // val_bpd is the model that is saved: the weight average when there is one; val_trained is the
+  // last step's weights beside it.
+  const validate = () => {
+    lastValidation = trainer.evaluate();
+    return `val_bpd ${lastValidation.toFixed(4)}${trainer.average ? ` val_trained ${trainer.evaluateTrained().toFixed(4)}` : ''}`;
+  };
+  if (trainer.average) log(`# weight average: decay ${trainer.average.decay}, ${trainer.average.updates} updates so far`);
 
   let stopping = false;
   let firstSignal = 0;
@@ -210,10 +229,7 @@ async function main() {
       const mean = recent.reduce((a, b) => a + b, 0) / recent.length;
       recent = [];
       let line = `step ${r.step} train_bpd ${(mean / Math.LN2 / dimsPerToken(manifest.tokenization)).toFixed(4)} lr ${r.learningRate.toExponential(2)} grad_norm ${r.gradNorm.toFixed(3)} ms/step ${r.ms.toFixed(0)} tok/s ${Math.round(tokensPerSecond)}`;
-      if (atEval) {
-        lastValidation = trainer.evaluate();
-        line += ` val_bpd ${lastValidation.toFixed(4)}`;
-      }
+      if (atEval) line += ` ${validate()}`;
       if (process.stdout.isTTY) process.stdout.write('\n');
       appendFileSync(logFile, `${line}\n`);
       if (!process.stdout.isTTY) console.log(line);
@@ -221,8 +237,7 @@ async function main() {
     }
   }
   if (stopping || trainer.step % trainer.options.evalEvery !== 0) {
-    lastValidation = trainer.evaluate();
-    log(`step ${trainer.step} val_bpd ${lastValidation.toFixed(4)}${stopping ? ' (stopped)' : ''}`);
+    log(`step ${trainer.step} ${validate()}${stopping ? ' (stopped)' : ''}`);
     await save();
   }
   log(`# saved ${path.join(out, 'model')} and ${checkpointDir} at step ${trainer.step}`);

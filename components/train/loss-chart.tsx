@@ -59,7 +59,7 @@ export function LossChart({ train, validation, totalSteps }: LossChartProps) {
             <span className="h-0.5 w-4 rounded bg-emerald-400" /> training (smoothed)
           </span>
           <span className="flex items-center gap-1.5">
-            <span className="h-2 w-2 rounded-full bg-amber-400" /> validation
+            <span className="h-2 w-2 rounded-full bg-amber-400" /> validation (averaged weights)
           </span>
         </span>
       </figcaption>

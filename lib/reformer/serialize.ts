@@ -27,11 +27,17 @@ function resolveHandler(target: tf.io.IOHandler | string, mode: 'save' | 'load')
   return handlers[0];
 }
 
-/** The model's artifacts: topology (format + config) and its weights under their local names. */
-export async function modelArtifacts(model: ReformerLM, metadata: Record<string, unknown> = {}): Promise<tf.io.ModelArtifacts> {
+/**
+ * The model's artifacts: topology (format + config) and its weights under their local names, or
+ * `weights` of the same names and shapes in their place (a trainer's weight average).
+ */
+export async function modelArtifacts(
+  model: ReformerLM,
+  metadata: Record<string, unknown> = {},
+  weights: tf.NamedTensorMap = Object.fromEntries(model.variables),
+): Promise<tf.io.ModelArtifacts> {
   const config = unresolveConfig(model.config);
-  const named: tf.NamedTensorMap = Object.fromEntries(model.variables);
-  const { data, specs } = await tf.io.encodeWeights(named);
+  const { data, specs } = await tf.io.encodeWeights(weights);
   const topology: Topology = { format: ARTIFACT_FORMAT, config };
   return {
     modelTopology: topology as unknown as tf.io.ModelArtifacts['modelTopology'],

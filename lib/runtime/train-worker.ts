@@ -9,7 +9,6 @@ import type { ModelCard } from '@/lib/models/card';
 import { type DatasetManifest, DatasetManifestSchema, datasetUrl, shardUrl, tokensToImage } from '@/lib/pixels/manifest';
 import { generate } from '@/lib/reformer/generate';
 import { ReformerLM } from '@/lib/reformer/model';
-import { modelArtifacts } from '@/lib/reformer/serialize';
 import * as tf from '@/lib/reformer/tf';
 import { configFor } from '@/lib/training/presets';
 import { type Endpoint, GradientClient, type HelperReply } from '@/lib/training/gradient-service';
@@ -179,7 +178,11 @@ export class TrainingSession {
 
   /** Two images from the model as it is now; abandoned (not an error) when the run pauses or stops. */
   private async drawSamples(r: Run): Promise<void> {
-    const { model } = r.trainer;
+    // The weights publishing would give (the average), in a model of their own: training may be
+    // resumed between the steps of a draw.
+    const weights = r.trainer.exportWeights();
+    const model = new ReformerLM(r.trainer.model.config, weights);
+    tf.dispose(Object.values(weights));
     const seqLength = model.config.seqLength;
     const rows = [new Int32Array(seqLength), new Int32Array(seqLength)];
     r.samples = new AbortController();
@@ -193,6 +196,7 @@ export class TrainingSession {
       throw err;
     } finally {
       r.samples = undefined;
+      model.dispose();
     }
     const images: SampleImage[] = rows.map((tokens) => ({ width: r.manifest.width, height: r.manifest.height, rgb: tokensToImage(r.manifest, tokens) }));
     this.progress(r.id, { type: 'samples', step: r.trainer.step, images }, images.map((i) => i.rgb.buffer as ArrayBuffer));
@@ -335,7 +339,7 @@ export class TrainingSession {
       validationBitsPerDim: r.lastValidation,
       trainedAt: new Date().toISOString(),
     };
-    const artifacts = await modelArtifacts(trainer.model, { card });
+    const artifacts = await trainer.exportArtifacts({ card });
     const weightData = Array.isArray(artifacts.weightData) ? tf.io.concatenateArrayBuffers(artifacts.weightData) : artifacts.weightData!;
     return {
       modelTopology: artifacts.modelTopology,

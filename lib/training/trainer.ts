@@ -1,8 +1,9 @@
 /**
  * The one training loop, used by the browser worker and the command line alike: seeded batches
  * from a dataset's token shards, Adam with warm-up and cosine decay, gradient clipping, validation
- * bits/dim at intervals, and checkpoints (config + weights + optimizer state + step + sampling
- * stream + dataset id) from which a run resumes exactly where it was.
+ * bits/dim at intervals, an exponential moving average of the weights that evaluation and export
+ * use, and checkpoints (config + weights + average + optimizer state + step + sampling stream +
+ * dataset id) from which a run resumes exactly where it was.
  */
 import { dimsPerToken } from '../models/card';
 import { concatTokens, readShard, type DatasetManifest } from '../pixels/manifest';
@@ -12,6 +13,7 @@ import { ARTIFACT_FORMAT, ModelFormatError, modelArtifacts } from '../reformer/s
 import { mixSeed } from '../reformer/ops';
 import * as tf from '../reformer/tf';
 import { Adam, DEFAULT_ADAM, learningRate } from './adam';
+import { WeightAverage } from './average';
 
 export type TokenArray = Uint8Array | Uint16Array;
 
@@ -37,6 +39,11 @@ export interface TrainOptions {
   /** Validation images used for each evaluation (the first N, so evaluations compare). */
   evalImages: number;
   seed: number;
+  /**
+   * Decay of the moving average of the weights that validation and export use (average.ts); 0 =
+   * none, the last step's weights. Absent in checkpoints from before it existed: none.
+   */
+  emaDecay?: number;
 }
 
 export const DEFAULT_TRAIN: TrainOptions = {
@@ -47,6 +54,7 @@ export const DEFAULT_TRAIN: TrainOptions = {
   evalEvery: 100,
   evalImages: 32,
   seed: 1,
+  emaDecay: 0.999,
 };
 
 export interface StepReport {
@@ -91,15 +99,35 @@ function imageCount(tokens: TokenArray, seqLength: number): number {
   return Math.floor(tokens.length / seqLength);
 }
 
+/** A checkpoint's training state besides the model's weights. */
+interface ResumeState {
+  step: number;
+  rngState: number[];
+  optimizer: tf.NamedTensorMap;
+  /** Absent when the checkpoint has no average (made without one, or before averages existed). */
+  average?: { updates: number; tensors: tf.NamedTensorMap };
+}
+
+interface CheckpointMeta {
+  step: number;
+  datasetId: string;
+  rngState: number[];
+  options: TrainOptions;
+  /** Updates folded into the `ema/` tensors. */
+  emaUpdates?: number;
+}
+
 export class Trainer {
   readonly optimizer: Adam;
+  /** The moving average of the weights, when options.emaDecay > 0. */
+  readonly average?: WeightAverage;
   private rng: Rng;
 
   constructor(
     readonly model: ReformerLM,
     readonly data: TrainingData,
     readonly options: TrainOptions,
-    resume?: { step: number; rngState: number[]; optimizer: tf.NamedTensorMap },
+    resume?: ResumeState,
   ) {
     const c = model.config;
     if (c.seqLength !== data.seqLength) throw new CheckpointMismatchError(`the model takes ${c.seqLength} tokens per image but dataset ${data.datasetId} has ${data.seqLength}`);
@@ -110,6 +138,10 @@ export class Trainer {
     if (resume) {
       this.optimizer.restore(resume.step, resume.optimizer);
       this.rng = rngFromState(resume.rngState);
+    }
+    if (options.emaDecay) {
+      // A checkpoint without an average starts one from its weights.
+      this.average = new WeightAverage(model.variables, options.emaDecay, resume?.average);
     }
   }
 
@@ -145,6 +177,7 @@ export class Trainer {
     const o = this.options;
     const lr = learningRate(step, o.learningRate, o.warmupSteps, o.steps);
     const gradNorm = this.optimizer.apply(grads, lr);
+    this.average?.update();
     return { step: step + 1, loss, bitsPerDim: bitsPerDim(loss, this.data.dimsPerToken), gradNorm, learningRate: lr, ms: performance.now() - started };
   }
 
@@ -211,8 +244,38 @@ export class Trainer {
     return this.update(step, loss, grads, started);
   }
 
-  /** Validation bits/dim over the first `evalImages` validation images (or training images if none). */
+  /**
+   * Validation bits/dim over the first `evalImages` validation images (or training images if none),
+   * of the weights export uses: the moving average if there is one, else the trained weights.
+   */
   evaluate(): number {
+    return this.average ? this.average.swapped(() => this.evaluateWeights()) : this.evaluateWeights();
+  }
+
+  /** `evaluate` of the last step's weights, whether or not there is an average. */
+  evaluateTrained(): number {
+    return this.evaluateWeights();
+  }
+
+  /**
+   * Copies of the weights to publish (see `evaluate`), under the model's local names; the caller
+   * disposes them. Copies, so training may go on while they are read.
+   */
+  exportWeights(): tf.NamedTensorMap {
+    return Object.fromEntries([...(this.average?.averages ?? this.model.variables)].map(([name, w]) => [name, tf.clone(w)]));
+  }
+
+  /** The model's artifacts (serialize.ts) with the weights to publish. */
+  async exportArtifacts(metadata: Record<string, unknown> = {}): Promise<tf.io.ModelArtifacts> {
+    const weights = this.exportWeights();
+    try {
+      return await modelArtifacts(this.model, metadata, weights);
+    } finally {
+      tf.dispose(Object.values(weights));
+    }
+  }
+
+  private evaluateWeights(): number {
     const { seqLength } = this.data;
     const source = imageCount(this.data.validation, seqLength) > 0 ? this.data.validation : this.data.train;
     const n = Math.min(this.options.evalImages, imageCount(source, seqLength));
@@ -231,9 +294,15 @@ export class Trainer {
   async checkpoint(extra: Record<string, unknown> = {}): Promise<tf.io.ModelArtifacts> {
     const artifacts = await modelArtifacts(this.model, {
       ...extra,
-      checkpoint: { step: this.step, datasetId: this.data.datasetId, rngState: this.rng.state(), options: this.options },
+      checkpoint: {
+        step: this.step,
+        datasetId: this.data.datasetId,
+        rngState: this.rng.state(),
+        options: this.options,
+        ...(this.average && { emaUpdates: this.average.updates }),
+      } satisfies CheckpointMeta,
     });
-    const { data, specs } = await tf.io.encodeWeights(this.optimizer.stateTensors());
+    const { data, specs } = await tf.io.encodeWeights({ ...this.optimizer.stateTensors(), ...this.average?.stateTensors() });
     artifacts.weightSpecs = [...artifacts.weightSpecs!, ...specs];
     artifacts.weightData = tf.io.concatenateArrayBuffers([artifacts.weightData as ArrayBuffer, data]);
     return artifacts;
@@ -241,10 +310,10 @@ export class Trainer {
 
   /**
    * Resumes from a checkpoint on `data`. Refuses one that is not a checkpoint, was made on another
-   * dataset, or whose weights do not match its config. `options` may extend `steps`.
+   * dataset, or whose weights do not match its config. `options` may extend `steps` or set `emaDecay`.
    */
   static fromCheckpoint(artifacts: tf.io.ModelArtifacts, data: TrainingData, options?: Partial<TrainOptions>): Trainer {
-    const meta = artifacts.userDefinedMetadata as { checkpoint?: { step: number; datasetId: string; rngState: number[]; options: TrainOptions } } | undefined;
+    const meta = artifacts.userDefinedMetadata as { checkpoint?: CheckpointMeta } | undefined;
     const topology = artifacts.modelTopology as { format?: string; config?: object } | undefined;
     if (topology?.format !== ARTIFACT_FORMAT || !topology.config) throw new ModelFormatError('not a Reformer Studio checkpoint: model.json has no Reformer config');
     const ck = meta?.checkpoint;
@@ -259,7 +328,9 @@ export class Trainer {
     }
     const modelWeights: tf.NamedTensorMap = {};
     const optimizer: tf.NamedTensorMap = {};
-    for (const [k, t] of Object.entries(named)) (k.startsWith('adam/') ? optimizer : modelWeights)[k] = t;
+    const average: tf.NamedTensorMap = {};
+    for (const [k, t] of Object.entries(named)) (k.startsWith('adam/') ? optimizer : k.startsWith('ema/') ? average : modelWeights)[k] = t;
+    const hasAverage = Object.keys(average).length > 0;
     try {
       let model: ReformerLM;
       try {
@@ -268,7 +339,12 @@ export class Trainer {
         throw new ModelFormatError(`the checkpoint's weights do not match its config: ${(e as Error).message}`);
       }
       try {
-        return new Trainer(model, data, { ...ck.options, ...options }, { step: ck.step, rngState: ck.rngState, optimizer });
+        return new Trainer(model, data, { ...ck.options, ...options }, {
+          step: ck.step,
+          rngState: ck.rngState,
+          optimizer,
+          average: hasAverage ? { updates: ck.emaUpdates ?? 0, tensors: average } : undefined,
+        });
       } catch (e) {
         model.dispose();
         throw e;
@@ -280,6 +356,7 @@ export class Trainer {
 
   dispose(): void {
     this.optimizer.dispose();
+    this.average?.dispose();
   }
 }
 

@@ -101,3 +101,64 @@ test('a mismatched or corrupted checkpoint is refused with a clear message', asy
   trainer.model.dispose();
   trainer.dispose();
 });
+
+test('the weight average follows its decay, is what validation and export use, and leaves the trained weights alone', async () => {
+  const trainer = new Trainer(new ReformerLM(tinyConfig()), tinyData(), { ...options, emaDecay: 0.5 });
+  const name = 'layers.0.ff.w1';
+  const trained = () => Float64Array.from(trainer.model.variables.get(name)!.dataSync());
+  let expected = trained();
+  for (let n = 0; n < 14; n++) {
+    trainer.trainStep();
+    const d = Math.min(0.5, (1 + n) / (10 + n)); // 0.1, 0.18, … ramping up, then 0.5 from update 8 on
+    const w = trained();
+    expected = expected.map((a, i) => d * a + (1 - d) * w[i]);
+  }
+  expect(trainer.average!.updates).toBe(14);
+  const average = trainer.average!.averages.get(name)!.dataSync();
+  expect(Math.max(...expected.map((v, i) => Math.abs(v - average[i])))).toBeLessThan(1e-6);
+
+  const before = trained();
+  const ofAverage = trainer.evaluate();
+  const ofTrained = trainer.evaluateTrained();
+  expect(ofAverage).not.toBeCloseTo(ofTrained, 4);
+  expect(trained()).toEqual(before); // evaluating the average put the trained weights back
+
+  const artifacts = await trainer.exportArtifacts({ card: 'x' });
+  const exported = tf.io.decodeWeights(artifacts.weightData!, artifacts.weightSpecs!);
+  expect(Array.from(exported[name].dataSync())).toEqual(Array.from(average));
+  const reloaded = new ReformerLM(tinyConfig(), exported);
+  const fromExport = new Trainer(reloaded, tinyData(), options); // no average: evaluates the weights it was given
+  expect(fromExport.evaluate()).toBeCloseTo(ofAverage, 5);
+  tf.dispose(Object.values(exported));
+  for (const t of [trainer, fromExport]) {
+    t.model.dispose();
+    t.dispose();
+  }
+});
+
+test('checkpoint → resume continues the weight average exactly; a checkpoint without one starts it', async () => {
+  const config = tinyConfig({ layers: ['lsh', 'local'] });
+  const averaged = { ...options, emaDecay: 0.95 };
+  const averageOf = (t: Trainer) => Array.from(t.average!.averages.get('head.w')!.dataSync());
+  const straight = new Trainer(new ReformerLM(config), tinyData(), averaged);
+  for (let i = 0; i < 8; i++) straight.trainStep();
+
+  const first = new Trainer(new ReformerLM(config), tinyData(), averaged);
+  for (let i = 0; i < 4; i++) first.trainStep();
+  const resumed = Trainer.fromCheckpoint(await first.checkpoint(), tinyData());
+  expect(resumed.average!.updates).toBe(4);
+  for (let i = 0; i < 4; i++) resumed.trainStep();
+  const [a, b] = [averageOf(straight), averageOf(resumed)];
+  expect(Math.max(...a.map((v, i) => Math.abs(v - b[i])))).toBeLessThan(1e-6);
+
+  const plain = new Trainer(new ReformerLM(config), tinyData(), options);
+  plain.trainStep();
+  const started = Trainer.fromCheckpoint(await plain.checkpoint(), tinyData(), { emaDecay: 0.99 });
+  expect(started.average!.updates).toBe(0);
+  expect(averageOf(started)).toEqual(Array.from(started.model.variables.get('head.w')!.dataSync()));
+  expect(Trainer.fromCheckpoint(await first.checkpoint(), tinyData(), { emaDecay: 0 }).average).toBeUndefined();
+  for (const t of [straight, first, resumed, plain, started]) {
+    t.model.dispose();
+    t.dispose();
+  }
+});
