@@ -7,7 +7,7 @@ export interface Recipe {
   seed: number;
   imageIndex: number;
   batch: number;
-  sampling: { temperature: number; topK: number; topP: number };
+  sampling: { temperature: number; topK: number; topP: number; epsilon: number };
   /** Tokens generated (the whole image unless a test or benchmark shortened the run). */
   length: number;
   completion?: { source: string; keepRows: number; prefixTokens: number };

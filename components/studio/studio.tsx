@@ -53,6 +53,7 @@ export function Studio({ renderShare }: StudioProps) {
   const [temperature, setTemperature] = useState(1);
   const [topK, setTopK] = useState(0);
   const [topP, setTopP] = useState(1);
+  const [epsilon, setEpsilon] = useState(0);
   const [seed, setSeed] = useState(1);
   const [run, setRun] = useState<RunState | null>(null);
   const [runError, setRunError] = useState<string | null>(null);
@@ -68,6 +69,7 @@ export function Studio({ renderShare }: StudioProps) {
     if (q.temperature !== undefined) setTemperature(q.temperature);
     if (q.topK !== undefined) setTopK(q.topK);
     if (q.topP !== undefined) setTopP(q.topP);
+    if (q.epsilon !== undefined) setEpsilon(q.epsilon);
     // Image i of a run samples from the seed's stream i: a run of i + 1 images redraws it.
     if (q.image !== undefined) {
       batchFromLink.current = true;
@@ -115,7 +117,7 @@ export function Studio({ renderShare }: StudioProps) {
       const limit = rowLimit();
       const length = limit ? Math.min(loaded.seqLength, limit * tokensPerRow(dataset)) : loaded.seqLength;
       const prefixTokens = prefix ? Math.min(prefix.keepRows * tokensPerRow(dataset), length) : 0;
-      const sampling = { temperature, topK, topP };
+      const sampling = { temperature, topK, topP, epsilon };
       const recipe: RunState['recipe'] = {
         model: { id: model.card.id, name: model.card.name, sha256: model.sha256, url: model.source.kind === 'random' ? '' : model.source.url },
         seed,
@@ -153,7 +155,7 @@ export function Studio({ renderShare }: StudioProps) {
         if (abort.current === controller) abort.current = null;
       }
     },
-    [client, loaded, model, choice, dataset, batch, seed, temperature, topK, topP],
+    [client, loaded, model, choice, dataset, batch, seed, temperature, topK, topP, epsilon],
   );
 
   const cancel = () => abort.current?.abort();
@@ -227,6 +229,15 @@ export function Studio({ renderShare }: StudioProps) {
           <Field label="Top-p" hint={topP === 1 ? 'off' : topP.toFixed(2)}>
             <Slider label="Top-p" testId="topp-input" value={topP} min={0.05} max={1} step={0.05} onChange={setTopP} disabled={running} />
           </Field>
+          <Field label="Probability floor" hint={epsilon === 0 ? 'off' : 'drops shades less likely than this'}>
+            <select data-testid="epsilon-select" aria-label="Probability floor" className={inputClass} value={epsilon} disabled={running} onChange={(e) => setEpsilon(Number(e.target.value))}>
+              {[...new Set([...EPSILON_CHOICES, epsilon])].sort((a, b) => a - b).map((v) => (
+                <option key={v} value={v}>
+                  {v === 0 ? 'off' : v}
+                </option>
+              ))}
+            </select>
+          </Field>
           <Field label="Backend">
             <select data-testid="backend-select" className={inputClass} value={backendPref} disabled={running} onChange={(e) => setBackendPref(e.target.value as BackendName | 'auto')}>
               <option value="auto">Auto (fastest available)</option>
@@ -294,7 +305,14 @@ export function Studio({ renderShare }: StudioProps) {
   );
 }
 
-/** The Remix query (model, seed, temperature, topK, topP, image, backend), each value validated or dropped. */
+/**
+ * Floors for the ε control. At 32×32 a floor of 0.001 halves the stray pixels of temperature-1
+ * samples and 0.002 brings them near the dataset's rate, at the cost of fewer, smaller shapes
+ * (README, "Shipped models").
+ */
+const EPSILON_CHOICES = [0, 0.0003, 0.001, 0.002, 0.005];
+
+/** The Remix query (model, seed, temperature, topK, topP, epsilon, image, backend), each value validated or dropped. */
 function readRemixQuery(search: string) {
   const q = new URLSearchParams(search);
   const num = (key: string, ok: (n: number) => boolean) => {
@@ -309,6 +327,7 @@ function readRemixQuery(search: string) {
     temperature: num('temperature', (n) => n >= 0 && n <= 10),
     topK: num('topK', (n) => Number.isInteger(n) && n >= 0),
     topP: num('topP', (n) => n > 0 && n <= 1),
+    epsilon: num('epsilon', (n) => n >= 0 && n < 1),
     image: num('image', (n) => Number.isInteger(n) && n >= 0 && n < 16),
     backend: backend === 'auto' || (backend && isBackendName(backend)) ? (backend as BackendName | 'auto') : undefined,
   };

@@ -1,6 +1,8 @@
 /**
- * Next-token sampling from logits: temperature, top-k (Fan et al. 2018) and nucleus / top-p
- * (Holtzman et al. 2020, "The Curious Case of Neural Text Degeneration", §3.1), then inverse-CDF.
+ * Next-token sampling from logits: temperature, a probability floor ε (Hewitt et al. 2022,
+ * "Truncation Sampling as Language Model Desmoothing"), top-k (Fan et al. 2018) and nucleus /
+ * top-p (Holtzman et al. 2020, "The Curious Case of Neural Text Degeneration", §3.1), then
+ * inverse-CDF.
  *
  * Runs in plain JavaScript float64 on the CPU after downloading the logits, so a seed and identical
  * logits give identical tokens whichever backend (cpu, wasm, webgpu) computed them.
@@ -17,6 +19,13 @@ export interface SamplingOptions {
   /** Keep the smallest set of most probable tokens whose probability sums to ≥ topP. In (0, 1]; 1 = off. Default 1. */
   topP: number;
   /**
+   * Drop every token whose probability (at this temperature) is below epsilon; the most probable
+   * token always stays. In [0, 1); 0 = off, the default (also when absent, as in older recipes).
+   * A small floor such as 0.001 cuts the long tail of unlikely shades that puts stray pixels into
+   * samples, while keeping every plausible choice.
+   */
+  epsilon?: number;
+  /**
    * Per batch row, a token to return instead of sampling (e.g. known pixels when completing an
    * image); `undefined` samples that row. Length must equal the batch. A forced row still consumes
    * its one draw so the row's stream stays aligned with unforced runs.
@@ -29,6 +38,7 @@ export const DEFAULT_SAMPLING: Readonly<SamplingOptions> = Object.freeze({
   temperature: 1,
   topK: 0,
   topP: 1,
+  epsilon: 0,
 });
 
 /** Above this k, a full sort of the row beats insertion into the running top-k list. */
@@ -36,7 +46,7 @@ const INSERTION_TOP_K_LIMIT = 32;
 
 /** Throws an Error that says how to fix the first invalid field of `o`. */
 export function validateSamplingOptions(o: SamplingOptions): void {
-  const { temperature, topK, topP } = o;
+  const { temperature, topK, topP, epsilon = 0 } = o;
   if (typeof temperature !== 'number' || !Number.isFinite(temperature) || temperature < 0) {
     throw new Error(
       `temperature ${temperature} must be a finite number ≥ 0; use 1 for the model's own ` +
@@ -52,6 +62,9 @@ export function validateSamplingOptions(o: SamplingOptions): void {
     throw new Error(
       `topP ${topP} must be in (0, 1]; use 1 to turn nucleus sampling off`,
     );
+  }
+  if (typeof epsilon !== 'number' || !(epsilon >= 0 && epsilon < 1)) {
+    throw new Error(`epsilon ${epsilon} must be in [0, 1); use 0 to keep every token, or a small floor such as 0.001`);
   }
   if (o.forced !== undefined && !Array.isArray(o.forced)) {
     throw new Error('forced must be an array with one token id or undefined per batch row');
@@ -92,7 +105,7 @@ export function sampleFromLogits(
     throw new Error(`forced has ${forced.length} entries for batch ${batch}; use undefined for rows to sample`);
   }
 
-  const { temperature, topP } = opts;
+  const { temperature, topP, epsilon = 0 } = opts;
   const topK = opts.topK > 0 && opts.topK < vocab ? opts.topK : 0;
   const out = new Int32Array(batch);
   // Scratch reused across rows: candidate ids (sorted by logit, descending) and the kept mask.
@@ -121,13 +134,22 @@ export function sampleFromLogits(
     let n: number;
     if (topK > 0) {
       n = topKIndices(logits, base, vocab, topK, order);
-    } else if (topP < 1) {
+    } else if (topP < 1 || epsilon > 0) {
       n = sortAllIndices(logits, base, vocab, order);
     } else {
       n = vocab; // no filtering: every token, no ordering needed
     }
 
-    // 2. Top-p over the softmax of the top-k candidates, at this temperature.
+    // 2. The floor: tokens at or above ε of the whole distribution form a prefix of `order`.
+    if (epsilon > 0) {
+      let total = 0;
+      for (let i = 0; i < vocab; i++) total += weight(logits[base + i]!, maxLogit, temperature);
+      let keep = 1; // the most probable token stays whatever ε is
+      while (keep < n && weight(logits[base + order[keep]!]!, maxLogit, temperature) >= epsilon * total) keep++;
+      n = keep;
+    }
+
+    // 3. Top-p over the softmax of the remaining candidates, at this temperature.
     if (topP < 1) {
       let total = 0;
       for (let i = 0; i < n; i++) total += weight(logits[base + order[i]!]!, maxLogit, temperature);
@@ -143,7 +165,7 @@ export function sampleFromLogits(
       n = keep;
     }
 
-    // 3. Inverse CDF in token-id order over the kept set, so the token drawn for a given u
+    // 4. Inverse CDF in token-id order over the kept set, so the token drawn for a given u
     //    depends only on which tokens were kept, not on how they were selected.
     let drawn: number;
     if (n === vocab) {

@@ -35,7 +35,8 @@ export interface LoadProgress {
 export interface SampleRequest {
   batch: number;
   seed: number;
-  sampling: { temperature: number; topK: number; topP: number };
+  /** lib/reformer/sampling.ts SamplingOptions; epsilon absent = 0. */
+  sampling: { temperature: number; topK: number; topP: number; epsilon?: number };
   /** Forced leading tokens per image (completion). */
   prefix?: number[][];
   /** Stop after this many tokens (default: the whole image). */

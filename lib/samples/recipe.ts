@@ -21,6 +21,8 @@ export const RecipeSchema = z
     topK: z.number().int().min(0).max(65536),
     /** 1 = no nucleus cut. */
     topP: z.number().gt(0).max(1),
+    /** Probability floor (lib/reformer/sampling.ts); 0 = none, as when absent (recipes from before it). */
+    epsilon: z.number().min(0).lt(1).optional(),
     /** Which image of the run drawn from `seed` this is (0-based; image i samples from the seed's stream i). */
     batchIndex: z.number().int().min(0).max(1023),
     /** Set when the model completed rows taken from an image instead of starting blank. */
@@ -73,7 +75,7 @@ export const permalink = (id: string) => `/s/${id}`;
 
 /**
  * The studio URL that redraws a recipe. Parameter names are the contract with the studio page:
- * model, seed, temperature, topK, topP, image (0-based index of the image in the run), backend.
+ * model, seed, temperature, topK, topP, epsilon, image (0-based index of the image in the run), backend.
  */
 export function remixHref(recipe: Recipe): string {
   const q = new URLSearchParams({
@@ -82,6 +84,7 @@ export function remixHref(recipe: Recipe): string {
     temperature: String(recipe.temperature),
     topK: String(recipe.topK),
     topP: String(recipe.topP),
+    epsilon: String(recipe.epsilon ?? 0),
     image: String(recipe.batchIndex),
     backend: recipe.backend,
   });
@@ -96,7 +99,7 @@ export interface StudioResultRecipe {
   model: { id: string; sha256?: string };
   seed: number;
   imageIndex: number;
-  sampling: { temperature: number; topK: number; topP: number };
+  sampling: { temperature: number; topK: number; topP: number; epsilon: number };
   completion?: { source: string; keepRows: number };
   backend: { name: string };
 }
@@ -113,6 +116,7 @@ export function fromStudioRecipe(r: StudioResultRecipe, milliseconds?: number): 
     temperature: r.sampling.temperature,
     topK: r.sampling.topK,
     topP: r.sampling.topP,
+    epsilon: r.sampling.epsilon,
     batchIndex: r.imageIndex,
     completion: r.completion ? { ...(/^[a-z0-9][a-z0-9-]{0,63}$/.test(r.completion.source) ? { datasetId: r.completion.source } : {}), rowsKept: r.completion.keepRows } : null,
     backend: r.backend.name,

@@ -33,7 +33,7 @@ async function servedRgb(request: APIRequestContext, url: string): Promise<numbe
 
 async function share(request: APIRequestContext, seed: number): Promise<ShareResult & { raw: Buffer }> {
   const { png, raw } = await samplePng();
-  const recipe: Recipe = { model: { id: model.card.id, sha256: model.sha256 }, seed, temperature: 0.8, topK: 0, topP: 0.9, batchIndex: 1, completion: null, backend: 'wasm', milliseconds: 1500 };
+  const recipe: Recipe = { model: { id: model.card.id, sha256: model.sha256 }, seed, temperature: 0.8, topK: 0, topP: 0.9, epsilon: 0.002, batchIndex: 1, completion: null, backend: 'wasm', milliseconds: 1500 };
   const res = await request.post('/api/samples', {
     // A fresh client address per share, so reruns against a reused server stay under the rate limit.
     headers: { 'x-forwarded-for': `198.51.100.${randomInt(256)}, 10.${randomInt(256)}.${randomInt(256)}.${randomInt(256)}` },
@@ -60,11 +60,12 @@ test('a shared sample: gallery → permalink with image, recipe, card metadata a
   await expect(permalink.image).toHaveCSS('image-rendering', 'pixelated');
   await expect(permalink.recipeValue('seed')).toHaveText(String(seed));
   await expect(permalink.recipeValue('temperature')).toHaveText('0.8');
+  await expect(permalink.recipeValue('probability-floor')).toHaveText('0.002');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(model.card.name);
   await expect(page.getByText(model.card.dataset.name).first()).toBeVisible();
 
   const remix = new URL((await permalink.remix.getAttribute('href'))!, 'http://x');
-  expect(Object.fromEntries(remix.searchParams)).toEqual({ model: model.card.id, seed: String(seed), temperature: '0.8', topK: '0', topP: '0.9', image: '1', backend: 'wasm' });
+  expect(Object.fromEntries(remix.searchParams)).toEqual({ model: model.card.id, seed: String(seed), temperature: '0.8', topK: '0', topP: '0.9', epsilon: '0.002', image: '1', backend: 'wasm' });
 
   const ogImage = await page.locator('meta[property="og:image"]').getAttribute('content');
   expect(ogImage).toMatch(new RegExp(`^http://[^/]+/api/samples/${id}/thumb\\.png$`));

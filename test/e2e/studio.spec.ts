@@ -113,7 +113,7 @@ test('image completion keeps the chosen top rows pixel-exact', async ({ page }) 
 
 test('a Remix link presets the recipe: model, seed, sampling, image index and backend', async ({ page }) => {
   const studio = new StudioPage(page);
-  await page.goto('/?model=emoji-16-tiny&seed=42&temperature=0.8&topK=5&topP=0.9&image=1&backend=wasm');
+  await page.goto('/?model=emoji-16-tiny&seed=42&temperature=0.8&topK=5&topP=0.9&epsilon=0.001&image=1&backend=wasm');
   await expect(studio.backendReason).toHaveAttribute('data-backend', 'wasm', { timeout: 60_000 });
   await expect(studio.seed).toHaveValue('42');
   await expect(studio.batch).toHaveValue('2'); // image 1 is the second image of a run
@@ -124,7 +124,7 @@ test('a Remix link presets the recipe: model, seed, sampling, image index and ba
     model: { id: 'emoji-16-tiny' },
     seed: 42,
     batch: 2,
-    sampling: { temperature: 0.8, topK: 5, topP: 0.9 },
+    sampling: { temperature: 0.8, topK: 5, topP: 0.9, epsilon: 0.001 },
     backend: { name: 'wasm' },
   });
 });

@@ -59,6 +59,7 @@ export default async function SamplePage({ params }: Props) {
     ['Temperature', recipe.temperature],
     ['Top-k', recipe.topK === 0 ? 'off' : recipe.topK],
     ['Top-p', recipe.topP === 1 ? 'off' : recipe.topP],
+    ['Probability floor', recipe.epsilon ? recipe.epsilon : 'off'],
     ['Image of the run', `#${recipe.batchIndex + 1}`],
     ['Backend', recipe.backend],
     ...(recipe.milliseconds === undefined ? [] : [['Time', formatDuration(recipe.milliseconds)] as [string, React.ReactNode]]),

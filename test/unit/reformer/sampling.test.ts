@@ -57,6 +57,10 @@ function referenceSample(row: Float32Array, opts: SamplingOptions, u: number): n
     row[b]! !== row[a]! ? row[b]! - row[a]! : a - b,
   );
   let candidates = opts.topK > 0 ? ids.slice(0, opts.topK) : ids;
+  if (opts.epsilon) {
+    const all = ids.reduce((s, i) => s + weight(i), 0);
+    candidates = candidates.filter((i, rank) => rank === 0 || weight(i) >= opts.epsilon! * all);
+  }
   if (opts.topP < 1) {
     const total = candidates.reduce((s, i) => s + weight(i), 0);
     let cumulative = 0;
@@ -96,6 +100,8 @@ describe('validateSamplingOptions', () => {
     [{ topP: 1.5 }, /topP 1\.5 must be in \(0, 1\]; use 1 to turn nucleus sampling off/],
     [{ topP: 0 }, /topP 0 must be in \(0, 1\]/],
     [{ topP: Number.NaN }, /topP NaN must be in/],
+    [{ epsilon: -0.1 }, /epsilon -0\.1 must be in \[0, 1\); use 0 to keep every token/],
+    [{ epsilon: 1 }, /epsilon 1 must be in \[0, 1\)/],
   ])('rejects %o with a message saying how to fix it', (bad, message) => {
     const opts = { ...DEFAULT_SAMPLING, ...bad };
     expect(() => validateSamplingOptions(opts)).toThrow(message);
@@ -197,6 +203,19 @@ describe('sampleFromLogits', () => {
     expect(g[3]).toBe(0);
   });
 
+  it('the ε floor drops unlikely tokens, keeps the rest in proportion, and never empties a row', () => {
+    const tail = [0.6, 0.3, 0.0995, 0.0005].map(Math.log);
+    const f = frequencies(tail, { temperature: 1, topK: 0, topP: 1, epsilon: 0.001 }, 20_000, 5);
+    expect(f[3]).toBe(0);
+    expect(f[0]).toBeCloseTo(0.6 / 0.9995, 1);
+    expect(f[2]).toBeGreaterThan(0.08);
+    // at temperature 2 the same token has probability ≈ 0.014: above the floor again
+    expect(frequencies(tail, { temperature: 2, topK: 0, topP: 1, epsilon: 0.001 }, 20_000, 5)[3]).toBeGreaterThan(0);
+    const logits = randomLogits(createRng(9), 64, 50);
+    const greedy = sampleFromLogits(logits, 64, 50, GREEDY, rowsOf(1, 64));
+    expect(sampleFromLogits(logits, 64, 50, { temperature: 1, topK: 0, topP: 1, epsilon: 0.999 }, rowsOf(2, 64))).toEqual(greedy);
+  });
+
   it('always keeps at least one token for a tiny top-p', () => {
     const logits = randomLogits(createRng(8), 64, 50);
     const greedy = sampleFromLogits(logits, 64, 50, GREEDY, rowsOf(1, 64));
@@ -258,6 +277,9 @@ describe('sampleFromLogits', () => {
       { temperature: 0.9, topK: 20, topP: 0.5 },
       { temperature: 2, topK: 64, topP: 0.95 },
       { temperature: 1, topK: 600, topP: 1 },
+      { temperature: 1, topK: 0, topP: 1, epsilon: 0.003 },
+      { temperature: 0.8, topK: 10, topP: 1, epsilon: 0.01 },
+      { temperature: 1.2, topK: 0, topP: 0.9, epsilon: 0.02 },
     ];
     for (const opts of settings) {
       for (const vocab of [2, 17, 512]) {

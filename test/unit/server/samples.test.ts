@@ -171,6 +171,7 @@ describe('POST /api/samples', () => {
     const cases: [unknown, string][] = [
       [recipe({ seed: 2 ** 32 }), 'seed'],
       [recipe({ topP: 0 }), 'topP'],
+      [recipe({ epsilon: 1 }), 'epsilon'],
       [{ ...recipe(), extra: 1 }, 'extra'],
       [{ ...recipe(), model: { id: MODEL.id, sha256: 'nope' } }, 'model.sha256'],
     ];
@@ -286,7 +287,9 @@ describe('POST /api/samples/:id/report', () => {
 
 describe('remixHref', () => {
   it('spells the recipe as the studio query parameters', () => {
-    expect(remixHref(recipe())).toBe('/?model=tiny-8&seed=4000000000&temperature=0.9&topK=40&topP=0.95&image=2&backend=wasm');
+    // A recipe from before the ε floor existed draws without one.
+    expect(remixHref(recipe())).toBe('/?model=tiny-8&seed=4000000000&temperature=0.9&topK=40&topP=0.95&epsilon=0&image=2&backend=wasm');
+    expect(remixHref(recipe({ epsilon: 0.001 }))).toContain('&topP=0.95&epsilon=0.001&image=2');
   });
 });
 
@@ -296,7 +299,7 @@ describe('fromStudioRecipe', () => {
     seed: 7,
     imageIndex: 3,
     batch: 4,
-    sampling: { temperature: 1, topK: 0, topP: 1 },
+    sampling: { temperature: 1, topK: 0, topP: 1, epsilon: 0.001 },
     length: 48,
     completion: { source: 'emoji-16', keepRows: 2, prefixTokens: 48 },
     backend: { name: 'webgpu', reason: 'auto' },
@@ -305,7 +308,7 @@ describe('fromStudioRecipe', () => {
 
   it('maps the studio result recipe to one the server accepts', async () => {
     const r = fromStudioRecipe(studio, 812);
-    expect(r).toEqual({ model: { id: MODEL.id, sha256: SHA }, seed: 7, temperature: 1, topK: 0, topP: 1, batchIndex: 3, completion: { datasetId: 'emoji-16', rowsKept: 2 }, backend: 'webgpu', milliseconds: 812 });
+    expect(r).toEqual({ model: { id: MODEL.id, sha256: SHA }, seed: 7, temperature: 1, topK: 0, topP: 1, epsilon: 0.001, batchIndex: 3, completion: { datasetId: 'emoji-16', rowsKept: 2 }, backend: 'webgpu', milliseconds: 812 });
     expect((await collection.POST(share(await samplePng(), r))).status).toBe(201);
   });
 
