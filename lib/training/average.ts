@@ -29,7 +29,7 @@ export class WeightAverage {
   }
 
   /** The decay the next update uses. */
-  currentDecay(): number {
+  private currentDecay(): number {
     return Math.min(this.decay, (1 + this.updates) / (10 + this.updates));
   }
 
@@ -45,26 +45,17 @@ export class WeightAverage {
 
   /** Runs `fn` with the averages in the model's variables, then puts the trained weights back (also when `fn` throws). */
   swapped<T>(fn: () => T): T {
-    const trained = this.swapIn();
-    try {
-      return fn();
-    } finally {
-      this.swapOut(trained);
-    }
-  }
-
-  private swapIn(): Map<string, tf.Tensor> {
     const trained = new Map<string, tf.Tensor>();
     for (const [name, w] of this.variables) {
       trained.set(name, tf.clone(w));
       w.assign(this.averages.get(name)!);
     }
-    return trained;
-  }
-
-  private swapOut(trained: Map<string, tf.Tensor>): void {
-    for (const [name, w] of this.variables) w.assign(trained.get(name)!);
-    tf.dispose([...trained.values()]);
+    try {
+      return fn();
+    } finally {
+      for (const [name, w] of this.variables) w.assign(trained.get(name)!);
+      tf.dispose([...trained.values()]);
+    }
   }
 
   /** The averages as named tensors (`ema/<name>`), for checkpoints. */
