@@ -249,12 +249,7 @@ export class Trainer {
    * of the weights export uses: the moving average if there is one, else the trained weights.
    */
   evaluate(): number {
-    return this.average ? this.average.swapped(() => this.evaluateWeights()) : this.evaluateWeights();
-  }
-
-  /** `evaluate` of the last step's weights, whether or not there is an average. */
-  evaluateTrained(): number {
-    return this.evaluateWeights();
+    return this.average ? this.average.swapped(() => this.evaluateTrained()) : this.evaluateTrained();
   }
 
   /**
@@ -275,7 +270,8 @@ export class Trainer {
     }
   }
 
-  private evaluateWeights(): number {
+  /** `evaluate` of the last step's weights, whether or not there is an average. */
+  evaluateTrained(): number {
     const { seqLength } = this.data;
     const source = imageCount(this.data.validation, seqLength) > 0 ? this.data.validation : this.data.train;
     const n = Math.min(this.options.evalImages, imageCount(source, seqLength));
