@@ -21,13 +21,11 @@ import { parseArgs } from 'node:util';
 import { ReformerLM } from '../lib/reformer/model';
 import { modelArtifacts, modelFromArtifacts } from '../lib/reformer/serialize';
 import * as tf from '../lib/reformer/tf';
-import { ensureBuiltinDatasets } from '../lib/server/datasets/builtin';
-import { getManifest } from '../lib/server/datasets/catalog';
-import { datasetBlobPrefix } from '../lib/server/datasets/prepare';
+import { loadTrainingData } from '../lib/server/datasets/training-data';
 import { getStorage } from '../lib/server/storage';
 import { configFor, isPreset, NEIGHBOUR_PLANS, type NeighbourPlan } from '../lib/training/presets';
 import { startGradientThreads } from '../lib/training/threads';
-import { Trainer, trainingDataFrom } from '../lib/training/trainer';
+import { Trainer } from '../lib/training/trainer';
 import { median, table } from './lib/measure';
 
 const { values } = parseArgs({
@@ -53,9 +51,7 @@ async function main() {
   await tf.setBackend('wasm');
   await tf.ready();
   const storage = getStorage();
-  for await (const _ of ensureBuiltinDatasets(storage, [values.dataset!]));
-  const manifest = await getManifest(storage, values.dataset!);
-  const data = await trainingDataFrom(manifest, async (file) => (await storage.getBlob(datasetBlobPrefix(manifest.id) + file))!);
+  const { manifest, data } = await loadTrainingData(storage, values.dataset!);
   const options = {
     steps: Number(values.steps),
     batchSize: Number(values.batch),

@@ -14,14 +14,11 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { fileSystemHandler } from '../lib/node/file-io';
-import { bitsPerDim } from '../lib/reformer/model';
 import { loadModel } from '../lib/reformer/serialize';
 import * as tf from '../lib/reformer/tf';
-import { ensureBuiltinDatasets } from '../lib/server/datasets/builtin';
-import { getManifest } from '../lib/server/datasets/catalog';
-import { datasetBlobPrefix } from '../lib/server/datasets/prepare';
+import { loadTrainingData } from '../lib/server/datasets/training-data';
 import { getStorage } from '../lib/server/storage';
-import { trainingDataFrom } from '../lib/training/trainer';
+import { imagesBitsPerDim } from '../lib/training/trainer';
 import { table } from './lib/measure';
 
 const { values } = parseArgs({
@@ -40,10 +37,8 @@ const CODECS: Codec[] = [
 
 async function main() {
   const storage = getStorage();
-  for await (const _ of ensureBuiltinDatasets(storage, [values.dataset!]));
-  const manifest = await getManifest(storage, values.dataset!);
+  const { manifest, data } = await loadTrainingData(storage, values.dataset!);
   if (manifest.tokenization !== 'rgb') throw new Error(`${manifest.id} is not an rgb dataset: codecs compare on raw pixels`);
-  const data = await trainingDataFrom(manifest, async (file) => (await storage.getBlob(datasetBlobPrefix(manifest.id) + file))!);
   const { width, height, seqLength } = manifest;
   const images = data.validation.length / seqLength;
   const dims = seqLength; // one dimension per channel value
@@ -66,15 +61,8 @@ async function main() {
     await tf.ready();
     const { model: lm, metadata } = await loadModel(fileSystemHandler(values.model));
     const n = Math.min(Number(values['model-images']), images);
-    let total = 0;
-    for (let s = 0; s < n; s += 2) {
-      const count = Math.min(2, n - s);
-      const tokens = tf.tensor2d(Int32Array.from(data.validation.subarray(s * seqLength, (s + count) * seqLength)), [count, seqLength], 'int32');
-      total += lm.evaluate(tokens) * count;
-      tokens.dispose();
-    }
     const card = (metadata as { card?: { steps?: number } }).card;
-    model = { dir: values.model, images: n, bitsPerDim: bitsPerDim(total / n, 1), steps: card?.steps };
+    model = { dir: values.model, images: n, bitsPerDim: imagesBitsPerDim(lm, data, data.validation, n, 2), steps: card?.steps };
     lm.dispose();
   }
 

@@ -23,11 +23,8 @@ import { tokensToImage } from '../lib/pixels/manifest';
 import { generate } from '../lib/reformer/generate';
 import { loadModel } from '../lib/reformer/serialize';
 import * as tf from '../lib/reformer/tf';
-import { ensureBuiltinDatasets } from '../lib/server/datasets/builtin';
-import { getManifest } from '../lib/server/datasets/catalog';
-import { datasetBlobPrefix } from '../lib/server/datasets/prepare';
+import { loadTrainingData } from '../lib/server/datasets/training-data';
 import { getStorage } from '../lib/server/storage';
-import { trainingDataFrom } from '../lib/training/trainer';
 import { table } from './lib/measure';
 
 const { values } = parseArgs({
@@ -73,11 +70,9 @@ function mean(xs: number[]): number {
 
 async function main() {
   const storage = getStorage();
-  for await (const _ of ensureBuiltinDatasets(storage, [values.dataset!]));
-  const manifest = await getManifest(storage, values.dataset!);
+  const { manifest, data } = await loadTrainingData(storage, values.dataset!);
   if (manifest.tokenization !== 'rgb') throw new Error(`${manifest.id} is not an rgb dataset; pass an rgb one such as emoji-32`);
   const { width, height, seqLength } = manifest;
-  const data = await trainingDataFrom(manifest, async (file) => (await storage.getBlob(datasetBlobPrefix(manifest.id) + file))!);
   const validationImages = data.validation.length / seqLength;
   const real = Array.from({ length: validationImages }, (_, i) => pictureStats(data.validation.subarray(i * seqLength, (i + 1) * seqLength), width, height));
 

@@ -3,24 +3,56 @@
  * userDefinedMetadata) and RUN/train.log into public/models/<card id>/, and rewrites
  * public/models/index.json, the list the studio reads before anyone has trained anything.
  *
- *   npm run publish:model -- runs/emoji-32-rgb-small [--id emoji-32-small] [--default]
+ *   npm run publish:model -- runs/emoji-32-rgb-small [--id emoji-32-small] [--default] [--eval-images N]
  *
- * --default puts the model first in the index: the one the studio opens on.
+ * --default puts the model first in the index: the one the studio opens on. The card's validation
+ * bits/dim is measured again here, over the whole validation split (or its first N images): a
+ * training run evaluates only the first few, and a shipped figure should be the split's.
  */
+import '@tensorflow/tfjs-backend-wasm';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ModelCardSchema, ShippedIndexSchema, type ShippedModel } from '@/lib/models/card';
+import { fileSystemHandler } from '@/lib/node/file-io';
+import { loadModel } from '@/lib/reformer/serialize';
+import * as tf from '@/lib/reformer/tf';
+import { loadTrainingData } from '@/lib/server/datasets/training-data';
+import { getStorage } from '@/lib/server/storage';
+import { imagesBitsPerDim } from '@/lib/training/trainer';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { id: { type: 'string' }, default: { type: 'boolean', default: false } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { id: { type: 'string' }, default: { type: 'boolean', default: false }, 'eval-images': { type: 'string' } },
+});
 const run = positionals[0];
-if (!run || !existsSync(path.join(run, 'model', 'model.json'))) {
-  console.error('usage: npm run publish:model -- RUN_DIR [--id ID] [--default]   (RUN_DIR/model/model.json must exist)');
+const evalImages = values['eval-images'] === undefined ? Infinity : Number(values['eval-images']);
+if (!run || !existsSync(path.join(run, 'model', 'model.json')) || !(evalImages >= 1)) {
+  console.error('usage: npm run publish:model -- RUN_DIR [--id ID] [--default] [--eval-images N]   (RUN_DIR/model/model.json must exist; N ≥ 1)');
   process.exit(2);
 }
 const modelJson = JSON.parse(readFileSync(path.join(run, 'model', 'model.json'), 'utf8'));
 const card = ModelCardSchema.parse({ ...modelJson.userDefinedMetadata?.card, ...(values.id ? { id: values.id } : {}) });
+
+await tf.setBackend('wasm');
+await tf.ready();
+const storage = getStorage();
+const { data } = await loadTrainingData(storage, card.dataset.id, () => console.log(`preparing built-in dataset ${card.dataset.id}…`));
+storage.close();
+const validationImages = Math.min(evalImages, data.validation.length / data.seqLength);
+if (validationImages > 0) {
+  const { model } = await loadModel(fileSystemHandler(path.join(run, 'model')));
+  const started = performance.now();
+  card.validationBitsPerDim = imagesBitsPerDim(model, data, data.validation, validationImages, 2, (done, of) => {
+    process.stdout.write(`\rvalidation bits/dim: ${done}/${of} images, ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  });
+  card.validationImages = validationImages;
+  process.stdout.write('\n');
+  model.dispose();
+} else {
+  console.log(`dataset ${card.dataset.id} has no validation images: the card keeps the training run's figure`);
+}
 modelJson.userDefinedMetadata.card = card;
 
 const root = path.join('public', 'models');
@@ -51,4 +83,4 @@ const models = listed.filter((m) => readdirSync(root).includes(m.card.id));
 const tmp = `${indexPath}.tmp-${process.pid}`;
 writeFileSync(tmp, `${JSON.stringify({ models }, null, 2)}\n`);
 renameSync(tmp, indexPath);
-console.log(`published ${card.id}: ${(bytes / 2 ** 20).toFixed(2)} MiB, ${card.steps} steps, val ${card.validationBitsPerDim?.toFixed(3) ?? '?'} bits/dim → ${entry.url}`);
+console.log(`published ${card.id}: ${(bytes / 2 ** 20).toFixed(2)} MiB, ${card.steps} steps, val ${card.validationBitsPerDim?.toFixed(3) ?? '?'} bits/dim on ${card.validationImages ?? '?'} images → ${entry.url}`);

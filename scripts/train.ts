@@ -26,13 +26,13 @@ import { dimsPerToken, type ModelCard } from '@/lib/models/card';
 import type { DatasetManifest } from '@/lib/pixels/manifest';
 import { ReformerLM } from '@/lib/reformer/model';
 import * as tf from '@/lib/reformer/tf';
-import { BUILTIN_DATASETS, ensureBuiltinDatasets } from '@/lib/server/datasets/builtin';
-import { getManifest } from '@/lib/server/datasets/catalog';
-import { datasetBlobPrefix } from '@/lib/server/datasets/prepare';
+import { BUILTIN_DATASETS } from '@/lib/server/datasets/builtin';
+import { loadTrainingData } from '@/lib/server/datasets/training-data';
+import { AppError } from '@/lib/server/errors';
 import { getStorage, type Storage } from '@/lib/server/storage';
 import { ATTENTION_PLANS, type AttentionPlan, configFor, isPreset, NEIGHBOUR_PLANS, type NeighbourPlan, PRESETS } from '@/lib/training/presets';
 import { startGradientThreads } from '@/lib/training/threads';
-import { DEFAULT_TRAIN, Trainer, trainingDataFrom, type TrainingData } from '@/lib/training/trainer';
+import { DEFAULT_TRAIN, Trainer, type TrainingData } from '@/lib/training/trainer';
 
 const { values: args } = parseArgs({
   options: {
@@ -70,18 +70,12 @@ function intArg(name: keyof typeof args, fallback?: number): number | undefined 
 }
 
 async function loadData(storage: Storage, id: string): Promise<{ data: TrainingData; manifest: DatasetManifest }> {
-  if (!(await storage.getRecord('datasets', id))) {
-    if (!BUILTIN_DATASETS.some((d) => d.id === id)) fail(`no dataset "${id}" in ${process.env.DATA_DIR ?? '.data'}; built-ins are ${BUILTIN_DATASETS.map((d) => d.id).join(', ')}`);
-    console.log(`preparing built-in dataset ${id}…`);
-    for await (const _ of ensureBuiltinDatasets(storage, [id]));
+  try {
+    return await loadTrainingData(storage, id, () => console.log(`preparing built-in dataset ${id}…`));
+  } catch (e) {
+    if (e instanceof AppError && e.code === 'dataset_not_found') fail(`no dataset "${id}" in ${process.env.DATA_DIR ?? '.data'}; built-ins are ${BUILTIN_DATASETS.map((d) => d.id).join(', ')}`);
+    throw e;
   }
-  const manifest = await getManifest(storage, id);
-  const data = await trainingDataFrom(manifest, async (file) => {
-    const bytes = await storage.getBlob(datasetBlobPrefix(id) + file);
-    if (!bytes) fail(`shard ${file} of ${id} is missing`);
-    return bytes;
-  });
-  return { manifest, data };
 }
 
 /** --ema: the weight average's decay, in [0, 1); 0 = none. */
@@ -178,6 +172,7 @@ async function main() {
       parameters: model.parameterCount,
       steps: trainer.step,
       validationBitsPerDim: lastValidation,
+      ...(lastValidation !== undefined && { validationImages: trainer.evaluationImages }),
       trainedAt: new Date().toISOString(),
       command,
     };

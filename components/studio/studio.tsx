@@ -5,6 +5,7 @@
  * download results with their exact recipe.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { validationScope } from '@/lib/models/card';
 import { randomSeed } from '@/lib/reformer/random';
 import { BACKENDS, type BackendName, isBackendName } from '@/lib/runtime/backends';
 import { GenerationCancelled } from '@/lib/runtime/client';
@@ -193,7 +194,7 @@ export function Studio({ renderShare }: StudioProps) {
             <dl className="grid grid-cols-3 gap-2 text-center" data-testid="model-card" data-loaded={loaded ? (loaded.fromCache ? 'cache' : 'network') : ''}>
               <Stat label="Resolution" value={`${model.card.dataset.width}×${model.card.dataset.height}`} />
               <Stat label="Tokens" value={model.card.dataset.tokenization === 'rgb' ? 'RGB' : `${(model.card.dataset.palette?.length ?? 0) / 3} colours`} />
-              <Stat label="Bits/dim" value={model.card.validationBitsPerDim?.toFixed(2) ?? '–'} />
+              <Stat label="Bits/dim" value={model.card.validationBitsPerDim?.toFixed(2) ?? '–'} title={`Bits per sub-pixel ${validationScope(model.card)}: lower is better`} />
               <p className="col-span-3 text-left text-xs text-neutral-500">
                 {model.card.dataset.name} · {(model.card.parameters / 1000).toFixed(0)}k parameters · {model.card.steps.toLocaleString()} steps
                 {model.bytes ? ` · ${formatBytes(model.bytes)}` : ''}
@@ -337,9 +338,9 @@ function statusLabel(s: RunState['status']): string {
   return { running: 'Generating…', done: 'Done', cancelled: 'Cancelled', error: 'Failed' }[s];
 }
 
-function Stat({ label, value }: { label: string; value: string }) {
+function Stat({ label, value, title }: { label: string; value: string; title?: string }) {
   return (
-    <div className="rounded-md bg-neutral-950/60 px-2 py-1.5">
+    <div className="rounded-md bg-neutral-950/60 px-2 py-1.5" title={title}>
       <dt className="text-[10px] uppercase tracking-wider text-neutral-500">{label}</dt>
       <dd className="text-sm font-medium tabular-nums text-neutral-200">{value}</dd>
     </div>

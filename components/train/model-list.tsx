@@ -2,6 +2,7 @@
 
 import { useState } from 'react';
 import { formatBytes } from '@/components/datasets/format-bytes';
+import { validationScope } from '@/lib/models/card';
 import { deleteModel, type ShippedModel } from './model-api';
 
 /** Models published to this server (GET /api/models), newest first. */
@@ -64,7 +65,7 @@ function ModelRow({ model, fresh, onDeleted }: { model: ShippedModel; fresh: boo
         <Fact label="Dataset" value={`${card.dataset.name} · ${card.dataset.width}×${card.dataset.height}`} />
         <Fact label="Preset" value={card.preset} />
         <Fact label="Steps" value={card.steps.toLocaleString()} />
-        <Fact label="Val bits/dim" value={card.validationBitsPerDim?.toFixed(3) ?? '—'} />
+        <Fact label="Val bits/dim" value={card.validationBitsPerDim?.toFixed(3) ?? '—'} title={`Bits per sub-pixel ${validationScope(card)}`} />
         <Fact label="Size" value={formatBytes(model.bytes)} />
       </dl>
       <button
@@ -80,9 +81,9 @@ function ModelRow({ model, fresh, onDeleted }: { model: ShippedModel; fresh: boo
   );
 }
 
-function Fact({ label, value }: { label: string; value: string }) {
+function Fact({ label, value, title }: { label: string; value: string; title?: string }) {
   return (
-    <div>
+    <div title={title}>
       <dt className="text-neutral-500">{label}</dt>
       <dd className="font-mono tabular-nums text-neutral-200">{value}</dd>
     </div>

@@ -23,6 +23,11 @@ export const ModelCardSchema = z.object({
   steps: z.number().int().min(0),
   /** Validation bits per dimension (sub-pixel) at the end of training. */
   validationBitsPerDim: z.number().positive().optional(),
+  /**
+   * How many validation images that figure covers (the first N of the split). Absent in cards from
+   * before it was recorded.
+   */
+  validationImages: z.number().int().positive().optional(),
   trainedAt: z.string(),
   /** The exact command that produced it (shipped models). */
   command: z.string().optional(),
@@ -45,4 +50,9 @@ export const ShippedIndexSchema = z.object({ models: z.array(ShippedModelSchema)
 /** Dimensions one token stands for: a channel value (rgb) or a whole pixel (palette). */
 export function dimsPerToken(tokenization: 'rgb' | 'palette'): number {
   return tokenization === 'rgb' ? 1 : 3;
+}
+
+/** What a card's bits/dim was measured on, for a tooltip: "on 188 validation images". */
+export function validationScope(card: ModelCard): string {
+  return card.validationImages ? `on ${card.validationImages} validation images` : 'on validation images';
 }

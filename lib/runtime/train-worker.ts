@@ -337,6 +337,7 @@ export class TrainingSession {
       parameters: trainer.model.parameterCount,
       steps: trainer.step,
       validationBitsPerDim: r.lastValidation,
+      ...(r.lastValidation !== undefined && { validationImages: trainer.evaluationImages }),
       trainedAt: new Date().toISOString(),
     };
     const artifacts = await trainer.exportArtifacts({ card });

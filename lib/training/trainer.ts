@@ -99,6 +99,33 @@ function imageCount(tokens: TokenArray, seqLength: number): number {
   return Math.floor(tokens.length / seqLength);
 }
 
+/**
+ * Bits/dim of `model` over the first `images` images of `tokens` (one of `data`'s splits; all of
+ * it when there are fewer), `batchSize` images per forward pass; `onBatch(done, of)` after each.
+ */
+export function imagesBitsPerDim(
+  model: ReformerLM,
+  data: Pick<TrainingData, 'seqLength' | 'dimsPerToken'>,
+  tokens: TokenArray,
+  images: number,
+  batchSize: number,
+  onBatch?: (done: number, of: number) => void,
+): number {
+  const { seqLength } = data;
+  const n = Math.min(images, imageCount(tokens, seqLength));
+  if (n === 0) throw new Error('no images to evaluate');
+  const B = Math.max(1, batchSize);
+  let total = 0;
+  for (let s = 0; s < n; s += B) {
+    const count = Math.min(B, n - s);
+    const batch = tf.tensor2d(Int32Array.from(tokens.subarray(s * seqLength, (s + count) * seqLength)), [count, seqLength], 'int32');
+    total += model.evaluate(batch) * count;
+    batch.dispose();
+    onBatch?.(s + count, n);
+  }
+  return bitsPerDim(total / n, data.dimsPerToken);
+}
+
 /** A checkpoint's training state besides the model's weights. */
 interface ResumeState {
   step: number;
@@ -272,18 +299,17 @@ export class Trainer {
 
   /** `evaluate` of the last step's weights, whether or not there is an average. */
   evaluateTrained(): number {
-    const { seqLength } = this.data;
-    const source = imageCount(this.data.validation, seqLength) > 0 ? this.data.validation : this.data.train;
-    const n = Math.min(this.options.evalImages, imageCount(source, seqLength));
-    const B = Math.max(1, this.options.batchSize);
-    let total = 0;
-    for (let s = 0; s < n; s += B) {
-      const count = Math.min(B, n - s);
-      const tokens = tf.tensor2d(Int32Array.from(source.subarray(s * seqLength, (s + count) * seqLength)), [count, seqLength], 'int32');
-      total += this.model.evaluate(tokens) * count;
-      tokens.dispose();
-    }
-    return bitsPerDim(total / n, this.data.dimsPerToken);
+    return imagesBitsPerDim(this.model, this.data, this.evaluationSource(), this.options.evalImages, this.options.batchSize);
+  }
+
+  /** How many images `evaluate` covers: what a card records beside the figure. */
+  get evaluationImages(): number {
+    return Math.min(this.options.evalImages, imageCount(this.evaluationSource(), this.data.seqLength));
+  }
+
+  private evaluationSource(): TokenArray {
+    const { validation, train, seqLength } = this.data;
+    return imageCount(validation, seqLength) > 0 ? validation : train;
   }
 
   /** A checkpoint: model artifacts plus optimizer state and the trainer's position. */

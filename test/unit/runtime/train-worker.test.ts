@@ -131,6 +131,7 @@ test('a run streams steps, pauses without stepping, resumes after a reload from 
   const card = ModelCardSchema.parse(published.payload.userDefinedMetadata.card);
   expect(card).toMatchObject({ name: 'My tiny', steps: settings.steps, preset: 'tiny', dataset: { id: DATASET, width: 8, height: 8, tokenization: 'rgb' } });
   expect(card.validationBitsPerDim).toBeGreaterThan(0);
+  expect(card.validationImages).toBe(1); // what the figure covers: the dataset's one validation image
   // Model-only: no optimizer state travels, and the weights build the model.
   expect((published.payload.weightSpecs as { name: string }[]).some((s) => s.name.startsWith('adam/'))).toBe(false);
   const { model } = modelFromArtifacts(published.payload as tf.io.ModelArtifacts);

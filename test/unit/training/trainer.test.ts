@@ -1,5 +1,5 @@
 import { beforeAll, expect, test } from 'vitest';
-import { Trainer, CheckpointMismatchError, type TrainingData, type TrainOptions } from '@/lib/training/trainer';
+import { Trainer, CheckpointMismatchError, imagesBitsPerDim, type TrainingData, type TrainOptions } from '@/lib/training/trainer';
 import { learningRate } from '@/lib/training/adam';
 import { ReformerLM } from '@/lib/reformer/model';
 import { ModelFormatError } from '@/lib/reformer/serialize';
@@ -41,6 +41,23 @@ test('loss decreases on a tiny dataset in a few dozen steps', () => {
   expect(losses.slice(-5).reduce((a, b) => a + b) / 5).toBeLessThan(losses.slice(0, 5).reduce((a, b) => a + b) / 5);
   trainer.model.dispose();
   trainer.dispose();
+});
+
+test('bits/dim over images is their mean, whatever the batch, and says how far it has got', () => {
+  const model = new ReformerLM(tinyConfig({ layers: ['lsh', 'local'] }));
+  const data = tinyData();
+  const one = (i: number) => imagesBitsPerDim(model, data, data.validation.subarray(i * 48), 1, 1);
+  const mean = [0, 1, 2].map(one).reduce((a, b) => a + b) / 3;
+  const progress: [number, number][] = [];
+  expect(imagesBitsPerDim(model, data, data.validation, 3, 2, (done, of) => progress.push([done, of]))).toBeCloseTo(mean, 5);
+  expect(progress).toEqual([[2, 3], [3, 3]]);
+  expect(imagesBitsPerDim(model, data, data.validation, 99, 4)).toBeCloseTo(imagesBitsPerDim(model, data, data.validation, 4, 1), 5); // capped at the 4 there are
+  expect(() => imagesBitsPerDim(model, data, data.validation.subarray(0, 47), 1, 1)).toThrow(/no images/);
+
+  const trainer = new Trainer(model, data, { ...options, evalImages: 3 });
+  expect(trainer.evaluationImages).toBe(3);
+  expect(new Trainer(model, data, { ...options, evalImages: 50 }).evaluationImages).toBe(4);
+  model.dispose();
 });
 
 test('checkpoint → resume continues with the same loss trajectory as an uninterrupted run', async () => {
