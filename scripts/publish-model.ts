@@ -28,8 +28,8 @@ const { values, positionals } = parseArgs({
 });
 const run = positionals[0];
 const evalImages = values['eval-images'] === undefined ? Infinity : Number(values['eval-images']);
-if (!run || !existsSync(path.join(run, 'model', 'model.json')) || !(evalImages >= 1)) {
-  console.error('usage: npm run publish:model -- RUN_DIR [--id ID] [--default] [--eval-images N]   (RUN_DIR/model/model.json must exist; N ≥ 1)');
+if (!run || !existsSync(path.join(run, 'model', 'model.json')) || !(evalImages >= 1) || !(Number.isInteger(evalImages) || evalImages === Infinity)) {
+  console.error('usage: npm run publish:model -- RUN_DIR [--id ID] [--default] [--eval-images N]   (RUN_DIR/model/model.json must exist; N a whole number ≥ 1)');
   process.exit(2);
 }
 const modelJson = JSON.parse(readFileSync(path.join(run, 'model', 'model.json'), 'utf8'));
