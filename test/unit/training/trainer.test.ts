@@ -54,9 +54,12 @@ test('bits/dim over images is their mean, whatever the batch, and says how far i
   expect(imagesBitsPerDim(model, data, data.validation, 99, 4)).toBeCloseTo(imagesBitsPerDim(model, data, data.validation, 4, 1), 5); // capped at the 4 there are
   expect(() => imagesBitsPerDim(model, data, data.validation.subarray(0, 47), 1, 1)).toThrow(/no images/);
 
-  const trainer = new Trainer(model, data, { ...options, evalImages: 3 });
-  expect(trainer.evaluationImages).toBe(3);
-  expect(new Trainer(model, data, { ...options, evalImages: 50 }).evaluationImages).toBe(4);
+  const few = new Trainer(model, data, { ...options, evalImages: 3 });
+  const many = new Trainer(model, data, { ...options, evalImages: 50 });
+  expect(few.evaluationImages).toBe(3);
+  expect(many.evaluationImages).toBe(4);
+  few.dispose();
+  many.dispose();
   model.dispose();
 });
 
