@@ -26,7 +26,6 @@ import { dimsPerToken, type ModelCard } from '@/lib/models/card';
 import type { DatasetManifest } from '@/lib/pixels/manifest';
 import { ReformerLM } from '@/lib/reformer/model';
 import * as tf from '@/lib/reformer/tf';
-import { BUILTIN_DATASETS } from '@/lib/server/datasets/builtin';
 import { loadTrainingData } from '@/lib/server/datasets/training-data';
 import { AppError } from '@/lib/server/errors';
 import { getStorage, type Storage } from '@/lib/server/storage';
@@ -73,7 +72,7 @@ async function loadData(storage: Storage, id: string): Promise<{ data: TrainingD
   try {
     return await loadTrainingData(storage, id, () => console.log(`preparing built-in dataset ${id}…`));
   } catch (e) {
-    if (e instanceof AppError && e.code === 'dataset_not_found') fail(`no dataset "${id}" in ${process.env.DATA_DIR ?? '.data'}; built-ins are ${BUILTIN_DATASETS.map((d) => d.id).join(', ')}`);
+    if (e instanceof AppError) fail(e.message);
     throw e;
   }
 }

@@ -1,7 +1,7 @@
 import 'server-only';
 import type { DatasetManifest } from '@/lib/pixels/manifest';
 import { type TrainingData, trainingDataFrom } from '@/lib/training/trainer';
-import { AppError } from '../errors';
+import { AppError, notFound } from '../errors';
 import type { Storage } from '../storage';
 import { BUILTIN_DATASETS, ensureBuiltinDatasets } from './builtin';
 import { getManifest } from './catalog';
@@ -12,7 +12,8 @@ import { datasetBlobPrefix } from './prepare';
  * benches). A built-in dataset that is not stored yet is prepared first; `onPrepare` hears of it.
  */
 export async function loadTrainingData(storage: Storage, id: string, onPrepare?: () => void): Promise<{ manifest: DatasetManifest; data: TrainingData }> {
-  if (!(await storage.getRecord('datasets', id)) && BUILTIN_DATASETS.some((d) => d.id === id)) {
+  if (!(await storage.getRecord('datasets', id))) {
+    if (!BUILTIN_DATASETS.some((d) => d.id === id)) throw notFound('dataset_not_found', `no dataset "${id}" is stored; built-ins are ${BUILTIN_DATASETS.map((d) => d.id).join(', ')}`);
     onPrepare?.();
     for await (const _ of ensureBuiltinDatasets(storage, [id]));
   }

@@ -34,7 +34,7 @@ test('a stored dataset loads as both splits of tokens, in the trainer’s terms'
 });
 
 test('an unknown dataset or a missing shard is an error that says so, not a crash', async () => {
-  await expect(loadTrainingData(storage, 'nope')).rejects.toMatchObject({ code: 'dataset_not_found' });
+  await expect(loadTrainingData(storage, 'nope')).rejects.toMatchObject({ code: 'dataset_not_found', message: expect.stringMatching(/built-ins are emoji-16/) });
   await storage.deleteBlobs('datasets/four/');
   await expect(loadTrainingData(storage, 'four')).rejects.toMatchObject({ code: 'shard_missing', message: expect.stringMatching(/prepare it again/) });
 });
