@@ -278,11 +278,14 @@ export class TrainingSession {
 
     while (trainer.step < total && !r.stopRequested) {
       if (r.pauseRequested) {
-        this.setState(r, 'paused');
-        await this.saveCheckpoint(r);
-        await new Promise<void>((resolve) => {
+        // Armed before 'paused' goes out: a resume or stop that arrives while the checkpoint is
+        // being saved must still wake the loop.
+        const woken = new Promise<void>((resolve) => {
           r.wake = resolve;
         });
+        this.setState(r, 'paused');
+        await this.saveCheckpoint(r);
+        await woken;
         r.wake = undefined;
         if (r.stopRequested) break;
         this.setState(r, 'running');

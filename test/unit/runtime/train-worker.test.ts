@@ -150,3 +150,30 @@ test('an unknown dataset fails naming its URL, and resuming with nothing saved s
   const resumeNothing = await h.send('start', { settings, resume: true }).catch((e: Error) => e);
   expect((resumeNothing as Error).message).toContain('no saved run');
 });
+
+test('a resume or a stop that arrives while the pause checkpoint is being saved still reaches the run', async () => {
+  // A store that takes a while, as IndexedDB does with a real model: 'paused' is posted before
+  // the save finishes, and the Train page enables Resume and Stop as soon as it sees it.
+  const slowStore = (): CheckpointStore => {
+    const inner = memoryStore();
+    return { ...inner, save: async (a) => { await new Promise((r) => setTimeout(r, 300)); await inner.save(a); } };
+  };
+  const pausedState = (h: ReturnType<typeof harness>) => h.events.some((e) => e.type === 'state' && e.state === 'paused');
+
+  const resumed = harness(slowStore());
+  const run = resumed.send('start', { settings, resume: false });
+  await until(() => resumed.steps().length >= 1);
+  await resumed.send('pause', {});
+  await until(() => pausedState(resumed));
+  await resumed.send('resume', {}); // during the save
+  expect(await run).toMatchObject({ kind: 'result', payload: { step: settings.steps, state: 'done' } });
+
+  const stopped = harness(slowStore());
+  const run2 = stopped.send('start', { settings, resume: false });
+  await until(() => stopped.steps().length >= 1);
+  await stopped.send('pause', {});
+  await until(() => pausedState(stopped));
+  await stopped.send('stop', {}); // during the save
+  expect(await run2).toMatchObject({ kind: 'result', payload: { state: 'stopped' } });
+  expect(stopped.events.at(-1)).toMatchObject({ type: 'state', state: 'stopped' });
+}, 180_000);
