@@ -28,8 +28,8 @@ export class Adam {
     readonly options: AdamOptions = DEFAULT_ADAM,
   ) {
     for (const [name, w] of variables) {
-      this.m.set(name, tf.variable(tf.zerosLike(w), false));
-      this.v.set(name, tf.variable(tf.zerosLike(w), false));
+      this.m.set(name, zerosVariable(w));
+      this.v.set(name, zerosVariable(w));
     }
   }
 
@@ -100,4 +100,12 @@ export function learningRate(step: number, peak: number, warmup: number, total: 
   if (step < warmup) return (peak * (step + 1)) / warmup;
   const progress = Math.min(1, (step - warmup) / Math.max(1, total - warmup));
   return peak * (floor + (1 - floor) * 0.5 * (1 + Math.cos(Math.PI * progress)));
+}
+
+/** A non-trainable variable of zeros shaped like `w`; the zeros tensor it copies is released. */
+function zerosVariable(w: tf.Tensor): tf.Variable {
+  const zeros = tf.zerosLike(w);
+  const v = tf.variable(zeros, false);
+  zeros.dispose();
+  return v;
 }

@@ -162,13 +162,18 @@ export class Trainer {
     if (imageCount(data.train, data.seqLength) === 0) throw new Error(`dataset ${data.datasetId} has no training images`);
     this.optimizer = new Adam(model.variables, DEFAULT_ADAM);
     this.rng = createRng(options.seed);
-    if (resume) {
-      this.optimizer.restore(resume.step, resume.optimizer);
-      this.rng = rngFromState(resume.rngState);
-    }
-    if (options.emaDecay) {
-      // A checkpoint without an average starts one from its weights.
-      this.average = new WeightAverage(model.variables, options.emaDecay, resume?.average);
+    try {
+      if (resume) {
+        this.optimizer.restore(resume.step, resume.optimizer);
+        this.rng = rngFromState(resume.rngState);
+      }
+      if (options.emaDecay) {
+        // A checkpoint without an average starts one from its weights.
+        this.average = new WeightAverage(model.variables, options.emaDecay, resume?.average);
+      }
+    } catch (err) {
+      this.optimizer.dispose(); // a refused checkpoint leaves no optimizer state behind
+      throw err;
     }
   }
 

@@ -1,6 +1,6 @@
 import { beforeAll, expect, test } from 'vitest';
 import { Trainer, CheckpointMismatchError, imagesBitsPerDim, type TrainingData, type TrainOptions } from '@/lib/training/trainer';
-import { learningRate } from '@/lib/training/adam';
+import { Adam, learningRate } from '@/lib/training/adam';
 import { ReformerLM } from '@/lib/reformer/model';
 import { ModelFormatError } from '@/lib/reformer/serialize';
 import * as tf from '@/lib/reformer/tf';
@@ -182,4 +182,23 @@ test('checkpoint → resume continues the weight average exactly; a checkpoint w
     t.model.dispose();
     t.dispose();
   }
+});
+
+test('an optimizer, and a trainer refused its checkpoint, leave no tensors behind', async () => {
+  const model = new ReformerLM(tinyConfig());
+  const before = tf.memory().numTensors;
+  new Adam(model.variables).dispose();
+  expect(tf.memory().numTensors).toBe(before);
+
+  const trainer = new Trainer(model, tinyData(), options);
+  trainer.trainStep();
+  const checkpoint = await trainer.checkpoint();
+  trainer.dispose();
+  model.dispose();
+  const held = tf.memory().numTensors;
+  // A checkpoint whose optimizer state is cut short is refused after its model and optimizer exist.
+  const specs = checkpoint.weightSpecs!.filter((s) => !s.name.startsWith('adam/v/'));
+  const broken = { ...checkpoint, weightSpecs: specs, weightData: (checkpoint.weightData as ArrayBuffer).slice(0, specs.reduce((n, s) => n + 4 * s.shape.reduce((a, b) => a * b, 1), 0)) };
+  expect(() => Trainer.fromCheckpoint(broken, tinyData())).toThrow(/no optimizer state/);
+  expect(tf.memory().numTensors).toBe(held);
 });
