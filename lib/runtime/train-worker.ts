@@ -114,9 +114,13 @@ async function startHelpers(trainer: Trainer, backend: BackendChoice): Promise<R
         post: (m, transfer = []) => worker.postMessage(m, transfer),
         listen: (handler) => worker.addEventListener('message', (e: MessageEvent<HelperReply>) => handler(e.data)),
       };
+      // Listened for before init: a worker whose script fails to load errors and never answers.
+      const crashed = new Promise<never>((_, reject) => {
+        worker.addEventListener('error', (e) => reject(new Error(`a gradient worker crashed${e.message ? `: ${e.message}` : ''}`)));
+      });
       try {
-        const client = await GradientClient.start(endpoint, trainer.model.config);
-        worker.addEventListener('error', () => client.fail(new Error('a gradient worker crashed')));
+        const client = await Promise.race([GradientClient.start(endpoint, trainer.model.config), crashed]);
+        crashed.catch((e: Error) => client.fail(e));
         return { client, worker };
       } catch (e) {
         worker.terminate();
