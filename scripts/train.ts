@@ -15,6 +15,11 @@
  * --ema D keeps a moving average of the weights with decay D (default 0.999; 0 = none): the log's
  * val_bpd and the saved model are the average's, val_trained the last step's weights. With
  * --resume, --ema starts or changes the average of a run; without it the run keeps its own.
+ *
+ * A resumed run keeps the options it started with. Only --steps, --ema, --eval-every,
+ * --eval-images, --threads and --backend may be given with --resume; flags that would change the
+ * run itself (--config, --attention, --neighbours, --batch, --lr, --warmup, --seed) are refused.
+ * The model card's command is the one that started the run; train.log lists every resume.
  */
 import '@tensorflow/tfjs-backend-wasm';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -36,9 +41,9 @@ import { DEFAULT_TRAIN, Trainer, type TrainingData } from '@/lib/training/traine
 const { values: args } = parseArgs({
   options: {
     dataset: { type: 'string' },
-    config: { type: 'string', default: 'small' },
-    attention: { type: 'string', default: 'lsh' },
-    neighbours: { type: 'string', default: 'pixel' },
+    config: { type: 'string' },
+    attention: { type: 'string' },
+    neighbours: { type: 'string' },
     steps: { type: 'string' },
     out: { type: 'string' },
     resume: { type: 'string' },
@@ -64,8 +69,26 @@ function intArg(name: keyof typeof args, fallback?: number): number | undefined 
   const raw = args[name];
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) fail(`--${name} must be a positive number, got "${raw}"`);
+  if (!Number.isInteger(n) || n <= 0) fail(`--${name} must be a whole number ≥ 1, got "${raw}"`);
   return n;
+}
+
+/** --lr: a positive learning rate such as 2e-3. */
+function learningRateArg(): number | undefined {
+  if (args.lr === undefined) return undefined;
+  const lr = Number(args.lr);
+  if (!(Number.isFinite(lr) && lr > 0)) fail(`--lr must be a positive number such as 2e-3, got "${args.lr}"`);
+  return lr;
+}
+
+/** Flags that shape a run; a resumed run keeps its own, so giving one with --resume is a mistake. */
+const RUN_FLAGS = ['config', 'attention', 'neighbours', 'batch', 'lr', 'warmup', 'seed'] as const;
+
+/** The command a fresh run's log starts with (`# <arguments>`), for checkpoints that predate `command` in their metadata. */
+function startCommandFromLog(logFile: string): string | undefined {
+  if (!existsSync(logFile)) return undefined;
+  const first = readFileSync(logFile, 'utf8').split('\n', 1)[0];
+  return first.startsWith('# --') ? `npm run train -- ${first.slice(2)}` : undefined;
 }
 
 async function loadData(storage: Storage, id: string): Promise<{ data: TrainingData; manifest: DatasetManifest }> {
@@ -103,9 +126,20 @@ async function main() {
     return;
   }
   const out = args.resume ?? args.out ?? fail('--out DIR is required (or --resume DIR)');
-  if (!isPreset(args.config!)) fail(`--config must be one of ${Object.keys(PRESETS).join(', ')}`);
-  if (!ATTENTION_PLANS.includes(args.attention as AttentionPlan)) fail(`--attention must be one of ${ATTENTION_PLANS.join(', ')}`);
-  if (!NEIGHBOUR_PLANS.includes(args.neighbours as NeighbourPlan)) fail(`--neighbours must be one of ${NEIGHBOUR_PLANS.join(', ')}`);
+  if (args.resume) {
+    const given = RUN_FLAGS.filter((f) => args[f] !== undefined);
+    if (given.length > 0) fail(`${given.map((f) => `--${f}`).join(', ')} cannot change when resuming: the run keeps the options it started with (its train.log lists them); start a new run with --out to change them`);
+  }
+  const preset0 = args.config ?? 'small';
+  const attention = (args.attention ?? 'lsh') as AttentionPlan;
+  const neighbours = (args.neighbours ?? 'pixel') as NeighbourPlan;
+  if (!isPreset(preset0)) fail(`--config must be one of ${Object.keys(PRESETS).join(', ')}`);
+  if (!ATTENTION_PLANS.includes(attention)) fail(`--attention must be one of ${ATTENTION_PLANS.join(', ')}`);
+  if (!NEIGHBOUR_PLANS.includes(neighbours)) fail(`--neighbours must be one of ${NEIGHBOUR_PLANS.join(', ')}`);
+  const steps = intArg('steps');
+  const evalOptions = { ...(args['eval-every'] !== undefined && { evalEvery: intArg('eval-every')! }), ...(args['eval-images'] !== undefined && { evalImages: intArg('eval-images')! }) };
+  const learningRate = learningRateArg();
+  const threadsWanted = intArg('threads', availableParallelism())!;
   await tf.setBackend(args.backend!);
   await tf.ready();
 
@@ -120,17 +154,19 @@ async function main() {
 
   let trainer: Trainer;
   let manifest: DatasetManifest;
-  let preset: string = args.config!;
-  const steps = intArg('steps');
+  let preset: string = preset0;
+  // What the card says produced the model: the command that started the run.
+  let command = `npm run train -- ${process.argv.slice(2).join(' ')}`;
   if (args.resume) {
     if (!existsSync(path.join(checkpointDir, 'model.json'))) fail(`no checkpoint in ${checkpointDir}`);
     const artifacts = await fileSystemHandler(checkpointDir).load!();
-    const meta = artifacts.userDefinedMetadata as { checkpoint?: { datasetId?: string }; preset?: string };
+    const meta = artifacts.userDefinedMetadata as { checkpoint?: { datasetId?: string }; preset?: string; command?: string };
     const datasetId = args.dataset ?? meta.checkpoint?.datasetId ?? fail('the checkpoint names no dataset; pass --dataset');
     preset = meta.preset ?? preset;
+    command = meta.command ?? startCommandFromLog(logFile) ?? command;
     const loaded = await loadData(storage, datasetId);
     manifest = loaded.manifest;
-    trainer = Trainer.fromCheckpoint(artifacts, loaded.data, { ...(steps && { steps }), ...(args.ema !== undefined && { emaDecay: emaArg() }) });
+    trainer = Trainer.fromCheckpoint(artifacts, loaded.data, { ...(steps && { steps }), ...evalOptions, ...(args.ema !== undefined && { emaDecay: emaArg() }) });
     log(`# resumed at step ${trainer.step} from ${checkpointDir} (${new Date().toISOString()}), target ${trainer.options.steps} steps`);
   } else {
     const datasetId = args.dataset ?? fail('--dataset ID is required');
@@ -140,18 +176,13 @@ async function main() {
       ...DEFAULT_TRAIN,
       steps: steps ?? DEFAULT_TRAIN.steps,
       batchSize: intArg('batch', DEFAULT_TRAIN.batchSize)!,
-      learningRate: args.lr ? Number(args.lr) : DEFAULT_TRAIN.learningRate,
+      learningRate: learningRate ?? DEFAULT_TRAIN.learningRate,
       warmupSteps: intArg('warmup', DEFAULT_TRAIN.warmupSteps)!,
-      evalEvery: intArg('eval-every', DEFAULT_TRAIN.evalEvery)!,
-      evalImages: intArg('eval-images', DEFAULT_TRAIN.evalImages)!,
+      ...evalOptions,
       seed: intArg('seed', DEFAULT_TRAIN.seed)!,
       emaDecay: args.ema === undefined ? DEFAULT_TRAIN.emaDecay : emaArg(),
     };
-    const config = configFor(args.config as keyof typeof PRESETS, { ...manifest, vocabSize: manifest.vocabSize }, {
-      attention: args.attention as AttentionPlan,
-      neighbours: args.neighbours as NeighbourPlan,
-      seed: options.seed,
-    });
+    const config = configFor(preset0, { ...manifest, vocabSize: manifest.vocabSize }, { attention, neighbours, seed: options.seed });
     trainer = new Trainer(new ReformerLM(config), loaded.data, options);
     log(`# ${process.argv.slice(2).join(' ')}`);
     log(`# ${new Date().toISOString()} dataset ${datasetId} (${loaded.data.train.length / manifest.seqLength} train images, ${manifest.seqLength} tokens each), preset ${preset}, ${trainer.model.parameterCount.toLocaleString()} parameters, backend ${tf.getBackend()}`);
@@ -159,10 +190,10 @@ async function main() {
   }
 
   const model = trainer.model;
-  const command = `npm run train -- ${process.argv.slice(2).join(' ')}`;
   let lastValidation: number | undefined;
+  let savedAt = -1;
   const save = async () => {
-    await fileSystemHandler(checkpointDir).save!(await trainer.checkpoint({ preset }));
+    await fileSystemHandler(checkpointDir).save!(await trainer.checkpoint({ preset, command }));
     const card: ModelCard = {
       id: path.basename(path.resolve(out)).toLowerCase().replace(/[^a-z0-9-]/g, '-'),
       name: `${manifest.name} · ${preset}`,
@@ -176,6 +207,7 @@ async function main() {
       command,
     };
     await fileSystemHandler(path.join(out, 'model')).save!(await trainer.exportArtifacts({ card }));
+    savedAt = trainer.step;
   };
 
   // val_bpd is the model that is saved: the weight average when there is one; val_trained is the
@@ -201,7 +233,7 @@ async function main() {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const threadCount = Math.min(intArg('threads', availableParallelism())!, trainer.options.batchSize);
+  const threadCount = Math.min(threadsWanted, trainer.options.batchSize);
   const threads = threadCount > 1 ? await startGradientThreads(threadCount - 1, model.config, tf.getBackend()) : undefined;
   log(`# ${threadCount} thread${threadCount > 1 ? 's' : ''} (${process.argv.slice(2).join(' ')})`);
 
@@ -230,7 +262,7 @@ async function main() {
       if (atEval) await save();
     }
   }
-  if (stopping || trainer.step % trainer.options.evalEvery !== 0) {
+  if (savedAt !== trainer.step) {
     log(`step ${trainer.step} ${validate()}${stopping ? ' (stopped)' : ''}`);
     await save();
   }

@@ -29,7 +29,7 @@ export const ModelCardSchema = z.object({
    */
   validationImages: z.number().int().positive().optional(),
   trainedAt: z.string(),
-  /** The exact command that produced it (shipped models). */
+  /** The command that started the run that produced it (shipped models); its train.log lists any resumes. */
   command: z.string().optional(),
 });
 export type ModelCard = z.infer<typeof ModelCardSchema>;
