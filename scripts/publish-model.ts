@@ -1,6 +1,6 @@
 /**
- * Ships a trained model with the studio: copies RUN/model (model.json + weights.bin, its card in
- * userDefinedMetadata) and RUN/train.log into public/models/<card id>/, and rewrites
+ * Ships a trained model with the studio: copies RUN/model (model.json, its card in
+ * userDefinedMetadata, and its weights as one weights.bin) and RUN/train.log into public/models/<card id>/, and rewrites
  * public/models/index.json, the list the studio reads before anyone has trained anything.
  *
  *   npm run publish:model -- runs/emoji-32-rgb-small [--id emoji-32-small] [--default] [--eval-images N]
@@ -11,7 +11,7 @@
  */
 import '@tensorflow/tfjs-backend-wasm';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ModelCardSchema, ShippedIndexSchema, type ShippedModel } from '@/lib/models/card';
@@ -58,19 +58,18 @@ modelJson.userDefinedMetadata.card = card;
 const root = path.join('public', 'models');
 const dir = path.join(root, card.id);
 mkdirSync(dir, { recursive: true });
-const weightFiles: string[] = modelJson.weightsManifest.flatMap((g: { paths: string[] }) => g.paths);
-for (const f of weightFiles) copyFileSync(path.join(run, 'model', f), path.join(dir, f));
+// Shipped as one `weights.bin`, whatever the run's files are called (file-io names them by hash).
+const groups: { paths: string[]; weights: unknown[] }[] = modelJson.weightsManifest;
+const weights = Buffer.concat(groups.flatMap((g) => g.paths).map((f) => readFileSync(path.join(run, 'model', f))));
+modelJson.weightsManifest = [{ paths: ['weights.bin'], weights: groups.flatMap((g) => g.weights) }];
+for (const f of readdirSync(dir)) if (f.endsWith('.bin')) rmSync(path.join(dir, f));
+writeFileSync(path.join(dir, 'weights.bin'), weights);
 const json = JSON.stringify(modelJson);
 writeFileSync(path.join(dir, 'model.json'), json);
 if (existsSync(path.join(run, 'train.log'))) copyFileSync(path.join(run, 'train.log'), path.join(dir, 'train.log'));
 
-const hash = createHash('sha256').update(json);
-let bytes = json.length;
-for (const f of weightFiles) {
-  const data = readFileSync(path.join(dir, f));
-  hash.update(data);
-  bytes += data.length;
-}
+const hash = createHash('sha256').update(json).update(weights);
+const bytes = json.length + weights.length;
 const entry: ShippedModel = { card, url: `/models/${card.id}/model.json`, sha256: hash.digest('hex'), bytes };
 
 const indexPath = path.join(root, 'index.json');

@@ -3,18 +3,30 @@
  * binary weights), as `tfjs-node`'s `file://` handler writes it, for Node without tfjs-node.
  *
  * Layout of `dir` after `save`:
- *   model.json   — `tf.io.ModelJSON`: modelTopology, format, generatedBy, convertedBy,
- *                  userDefinedMetadata…, weightsManifest: [{ paths: ['weights.bin'], weights: specs }]
- *   weights.bin  — the weight values concatenated in `weights` order, little-endian, no header.
- * Each file is written atomically (temp file in `dir`, fsync, rename), weights first, so a reader
- * never sees a model.json whose weights are missing or half-written.
+ *   model.json          — `tf.io.ModelJSON`: modelTopology, format, generatedBy, convertedBy,
+ *                         userDefinedMetadata…, weightsManifest: [{ paths: ['weights-<h>.bin'], weights: specs }]
+ *   weights-<h>.bin     — the weight values concatenated in `weights` order, little-endian, no
+ *                         header; <h> is the first 16 hex digits of their sha256.
+ * A save writes the new weights file beside the old one, then replaces model.json (each atomically:
+ * temp file in `dir`, fsync, rename), then deletes the old weights. model.json is the one commit
+ * point: a save cut short anywhere (a kill, a crash, a full disk) leaves the previous model.json
+ * with the weights it names, never a model.json beside weights of another step. Loading checks a
+ * `weights-<h>.bin` against its hash. Files of other layouts (`weights.bin`, shards) load as listed.
  */
-import { open, mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { open, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 
 const MODEL_JSON = 'model.json';
-const WEIGHTS_BIN = 'weights.bin';
+/** `weights-<16 hex>.bin`, and the plain `weights.bin` of earlier saves: what a save may replace. */
+const SAVED_WEIGHTS = /^weights(-([0-9a-f]{16}))?\.bin$/;
+/** Temp files of saves that never reached their rename. */
+const TEMP_FILE = /\.tmp-[0-9a-f]{12}$/;
+
+function hashPrefix(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+}
 
 /** A checkpoint on disk that cannot be read back; the message says which file and why. */
 export class CheckpointError extends Error {
@@ -38,16 +50,21 @@ async function saveArtifacts(dir: string, artifacts: tf.io.ModelArtifacts): Prom
       'fileSystemHandler saves JSON model topologies only; got a binary (graph model) topology',
     );
   }
-  const weights = artifacts.weightData === undefined
+  const weights = new Uint8Array(artifacts.weightData === undefined
     ? new ArrayBuffer(0)
-    : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
+    : tf.io.CompositeArrayBuffer.join(artifacts.weightData));
+  const weightsFile = `weights-${hashPrefix(weights)}.bin`;
   const manifest: tf.io.WeightsManifestConfig = [
-    { paths: [WEIGHTS_BIN], weights: artifacts.weightSpecs ?? [] },
+    { paths: [weightsFile], weights: artifacts.weightSpecs ?? [] },
   ];
   await mkdir(dir, { recursive: true });
-  await writeAtomically(dir, WEIGHTS_BIN, new Uint8Array(weights));
+  await writeAtomically(dir, weightsFile, weights);
   const json = JSON.stringify(modelJSONFor(artifacts, manifest));
   await writeAtomically(dir, MODEL_JSON, new TextEncoder().encode(json));
+  // Committed: what the previous model.json named, and leftovers of interrupted saves, can go.
+  for (const name of await readdir(dir)) {
+    if ((SAVED_WEIGHTS.test(name) && name !== weightsFile) || TEMP_FILE.test(name)) await rm(path.join(dir, name), { force: true });
+  }
   return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
 }
 
@@ -170,6 +187,12 @@ async function readWeights(
     throw new CheckpointError(
       `${what} ${actual} bytes but ${MODEL_JSON} describes ${expected}: the checkpoint is truncated or mismatched`,
     );
+  }
+  for (const [i, name] of names.entries()) {
+    const named = SAVED_WEIGHTS.exec(name)?.[2];
+    if (named && hashPrefix(shards[i]) !== named) {
+      throw new CheckpointError(`${name} in ${dir} does not match the hash in its name: the file is corrupt`);
+    }
   }
   const joined = new Uint8Array(actual);
   let offset = 0;

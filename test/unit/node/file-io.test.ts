@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -47,6 +48,11 @@ async function makeArtifacts(scale = 1): Promise<tf.io.ModelArtifacts> {
   };
 }
 
+/** The weights file model.json in `dir` names. */
+async function weightsFile(dir: string): Promise<string> {
+  return (JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8')) as tf.io.ModelJSON).weightsManifest[0]!.paths[0]!;
+}
+
 async function loadValues(dir: string): Promise<Record<string, number[]>> {
   const loaded = await fileSystemHandler(dir).load!();
   const tensors = tf.io.decodeWeights(loaded.weightData!, loaded.weightSpecs!);
@@ -81,19 +87,46 @@ describe('fileSystemHandler', () => {
     await fileSystemHandler(root).save!(await makeArtifacts());
     const json = JSON.parse(await readFile(path.join(root, 'model.json'), 'utf8')) as tf.io.ModelJSON;
     expect(json.weightsManifest).toHaveLength(1);
-    expect(json.weightsManifest[0]!.paths).toEqual(['weights.bin']);
+    const [name] = json.weightsManifest[0]!.paths;
+    const bytes = await readFile(path.join(root, name!));
+    expect(name).toBe(`weights-${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.bin`);
     expect(json.weightsManifest[0]!.weights.map((w) => [w.name, w.dtype])).toEqual([
       ['embed/table', 'float32'], ['attn/rotations', 'float32'], ['meta/step', 'int32'],
     ]);
     expect(json).toMatchObject({ format: 'reformer-studio', generatedBy: 'test', convertedBy: null, userDefinedMetadata: { seed: 42 } });
-    expect((await readFile(path.join(root, 'weights.bin'))).byteLength).toBe(48);
+    expect(bytes.byteLength).toBe(48);
   });
 
   it('leaves no temp files after save and overwrites an existing checkpoint', async () => {
     await fileSystemHandler(root).save!(await makeArtifacts(1));
+    await writeFile(path.join(root, 'weights.bin'), new Uint8Array(8)); // an older layout's file
     await fileSystemHandler(root).save!(await makeArtifacts(2));
-    expect((await readdir(root)).sort()).toEqual(['model.json', 'weights.bin']);
+    expect((await readdir(root)).sort()).toEqual([await weightsFile(root), 'model.json'].sort());
     expect((await loadValues(root))['attn/rotations']).toEqual([3, 5]);
+  });
+
+  it('a save cut short before model.json leaves the previous checkpoint whole, and the next save tidies up', async () => {
+    await fileSystemHandler(root).save!(await makeArtifacts(1));
+    const first = await weightsFile(root);
+    // What a save killed between its two renames leaves: the new weights and a temp model.json.
+    const other = path.join(root, 'other');
+    await fileSystemHandler(other).save!(await makeArtifacts(2));
+    await writeFile(path.join(root, await weightsFile(other)), await readFile(path.join(other, await weightsFile(other))));
+    await writeFile(path.join(root, 'model.json.tmp-0123456789ab'), '{"half":');
+    expect(await weightsFile(root)).toBe(first);
+    expect((await loadValues(root))['attn/rotations']).toEqual([1.5, 2.5]);
+    await fileSystemHandler(root).save!(await makeArtifacts(3));
+    expect((await readdir(root)).sort()).toEqual([await weightsFile(root), 'model.json', 'other'].sort());
+    expect((await loadValues(root))['attn/rotations']).toEqual([4.5, 7.5]);
+  });
+
+  it('refuses weights whose bytes do not match the hash in their name', async () => {
+    await fileSystemHandler(root).save!(await makeArtifacts());
+    const name = await weightsFile(root);
+    const bytes = await readFile(path.join(root, name));
+    bytes[0] ^= 1;
+    await writeFile(path.join(root, name), bytes);
+    await expect(fileSystemHandler(root).load!()).rejects.toThrow(`${name} in ${root} does not match the hash in its name: the file is corrupt`);
   });
 
   it('accepts weightData given as several buffers', async () => {
@@ -124,20 +157,22 @@ describe('fileSystemHandler', () => {
     expect(values['attn/rotations']).toEqual([1.5, 2.5]);
   });
 
-  it('refuses a truncated weights.bin', async () => {
+  it('refuses a truncated weights file', async () => {
     await fileSystemHandler(root).save!(await makeArtifacts());
-    await truncate(path.join(root, 'weights.bin'), 40);
+    const name = await weightsFile(root);
+    await truncate(path.join(root, name), 40);
     const load = fileSystemHandler(root).load!();
     await expect(load).rejects.toThrow(CheckpointError);
     await expect(fileSystemHandler(root).load!()).rejects.toThrow(
-      'weights.bin has 40 bytes but model.json describes 48: the checkpoint is truncated or mismatched',
+      `${name} has 40 bytes but model.json describes 48: the checkpoint is truncated or mismatched`,
     );
   });
 
   it('refuses a weights file that is too long', async () => {
     await fileSystemHandler(root).save!(await makeArtifacts());
-    await writeFile(path.join(root, 'weights.bin'), new Uint8Array(60));
-    await expect(fileSystemHandler(root).load!()).rejects.toThrow(/weights.bin has 60 bytes but model.json describes 48/);
+    const name = await weightsFile(root);
+    await writeFile(path.join(root, name), new Uint8Array(60));
+    await expect(fileSystemHandler(root).load!()).rejects.toThrow(`${name} has 60 bytes but model.json describes 48`);
   });
 
   it('says when model.json is missing', async () => {
@@ -151,8 +186,9 @@ describe('fileSystemHandler', () => {
 
   it('says when a listed weights file is missing', async () => {
     await fileSystemHandler(root).save!(await makeArtifacts());
-    await rm(path.join(root, 'weights.bin'));
-    await expect(fileSystemHandler(root).load!()).rejects.toThrow(/lists weights.bin but it is missing/);
+    const name = await weightsFile(root);
+    await rm(path.join(root, name));
+    await expect(fileSystemHandler(root).load!()).rejects.toThrow(`lists ${name} but it is missing`);
   });
 
   it('refuses weight paths that escape the checkpoint directory', async () => {
