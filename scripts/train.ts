@@ -201,8 +201,7 @@ async function main() {
       preset,
       parameters: model.parameterCount,
       steps: trainer.step,
-      validationBitsPerDim: lastValidation,
-      ...(lastValidation !== undefined && { validationImages: trainer.evaluationImages }),
+      ...trainer.validationFields(lastValidation),
       trainedAt: new Date().toISOString(),
       command,
     };
@@ -216,6 +215,7 @@ async function main() {
     lastValidation = trainer.evaluate();
     return `val_bpd ${lastValidation.toFixed(4)}${trainer.average ? ` val_trained ${trainer.evaluateTrained().toFixed(4)}` : ''}`;
   };
+  if (trainer.evaluationSplit === 'train') log(`# dataset ${manifest.id} has no validation images: val_bpd is measured on training images, and the model card gives no validation figure`);
   if (trainer.average) log(`# weight average: decay ${trainer.average.decay}, ${trainer.average.updates} updates so far`);
 
   let stopping = false;

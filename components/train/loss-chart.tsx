@@ -8,6 +8,8 @@ export interface LossChartProps {
   train: [number, number][];
   validation: [number, number][];
   totalSteps: number;
+  /** What the evaluation series measured: validation images, or training images when a dataset has none. */
+  evaluationSplit?: 'validation' | 'train';
 }
 
 const W = 640;
@@ -32,7 +34,7 @@ function niceTicks(min: number, max: number, count: number): number[] {
   return out;
 }
 
-export function LossChart({ train, validation, totalSteps }: LossChartProps) {
+export function LossChart({ train, validation, totalSteps, evaluationSplit = 'validation' }: LossChartProps) {
   const all = [...train, ...validation].map((p) => p[1]).filter(Number.isFinite);
   const empty = all.length === 0;
   const lo = empty ? 0 : Math.min(...all);
@@ -59,7 +61,7 @@ export function LossChart({ train, validation, totalSteps }: LossChartProps) {
             <span className="h-0.5 w-4 rounded bg-emerald-400" /> training (smoothed)
           </span>
           <span className="flex items-center gap-1.5">
-            <span className="h-2 w-2 rounded-full bg-amber-400" /> validation (averaged weights)
+            <span className="h-2 w-2 rounded-full bg-amber-400" /> {evaluationSplit === 'validation' ? 'validation' : 'training images, no validation split'} (averaged weights)
           </span>
         </span>
       </figcaption>

@@ -17,6 +17,7 @@ interface RunView {
   height: number;
   parameters: number;
   trainImages: number;
+  evaluationSplit: 'validation' | 'train';
   /** Short label (e.g. "WebAssembly · 2 threads") and the selector's full reason. */
   backend: string;
   backendReason: string;
@@ -148,6 +149,7 @@ export function TrainStudio() {
           height: e.height,
           parameters: e.parameters,
           trainImages: e.trainImages,
+          evaluationSplit: e.evaluationSplit,
           backend: `${BACKEND_LABELS[e.backend.name] ?? e.backend.name}${e.workers > 1 ? ` · ${e.workers} workers` : ''}`,
           backendReason: e.workers > 1 ? `${e.backend.reason}; each batch split across ${e.workers} workers, one per core` : e.backend.reason,
           workers: e.workers,
@@ -422,7 +424,11 @@ export function TrainStudio() {
                   <Stat label="ETA" value={phase === 'running' ? duration(eta) : phase === 'done' ? 'done' : '—'} />
                   <Stat label="Elapsed" value={duration(elapsed)} />
                   <Stat label="Train bits/dim" value={run.bitsPerDim?.toFixed(3) ?? '—'} accent="text-emerald-300" />
-                  <Stat label="Val bits/dim" value={run.validation?.toFixed(3) ?? '—'} accent="text-amber-300" />
+                  {run.evaluationSplit === 'validation' ? (
+                    <Stat label="Val bits/dim" value={run.validation?.toFixed(3) ?? '—'} accent="text-amber-300" />
+                  ) : (
+                    <Stat label="Eval bits/dim" value={run.validation?.toFixed(3) ?? '—'} accent="text-amber-300" title="This dataset has no validation images: measured on training images, it shows fitting, not generalisation." />
+                  )}
                 </dl>
               </div>
 
@@ -443,7 +449,7 @@ export function TrainStudio() {
               </div>
             </div>
 
-            <LossChart train={run.history.train} validation={run.history.validation} totalSteps={run.totalSteps} />
+            <LossChart train={run.history.train} validation={run.history.validation} totalSteps={run.totalSteps} evaluationSplit={run.evaluationSplit} />
 
             <div className="grid gap-4 md:grid-cols-2">
               <figure className="flex flex-col rounded-xl border border-neutral-800 bg-neutral-900/60 p-4">
@@ -513,9 +519,9 @@ function Field({ label, hint, children }: { label: string; hint?: string; childr
   );
 }
 
-function Stat({ label, value, accent = 'text-neutral-100' }: { label: string; value: string; accent?: string }) {
+function Stat({ label, value, accent = 'text-neutral-100', title }: { label: string; value: string; accent?: string; title?: string }) {
   return (
-    <div className="rounded-lg bg-neutral-950/60 px-3 py-2">
+    <div className="rounded-lg bg-neutral-950/60 px-3 py-2" title={title}>
       <dt className="text-[11px] uppercase tracking-wide text-neutral-500">{label}</dt>
       <dd className={`font-mono text-base tabular-nums ${accent}`}>{value}</dd>
     </div>

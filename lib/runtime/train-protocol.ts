@@ -58,6 +58,8 @@ export type TrainEvent =
       /** Workers computing each step: this one and its gradient helpers (lib/runtime/gradient-worker.ts). */
       workers: number;
       trainImages: number;
+      /** What the 'validation' events measure: the validation images, or the training images of a dataset without any. */
+      evaluationSplit: 'validation' | 'train';
       /** The step the run starts from (0, or the checkpoint's). */
       step: number;
       totalSteps: number;

@@ -272,6 +272,7 @@ export class TrainingSession {
       parameters: trainer.model.parameterCount,
       workers: 1 + helpers.length,
       trainImages: Math.floor(trainer.data.train.length / trainer.data.seqLength),
+      evaluationSplit: trainer.evaluationSplit,
       step: trainer.step,
       totalSteps: total,
       history,
@@ -343,8 +344,7 @@ export class TrainingSession {
       preset: settings.preset,
       parameters: trainer.model.parameterCount,
       steps: trainer.step,
-      validationBitsPerDim: r.lastValidation,
-      ...(r.lastValidation !== undefined && { validationImages: trainer.evaluationImages }),
+      ...trainer.validationFields(r.lastValidation),
       trainedAt: new Date().toISOString(),
     };
     const artifacts = await trainer.exportArtifacts({ card });

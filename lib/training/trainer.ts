@@ -312,9 +312,23 @@ export class Trainer {
     return Math.min(this.options.evalImages, imageCount(this.evaluationSource(), this.data.seqLength));
   }
 
+  /**
+   * The split `evaluate` measures: validation, or the training images when the dataset has none
+   * (a handful of images split at the default fraction). A figure on training images is not a
+   * validation figure, and cards and labels must not call it one.
+   */
+  get evaluationSplit(): 'validation' | 'train' {
+    return imageCount(this.data.validation, this.data.seqLength) > 0 ? 'validation' : 'train';
+  }
+
   private evaluationSource(): TokenArray {
-    const { validation, train, seqLength } = this.data;
-    return imageCount(validation, seqLength) > 0 ? validation : train;
+    return this.evaluationSplit === 'validation' ? this.data.validation : this.data.train;
+  }
+
+  /** The card fields for a figure `evaluate` gave: none when it was measured on training images. */
+  validationFields(bitsPerDim: number | undefined): { validationBitsPerDim?: number; validationImages?: number } {
+    if (bitsPerDim === undefined || this.evaluationSplit !== 'validation') return {};
+    return { validationBitsPerDim: bitsPerDim, validationImages: this.evaluationImages };
   }
 
   /** A checkpoint: model artifacts plus optimizer state and the trainer's position. */

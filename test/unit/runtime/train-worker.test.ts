@@ -118,7 +118,7 @@ test('a run streams steps, pauses without stepping, resumes after a reload from 
   expect(((await second.send('inspect', {})) as { payload: CheckpointSummary }).payload.step).toBe(pausedAt);
   const done = await second.send('start', { settings: { ...settings, steps: 999 }, resume: true });
   expect(done).toMatchObject({ kind: 'result', payload: { step: settings.steps, state: 'done' } });
-  expect(second.events.find((e) => e.type === 'ready')).toMatchObject({ step: pausedAt, totalSteps: settings.steps, width: 8, height: 8, samples: 'on' });
+  expect(second.events.find((e) => e.type === 'ready')).toMatchObject({ step: pausedAt, totalSteps: settings.steps, width: 8, height: 8, samples: 'on', evaluationSplit: 'validation' });
   expect(second.steps()).toEqual(Array.from({ length: settings.steps - pausedAt }, (_, i) => pausedAt + 1 + i));
   const validations = second.events.filter((e) => e.type === 'validation').map((e) => (e as { step: number }).step);
   expect(validations.at(-1)).toBe(settings.steps);

@@ -58,8 +58,15 @@ test('bits/dim over images is their mean, whatever the batch, and says how far i
   const many = new Trainer(model, data, { ...options, evalImages: 50 });
   expect(few.evaluationImages).toBe(3);
   expect(many.evaluationImages).toBe(4);
-  few.dispose();
-  many.dispose();
+  expect(few.validationFields(2.5)).toEqual({ validationBitsPerDim: 2.5, validationImages: 3 });
+  expect(few.validationFields(undefined)).toEqual({});
+  // A dataset without validation images is evaluated on training images, which a card must not call validation.
+  const noValidation = new Trainer(model, { ...data, validation: new Uint8Array(0) }, options);
+  expect(noValidation.evaluationSplit).toBe('train');
+  expect(noValidation.evaluate()).toBeCloseTo(imagesBitsPerDim(model, data, data.train, 4, 4), 5);
+  expect(noValidation.validationFields(noValidation.evaluate())).toEqual({});
+  expect(few.evaluationSplit).toBe('validation');
+  for (const t of [few, many, noValidation]) t.dispose();
   model.dispose();
 });
 
