@@ -7,10 +7,12 @@ import type { BlobStream, Storage } from '../storage';
 
 /**
  * Published models: the standard TF.js artifacts (model.json + one weights file) as blobs
- * `models/<id>/model.json|weights.bin`, and a record (kind `models`) holding what the list shows:
- * the card, the sha256 of model.json's bytes followed by the weights' bytes (as
- * scripts/publish-model.ts computes it), and the total bytes. Blobs are written first and the record
- * last, so a failed publish leaves nothing visible, and its blobs are removed.
+ * `models/<id>/<sha256, first 16 hex>/model.json|weights.bin`, and a record (kind `models`) holding
+ * what the list shows: the card, the sha256 of model.json's bytes followed by the weights' bytes (as
+ * scripts/publish-model.ts computes it), the total bytes, and where its blobs are. Blobs are written
+ * first and the record last, so a failed publish leaves nothing visible, and its blobs are removed.
+ * Two publishes of one id at once write to different places (unless their bytes are the same), so
+ * the one that loses the insert cannot overwrite the files of the one that won.
  */
 
 const MiB = 1024 * 1024;
@@ -28,10 +30,17 @@ export const WEIGHTS_FILE = 'weights.bin';
 export interface ModelRecord extends ShippedModel {
   weightFiles: string[];
   createdAt: string;
+  /** Where its blobs are; absent in records from before blobs were kept per content: `models/<id>/`. */
+  blobPrefix?: string;
 }
 
+/** Everything stored for model `id`, whatever its content: what deleting it removes. */
 export function modelBlobPrefix(id: string): string {
   return `models/${id}/`;
+}
+
+function blobPrefixOf(record: ModelRecord): string {
+  return record.blobPrefix ?? modelBlobPrefix(record.card.id);
 }
 
 export function modelUrl(id: string): string {
@@ -118,7 +127,7 @@ export async function publishModel(storage: Storage, input: PublishInput): Promi
   const card = validatePublish(input);
   const exists = () => new AppError('model_exists', 409, `A model with id "${card.id}" is already published; delete it first or publish under another id.`);
   if (await storage.getRecord('models', card.id)) throw exists();
-  const prefix = modelBlobPrefix(card.id);
+  const prefix = `${modelBlobPrefix(card.id)}${input.sha256.slice(0, 16)}/`;
   const record: ModelRecord = {
     card,
     url: modelUrl(card.id),
@@ -126,15 +135,18 @@ export async function publishModel(storage: Storage, input: PublishInput): Promi
     bytes: input.modelJson.byteLength + input.weights.byteLength,
     weightFiles: [WEIGHTS_FILE],
     createdAt: new Date().toISOString(),
+    blobPrefix: prefix,
   };
   try {
     await storage.putBlob(prefix + WEIGHTS_FILE, input.weights);
     await storage.putBlob(`${prefix}model.json`, input.modelJson);
     await storage.insertRecord('models', card.id, record.createdAt, record);
   } catch (err) {
-    // A concurrent publish of the same id won the insert: its blobs are the ones to keep.
-    if (await storage.getRecord('models', card.id)) throw exists();
-    await storage.deleteBlobs(prefix).catch(() => {});
+    // A concurrent publish of the same id may have won the insert: its blobs are elsewhere, or
+    // are these same bytes.
+    const winner = await storage.getRecord<ModelRecord>('models', card.id);
+    if (!winner || blobPrefixOf(winner) !== prefix) await storage.deleteBlobs(prefix).catch(() => {});
+    if (winner) throw exists();
     throw err;
   }
   return record;
@@ -156,14 +168,15 @@ export async function getModel(storage: Storage, id: string): Promise<ModelRecor
 export async function openModelFile(storage: Storage, id: string, file: string): Promise<BlobStream & { sha256: string }> {
   const record = await getModel(storage, id);
   if (file !== 'model.json' && !record.weightFiles.includes(file)) throw notFound('model_file_not_found', `Model ${id} has no file ${JSON.stringify(file)}.`);
-  const blob = await storage.blobStream(modelBlobPrefix(id) + file);
+  const blob = await storage.blobStream(blobPrefixOf(record) + file);
   if (!blob) throw new AppError('blob_missing', 500, `File ${file} of model ${id} is missing from storage.`);
   return { ...blob, sha256: record.sha256 };
 }
 
 export async function deleteModel(storage: Storage, id: string): Promise<void> {
-  await getModel(storage, id);
+  const record = await getModel(storage, id);
   // Record first: the model disappears at once; a crash after this leaves only unreachable blobs.
+  // Only its own blobs go: a publish of the same id starting now writes elsewhere.
   await storage.deleteRecord('models', id);
-  await storage.deleteBlobs(modelBlobPrefix(id));
+  await storage.deleteBlobs(blobPrefixOf(record));
 }

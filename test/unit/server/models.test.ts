@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -146,6 +147,17 @@ describe('POST /api/models', () => {
     });
     const res = await collection.POST(huge);
     expect(res.status).toBe(413);
+  });
+
+  it('two publishes of one id at once: one wins, and the files served are the winner’s', async () => {
+    const [a, b] = [await files({ card: card({ name: 'A' }) }), await files({ card: card({ name: 'B' }) })];
+    const results = await Promise.all([post(publishForm(a)), post(publishForm(b))]);
+    expect(results.map((r) => r.status).sort()).toEqual([201, 409]);
+    const winner = ShippedModelSchema.parse(await results.find((r) => r.status === 201)!.json());
+    const served = async (name: string) => new Uint8Array(await (await file.GET(new Request(`http://test/x/${name}`), ctx({ id: 'tiny-test', file: name }))).arrayBuffer());
+    const [json, weights] = [await served('model.json'), await served('weights.bin')];
+    expect(createHash('sha256').update(json).update(weights).digest('hex')).toBe(winner.sha256);
+    expect(await storage.listBlobs('models/')).toEqual([`models/tiny-test/${winner.sha256.slice(0, 16)}/model.json`, `models/tiny-test/${winner.sha256.slice(0, 16)}/weights.bin`]);
   });
 
   it('leaves no blobs behind when storing fails half-way', async () => {
