@@ -14,7 +14,7 @@ export const LIMITS = {
   pixelsPerImage: 50_000_000,
   /** Files in one upload, counting zip entries. */
   filesPerUpload: 5_000,
-  /** Inflated bytes of one zip, counted while inflating. */
+  /** Inflated bytes of all the zips in one upload together, counted while inflating. */
   zipUncompressedBytes: 512 * MiB,
   /** Whole multipart request body. */
   requestBytes: 512 * MiB,

@@ -75,18 +75,18 @@ export async function* prepareDataset(inputs: PrepareInput[], options: DatasetOp
   // 1. Expand zips into entries; everything past the file budget is skipped with a reason.
   const entries: Entry[] = [];
   let fileCount = 0;
+  const inflateBudget = { inflated: 0 };
   for (const input of inputs) {
     const room = limits.filesPerUpload - fileCount;
     const expanded: Entry[] =
       room <= 0
         ? [{ name: input.name, reason: `too many files: at most ${limits.filesPerUpload} per upload` }]
         : isZip(input.bytes) || /\.zip$/i.test(input.name)
-          ? await readZip(input.name, input.bytes, limits, room)
+          ? await readZip(input.name, input.bytes, limits, room, inflateBudget)
           : [input];
-    for (const e of expanded) {
-      entries.push(e);
-      if ('bytes' in e) fileCount++;
-    }
+    // Skipped entries count too: a zip of thousands of refused names costs as much to report.
+    entries.push(...expanded);
+    fileCount += expanded.length;
   }
 
   // 2. Decode in input order with a sliding window of in-flight jobs (decode.ts bounds them process-wide).

@@ -9,6 +9,11 @@ import { formatBytes, type Limits } from './limits';
 
 export type ZipItem = { name: string; bytes: Uint8Array } | { name: string; reason: string };
 
+/** Bytes inflated so far by all the zips of one upload: `limits.zipUncompressedBytes` bounds their sum. */
+export interface InflateBudget {
+  inflated: number;
+}
+
 export function isZip(bytes: Uint8Array): boolean {
   return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && (bytes[2] === 3 || bytes[2] === 5) && (bytes[3] === 4 || bytes[3] === 6);
 }
@@ -32,9 +37,10 @@ class StopZip extends Error {}
 
 /**
  * Every file entry of the zip, each either its bytes or the reason it was skipped. Stops early
- * (with a skip for the rest) when the archive exceeds `maxEntries` or the uncompressed budget.
+ * (with a skip for the rest) past `maxEntries` entries (unsafe names count too) or when `budget`,
+ * shared by every zip of the upload, goes over the uncompressed limit.
  */
-export async function readZip(zipName: string, bytes: Uint8Array, limits: Limits, maxEntries: number): Promise<ZipItem[]> {
+export async function readZip(zipName: string, bytes: Uint8Array, limits: Limits, maxEntries: number, budget: InflateBudget = { inflated: 0 }): Promise<ZipItem[]> {
   const items: ZipItem[] = [];
   const zipfile = await new Promise<yauzl.ZipFile>((resolve, reject) =>
     yauzl.fromBuffer(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { lazyEntries: true, decodeStrings: false, validateEntrySizes: true }, (err, zip) =>
@@ -47,7 +53,6 @@ export async function readZip(zipName: string, bytes: Uint8Array, limits: Limits
   if (!zipfile) return items;
   const zip: yauzl.ZipFile = zipfile;
 
-  let inflatedTotal = 0;
   let files = 0;
   try {
     await new Promise<void>((resolve, reject) => {
@@ -75,14 +80,15 @@ export async function readZip(zipName: string, bytes: Uint8Array, limits: Limits
     // General purpose bit 11: UTF-8 names; otherwise CP437, which latin1 approximates well enough for a label.
     const entryName = raw.toString(entry.generalPurposeBitFlag & 0x800 ? 'utf8' : 'latin1');
     const name = `${zipName}/${entryName}`;
-    if (unsafeEntryName(entryName)) {
-      items.push({ name, reason: unsafeEntryName(entryName)! });
-      return;
-    }
-    if (isNoise(entryName)) return;
+    const unsafe = unsafeEntryName(entryName);
+    if (!unsafe && isNoise(entryName)) return;
     if (++files > maxEntries) {
       items.push({ name: zipName, reason: `too many files: only the first ${maxEntries} entries were read` });
       throw new StopZip();
+    }
+    if (unsafe) {
+      items.push({ name, reason: unsafe });
+      return;
     }
     if (entry.uncompressedSize > limits.bytesPerFile) {
       items.push({ name, reason: `too large: ${formatBytes(entry.uncompressedSize)} exceeds the ${formatBytes(limits.bytesPerFile)} limit per file` });
@@ -96,7 +102,7 @@ export async function readZip(zipName: string, bytes: Uint8Array, limits: Limits
     if ('reason' in result) items.push({ name, reason: result.reason });
     else items.push({ name, bytes: result.bytes });
     if (result.stop) {
-      items.push({ name: zipName, reason: `zip too large: more than ${formatBytes(limits.zipUncompressedBytes)} uncompressed; the rest was not read` });
+      items.push({ name: zipName, reason: `zip too large: the upload's zips inflate to more than ${formatBytes(limits.zipUncompressedBytes)}; the rest was not read` });
       throw new StopZip();
     }
   }
@@ -115,8 +121,8 @@ export async function readZip(zipName: string, bytes: Uint8Array, limits: Limits
         };
         stream.on('data', (chunk: Buffer) => {
           size += chunk.length;
-          inflatedTotal += chunk.length;
-          if (inflatedTotal > limits.zipUncompressedBytes) {
+          budget.inflated += chunk.length;
+          if (budget.inflated > limits.zipUncompressedBytes) {
             stream.destroy();
             finish({ reason: 'zip too large: inflating it went over the limit (zip bomb?)', stop: true });
           } else if (size > limits.bytesPerFile) {

@@ -37,10 +37,21 @@ describe('readZip', () => {
     const items = await readZip('x.zip', zip([deflated('a', one), deflated('__MACOSX/._a', one), deflated('.hidden', one), deflated('dir/../../b', one), deflated('c', one), deflated('d', one)]), LIMITS, 2);
     expect(items.map((i) => [i.name, 'reason' in i ? i.reason.split(':')[0] : 'ok'])).toEqual([
       ['x.zip/a', 'ok'],
-      ['x.zip/dir/../../b', 'unsafe path in zip'],
-      ['x.zip/c', 'ok'],
+      ['x.zip/dir/../../b', 'unsafe path in zip'], // counts as an entry: refused names cannot flood the report
       ['x.zip', 'too many files'],
     ]);
+    const unsafe = Array.from({ length: 50 }, (_, i) => deflated(`../e${i}`, one));
+    expect(await readZip('flood.zip', zip(unsafe), LIMITS, 3)).toHaveLength(4);
+  });
+
+  it('shares one uncompressed budget across the zips of an upload', async () => {
+    const limits = { ...LIMITS, bytesPerFile: 2 * MiB, zipUncompressedBytes: 3 * MiB };
+    const budget = { inflated: 0 };
+    const results = [];
+    for (const n of [1, 2, 3]) results.push(await readZip(`z${n}.zip`, zip([await zeroBomb(`a${n}.bin`, 1), await zeroBomb(`b${n}.bin`, 1)]), limits, 100, budget));
+    const read = results.flat().filter((i) => 'bytes' in i).length;
+    expect(read).toBe(3); // 3 MiB in all, not 3 MiB per zip
+    expect(results[2].at(-1)).toMatchObject({ name: 'z3.zip', reason: expect.stringMatching(/the upload's zips inflate to more than 3.0 MiB/) });
   });
 
   it('reports a zip holding only noise as empty', async () => {
