@@ -10,7 +10,7 @@ import { ReformerLM } from '@/lib/reformer/model';
 import { loadModel, modelFromArtifacts } from '@/lib/reformer/serialize';
 import * as tf from '@/lib/reformer/tf';
 import { type Activate, type BackendChoice, type BackendName, type FeatureChecks, selectBackend } from './backends';
-import { classifyBackendError, DeviceLostError } from './errors';
+import { classifyBackendError, DeviceLostError, LoadSupersededError } from './errors';
 import { fetchModelArtifacts } from './model-cache';
 import type { LoadedModel, LoadProgress, LocalModel, MemoryStats, ModelSource, Results, SampleChunk, SampleRequest } from './protocol';
 
@@ -46,6 +46,8 @@ export class InProcessEngine implements StudioEngine {
   private running: Promise<void> = Promise.resolve();
   private peakTensorBytes = 0;
   private lastCacheBytes = 0;
+  /** Loads started; only the latest may install its model (the UI can switch models mid-download). */
+  private loads = 0;
 
   constructor(private readonly options: EngineOptions = {}) {}
 
@@ -64,30 +66,36 @@ export class InProcessEngine implements StudioEngine {
   async load(source: ModelSource, onProgress: (p: LoadProgress) => void = () => {}): Promise<LoadedModel> {
     if (!this.backend) await this.init('auto');
     if (this.loaded?.id === source.id && this.model) return this.loaded;
+    const ticket = ++this.loads;
     this.unload();
     let fromCache = false;
     let metadata: Record<string, unknown> = {};
+    let model: ReformerLM | undefined;
     try {
       if (source.kind === 'random') {
-        this.model = new ReformerLM(source.config);
+        model = new ReformerLM(source.config);
       } else if (source.kind === 'indexeddb') {
         onProgress({ stage: 'cache' });
-        ({ model: this.model, metadata } = await loadModel(source.url));
+        ({ model, metadata } = await loadModel(source.url));
         fromCache = true;
       } else {
         const fetched = await fetchModelArtifacts(source, onProgress);
         fromCache = fetched.fromCache;
+        if (ticket !== this.loads) throw new LoadSupersededError(source.id);
         onProgress({ stage: 'build' });
-        ({ model: this.model, metadata } = modelFromArtifacts(fetched.artifacts));
+        ({ model, metadata } = modelFromArtifacts(fetched.artifacts));
       }
       onProgress({ stage: 'warmup' });
-      await this.warmUp(this.model);
+      await this.warmUp(model);
+      if (ticket !== this.loads) throw new LoadSupersededError(source.id);
     } catch (err) {
-      this.unload();
-      throw classifyBackendError(err);
+      model?.dispose();
+      throw ticket === this.loads ? classifyBackendError(err) : new LoadSupersededError(source.id);
     }
+    // Installed only now, and only by the latest load: a slower, earlier one never replaces it.
+    this.model = model;
     const card = ModelCardSchema.safeParse(metadata.card);
-    const c = this.model.config;
+    const c = model.config;
     this.loaded = {
       id: source.id,
       card: card.success ? card.data : null,

@@ -43,7 +43,16 @@ export class ModelDownloadError extends Error {
   override name = 'ModelDownloadError';
 }
 
+/** A model load that a later load replaced before it finished: its model was discarded, not an error to show. */
+export class LoadSupersededError extends Error {
+  override name = 'LoadSupersededError';
+  constructor(id = 'the model') {
+    super(`loading ${id} was replaced by a later load`);
+  }
+}
+
 const NAMED: Record<string, (message: string) => Error> = {
+  LoadSupersededError: (m) => Object.assign(new LoadSupersededError(), { message: m }),
   WebGpuUnavailableError: (m) => Object.assign(new WebGpuUnavailableError(), { message: m }),
   DeviceLostError: (m) => Object.assign(new DeviceLostError(), { message: m }),
   OutOfMemoryError: (m) => Object.assign(new OutOfMemoryError(), { message: m }),

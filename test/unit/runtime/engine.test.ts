@@ -70,3 +70,19 @@ test('memory() reports the decoding cache of the last run', async () => {
   expect(m.cacheBytes).toBeGreaterThan(0);
   expect(m.numTensors).toBe(tf.memory().numTensors);
 });
+
+test('when a second load starts before the first ends, the second model is the one that generates, and the first is freed', async () => {
+  const other = new InProcessEngine();
+  await other.init('cpu');
+  const baseline = tf.memory().numTensors;
+  const first = other.load({ kind: 'random', id: 'first', config: tinyConfig({ dModel: 32 }) });
+  const second = other.load({ kind: 'random', id: 'second', config: tinyConfig({ seqLength: 24, axialShape: [4, 6] }) });
+  const [a, b] = await Promise.allSettled([first, second]);
+  expect(a).toMatchObject({ status: 'rejected', reason: { name: 'LoadSupersededError' } });
+  expect(b).toMatchObject({ status: 'fulfilled', value: { id: 'second', seqLength: 24 } });
+  let tokens = 0;
+  for await (const chunk of other.sample({ batch: 1, seed: 1, sampling })) tokens += chunk.rows[0].length;
+  expect(tokens).toBe(24);
+  other.dispose();
+  expect(tf.memory().numTensors).toBe(baseline);
+});
