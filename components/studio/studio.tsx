@@ -161,10 +161,16 @@ export function Studio({ renderShare }: StudioProps) {
 
   const cancel = () => abort.current?.abort();
 
+  // Results are offered for completion only to the model that drew them: another model's tokens
+  // mean other things (RGB values are not palette indices) or lie outside its vocabulary.
+  const sameModel = run?.recipe.model.id === model?.card.id && run?.recipe.model.sha256 === model?.sha256;
   const completionSources = useMemo<CompletionSource[]>(
-    () => (run?.status === 'done' && run.done === run.total ? run.painters.map((p, i) => ({ label: `Result #${i + 1} (seed ${run.recipe.seed})`, tokens: p.tokens.slice() })) : []),
-    [run?.status, run?.painters, run?.done, run?.total, run?.recipe.seed],
+    () => (sameModel && run?.status === 'done' && run.done === run.total ? run.painters.map((p, i) => ({ label: `Result #${i + 1} (seed ${run.recipe.seed})`, tokens: p.tokens.slice() })) : []),
+    [sameModel, run?.status, run?.painters, run?.done, run?.total, run?.recipe.seed],
   );
+  // A Remix link whose model is not here (deleted, or trained on another server): say so, since
+  // the same seed on the model shown instead draws a different image.
+  const missingModel = wantedModelId !== null && modelKey === null && models !== null && !models.some((m) => m.card.id === wantedModelId) ? wantedModelId : null;
 
   const eta = run && run.done > 0 && running ? ((run.total - run.done) * run.elapsedMs) / run.done : NaN;
   const percent = run ? Math.round((100 * run.done) / Math.max(1, run.total)) : 0;
@@ -204,6 +210,11 @@ export function Studio({ renderShare }: StudioProps) {
           )}
           {loadProgress && <LoadBar progress={loadProgress} />}
           {modelsError && <p className="text-xs text-rose-300">{modelsError}</p>}
+          {missingModel && model && (
+            <p role="status" data-testid="remix-model-missing" className="text-xs text-amber-300">
+              This recipe&apos;s model “{missingModel}” is not available here, so {model.card.name} is selected instead: the same seed will draw a different image.
+            </p>
+          )}
           {loadError && <p className="text-xs text-rose-300" role="alert">{loadError}</p>}
         </section>
 

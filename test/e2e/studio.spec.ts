@@ -116,6 +116,7 @@ test('a Remix link presets the recipe: model, seed, sampling, image index and ba
   await page.goto('/?model=emoji-16-tiny&seed=42&temperature=0.8&topK=5&topP=0.9&epsilon=0.001&image=1&backend=wasm');
   await expect(studio.backendReason).toHaveAttribute('data-backend', 'wasm', { timeout: 60_000 });
   await expect(studio.seed).toHaveValue('42');
+  await expect(page.getByTestId('remix-model-missing')).toHaveCount(0);
   await expect(studio.batch).toHaveValue('2'); // image 1 is the second image of a run
   await expect(studio.generateButton).toBeEnabled({ timeout: 120_000 });
   await studio.generateButton.click();
@@ -127,4 +128,9 @@ test('a Remix link presets the recipe: model, seed, sampling, image index and ba
     sampling: { temperature: 0.8, topK: 5, topP: 0.9, epsilon: 0.001 },
     backend: { name: 'wasm' },
   });
+});
+
+test('a Remix link whose model is not here says so instead of silently drawing with another', async ({ page }) => {
+  await page.goto('/?model=deleted-model&seed=42');
+  await expect(page.getByTestId('remix-model-missing')).toContainText('“deleted-model” is not available here', { timeout: 60_000 });
 });
