@@ -27,6 +27,8 @@ export interface BlobStream {
 export interface Storage {
   /** Inserts a record; fails if the id exists. */
   insertRecord(kind: RecordKind, id: string, createdAt: string, data: unknown): Promise<void>;
+  /** Inserts a record, or replaces the one with this id, in one statement. */
+  putRecord(kind: RecordKind, id: string, createdAt: string, data: unknown): Promise<void>;
   getRecord<T>(kind: RecordKind, id: string): Promise<T | undefined>;
   /** All records of a kind, newest first. */
   listRecords<T>(kind: RecordKind): Promise<T[]>;
@@ -88,6 +90,11 @@ export function createStorage(options: StorageOptions): Storage {
   return {
     async insertRecord(kind, id, createdAt, data) {
       (await database()).prepare(`INSERT INTO ${checkKind(kind)} (id, created_at, data) VALUES (?, ?, ?)`).run(id, createdAt, JSON.stringify(data));
+    },
+    async putRecord(kind, id, createdAt, data) {
+      (await database())
+        .prepare(`INSERT INTO ${checkKind(kind)} (id, created_at, data) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET created_at = excluded.created_at, data = excluded.data`)
+        .run(id, createdAt, JSON.stringify(data));
     },
     async getRecord<T>(kind: RecordKind, id: string) {
       const row = (await database()).prepare(`SELECT data FROM ${checkKind(kind)} WHERE id = ?`).get(id) as { data: string } | undefined;

@@ -159,8 +159,7 @@ export async function reportSample(storage: Storage, id: string): Promise<{ hidd
   await getRecord(storage, id);
   const previous = await storage.getRecord<ReportRecord>('sample_reports', id);
   const next: ReportRecord = { id, reports: (previous?.reports ?? 0) + 1, lastReportedAt: new Date().toISOString() };
-  // Storage has no update: replace the report record (a lost count under a race only delays hiding).
-  if (previous) await storage.deleteRecord('sample_reports', id);
-  await storage.insertRecord('sample_reports', id, next.lastReportedAt, next);
+  // One statement, so two reports at once both succeed (a count lost to the race only delays hiding).
+  await storage.putRecord('sample_reports', id, next.lastReportedAt, next);
   return { hidden: next.reports >= REPORTS_TO_HIDE };
 }
