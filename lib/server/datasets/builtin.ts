@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { DatasetOptions, UploadEvent } from '@/lib/pixels/manifest';
 import sharp from 'sharp';
+import { AppError } from '../errors';
 import type { Storage } from '../storage';
 import { type PrepareInput, prepareDataset } from './prepare';
 
@@ -98,7 +99,16 @@ export async function* ensureBuiltinDatasets(storage: Storage, only?: string[]):
     }
     const started = performance.now();
     const files = fromSvg ? await emojiSvgInputs(options.width, fromSvg.every) : (inputs ??= await emojiInputs());
-    for await (const event of prepareDataset(files, options, { storage, id, builtin: true, credit: EMOJI_CREDIT })) yield { id, event };
+    try {
+      for await (const event of prepareDataset(files, options, { storage, id, builtin: true, credit: EMOJI_CREDIT })) yield { id, event };
+    } catch (err) {
+      // Prepared meanwhile by another process (a second CLI tool, the studio): it is there, as wanted.
+      if (err instanceof AppError && err.code === 'conflict') {
+        yield { id, status: 'present' };
+        continue;
+      }
+      throw err;
+    }
     yield { id, status: 'prepared', seconds: (performance.now() - started) / 1000 };
   }
 }

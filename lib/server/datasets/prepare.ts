@@ -231,6 +231,9 @@ export async function* prepareDataset(inputs: PrepareInput[], options: DatasetOp
     yield { type: 'done', dataset: toSummary(manifest) };
     return manifest;
   } catch (err) {
+    // Another preparation of this id (a built-in, prepared by two processes at once) finished
+    // first: the files are its, and the same bytes. Only a dataset nobody stored is cleaned up.
+    if (await storage.getRecord('datasets', id)) throw new AppError('conflict', 409, `dataset ${id} already exists`);
     await storage.deleteBlobs(prefix).catch(() => {});
     throw err;
   }

@@ -69,4 +69,20 @@ describe('prepareDataset', () => {
     const { storage } = await run(inputs, { width: 8, height: 8 }, { id: 'fixed' });
     await expect(prepareDataset(inputs, DatasetOptionsSchema.parse({ name: 'again' }), { storage, id: 'fixed' }).next()).rejects.toMatchObject({ code: 'conflict', status: 409 });
   });
+
+  it('two preparations of one id at once: one stores it, the other gets a 409, and the stored files stay', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'prepare-'));
+    dirs.push(dataDir);
+    const storage = createStorage({ dataDir });
+    const inputs = await colours(4);
+    const drain = async () => {
+      for await (const _ of prepareDataset(inputs, DatasetOptionsSchema.parse({ name: 'set', width: 8, height: 8 }), { storage, id: 'same' }));
+    };
+    const results = await Promise.allSettled([drain(), drain()]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect(results.find((r) => r.status === 'rejected')).toMatchObject({ reason: { code: 'conflict', status: 409 } });
+    const manifest = (await storage.getRecord<DatasetManifest>('datasets', 'same'))!;
+    for (const shard of manifest.splits.train.shards) expect(await storage.getBlob(`datasets/same/${shard.file}`)).toBeDefined();
+    expect(await storage.getBlob('datasets/same/preview.png')).toBeDefined();
+  });
 });
