@@ -2,7 +2,7 @@
  * Model download with byte progress, verified against the published sha256 (sha256 of model.json's
  * text followed by its weight files, as scripts/publish-model.ts computes it) and cached in
  * IndexedDB under that hash. A model whose hash changed is fetched again and the stale copy of the
- * same model id dropped. Without IndexedDB (Node tests, private windows) it just downloads.
+ * same model (the same URL) dropped. Without IndexedDB (Node tests, private windows) it just downloads.
  */
 import type * as tfTypes from '@/lib/reformer/tf';
 import { ModelDownloadError } from './errors';
@@ -13,6 +13,10 @@ const STORE = 'artifacts';
 
 interface CachedArtifacts {
   sha256: string;
+  /**
+   * Which model this is a version of: its model.json URL, the same for every version (source ids
+   * carry the version: `emoji-32-small@<hash>`). Indexed, to drop older versions.
+   */
   id: string;
   modelJson: ModelJson;
   weightData: ArrayBuffer;
@@ -141,9 +145,9 @@ export async function fetchModelArtifacts(
       try {
         const tx = db.transaction(STORE, 'readwrite');
         const store = tx.objectStore(STORE);
-        const stale = (await idb(store.index('id').getAllKeys(source.id))) as string[];
+        const stale = (await idb(store.index('id').getAllKeys(source.url))) as string[];
         for (const key of stale) store.delete(key);
-        store.put({ sha256: source.sha256, id: source.id, modelJson: json, weightData: weightData.buffer, storedAt: new Date().toISOString() } satisfies CachedArtifacts);
+        store.put({ sha256: source.sha256, id: source.url, modelJson: json, weightData: weightData.buffer, storedAt: new Date().toISOString() } satisfies CachedArtifacts);
         await new Promise<void>((resolve, reject) => {
           tx.oncomplete = () => resolve();
           tx.onerror = () => reject(tx.error);

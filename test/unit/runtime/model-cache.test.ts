@@ -38,3 +38,30 @@ test('a download that does not match its hash is refused with ModelDownloadError
   const wrong = sha256.replace(/^./, (c) => (c === '0' ? '1' : '0'));
   await expect(fetchModelArtifacts({ id: 'm', url: '/models/m/model.json', sha256: wrong, bytes: 1 })).rejects.toThrow(ModelDownloadError);
 });
+
+test('a republished model replaces its older copy in the IndexedDB cache, and the cache serves it', async () => {
+  const { IDBFactory } = await import('fake-indexeddb');
+  vi.stubGlobal('indexedDB', new IDBFactory());
+  const version = (step: number) => {
+    const json = modelJson.replace('"config":{}', `"config":{"steps":${step}}`);
+    return { json, sha256: createHash('sha256').update(json).update(weights).digest('hex') };
+  };
+  const [v1, v2] = [version(1), version(2)];
+  let serving = v1;
+  vi.stubGlobal('fetch', async (url: string) => new Response(url.includes('weights.bin') ? weights : serving.json));
+  // The studio's source ids carry the version; the URL stays.
+  const source = (v: typeof v1) => ({ id: `m@${v.sha256.slice(0, 12)}`, url: '/models/m/model.json', sha256: v.sha256, bytes: v.json.length + 8 });
+  expect((await fetchModelArtifacts(source(v1))).fromCache).toBe(false);
+  expect((await fetchModelArtifacts(source(v1))).fromCache).toBe(true);
+  serving = v2;
+  expect((await fetchModelArtifacts(source(v2))).fromCache).toBe(false);
+  const cached = await new Promise<string[]>((resolve) => {
+    const open = indexedDB.open('reformer-studio-models', 1);
+    open.onsuccess = () => {
+      const keys = open.result.transaction('artifacts').objectStore('artifacts').getAllKeys();
+      keys.onsuccess = () => resolve(keys.result as string[]);
+    };
+  });
+  expect(cached).toEqual([v2.sha256]);
+  expect((await fetchModelArtifacts(source(v2))).fromCache).toBe(true);
+});
