@@ -74,6 +74,9 @@ export function DatasetUpload({ onChanged }: { onChanged: () => void }) {
                   : `Read all ${event.total} files; tokenizing and saving…`,
             });
             break;
+          case 'tokenizing':
+            setRun({ phase: 'running', percent: (100 * event.done) / event.total, label: `Mapping images to the palette (${event.done}/${event.total})…` });
+            break;
           case 'file': {
             const outcome: FileOutcome =
               event.status === 'skipped'

@@ -155,6 +155,8 @@ export type DatasetSummary = z.infer<typeof DatasetSummarySchema>;
 export const UploadEventSchema = z.union([
   z.object({ type: z.literal('progress'), done: z.number().int(), total: z.number().int(), file: z.string() }),
   z.object({ type: z.literal('file'), name: z.string(), status: z.literal('accepted') }),
+  /** After the files are read: `palette` images mapped to colour indices so far. */
+  z.object({ type: z.literal('tokenizing'), done: z.number().int(), total: z.number().int() }),
   z.object({ type: z.literal('file'), name: z.string(), status: z.literal('skipped'), reason: z.string() }),
   z.object({ type: z.literal('done'), dataset: DatasetSummarySchema }),
   z.object({ type: z.literal('error'), code: z.string(), message: z.string() }),

@@ -178,26 +178,36 @@ export function nearestPaletteIndex(palette: Uint8Array, r: number, g: number, b
  * A small direct-mapped cache of recent colours makes repeated colours cost one lookup.
  */
 export function rgbToPaletteTokens(rgb: Uint8Array, palette: Uint8Array): Uint8Array | Uint16Array {
-  const k = palette.length / 3;
   const n = Math.floor(rgb.length / 3);
-  const tokens = k <= 256 ? new Uint8Array(n) : new Uint16Array(n);
+  const tokens = palette.length / 3 <= 256 ? new Uint8Array(n) : new Uint16Array(n);
+  paletteMapper(palette)(rgb, tokens);
+  return tokens;
+}
+
+/**
+ * `rgbToPaletteTokens` in pieces: the returned function maps interleaved RGB [N·3] into `out` [N],
+ * keeping its colour cache between calls, so a caller can map image by image and pause in between.
+ */
+export function paletteMapper(palette: Uint8Array): (rgb: Uint8Array, out: Uint8Array | Uint16Array) => void {
   const cacheBits = 16;
   const cacheKeys = new Int32Array(1 << cacheBits).fill(-1);
   const cacheValues = new Uint16Array(1 << cacheBits);
-  for (let p = 0; p < n; p++) {
-    const r = rgb[3 * p], g = rgb[3 * p + 1], b = rgb[3 * p + 2];
-    const colour = (r << 16) | (g << 8) | b;
-    const slot = Math.imul(colour, 0x9e3779b1) >>> (32 - cacheBits);
-    if (cacheKeys[slot] === colour) {
-      tokens[p] = cacheValues[slot];
-    } else {
-      const index = nearestPaletteIndex(palette, r, g, b);
-      cacheKeys[slot] = colour;
-      cacheValues[slot] = index;
-      tokens[p] = index;
+  return (rgb, out) => {
+    const n = Math.floor(rgb.length / 3);
+    for (let p = 0; p < n; p++) {
+      const r = rgb[3 * p], g = rgb[3 * p + 1], b = rgb[3 * p + 2];
+      const colour = (r << 16) | (g << 8) | b;
+      const slot = Math.imul(colour, 0x9e3779b1) >>> (32 - cacheBits);
+      if (cacheKeys[slot] === colour) {
+        out[p] = cacheValues[slot];
+      } else {
+        const index = nearestPaletteIndex(palette, r, g, b);
+        cacheKeys[slot] = colour;
+        cacheValues[slot] = index;
+        out[p] = index;
+      }
     }
-  }
-  return tokens;
+  };
 }
 
 /** Palette indices [N] → interleaved RGB [N·3]. Rejects indices outside the palette. */

@@ -13,7 +13,7 @@ import {
   toSummary,
   type UploadEvent,
 } from '@/lib/pixels/manifest';
-import { fitPalette, rgbToPaletteTokens } from '@/lib/pixels/palette';
+import { fitPalette, paletteMapper } from '@/lib/pixels/palette';
 import { shuffledIndices } from '@/lib/pixels/prng';
 import { AppError } from '../errors';
 import type { Storage } from '../storage';
@@ -156,7 +156,19 @@ export async function* prepareDataset(inputs: PrepareInput[], options: DatasetOp
       a.rgb = new Uint8Array(0); // one copy of the pixels at a time
     });
     palette = fitPalette(all, { size: options.paletteSize, seed: options.seed });
-    const tokens = rgbToPaletteTokens(all, palette);
+    // Image by image, letting other requests in between: mapping millions of pixels in one go
+    // would hold the server's event loop for tens of seconds.
+    const map = paletteMapper(palette);
+    const tokens = options.paletteSize <= 256 ? new Uint8Array(accepted.length * pixels) : new Uint16Array(accepted.length * pixels);
+    let paused = performance.now();
+    for (let i = 0; i < accepted.length; i++) {
+      map(all.subarray(i * pixels * 3, (i + 1) * pixels * 3), tokens.subarray(i * pixels, (i + 1) * pixels));
+      if (performance.now() - paused > 50 || i === accepted.length - 1) {
+        yield { type: 'tokenizing', done: i + 1, total: accepted.length };
+        await new Promise((resolve) => setImmediate(resolve));
+        paused = performance.now();
+      }
+    }
     tokensOf = (i) => tokens.subarray(i * pixels, (i + 1) * pixels);
   } else {
     tokensOf = (i) => accepted[i].rgb;

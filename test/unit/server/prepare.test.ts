@@ -42,8 +42,10 @@ describe('prepareDataset', () => {
 
   it('cuts large splits into several shards and writes Uint16 tokens for K > 256', async () => {
     const inputs = await colours(12);
-    const { storage, manifest } = await run(inputs, { width: 8, height: 8, tokenization: 'palette', paletteSize: 300, validationFraction: 0 }, { limits: { ...LIMITS, shardBytes: 5 * 64 * 2 } });
+    const { storage, manifest, events } = await run(inputs, { width: 8, height: 8, tokenization: 'palette', paletteSize: 300, validationFraction: 0 }, { limits: { ...LIMITS, shardBytes: 5 * 64 * 2 } });
     expect(manifest).toMatchObject({ vocabSize: 300, bytesPerToken: 2, seqLength: 64 });
+    // Mapping to the palette reports how far it has got, and ends at every image.
+    expect(events.filter((e) => e.type === 'tokenizing').at(-1)).toEqual({ type: 'tokenizing', done: 12, total: 12 });
     expect(manifest.splits.train.shards.map((s) => s.images)).toEqual([5, 5, 2]);
     // Every image decodes back to (nearly) its flat source colour through the Uint16 shard.
     for (const [s, shard] of manifest.splits.train.shards.entries()) {
