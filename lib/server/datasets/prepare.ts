@@ -186,7 +186,10 @@ export async function* prepareDataset(inputs: PrepareInput[], options: DatasetOp
   // 5. Write blobs, then the record; on any failure remove what was written.
   const prefix = datasetBlobPrefix(id);
   try {
+    // The shards the preview reads (the first previewImages images, in the order below); not every
+    // shard: that would be a second copy of the whole dataset's tokens.
     const shardBytes: Record<string, Uint8Array> = {};
+    let previewable = 0;
     const splits = {} as DatasetManifest['splits'];
     const perShard = Math.max(1, Math.floor(limits.shardBytes / (seqLength * bytesPerToken)));
     for (const split of ['train', 'validation'] as const) {
@@ -199,7 +202,10 @@ export async function* prepareDataset(inputs: PrepareInput[], options: DatasetOp
         const bytes = tokensToShardBytes(tokens, bytesPerToken);
         const file = `${split}-${String(s).padStart(3, '0')}.bin`;
         await storage.putBlob(prefix + file, bytes);
-        shardBytes[file] = bytes;
+        if (previewable < limits.previewImages) {
+          shardBytes[file] = bytes;
+          previewable += chunk.length;
+        }
         shards.push({ file, images: chunk.length, bytes: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') });
       }
       splits[split] = { shards, sources: indices };
@@ -233,6 +239,7 @@ export async function* prepareDataset(inputs: PrepareInput[], options: DatasetOp
     const previews: Uint8Array[] = [];
     for (const split of ['train', 'validation'] as const) {
       for (const shard of manifest.splits[split].shards) {
+        if (previews.length >= limits.previewImages) break;
         const reader = readShard(manifest, shardBytes[shard.file]);
         for (let i = 0; i < reader.images && previews.length < limits.previewImages; i++) previews.push(tokensToImage(manifest, reader.imageAt(i)));
       }
