@@ -77,6 +77,25 @@ export async function imagePng(rgba: Uint8ClampedArray, width: number, height: n
   return new Promise((resolve, reject) => out.toBlob((b) => (b ? resolve(b) : reject(new Error('the browser could not encode a PNG'))), 'image/png'));
 }
 
+/**
+ * A PNG of exactly the model's size (a shared sample) → its tokens, pixel for pixel: no resizing
+ * and no colour conversion, so the rows a completion kept come back as the tokens it kept.
+ */
+export async function exactImageToTokens(png: Blob, d: DatasetInfo): Promise<Int32Array> {
+  const bitmap = await createImageBitmap(png, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+  if (bitmap.width !== d.width || bitmap.height !== d.height) {
+    bitmap.close();
+    throw new Error(`the image is ${bitmap.width}×${bitmap.height}, not the model's ${d.width}×${d.height}`);
+  }
+  const canvas = document.createElement('canvas');
+  canvas.width = d.width;
+  canvas.height = d.height;
+  const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+  ctx.drawImage(bitmap, 0, 0);
+  bitmap.close();
+  return rgbaToTokens(ctx.getImageData(0, 0, d.width, d.height).data, d);
+}
+
 /** An uploaded image → the model's tokens: cover-resized on a canvas (white background), then rgb or nearest palette colour. */
 export async function imageFileToTokens(file: Blob, d: DatasetInfo): Promise<Int32Array> {
   const bitmap = await createImageBitmap(file);
@@ -92,7 +111,10 @@ export async function imageFileToTokens(file: Blob, d: DatasetInfo): Promise<Int
   ctx.imageSmoothingQuality = 'high';
   ctx.drawImage(bitmap, (d.width - w) / 2, (d.height - h) / 2, w, h);
   bitmap.close();
-  const rgba = ctx.getImageData(0, 0, d.width, d.height).data;
+  return rgbaToTokens(ctx.getImageData(0, 0, d.width, d.height).data, d);
+}
+
+function rgbaToTokens(rgba: Uint8ClampedArray, d: DatasetInfo): Int32Array {
   const rgb = new Uint8Array(d.width * d.height * 3);
   for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) {
     rgb[j] = rgba[i];

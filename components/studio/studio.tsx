@@ -12,7 +12,7 @@ import { GenerationCancelled } from '@/lib/runtime/client';
 import type { LoadedModel, LoadProgress, MemoryStats } from '@/lib/runtime/protocol';
 import { CompletionPanel, type CompletionSource } from './completion-panel';
 import { Button, Field, formatBytes, formatDuration, inputClass, Slider } from './controls';
-import { TokenPainter, tokensPerRow } from './pixels';
+import { exactImageToTokens, TokenPainter, tokensPerRow } from './pixels';
 import type { Recipe } from './recipe';
 import { type RenderShare, ResultGrid } from './result-grid';
 import { type ModelEntry, useBenchHook, useEngine, useModels } from './use-engine';
@@ -62,6 +62,8 @@ export function Studio({ renderShare }: StudioProps) {
   const canvasRefs = useRef<(HTMLCanvasElement | null)[]>([]);
 
   const [wantedModelId, setWantedModelId] = useState<string | null>(null);
+  /** A Remix of a completion: the shared image whose top rows are the prefix, read back once the model is known. */
+  const [remixPrefix, setRemixPrefix] = useState<{ sampleId: string; keepRows: number; tokens?: Int32Array; error?: string } | null>(null);
   const batchFromLink = useRef(false);
   // A Remix link (lib/samples/recipe.ts remixHref) presets the recipe; otherwise a fresh seed.
   useEffect(() => {
@@ -78,6 +80,7 @@ export function Studio({ renderShare }: StudioProps) {
     }
     if (q.backend) setBackendPref(q.backend);
     if (q.model) setWantedModelId(q.model);
+    if (q.complete && q.keepRows) setRemixPrefix({ sampleId: q.complete, keepRows: q.keepRows });
   }, []);
   useBenchHook();
   const model: ModelEntry | undefined =
@@ -108,6 +111,21 @@ export function Studio({ renderShare }: StudioProps) {
 
   const running = run?.status === 'running';
   const dataset = model?.card.dataset;
+
+  const remixSample = remixPrefix?.sampleId;
+  useEffect(() => {
+    if (!remixSample || !dataset) return;
+    let live = true;
+    (async () => {
+      const res = await fetch(`/api/samples/${encodeURIComponent(remixSample)}/image.png`);
+      if (!res.ok) throw new Error(`the shared image answered HTTP ${res.status}`);
+      const tokens = await exactImageToTokens(await res.blob(), dataset);
+      if (live) setRemixPrefix((p) => p && { ...p, tokens, error: undefined });
+    })().catch((e: Error) => live && setRemixPrefix((p) => p && { ...p, tokens: undefined, error: e.message }));
+    return () => {
+      live = false;
+    };
+  }, [remixSample, dataset]);
 
   const start = useCallback(
     async (prefix?: { tokens: Int32Array; keepRows: number; label: string }) => {
@@ -277,6 +295,23 @@ export function Studio({ renderShare }: StudioProps) {
         {dataset && (
           <section className="rounded-xl border border-neutral-800 bg-neutral-900/40 p-4">
             <h2 className="mb-3 text-xs font-medium uppercase tracking-wider text-neutral-400">Complete an image</h2>
+            {remixPrefix && (
+              <div data-testid="remix-completion" className="mb-4 space-y-2 rounded-lg border border-emerald-500/30 bg-emerald-500/5 p-3 text-xs text-neutral-300">
+                <p>
+                  This recipe completed the top {remixPrefix.keepRows} rows of an image. To redraw it, complete the same rows, read back from the shared sample.
+                </p>
+                {remixPrefix.error && <p className="text-rose-300">Could not read the shared sample: {remixPrefix.error}.</p>}
+                <Button
+                  variant="primary"
+                  className="w-full"
+                  data-testid="remix-complete"
+                  disabled={running || !loaded || !remixPrefix.tokens || remixPrefix.keepRows >= (dataset?.height ?? 0)}
+                  onClick={() => remixPrefix.tokens && start({ tokens: remixPrefix.tokens, keepRows: remixPrefix.keepRows, label: `Shared sample ${remixPrefix.sampleId}` })}
+                >
+                  Complete the shared image&apos;s top {remixPrefix.keepRows} rows
+                </Button>
+              </div>
+            )}
             <CompletionPanel dataset={dataset} results={completionSources} disabled={running || !loaded} onComplete={(s, keepRows) => start({ tokens: s.tokens, keepRows, label: s.label })} />
           </section>
         )}
@@ -341,6 +376,8 @@ function readRemixQuery(search: string) {
     topP: num('topP', (n) => n > 0 && n <= 1),
     epsilon: num('epsilon', (n) => n >= 0 && n < 1),
     image: num('image', (n) => Number.isInteger(n) && n >= 0 && n < 16),
+    complete: /^[A-Za-z0-9_-]{1,64}$/.test(q.get('complete') ?? '') ? q.get('complete')! : undefined,
+    keepRows: num('keepRows', (n) => Number.isInteger(n) && n > 0),
     backend: backend === 'auto' || (backend && isBackendName(backend)) ? (backend as BackendName | 'auto') : undefined,
   };
 }

@@ -75,9 +75,11 @@ export const permalink = (id: string) => `/s/${id}`;
 
 /**
  * The studio URL that redraws a recipe. Parameter names are the contract with the studio page:
- * model, seed, temperature, topK, topP, epsilon, image (0-based index of the image in the run), backend.
+ * model, seed, temperature, topK, topP, epsilon, image (0-based index of the image in the run),
+ * backend; for a completion, also `complete` (the sample `sampleId`, whose top rows the studio reads
+ * back from its PNG: they are the prefix, kept exactly) and `keepRows`.
  */
-export function remixHref(recipe: Recipe): string {
+export function remixHref(recipe: Recipe, sampleId?: string): string {
   const q = new URLSearchParams({
     model: recipe.model.id,
     seed: String(recipe.seed),
@@ -88,6 +90,10 @@ export function remixHref(recipe: Recipe): string {
     image: String(recipe.batchIndex),
     backend: recipe.backend,
   });
+  if (recipe.completion && sampleId) {
+    q.set('complete', sampleId);
+    q.set('keepRows', String(recipe.completion.rowsKept));
+  }
   return `/?${q.toString()}`;
 }
 

@@ -153,3 +153,32 @@ test('Remix redraws the same pixels in the studio', async ({ page, request }) =>
   await studio.waitDone(1);
   expect(await canvasRgb(studio)).toEqual(shared);
 });
+
+test('Remix of a shared completion completes the same rows, read back from the image, and redraws the same pixels', async ({ page, request }) => {
+  test.setTimeout(300_000);
+  const KEEP = 6;
+  const studio = new StudioPage(page);
+  await studio.goto();
+  await studio.useBackend('wasm');
+  await studio.generate({ seed: randomInt(2 ** 32), batch: 1 });
+  await studio.waitDone(1);
+  await studio.completionSourceSelect.selectOption({ index: 0 }); // Result #1
+  await studio.completionRows.fill(String(KEEP));
+  await studio.seed.fill(String(randomInt(2 ** 32)));
+  await studio.completeButton.click();
+  await studio.waitDone(1);
+  const id = (await new SharePanel(page).share()).replace('/s/', '');
+  const shared = await servedRgb(request, `/api/samples/${id}/image.png`);
+
+  const permalink = new SharePermalinkPage(page);
+  await permalink.goto(id);
+  const href = (await permalink.remix.getAttribute('href'))!;
+  expect(Object.fromEntries(new URL(href, 'http://x').searchParams)).toMatchObject({ complete: id, keepRows: String(KEEP) });
+  await page.goto(href);
+  await studio.useBackend('wasm');
+  const complete = page.getByTestId('remix-complete');
+  await expect(complete).toBeEnabled({ timeout: 120_000 });
+  await complete.click();
+  await studio.waitDone(1);
+  expect(await canvasRgb(studio)).toEqual(shared);
+});

@@ -99,7 +99,7 @@ export default async function SamplePage({ params }: Props) {
 
           <div className="flex flex-wrap items-center gap-2">
             <Link
-              href={remixHref(recipe)}
+              href={remixHref(recipe, sample.id)}
               data-testid="remix-link"
               className="rounded-md bg-emerald-500 px-4 py-1.5 text-sm font-semibold text-neutral-950 hover:bg-emerald-400"
             >
@@ -128,7 +128,9 @@ export default async function SamplePage({ params }: Props) {
           </dl>
 
           <p className="text-xs text-neutral-500">
-            Same model, seed and settings draw the same pixels: Remix opens the studio with this recipe filled in. Model{' '}
+            {recipe.completion
+              ? `Same model, seed, settings and top ${recipe.completion.rowsKept} rows draw the same pixels: Remix opens the studio with this recipe filled in and those rows read back from this image. Model `
+              : 'Same model, seed and settings draw the same pixels: Remix opens the studio with this recipe filled in. Model '}
             <span className="font-mono">{recipe.model.id}</span>, weights <span className="font-mono">{recipe.model.sha256.slice(0, 12)}</span>.
           </p>
           {modelNote && (

@@ -297,6 +297,9 @@ describe('remixHref', () => {
     // A recipe from before the ε floor existed draws without one.
     expect(remixHref(recipe())).toBe('/?model=tiny-8&seed=4000000000&temperature=0.9&topK=40&topP=0.95&epsilon=0&image=2&backend=wasm');
     expect(remixHref(recipe({ epsilon: 0.001 }))).toContain('&topP=0.95&epsilon=0.001&image=2');
+    // A completion names the sample whose top rows it kept, so the studio can read them back.
+    expect(remixHref(recipe({ completion: { rowsKept: 5 } }), 'abc_DEF-123')).toMatch(/&backend=wasm&complete=abc_DEF-123&keepRows=5$/);
+    expect(remixHref(recipe({ completion: { rowsKept: 5 } }))).not.toContain('complete=');
   });
 });
 
