@@ -70,7 +70,7 @@ export const BROWSER_CHECKS: FeatureChecks = Object.freeze({
     const gpu = (globalThis.navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } } | undefined)?.gpu;
     if (!gpu) return null;
     const adapter = (await gpu.requestAdapter().catch(() => null)) as
-      | { isFallbackAdapter?: boolean; info?: { vendor?: string; architecture?: string; description?: string } }
+      | { isFallbackAdapter?: boolean; info?: { vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean } }
       | null;
     if (!adapter) return null;
     const info = adapter.info ?? {};
@@ -78,7 +78,8 @@ export const BROWSER_CHECKS: FeatureChecks = Object.freeze({
       vendor: info.vendor,
       architecture: info.architecture,
       description: info.description,
-      isFallback: adapter.isFallbackAdapter === true || /swiftshader/i.test(`${info.architecture} ${info.vendor} ${info.description}`),
+      // The flag moved from the adapter to GPUAdapterInfo in newer browsers: read both, and the name.
+      isFallback: info.isFallbackAdapter === true || adapter.isFallbackAdapter === true || /swiftshader/i.test(`${info.architecture} ${info.vendor} ${info.description}`),
     };
   },
   crossOriginIsolated: () => globalThis.crossOriginIsolated === true,
