@@ -8,10 +8,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { ModelCardSchema } from '@/lib/models/card';
-import { DatasetOptionsSchema } from '@/lib/pixels/manifest';
-import { prepareDataset } from '@/lib/server/datasets/prepare';
 import { createStorage } from '@/lib/server/storage';
-import { solidImage } from '../server/fixtures';
+import { prepareThreeColours } from '../server/fixtures';
 
 const DATASET = 'cli-tiny';
 let dataDir: string;
@@ -21,15 +19,7 @@ beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'train-cli-'));
   runs = path.join(dataDir, 'runs');
   const storage = createStorage({ dataDir });
-  const inputs = [
-    { name: 'red.png', bytes: await solidImage('png', 8, 8, { r: 255, g: 0, b: 0 }) },
-    { name: 'green.png', bytes: await solidImage('png', 8, 8, { r: 0, g: 200, b: 0 }) },
-    { name: 'blue.png', bytes: await solidImage('png', 8, 8, { r: 0, g: 0, b: 255 }) },
-  ];
-  const options = DatasetOptionsSchema.parse({ name: 'CLI tiny', width: 8, height: 8, validationFraction: 0.34, seed: 3 });
-  for await (const _ of prepareDataset(inputs, options, { storage, id: DATASET })) {
-    // drain the events
-  }
+  await prepareThreeColours(storage, DATASET);
   storage.close();
 });
 

@@ -1,11 +1,27 @@
 /** Test inputs built on the fly: real images from sharp, hand-made PNG headers and zips. */
 import zlib from 'node:zlib';
 import sharp from 'sharp';
+import { DatasetOptionsSchema } from '@/lib/pixels/manifest';
+import { prepareDataset } from '@/lib/server/datasets/prepare';
+import type { Storage } from '@/lib/server/storage';
 
 export async function solidImage(format: 'png' | 'jpeg' | 'webp', width: number, height: number, colour: { r: number; g: number; b: number; alpha?: number }): Promise<Uint8Array> {
   const channels = colour.alpha === undefined ? 3 : 4;
   const img = sharp({ create: { width, height, channels, background: colour } });
   return new Uint8Array(await img.toFormat(format).toBuffer());
+}
+
+/** Stores dataset `id`: three flat 8×8 colours (red, green, blue), one of them for validation. */
+export async function prepareThreeColours(storage: Storage, id: string): Promise<void> {
+  const inputs = [
+    { name: 'red.png', bytes: await solidImage('png', 8, 8, { r: 255, g: 0, b: 0 }) },
+    { name: 'green.png', bytes: await solidImage('png', 8, 8, { r: 0, g: 200, b: 0 }) },
+    { name: 'blue.png', bytes: await solidImage('png', 8, 8, { r: 0, g: 0, b: 255 }) },
+  ];
+  const options = DatasetOptionsSchema.parse({ name: 'Three colours', width: 8, height: 8, validationFraction: 0.34, seed: 3 });
+  for await (const _ of prepareDataset(inputs, options, { storage, id })) {
+    // drain the events
+  }
 }
 
 /** A half-red, half-blue PNG (left/right), so orientation and resizing are visible. */
