@@ -1,7 +1,8 @@
 /**
  * Ships a trained model with the studio: copies RUN/model (model.json, its card in
- * userDefinedMetadata, and its weights as one weights.bin) and RUN/train.log into public/models/<card id>/, and rewrites
- * public/models/index.json, the list the studio reads before anyone has trained anything.
+ * userDefinedMetadata, and its weights as one weights.bin) and RUN/train.log into
+ * public/models/<card id>/, and rewrites public/models/index.json, the list the studio reads
+ * before anyone has trained anything.
  *
  *   npm run publish:model -- runs/emoji-32-rgb-small [--id emoji-32-small] [--default] [--eval-images N]
  *
