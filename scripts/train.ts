@@ -130,15 +130,19 @@ async function main() {
     const given = RUN_FLAGS.filter((f) => args[f] !== undefined);
     if (given.length > 0) fail(`${given.map((f) => `--${f}`).join(', ')} cannot change when resuming: the run keeps the options it started with (its train.log lists them); start a new run with --out to change them`);
   }
-  const preset0 = args.config ?? 'small';
+  const presetName = args.config ?? 'small';
   const attention = (args.attention ?? 'lsh') as AttentionPlan;
   const neighbours = (args.neighbours ?? 'pixel') as NeighbourPlan;
-  if (!isPreset(preset0)) fail(`--config must be one of ${Object.keys(PRESETS).join(', ')}`);
+  if (!isPreset(presetName)) fail(`--config must be one of ${Object.keys(PRESETS).join(', ')}`);
   if (!ATTENTION_PLANS.includes(attention)) fail(`--attention must be one of ${ATTENTION_PLANS.join(', ')}`);
   if (!NEIGHBOUR_PLANS.includes(neighbours)) fail(`--neighbours must be one of ${NEIGHBOUR_PLANS.join(', ')}`);
   const steps = intArg('steps');
   const evalOptions = { ...(args['eval-every'] !== undefined && { evalEvery: intArg('eval-every')! }), ...(args['eval-images'] !== undefined && { evalImages: intArg('eval-images')! }) };
   const learningRate = learningRateArg();
+  const batchSize = intArg('batch', DEFAULT_TRAIN.batchSize)!;
+  const warmupSteps = intArg('warmup', DEFAULT_TRAIN.warmupSteps)!;
+  const seed = intArg('seed', DEFAULT_TRAIN.seed)!;
+  const emaDecay = args.ema === undefined ? undefined : emaArg();
   const threadsWanted = intArg('threads', availableParallelism())!;
   await tf.setBackend(args.backend!);
   await tf.ready();
@@ -154,7 +158,7 @@ async function main() {
 
   let trainer: Trainer;
   let manifest: DatasetManifest;
-  let preset: string = preset0;
+  let preset: string = presetName;
   // What the card says produced the model: the command that started the run.
   let command = `npm run train -- ${process.argv.slice(2).join(' ')}`;
   if (args.resume) {
@@ -166,7 +170,7 @@ async function main() {
     command = meta.command ?? startCommandFromLog(logFile) ?? command;
     const loaded = await loadData(storage, datasetId);
     manifest = loaded.manifest;
-    trainer = Trainer.fromCheckpoint(artifacts, loaded.data, { ...(steps && { steps }), ...evalOptions, ...(args.ema !== undefined && { emaDecay: emaArg() }) });
+    trainer = Trainer.fromCheckpoint(artifacts, loaded.data, { ...(steps && { steps }), ...evalOptions, ...(emaDecay !== undefined && { emaDecay }) });
     log(`# resumed at step ${trainer.step} from ${checkpointDir} (${new Date().toISOString()}), target ${trainer.options.steps} steps`);
   } else {
     const datasetId = args.dataset ?? fail('--dataset ID is required');
@@ -175,14 +179,14 @@ async function main() {
     const options = {
       ...DEFAULT_TRAIN,
       steps: steps ?? DEFAULT_TRAIN.steps,
-      batchSize: intArg('batch', DEFAULT_TRAIN.batchSize)!,
+      batchSize,
       learningRate: learningRate ?? DEFAULT_TRAIN.learningRate,
-      warmupSteps: intArg('warmup', DEFAULT_TRAIN.warmupSteps)!,
+      warmupSteps,
       ...evalOptions,
-      seed: intArg('seed', DEFAULT_TRAIN.seed)!,
-      emaDecay: args.ema === undefined ? DEFAULT_TRAIN.emaDecay : emaArg(),
+      seed,
+      emaDecay: emaDecay ?? DEFAULT_TRAIN.emaDecay,
     };
-    const config = configFor(preset0, { ...manifest, vocabSize: manifest.vocabSize }, { attention, neighbours, seed: options.seed });
+    const config = configFor(presetName, { ...manifest, vocabSize: manifest.vocabSize }, { attention, neighbours, seed: options.seed });
     trainer = new Trainer(new ReformerLM(config), loaded.data, options);
     log(`# ${process.argv.slice(2).join(' ')}`);
     log(`# ${new Date().toISOString()} dataset ${datasetId} (${loaded.data.train.length / manifest.seqLength} train images, ${manifest.seqLength} tokens each), preset ${preset}, ${trainer.model.parameterCount.toLocaleString()} parameters, backend ${tf.getBackend()}`);
