@@ -424,11 +424,12 @@ export function TrainStudio() {
                   <Stat label="ETA" value={phase === 'running' ? duration(eta) : phase === 'done' ? 'done' : '—'} />
                   <Stat label="Elapsed" value={duration(elapsed)} />
                   <Stat label="Train bits/dim" value={run.bitsPerDim?.toFixed(3) ?? '—'} accent="text-emerald-300" />
-                  {run.evaluationSplit === 'validation' ? (
-                    <Stat label="Val bits/dim" value={run.validation?.toFixed(3) ?? '—'} accent="text-amber-300" />
-                  ) : (
-                    <Stat label="Eval bits/dim" value={run.validation?.toFixed(3) ?? '—'} accent="text-amber-300" title="This dataset has no validation images: measured on training images, it shows fitting, not generalisation." />
-                  )}
+                  <Stat
+                    label={run.evaluationSplit === 'validation' ? 'Val bits/dim' : 'Eval bits/dim'}
+                    value={run.validation?.toFixed(3) ?? '—'}
+                    accent="text-amber-300"
+                    title={run.evaluationSplit === 'validation' ? undefined : 'This dataset has no validation images: measured on training images, it shows fitting, not generalisation.'}
+                  />
                 </dl>
               </div>
 
