@@ -34,7 +34,7 @@ export interface ModelRecord extends ShippedModel {
   blobPrefix?: string;
 }
 
-/** Everything stored for model `id`, whatever its content: what deleting it removes. */
+/** The folder of model `id`'s blobs: each publish under its own content prefix inside it (older records: directly). */
 export function modelBlobPrefix(id: string): string {
   return `models/${id}/`;
 }
