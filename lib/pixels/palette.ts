@@ -178,10 +178,14 @@ export function nearestPaletteIndex(palette: Uint8Array, r: number, g: number, b
  * A small direct-mapped cache of recent colours makes repeated colours cost one lookup.
  */
 export function rgbToPaletteTokens(rgb: Uint8Array, palette: Uint8Array): Uint8Array | Uint16Array {
-  const n = Math.floor(rgb.length / 3);
-  const tokens = palette.length / 3 <= 256 ? new Uint8Array(n) : new Uint16Array(n);
+  const tokens = paletteTokenArray(palette.length / 3, Math.floor(rgb.length / 3));
   paletteMapper(palette)(rgb, tokens);
   return tokens;
+}
+
+/** Room for `n` indices into a palette of `size` colours: a byte each up to 256 colours, else two. */
+export function paletteTokenArray(size: number, n: number): Uint8Array | Uint16Array {
+  return size <= 256 ? new Uint8Array(n) : new Uint16Array(n);
 }
 
 /**

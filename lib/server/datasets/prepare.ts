@@ -13,7 +13,7 @@ import {
   toSummary,
   type UploadEvent,
 } from '@/lib/pixels/manifest';
-import { fitPalette, paletteMapper } from '@/lib/pixels/palette';
+import { fitPalette, paletteMapper, paletteTokenArray } from '@/lib/pixels/palette';
 import { shuffledIndices } from '@/lib/pixels/prng';
 import { AppError } from '../errors';
 import type { Storage } from '../storage';
@@ -159,7 +159,7 @@ export async function* prepareDataset(inputs: PrepareInput[], options: DatasetOp
     // Image by image, letting other requests in between: mapping millions of pixels in one go
     // would hold the server's event loop for tens of seconds.
     const map = paletteMapper(palette);
-    const tokens = options.paletteSize <= 256 ? new Uint8Array(accepted.length * pixels) : new Uint16Array(accepted.length * pixels);
+    const tokens = paletteTokenArray(options.paletteSize, accepted.length * pixels);
     let paused = performance.now();
     for (let i = 0; i < accepted.length; i++) {
       map(all.subarray(i * pixels * 3, (i + 1) * pixels * 3), tokens.subarray(i * pixels, (i + 1) * pixels));
