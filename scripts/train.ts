@@ -4,6 +4,7 @@
  *
  *   npm run train -- --dataset emoji-32 --config small --steps 2000 --out runs/emoji-32
  *   npm run train -- --resume runs/emoji-32 --steps 4000      # continue (same or larger --steps)
+ *   npm run train -- --init public/models/emoji-32-small --steps 2000 --lr 5e-4 --out runs/more
  *
  * Writes to --out: checkpoint/ (weights + optimizer state + position, to resume), model/ (the
  * model alone, with its card: what the studio loads), train.log (one line per report, resumes
@@ -20,6 +21,14 @@
  * --eval-images, --threads and --backend may be given with --resume; flags that would change the
  * run itself (--config, --attention, --neighbours, --batch, --lr, --warmup, --seed) are refused.
  * The model card's command is the one that started the run; train.log lists every resume.
+ *
+ * --init DIR starts a new run from the weights of a saved model (DIR/model.json: a shipped model,
+ * a published one, or a run's model/), with fresh optimizer state and its own learning-rate
+ * schedule: to train a model on when its checkpoint is gone, or to fine-tune it on another dataset
+ * of the same shape and tokenization (--dataset; default the model's own). The model decides the
+ * layers, so --config, --attention and --neighbours are refused with it. Steps count on from the
+ * model's: the log copies the model's train.log and carries on its numbering, and the card's steps and
+ * `initialisedFrom` say what came before.
  */
 import '@tensorflow/tfjs-backend-wasm';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -27,9 +36,10 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileSystemHandler } from '@/lib/node/file-io';
-import { dimsPerToken, type ModelCard } from '@/lib/models/card';
+import { dimsPerToken, type ModelCard, ModelCardSchema } from '@/lib/models/card';
 import type { DatasetManifest } from '@/lib/pixels/manifest';
 import { ReformerLM } from '@/lib/reformer/model';
+import { modelFromArtifacts } from '@/lib/reformer/serialize';
 import * as tf from '@/lib/reformer/tf';
 import { loadTrainingData } from '@/lib/server/datasets/training-data';
 import { AppError } from '@/lib/server/errors';
@@ -47,6 +57,7 @@ const { values: args } = parseArgs({
     steps: { type: 'string' },
     out: { type: 'string' },
     resume: { type: 'string' },
+    init: { type: 'string' },
     batch: { type: 'string' },
     lr: { type: 'string' },
     warmup: { type: 'string' },
@@ -82,7 +93,42 @@ function learningRateArg(): number | undefined {
 }
 
 /** Flags that shape a run; a resumed run keeps its own, so giving one with --resume is a mistake. */
-const RUN_FLAGS = ['config', 'attention', 'neighbours', 'batch', 'lr', 'warmup', 'seed'] as const;
+const RUN_FLAGS = ['config', 'attention', 'neighbours', 'batch', 'lr', 'warmup', 'seed', 'init'] as const;
+/** Flags that shape the model, which --init takes from the model it starts from. */
+const MODEL_FLAGS = ['config', 'attention', 'neighbours'] as const;
+
+type Lineage = NonNullable<ModelCard['initialisedFrom']>;
+
+/** What a run started with --init begins from: the saved model at `dir`, its card, and its log. */
+async function initialModel(dir: string): Promise<{ model: ReformerLM; card?: ModelCard; log?: string }> {
+  if (!existsSync(path.join(dir, 'model.json'))) {
+    fail(`--init ${dir}: no model.json there${existsSync(path.join(dir, 'model', 'model.json')) ? ` (a run's model is in ${path.join(dir, 'model')})` : ''}`);
+  }
+  let model: ReformerLM;
+  let metadata: Record<string, unknown>;
+  try {
+    ({ model, metadata } = modelFromArtifacts(await fileSystemHandler(dir).load!()));
+  } catch (e) {
+    fail(`--init ${dir}: ${(e as Error).message}`);
+  }
+  const parsed = metadata.card === undefined ? undefined : ModelCardSchema.safeParse(metadata.card);
+  if (parsed && !parsed.success) fail(`--init ${dir}: the model's card is unreadable: ${parsed.error.issues[0].message}`);
+  // A shipped model keeps its log beside it; a run keeps it beside model/.
+  const logFile = [path.join(dir, 'train.log'), ...(path.basename(path.resolve(dir)) === 'model' ? [path.join(dir, '..', 'train.log')] : [])].find((f) => existsSync(f));
+  return { model, card: parsed?.data, log: logFile && readFileSync(logFile, 'utf8') };
+}
+
+/** Refuses a dataset whose tokens would mean something else to the model than they did in training. */
+function checkSameShape(model: ReformerLM, card: ModelCard | undefined, manifest: DatasetManifest, dir: string): void {
+  const expected = manifest.tokenization === 'rgb' ? [manifest.height, manifest.width, 3] : [manifest.height, manifest.width];
+  const axial = model.config.axialShape;
+  const problem =
+    card && card.dataset.tokenization !== manifest.tokenization ? `it reads ${card.dataset.tokenization} tokens, dataset ${manifest.id} is ${manifest.tokenization}`
+    : axial.length !== expected.length || axial.some((d, i) => d !== expected[i]) ? `it was made for ${axial.join('×')} tokens per image, dataset ${manifest.id} has ${expected.join('×')}`
+    : card?.dataset.palette && manifest.palette && card.dataset.palette.join() !== manifest.palette.join() ? `dataset ${manifest.id} has another palette, so its tokens are other colours`
+    : undefined;
+  if (problem) fail(`--init ${dir}: the model cannot train on ${manifest.id}: ${problem}`);
+}
 
 /** The command a fresh run's log starts with (`# <arguments>`), for checkpoints that predate `command` in their metadata. */
 function startCommandFromLog(logFile: string): string | undefined {
@@ -130,6 +176,11 @@ async function main() {
     const given = RUN_FLAGS.filter((f) => args[f] !== undefined);
     if (given.length > 0) fail(`${given.map((f) => `--${f}`).join(', ')} cannot change when resuming: the run keeps the options it started with (its train.log lists them); start a new run with --out to change them`);
   }
+  if (args.init) {
+    const given = MODEL_FLAGS.filter((f) => args[f] !== undefined);
+    if (given.length > 0) fail(`${given.map((f) => `--${f}`).join(', ')} cannot be given with --init: the model it starts from decides its layers`);
+    if (existsSync(path.join(out, 'checkpoint', 'model.json'))) fail(`${out} already holds a run; resume it with --resume ${out}, or give --init a new --out`);
+  }
   const presetName = args.config ?? 'small';
   const attention = (args.attention ?? 'lsh') as AttentionPlan;
   const neighbours = (args.neighbours ?? 'pixel') as NeighbourPlan;
@@ -161,19 +212,25 @@ async function main() {
   let preset: string = presetName;
   // What the card says produced the model: the command that started the run.
   let command = `npm run train -- ${process.argv.slice(2).join(' ')}`;
+  // For a run started with --init: the runs before it, and the step it started at.
+  let initialisedFrom: Lineage | undefined;
+  let baseSteps = 0;
   if (args.resume) {
     if (!existsSync(path.join(checkpointDir, 'model.json'))) fail(`no checkpoint in ${checkpointDir}`);
     const artifacts = await fileSystemHandler(checkpointDir).load!();
-    const meta = artifacts.userDefinedMetadata as { checkpoint?: { datasetId?: string }; preset?: string; command?: string };
+    const meta = artifacts.userDefinedMetadata as { checkpoint?: { datasetId?: string }; preset?: string; command?: string; initialisedFrom?: Lineage; baseSteps?: number };
     const datasetId = args.dataset ?? meta.checkpoint?.datasetId ?? fail('the checkpoint names no dataset; pass --dataset');
     preset = meta.preset ?? preset;
     command = meta.command ?? startCommandFromLog(logFile) ?? command;
+    initialisedFrom = meta.initialisedFrom;
+    baseSteps = meta.baseSteps ?? 0;
     const loaded = await loadData(storage, datasetId);
     manifest = loaded.manifest;
     trainer = Trainer.fromCheckpoint(artifacts, loaded.data, { ...(steps && { steps }), ...evalOptions, ...(emaDecay !== undefined && { emaDecay }) });
-    log(`# resumed at step ${trainer.step} from ${checkpointDir} (${new Date().toISOString()}), target ${trainer.options.steps} steps`);
+    log(`# resumed at step ${baseSteps + trainer.step} from ${checkpointDir} (${new Date().toISOString()}), target ${trainer.options.steps} steps`);
   } else {
-    const datasetId = args.dataset ?? fail('--dataset ID is required');
+    const init = args.init ? await initialModel(args.init) : undefined;
+    const datasetId = args.dataset ?? init?.card?.dataset.id ?? fail(args.init ? `--init ${args.init}: the model names no dataset; pass --dataset` : '--dataset ID is required');
     const loaded = await loadData(storage, datasetId);
     manifest = loaded.manifest;
     const options = {
@@ -186,8 +243,23 @@ async function main() {
       seed,
       emaDecay: emaDecay ?? DEFAULT_TRAIN.emaDecay,
     };
-    const config = configFor(presetName, { ...manifest, vocabSize: manifest.vocabSize }, { attention, neighbours, seed: options.seed });
-    trainer = new Trainer(new ReformerLM(config), loaded.data, options);
+    let model: ReformerLM;
+    if (init) {
+      model = init.model;
+      checkSameShape(model, init.card, manifest, args.init!);
+      baseSteps = init.card?.steps ?? 0;
+      preset = init.card?.preset ?? 'custom';
+      initialisedFrom = init.card && [...(init.card.initialisedFrom ?? []), { id: init.card.id, steps: init.card.steps, ...(init.card.command && { command: init.card.command }) }];
+      if (init.log !== undefined) appendFileSync(logFile, init.log.endsWith('\n') || init.log === '' ? init.log : `${init.log}\n`);
+    } else {
+      model = new ReformerLM(configFor(presetName, { ...manifest, vocabSize: manifest.vocabSize }, { attention, neighbours, seed: options.seed }));
+    }
+    try {
+      trainer = new Trainer(model, loaded.data, options);
+    } catch (e) {
+      fail(`${args.init ? `--init ${args.init}: ` : ''}${(e as Error).message}`);
+    }
+    if (init) log(`# initialised from ${args.init}${init.card ? ` (model ${init.card.id}, ${init.card.steps.toLocaleString()} steps)` : ''}: its weights, fresh optimizer state and learning-rate schedule; steps count on from ${baseSteps}`);
     log(`# ${process.argv.slice(2).join(' ')}`);
     log(`# ${new Date().toISOString()} dataset ${datasetId} (${loaded.data.train.length / manifest.seqLength} train images, ${manifest.seqLength} tokens each), preset ${preset}, ${trainer.model.parameterCount.toLocaleString()} parameters, backend ${tf.getBackend()}`);
     log(`# options ${JSON.stringify(options)}`);
@@ -197,17 +269,18 @@ async function main() {
   let lastValidation: number | undefined;
   let savedAt = -1;
   const save = async () => {
-    await fileSystemHandler(checkpointDir).save!(await trainer.checkpoint({ preset, command }));
+    await fileSystemHandler(checkpointDir).save!(await trainer.checkpoint({ preset, command, initialisedFrom, baseSteps }));
     const card: ModelCard = {
       id: path.basename(path.resolve(out)).toLowerCase().replace(/[^a-z0-9-]/g, '-'),
       name: `${manifest.name} · ${preset}`,
       dataset: { id: manifest.id, name: manifest.name, tokenization: manifest.tokenization, width: manifest.width, height: manifest.height, palette: manifest.palette },
       preset,
       parameters: model.parameterCount,
-      steps: trainer.step,
+      steps: baseSteps + trainer.step,
       ...trainer.validationFields(lastValidation),
       trainedAt: new Date().toISOString(),
       command,
+      ...(initialisedFrom && { initialisedFrom }),
     };
     await fileSystemHandler(path.join(out, 'model')).save!(await trainer.exportArtifacts({ card }));
     savedAt = trainer.step;
@@ -258,7 +331,7 @@ async function main() {
     if (r.step % 10 === 0 || atEval) {
       const mean = recent.reduce((a, b) => a + b, 0) / recent.length;
       recent = [];
-      let line = `step ${r.step} train_bpd ${(mean / Math.LN2 / dimsPerToken(manifest.tokenization)).toFixed(4)} lr ${r.learningRate.toExponential(2)} grad_norm ${r.gradNorm.toFixed(3)} ms/step ${r.ms.toFixed(0)} tok/s ${Math.round(tokensPerSecond)}`;
+      let line = `step ${baseSteps + r.step} train_bpd ${(mean / Math.LN2 / dimsPerToken(manifest.tokenization)).toFixed(4)} lr ${r.learningRate.toExponential(2)} grad_norm ${r.gradNorm.toFixed(3)} ms/step ${r.ms.toFixed(0)} tok/s ${Math.round(tokensPerSecond)}`;
       if (atEval) line += ` ${validate()}`;
       if (process.stdout.isTTY) process.stdout.write('\n');
       appendFileSync(logFile, `${line}\n`);
@@ -267,10 +340,10 @@ async function main() {
     }
   }
   if (savedAt !== trainer.step) {
-    log(`step ${trainer.step} ${validate()}${stopping ? ' (stopped)' : ''}`);
+    log(`step ${baseSteps + trainer.step} ${validate()}${stopping ? ' (stopped)' : ''}`);
     await save();
   }
-  log(`# saved ${path.join(out, 'model')} and ${checkpointDir} at step ${trainer.step}`);
+  log(`# saved ${path.join(out, 'model')} and ${checkpointDir} at step ${baseSteps + trainer.step}`);
   storage.close();
   await threads?.close();
 }

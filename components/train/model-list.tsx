@@ -64,7 +64,7 @@ function ModelRow({ model, fresh, onDeleted }: { model: ShippedModel; fresh: boo
       <dl className="flex gap-6 text-xs">
         <Fact label="Dataset" value={`${card.dataset.name} · ${card.dataset.width}×${card.dataset.height}`} />
         <Fact label="Preset" value={card.preset} />
-        <Fact label="Steps" value={card.steps.toLocaleString()} />
+        <Fact label="Steps" value={card.steps.toLocaleString()} title={card.initialisedFrom?.length ? `Counting the runs it started from: ${card.initialisedFrom.map((r) => `${r.id} (to step ${r.steps.toLocaleString()})`).join(', then ')}` : undefined} />
         <Fact label="Val bits/dim" value={card.validationBitsPerDim?.toFixed(3) ?? '—'} title={`Bits per sub-pixel ${validationScope(card)}`} />
         <Fact label="Size" value={formatBytes(model.bytes)} />
       </dl>

@@ -31,6 +31,12 @@ export const ModelCardSchema = z.object({
   trainedAt: z.string(),
   /** The command that started the run that produced it (shipped models); its train.log lists any resumes. */
   command: z.string().optional(),
+  /**
+   * For a run started from another model's weights (`npm run train -- --init DIR`): the runs
+   * before it, oldest first, each with its model's id, the steps it ended at and its command.
+   * `steps` above counts theirs too.
+   */
+  initialisedFrom: z.array(z.object({ id: z.string(), steps: z.number().int().min(0), command: z.string().optional() })).optional(),
 });
 export type ModelCard = z.infer<typeof ModelCardSchema>;
 

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { ModelCardSchema } from '@/lib/models/card';
+import { fileSystemHandler } from '@/lib/node/file-io';
 import { createStorage } from '@/lib/server/storage';
 import { prepareThreeColours } from '../server/fixtures';
 
@@ -20,6 +21,7 @@ beforeAll(async () => {
   runs = path.join(dataDir, 'runs');
   const storage = createStorage({ dataDir });
   await prepareThreeColours(storage, DATASET);
+  await prepareThreeColours(storage, `${DATASET}-16`, 16);
   storage.close();
 });
 
@@ -71,3 +73,54 @@ test('a run and its resume: one evaluation per step, and the card names the comm
   expect(card.command).toBe(`npm run train -- ${start.join(' ')}`);
   expect(card.validationImages).toBe(1);
 }, 180_000);
+
+/** A run's saved model: its card and its weights by name. */
+async function savedModel(dir: string) {
+  const artifacts = await fileSystemHandler(dir).load!();
+  const card = ModelCardSchema.parse((artifacts.userDefinedMetadata as { card: unknown }).card);
+  const weights = new Float32Array(artifacts.weightData as ArrayBuffer);
+  return { card, weights };
+}
+
+test('--init starts a new run from a saved model: its weights, its steps counted on, its log carried; mismatches refused', async () => {
+  const first = path.join(runs, 'init-a');
+  const start = ['--dataset', DATASET, '--config', 'tiny', '--steps', '2', '--batch', '1', '--eval-every', '2', '--eval-images', '1', '--threads', '1', '--out', first];
+  expect((await train(...start)).code).toBe(0);
+
+  // A learning rate of 1e-9 moves no weight measurably: the new run's model is the first's.
+  const second = path.join(runs, 'init-b');
+  const cont = ['--init', path.join(first, 'model'), '--steps', '1', '--lr', '1e-9', '--batch', '1', '--eval-every', '1', '--eval-images', '1', '--threads', '1', '--out', second];
+  const run = await train(...cont);
+  expect(run.stderr).not.toMatch(/train:/);
+  expect(run.code).toBe(0);
+  const before = await savedModel(path.join(first, 'model'));
+  const after = await savedModel(path.join(second, 'model'));
+  expect(after.weights.length).toBe(before.weights.length);
+  let largest = 0;
+  for (let i = 0; i < before.weights.length; i++) largest = Math.max(largest, Math.abs(after.weights[i] - before.weights[i]));
+  expect(largest).toBeLessThan(1e-6);
+  expect(after.card.steps).toBe(3);
+  expect(after.card.command).toBe(`npm run train -- ${cont.join(' ')}`);
+  expect(after.card.initialisedFrom).toEqual([{ id: 'init-a', steps: 2, command: `npm run train -- ${start.join(' ')}` }]);
+  const log = await readFile(path.join(second, 'train.log'), 'utf8');
+  expect(log.startsWith(await readFile(path.join(first, 'train.log'), 'utf8'))).toBe(true);
+  expect(log).toContain(`# initialised from ${path.join(first, 'model')} (model init-a, 2 steps)`);
+  expect([...log.matchAll(/^step (\d+) .*val_bpd/gm)].map((m) => Number(m[1]))).toEqual([2, 3]);
+
+  // Resuming the new run keeps its lineage and numbering.
+  expect((await train('--resume', second, '--steps', '2', '--threads', '1')).code).toBe(0);
+  const resumed = await savedModel(path.join(second, 'model'));
+  expect(resumed.card.steps).toBe(4);
+  expect(resumed.card.initialisedFrom).toEqual(after.card.initialisedFrom);
+
+  const layers = await train('--init', path.join(first, 'model'), '--config', 'small', '--out', path.join(runs, 'never'));
+  expect(layers.code).toBe(2);
+  expect(layers.stderr).toContain('--config cannot be given with --init');
+  const runDir = await train('--init', first, '--out', path.join(runs, 'never'));
+  expect(runDir.stderr).toContain(`(a run's model is in ${path.join(first, 'model')})`);
+  const shape = await train('--init', path.join(first, 'model'), '--dataset', `${DATASET}-16`, '--out', path.join(runs, 'never'));
+  expect(shape.code).toBe(2);
+  expect(shape.stderr).toContain(`the model cannot train on ${DATASET}-16: it was made for 8×8×3 tokens per image, dataset ${DATASET}-16 has 16×16×3`);
+  const again = await train(...cont);
+  expect(again.stderr).toContain('already holds a run');
+}, 300_000);

@@ -11,14 +11,14 @@ export async function solidImage(format: 'png' | 'jpeg' | 'webp', width: number,
   return new Uint8Array(await img.toFormat(format).toBuffer());
 }
 
-/** Stores dataset `id`: three flat 8×8 colours (red, green, blue), one of them for validation. */
-export async function prepareThreeColours(storage: Storage, id: string): Promise<void> {
+/** Stores dataset `id`: three flat size×size colours (red, green, blue), one of them for validation. */
+export async function prepareThreeColours(storage: Storage, id: string, size = 8): Promise<void> {
   const inputs = [
-    { name: 'red.png', bytes: await solidImage('png', 8, 8, { r: 255, g: 0, b: 0 }) },
-    { name: 'green.png', bytes: await solidImage('png', 8, 8, { r: 0, g: 200, b: 0 }) },
-    { name: 'blue.png', bytes: await solidImage('png', 8, 8, { r: 0, g: 0, b: 255 }) },
+    { name: 'red.png', bytes: await solidImage('png', size, size, { r: 255, g: 0, b: 0 }) },
+    { name: 'green.png', bytes: await solidImage('png', size, size, { r: 0, g: 200, b: 0 }) },
+    { name: 'blue.png', bytes: await solidImage('png', size, size, { r: 0, g: 0, b: 255 }) },
   ];
-  const options = DatasetOptionsSchema.parse({ name: 'Three colours', width: 8, height: 8, validationFraction: 0.34, seed: 3 });
+  const options = DatasetOptionsSchema.parse({ name: 'Three colours', width: size, height: size, validationFraction: 0.34, seed: 3 });
   for await (const _ of prepareDataset(inputs, options, { storage, id })) {
     // drain the events
   }
