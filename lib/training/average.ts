@@ -20,11 +20,10 @@ export class WeightAverage {
     saved?: { updates: number; tensors: tf.NamedTensorMap },
   ) {
     if (!(decay > 0 && decay < 1)) throw new Error(`weight-average decay ${decay} must be in (0, 1), e.g. 0.999`);
-    for (const [name, w] of variables) {
-      const s = saved?.tensors[`ema/${name}`];
-      if (saved && !s) throw new Error(`checkpoint has no weight average for "${name}"`);
-      this.averages.set(name, tf.variable(s ?? w, false));
-    }
+    // Checked before any variable is made, so a refused checkpoint leaves none behind.
+    const missing = saved && [...variables.keys()].find((name) => !saved.tensors[`ema/${name}`]);
+    if (missing) throw new Error(`checkpoint has no weight average for "${missing}"`);
+    for (const [name, w] of variables) this.averages.set(name, tf.variable(saved?.tensors[`ema/${name}`] ?? w, false));
     this.updates = saved?.updates ?? 0;
   }
 

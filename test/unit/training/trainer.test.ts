@@ -208,4 +208,16 @@ test('an optimizer, and a trainer refused its checkpoint, leave no tensors behin
   const broken = { ...checkpoint, weightSpecs: specs, weightData: (checkpoint.weightData as ArrayBuffer).slice(0, specs.reduce((n, s) => n + 4 * s.shape.reduce((a, b) => a * b, 1), 0)) };
   expect(() => Trainer.fromCheckpoint(broken, tinyData())).toThrow(/no optimizer state/);
   expect(tf.memory().numTensors).toBe(held);
+  // One whose weight average lacks its last tensor is refused after the average has begun.
+  const averaging = new Trainer(new ReformerLM(tinyConfig()), tinyData(), { ...options, emaDecay: 0.9 });
+  averaging.trainStep();
+  const averaged = await averaging.checkpoint();
+  averaging.model.dispose();
+  averaging.dispose();
+  const all = averaged.weightSpecs!;
+  expect(all.at(-1)!.name).toMatch(/^ema\//);
+  const shortSpecs = all.slice(0, -1);
+  const shortAverage = { ...averaged, weightSpecs: shortSpecs, weightData: (averaged.weightData as ArrayBuffer).slice(0, shortSpecs.reduce((n, s) => n + 4 * s.shape.reduce((a, b) => a * b, 1), 0)) };
+  expect(() => Trainer.fromCheckpoint(shortAverage, tinyData())).toThrow(/no weight average/);
+  expect(tf.memory().numTensors).toBe(held);
 });
