@@ -12,7 +12,7 @@
  */
 import '@tensorflow/tfjs-backend-wasm';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ModelCardSchema, ShippedIndexSchema, type ShippedModel } from '@/lib/models/card';
@@ -28,6 +28,12 @@ const { values, positionals } = parseArgs({
   options: { id: { type: 'string' }, default: { type: 'boolean', default: false }, 'eval-images': { type: 'string' } },
 });
 const run = positionals[0];
+
+function writeAtomically(file: string, data: string | Uint8Array): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, file);
+}
 const evalImages = values['eval-images'] === undefined ? Infinity : Number(values['eval-images']);
 if (!run || !existsSync(path.join(run, 'model', 'model.json')) || !(evalImages >= 1) || !(Number.isInteger(evalImages) || evalImages === Infinity)) {
   console.error('usage: npm run publish:model -- RUN_DIR [--id ID] [--default] [--eval-images N]   (RUN_DIR/model/model.json must exist; N a whole number ≥ 1)');
@@ -63,11 +69,13 @@ mkdirSync(dir, { recursive: true });
 const groups: { paths: string[]; weights: unknown[] }[] = modelJson.weightsManifest;
 const weights = Buffer.concat(groups.flatMap((g) => g.paths).map((f) => readFileSync(path.join(run, 'model', f))));
 modelJson.weightsManifest = [{ paths: ['weights.bin'], weights: groups.flatMap((g) => g.weights) }];
-for (const f of readdirSync(dir)) if (f.endsWith('.bin')) rmSync(path.join(dir, f));
-writeFileSync(path.join(dir, 'weights.bin'), weights);
 const json = JSON.stringify(modelJson);
-writeFileSync(path.join(dir, 'model.json'), json);
-if (existsSync(path.join(run, 'train.log'))) copyFileSync(path.join(run, 'train.log'), path.join(dir, 'train.log'));
+// Each file is replaced whole (temp file + rename), weights first: a publish cut short leaves a
+// readable model, and publishing again mends it.
+writeAtomically(path.join(dir, 'weights.bin'), weights);
+writeAtomically(path.join(dir, 'model.json'), json);
+for (const f of readdirSync(dir)) if (f.endsWith('.bin') && f !== 'weights.bin') rmSync(path.join(dir, f));
+if (existsSync(path.join(run, 'train.log'))) writeAtomically(path.join(dir, 'train.log'), readFileSync(path.join(run, 'train.log')));
 
 const hash = createHash('sha256').update(json).update(weights);
 const bytes = json.length + weights.length;
@@ -80,7 +88,5 @@ const others = index.models.filter((m) => m.card.id !== card.id);
 const at = index.models.findIndex((m) => m.card.id === card.id);
 const listed = values.default ? [entry, ...others] : at >= 0 ? index.models.map((m) => (m.card.id === card.id ? entry : m)) : [...others, entry];
 const models = listed.filter((m) => readdirSync(root).includes(m.card.id));
-const tmp = `${indexPath}.tmp-${process.pid}`;
-writeFileSync(tmp, `${JSON.stringify({ models }, null, 2)}\n`);
-renameSync(tmp, indexPath);
+writeAtomically(indexPath, `${JSON.stringify({ models }, null, 2)}\n`);
 console.log(`published ${card.id}: ${(bytes / 2 ** 20).toFixed(2)} MiB, ${card.steps} steps, val ${card.validationBitsPerDim?.toFixed(3) ?? '?'} bits/dim on ${card.validationImages ?? '?'} images → ${entry.url}`);
