@@ -301,11 +301,16 @@ export function Studio({ renderShare }: StudioProps) {
                   This recipe completed the top {remixPrefix.keepRows} rows of an image. To redraw it, complete the same rows, read back from the shared sample.
                 </p>
                 {remixPrefix.error && <p className="text-rose-300">Could not read the shared sample: {remixPrefix.error}.</p>}
+                {remixPrefix.keepRows >= dataset.height && (
+                  <p className="text-rose-300" data-testid="remix-complete-nothing">
+                    This link keeps all {dataset.height} rows of the image, so there is nothing left to draw. Choose fewer rows below.
+                  </p>
+                )}
                 <Button
                   variant="primary"
                   className="w-full"
                   data-testid="remix-complete"
-                  disabled={running || !loaded || !remixPrefix.tokens || remixPrefix.keepRows >= (dataset?.height ?? 0)}
+                  disabled={running || !loaded || !remixPrefix.tokens || remixPrefix.keepRows >= dataset.height}
                   onClick={() => remixPrefix.tokens && start({ tokens: remixPrefix.tokens, keepRows: remixPrefix.keepRows, label: `Shared sample ${remixPrefix.sampleId}` })}
                 >
                   Complete the shared image&apos;s top {remixPrefix.keepRows} rows

@@ -181,4 +181,11 @@ test('Remix of a shared completion completes the same rows, read back from the i
   await complete.click();
   await studio.waitDone(1);
   expect(await canvasRgb(studio)).toEqual(shared);
+
+  // A link that keeps every row leaves nothing to draw, and says so.
+  const all = new URL(href, 'http://x');
+  all.searchParams.set('keepRows', '999');
+  await page.goto(`${all.pathname}${all.search}`);
+  await expect(page.getByTestId('remix-complete-nothing')).toContainText('nothing left to draw');
+  await expect(page.getByTestId('remix-complete')).toBeDisabled();
 });
