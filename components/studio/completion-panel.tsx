@@ -4,7 +4,7 @@
  * browser to the model's size and tokenization), keep its top N rows, and let the model finish it.
  */
 import { useEffect, useRef, useState } from 'react';
-import { DatasetManifestSchema, readShard } from '@/lib/pixels/manifest';
+import { DatasetManifestSchema, readShard, shardUrl } from '@/lib/pixels/manifest';
 import { Button, Field, Slider } from './controls';
 import { type DatasetInfo, imageFileToTokens, TokenPainter } from './pixels';
 
@@ -35,7 +35,7 @@ function useDatasetSamples(dataset: DatasetInfo): CompletionSource[] {
       const shard = manifest.splits.validation.shards[0] ?? manifest.splits.train.shards[0];
       const split = manifest.splits.validation.shards[0] ? 'validation' : 'train';
       if (!shard) return;
-      const bytes = new Uint8Array(await (await fetch(`/api/datasets/${dataset.id}/shards/${shard.file}`)).arrayBuffer());
+      const bytes = new Uint8Array(await (await fetch(shardUrl(dataset.id, shard))).arrayBuffer());
       const reader = readShard(manifest, bytes);
       const n = Math.min(6, reader.images);
       if (live) setSamples(Array.from({ length: n }, (_, i) => ({ label: `${manifest.name} · ${split} #${i + 1}`, tokens: Int32Array.from(reader.imageAt(i)) })));

@@ -166,11 +166,16 @@ export type UploadEvent = z.infer<typeof UploadEventSchema>;
 export function datasetUrl(id: string): string {
   return `/api/datasets/${encodeURIComponent(id)}`;
 }
-export function shardUrl(id: string, file: string): string {
-  return `${datasetUrl(id)}/shards/${encodeURIComponent(file)}`;
+/**
+ * A shard's URL, versioned by its hash: the server caches shards for a year, and a dataset that is
+ * prepared again under the same id (a built-in, after its preparation changed) gets new URLs.
+ */
+export function shardUrl(id: string, shard: Pick<Shard, 'file' | 'sha256'>): string {
+  return `${datasetUrl(id)}/shards/${encodeURIComponent(shard.file)}?v=${shard.sha256.slice(0, 16)}`;
 }
-export function previewUrl(id: string): string {
-  return `${datasetUrl(id)}/preview.png`;
+/** The preview's URL, versioned by when the dataset was prepared, for the same reason. */
+export function previewUrl(id: string, createdAt: string): string {
+  return `${datasetUrl(id)}/preview.png?v=${Date.parse(createdAt).toString(36)}`;
 }
 
 export function toSummary(m: DatasetManifest): DatasetSummary {
@@ -186,7 +191,7 @@ export function toSummary(m: DatasetManifest): DatasetSummary {
     vocabSize: m.vocabSize,
     counts: m.counts,
     createdAt: m.createdAt,
-    previewUrl: previewUrl(m.id),
+    previewUrl: previewUrl(m.id, m.createdAt),
   };
 }
 

@@ -94,7 +94,7 @@ async function fetchOk(fetchFn: typeof fetch, url: string): Promise<Response> {
 
 async function loadDataset(fetchFn: typeof fetch, id: string): Promise<{ manifest: DatasetManifest; data: TrainingData }> {
   const manifest = DatasetManifestSchema.parse(await (await fetchOk(fetchFn, datasetUrl(id))).json());
-  const data = await trainingDataFrom(manifest, async (file) => new Uint8Array(await (await fetchOk(fetchFn, shardUrl(id, file))).arrayBuffer()));
+  const data = await trainingDataFrom(manifest, async (shard) => new Uint8Array(await (await fetchOk(fetchFn, shardUrl(id, shard))).arrayBuffer()));
   return { manifest, data };
 }
 

@@ -6,7 +6,7 @@
  * dataset id) from which a run resumes exactly where it was.
  */
 import { dimsPerToken } from '../models/card';
-import { concatTokens, readShard, type DatasetManifest } from '../pixels/manifest';
+import { concatTokens, readShard, type DatasetManifest, type Shard } from '../pixels/manifest';
 import { ReformerLM, bitsPerDim } from '../reformer/model';
 import { createRng, rngFromState, type Rng } from '../reformer/random';
 import { ARTIFACT_FORMAT, ModelFormatError, modelArtifacts } from '../reformer/serialize';
@@ -70,9 +70,9 @@ export interface StepReport {
  * A stored dataset as TrainingData: both splits' shards read with `readShard` bytes from
  * `loadShard` (HTTP in the browser worker, storage in the CLI) and joined in order.
  */
-export async function trainingDataFrom(manifest: DatasetManifest, loadShard: (file: string) => Promise<Uint8Array>): Promise<TrainingData> {
+export async function trainingDataFrom(manifest: DatasetManifest, loadShard: (shard: Shard) => Promise<Uint8Array>): Promise<TrainingData> {
   const split = async (name: 'train' | 'validation') =>
-    concatTokens(manifest, await Promise.all(manifest.splits[name].shards.map(async (s) => readShard(manifest, await loadShard(s.file)).tokens)));
+    concatTokens(manifest, await Promise.all(manifest.splits[name].shards.map(async (s) => readShard(manifest, await loadShard(s)).tokens)));
   return {
     datasetId: manifest.id,
     seqLength: manifest.seqLength,

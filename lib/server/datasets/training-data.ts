@@ -18,7 +18,7 @@ export async function loadTrainingData(storage: Storage, id: string, onPrepare?:
     for await (const _ of ensureBuiltinDatasets(storage, [id]));
   }
   const manifest = await getManifest(storage, id);
-  const data = await trainingDataFrom(manifest, async (file) => {
+  const data = await trainingDataFrom(manifest, async ({ file }) => {
     const bytes = await storage.getBlob(datasetBlobPrefix(id) + file);
     if (!bytes) throw new AppError('shard_missing', 500, `shard ${file} of dataset ${id} is missing from storage; delete the dataset and prepare it again`);
     return bytes;

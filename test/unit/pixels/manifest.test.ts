@@ -46,7 +46,8 @@ describe('dataset manifest', () => {
   it('accepts a consistent manifest and its summary validates', () => {
     const m = DatasetManifestSchema.parse(paletteManifest(300));
     const summary = DatasetSummarySchema.parse(toSummary(m));
-    expect(summary.previewUrl).toBe('/api/datasets/tiny-palette/preview.png');
+    // Versioned by when it was prepared: previews are cached for a year.
+    expect(summary.previewUrl).toBe(`/api/datasets/tiny-palette/preview.png?v=${Date.parse('2026-01-01T00:00:00.000Z').toString(36)}`);
     expect(summary.paletteSize).toBe(300);
   });
 

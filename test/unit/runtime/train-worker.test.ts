@@ -19,7 +19,8 @@ const DATASET = 'train-tiny';
 /** The dataset routes stand in for the network: the session fetches exactly what the browser would. */
 const fetchFn = (async (input: RequestInfo | URL) => {
   const url = String(input);
-  const shard = url.match(/^\/api\/datasets\/([^/]+)\/shards\/([^/]+)$/);
+  // Shard URLs carry their hash, so a dataset prepared again under its id is not read from a stale cache.
+  const shard = url.match(/^\/api\/datasets\/([^/]+)\/shards\/([^/?]+)\?v=[0-9a-f]{16}$/);
   if (shard) return shards.GET(new Request(`http://test${url}`), { params: Promise.resolve({ id: shard[1], shard: shard[2] }) });
   const manifest = url.match(/^\/api\/datasets\/([^/]+)$/);
   if (manifest) return item.GET(new Request(`http://test${url}`), { params: Promise.resolve({ id: manifest[1] }) });
