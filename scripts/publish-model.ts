@@ -78,7 +78,7 @@ for (const f of readdirSync(dir)) if (f.endsWith('.bin') && f !== 'weights.bin')
 if (existsSync(path.join(run, 'train.log'))) writeAtomically(path.join(dir, 'train.log'), readFileSync(path.join(run, 'train.log')));
 
 const hash = createHash('sha256').update(json).update(weights);
-const bytes = json.length + weights.length;
+const bytes = Buffer.byteLength(json) + weights.length;
 const entry: ShippedModel = { card, url: `/models/${card.id}/model.json`, sha256: hash.digest('hex'), bytes };
 
 const indexPath = path.join(root, 'index.json');

@@ -2,9 +2,27 @@
 
 import { useEffect, useState } from 'react';
 import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
 import { maxDifference, runSelfCheck, type SelfCheckResult } from '@/lib/reformer/selfcheck';
 import * as tf from '@/lib/reformer/tf';
+import { activateTfjsBackend } from '@/lib/runtime/backends';
+
+/** Every backend the studio can run on, the CPU reference first. */
+const BACKENDS = ['cpu', 'wasm', 'webgl', 'webgpu'] as const;
+const DETAIL: Record<(typeof BACKENDS)[number], string> = {
+  cpu: 'reference (plain JavaScript)',
+  wasm: 'WebAssembly',
+  webgl: 'WebGL2',
+  webgpu: '',
+};
+
+/** Sets `backend` as the studio does (WASM: its binaries and SIMD kernels); false when the browser lacks it. */
+async function activate(backend: (typeof BACKENDS)[number]): Promise<{ ok: boolean; detail?: string }> {
+  if (backend !== 'wasm') return { ok: await tf.setBackend(backend) };
+  const chosen = await activateTfjsBackend('wasm', { name: 'wasm', reason: 'WebAssembly' });
+  return { ok: true, detail: chosen?.reason };
+}
 
 interface Row {
   backend: string;
@@ -38,12 +56,14 @@ export function BackendCheck() {
     setRunning(true);
     const out: Row[] = [];
     let reference: SelfCheckResult | undefined;
-    for (const backend of ['cpu', 'webgpu']) {
+    for (const backend of BACKENDS) {
       try {
-        let detail = backend === 'cpu' ? 'reference (plain JavaScript)' : '';
-        if (!(await tf.setBackend(backend))) {
+        const activated = await activate(backend);
+        let detail = activated.detail ?? DETAIL[backend];
+        if (!activated.ok) {
           if (backend === 'webgpu') detail = await adapterDescription();
           out.push({ backend, status: 'unavailable', detail });
+          setRows([...out]);
           continue;
         }
         await tf.ready();

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 
-test('WebGPU (SwiftShader) agrees with the CPU backend on a forward pass and decode steps', async ({ page }) => {
+test('WebGPU (SwiftShader) and WASM agree with the CPU backend on a forward pass and decode steps', async ({ page }) => {
   await page.goto('/diagnostics');
   await page.getByTestId('run-backend-check').click();
   const webgpu = page.getByTestId('backend-row-webgpu');
@@ -12,4 +12,10 @@ test('WebGPU (SwiftShader) agrees with the CPU backend on a forward pass and dec
   expect(diff).toBeLessThan(1e-3);
   // Not vacuous: the two runs really happened on different backends with their own kernels.
   await expect(webgpu).toContainText(/webgpu/);
+  // WASM, the studio's backend on machines like this one, with its SIMD kernels, agrees too.
+  const wasm = page.getByTestId('backend-row-wasm');
+  await expect(wasm).toHaveAttribute('data-status', 'ok');
+  await expect(wasm).toContainText('SIMD attention kernels');
+  expect(Number(await wasm.getAttribute('data-diff'))).toBeLessThan(1e-3);
+  await expect(page.getByTestId('backend-row-webgl')).toBeVisible();
 });
