@@ -67,10 +67,15 @@ export class ReformerLM {
     const param = (name: string, shape: number[], init: 'normal' | 'zeros' | 'ones', std = 0.02): tf.Variable => {
       const seed = mixSeed(c.seed, ++paramIndex);
       const given = initial?.[name];
-      if (initial && !given) throw new Error(`weights are missing "${name}"`);
-      if (given && given.shape.join() !== shape.join()) {
-        throw new Error(`weight "${name}" has shape [${given.shape}] but the config needs [${shape}]`);
-      }
+      // A refused weight frees those made before it: the half-built model is never returned.
+      const refuse = (why: string): never => {
+        tf.dispose([...this.variables.values()]);
+        this.variables.clear();
+        throw new Error(why);
+      };
+      if (initial && !given) refuse(`weights are missing "${name}"`);
+      if (given && given.shape.join() !== shape.join()) refuse(`weight "${name}" has shape [${given.shape}] but the config needs [${shape}]`);
+      if (given && given.dtype !== 'float32') refuse(`weight "${name}" is ${given.dtype}; the model's weights are float32`);
       const value = tf.tidy(() =>
         given ? given.clone() : init === 'normal' ? tf.randomNormal(shape, 0, std, 'float32', seed) : init === 'ones' ? tf.ones(shape) : tf.zeros(shape),
       );

@@ -57,6 +57,28 @@ export async function saveModel(model: ReformerLM, target: tf.io.IOHandler | str
   return handler.save(await modelArtifacts(model, metadata));
 }
 
+const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
+
+/**
+ * `tf.io.decodeWeights`, refusing data whose length is not exactly what the specs describe (a
+ * download or a file cut short) before any tensor exists, with a ModelFormatError naming `what`.
+ */
+export function decodeWeightsExactly(data: tf.io.WeightData, specs: tf.io.WeightsManifestEntry[], what: string): tf.NamedTensorMap {
+  let expected = 0;
+  for (const s of specs) {
+    const bytes = DTYPE_BYTES[s.dtype];
+    if (bytes === undefined || s.quantization) throw new ModelFormatError(`${what}: weight "${s.name}" is stored as ${s.quantization ? 'quantized ' : ''}${s.dtype}, which this studio does not read`);
+    expected += bytes * s.shape.reduce((a, b) => a * b, 1);
+  }
+  const actual = Array.isArray(data) ? data.reduce((n, b) => n + b.byteLength, 0) : data.byteLength;
+  if (actual !== expected) throw new ModelFormatError(`${what}: the weights are ${actual} bytes but their manifest describes ${expected} (a file cut short or not this model's)`);
+  try {
+    return tf.io.decodeWeights(data, specs);
+  } catch (e) {
+    throw new ModelFormatError(`${what}: the weights are unreadable: ${(e as Error).message}`);
+  }
+}
+
 /** Builds a model from artifacts, refusing any that do not describe exactly its weights. */
 export function modelFromArtifacts(artifacts: tf.io.ModelArtifacts): { model: ReformerLM; metadata: Record<string, unknown> } {
   const topology = artifacts.modelTopology as unknown as Partial<Topology> | undefined;
@@ -64,7 +86,7 @@ export function modelFromArtifacts(artifacts: tf.io.ModelArtifacts): { model: Re
     throw new ModelFormatError(`not a Reformer Studio model: expected modelTopology.format "${ARTIFACT_FORMAT}"`);
   }
   if (!artifacts.weightSpecs || !artifacts.weightData) throw new ModelFormatError('the model has no weights');
-  const weights = tf.io.decodeWeights(artifacts.weightData, artifacts.weightSpecs);
+  const weights = decodeWeightsExactly(artifacts.weightData, artifacts.weightSpecs, 'the model');
   try {
     const model = new ReformerLM(topology.config, weights);
     const extra = Object.keys(weights).filter((name) => !model.variables.has(name));

@@ -9,7 +9,7 @@ import { dimsPerToken } from '../models/card';
 import { concatTokens, readShard, type DatasetManifest, type Shard } from '../pixels/manifest';
 import { ReformerLM, bitsPerDim } from '../reformer/model';
 import { createRng, rngFromState, type Rng } from '../reformer/random';
-import { ARTIFACT_FORMAT, ModelFormatError, modelArtifacts } from '../reformer/serialize';
+import { ARTIFACT_FORMAT, decodeWeightsExactly, ModelFormatError, modelArtifacts } from '../reformer/serialize';
 import { mixSeed } from '../reformer/ops';
 import * as tf from '../reformer/tf';
 import { Adam, DEFAULT_ADAM, learningRate } from './adam';
@@ -361,12 +361,7 @@ export class Trainer {
     if (!ck) throw new CheckpointMismatchError('this is a model without training state (no optimizer, no step); it cannot be resumed');
     if (ck.datasetId !== data.datasetId) throw new CheckpointMismatchError(`the checkpoint was trained on dataset "${ck.datasetId}", not "${data.datasetId}"`);
     if (!artifacts.weightSpecs || !artifacts.weightData) throw new ModelFormatError('the checkpoint has no weights');
-    let named: tf.NamedTensorMap;
-    try {
-      named = tf.io.decodeWeights(artifacts.weightData, artifacts.weightSpecs);
-    } catch (e) {
-      throw new ModelFormatError(`the checkpoint's weights are unreadable: ${(e as Error).message}`);
-    }
+    const named = decodeWeightsExactly(artifacts.weightData, artifacts.weightSpecs, 'the checkpoint');
     const modelWeights: tf.NamedTensorMap = {};
     const optimizer: tf.NamedTensorMap = {};
     const average: tf.NamedTensorMap = {};

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { fileSystemHandler } from '@/lib/node/file-io';
 import { ReformerLM } from '@/lib/reformer/model';
-import { loadModel, ModelFormatError, saveModel } from '@/lib/reformer/serialize';
+import { loadModel, ModelFormatError, modelArtifacts, modelFromArtifacts, saveModel } from '@/lib/reformer/serialize';
 import * as tf from '@/lib/reformer/tf';
 import { randomTokens, tinyConfig } from './helpers';
 
@@ -49,4 +49,28 @@ test('a model.json whose weights do not match its config is refused', async () =
   json.modelTopology.format = 'keras';
   writeFileSync(path, JSON.stringify(json));
   await expect(loadModel(fileSystemHandler(join(dir, 'b')))).rejects.toThrow(/not a Reformer Studio model/);
+});
+
+test('refused models leave no tensors behind: a missing weight, a file cut short, a wrong dtype', async () => {
+  const model = new ReformerLM(tinyConfig());
+  const artifacts = await modelArtifacts(model);
+  model.dispose();
+  const specs = artifacts.weightSpecs!;
+  const data = artifacts.weightData as ArrayBuffer;
+  const before = tf.memory().numTensors;
+
+  const last = specs.at(-1)!;
+  const lastBytes = 4 * last.shape.reduce((a, b) => a * b, 1);
+  const missing = { ...artifacts, weightSpecs: specs.slice(0, -1), weightData: data.slice(0, data.byteLength - lastBytes) };
+  expect(() => modelFromArtifacts(missing)).toThrow(`weights are missing "${last.name}"`);
+  expect(tf.memory().numTensors).toBe(before);
+
+  const cut = { ...artifacts, weightData: data.slice(0, data.byteLength - 64) };
+  expect(() => modelFromArtifacts(cut)).toThrow(ModelFormatError);
+  expect(() => modelFromArtifacts(cut)).toThrow(`the weights are ${data.byteLength - 64} bytes but their manifest describes ${data.byteLength}`);
+  expect(tf.memory().numTensors).toBe(before);
+
+  const int32 = { ...artifacts, weightSpecs: specs.map((s, i) => (i === specs.length - 1 ? { ...s, dtype: 'int32' as const } : s)) };
+  expect(() => modelFromArtifacts(int32)).toThrow(`weight "${last.name}" is int32`);
+  expect(tf.memory().numTensors).toBe(before);
 });
