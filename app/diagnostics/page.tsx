@@ -10,7 +10,7 @@ export default function DiagnosticsPage() {
         <h1 className="text-2xl font-semibold">Diagnostics</h1>
         <p className="mt-2 text-neutral-400">
           Runs one small seeded Reformer (LSH, local and full attention layers) on each backend this browser offers — a forward pass and twelve cached
-          decoding steps — and compares every logit with the plain-JavaScript reference. A backend that disagrees is not used for your images.
+          decoding steps — and compares every logit with the plain-JavaScript reference. If a backend disagrees, choose another one under Backend in the studio, and please report it.
         </p>
       </div>
       <BackendCheck />

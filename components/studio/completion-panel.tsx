@@ -68,7 +68,7 @@ export function CompletionPanel({ dataset, results, disabled, onComplete }: Prop
   return (
     <div className="space-y-4">
       <div className="flex gap-3">
-        <div className="relative h-24 w-24 shrink-0 overflow-hidden rounded-md bg-neutral-900 ring-1 ring-neutral-800">
+        <div className="relative shrink-0 overflow-hidden rounded-md bg-neutral-900 ring-1 ring-neutral-800" style={previewBox(dataset.width, dataset.height)}>
           {source ? (
             <>
               <canvas ref={canvas} data-testid="completion-source" width={dataset.width} height={dataset.height} className="pixelated h-full w-full" />
@@ -127,4 +127,10 @@ export function CompletionPanel({ dataset, results, disabled, onComplete }: Prop
       </Button>
     </div>
   );
+}
+
+/** The preview's box: 96 px on its longer side, the image's aspect ratio (rows line up with the keep-rows marker). */
+function previewBox(width: number, height: number): { width: number; height: number } {
+  const side = 96;
+  return width >= height ? { width: side, height: (side * height) / width } : { width: (side * width) / height, height: side };
 }

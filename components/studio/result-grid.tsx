@@ -8,6 +8,7 @@ import { type ReactNode, useEffect, useState } from 'react';
 import { Button } from './controls';
 import { imagePng, type TokenPainter } from './pixels';
 import type { Recipe } from './recipe';
+import { pixelScale } from '../share/format';
 
 /** Where the sharing feature plugs in its Share button: given the native PNG and the recipe. */
 export type RenderShare = (png: Blob, recipe: Recipe) => ReactNode;
@@ -79,7 +80,8 @@ export function ResultGrid({ painters, canvasRefs, complete, keptRows, recipeFor
               data-done={complete ? 'true' : 'false'}
               width={d.width}
               height={d.height}
-              className="pixelated block aspect-square w-full"
+              className="pixelated block w-full"
+              style={{ aspectRatio: `${d.width} / ${d.height}` }}
             />
             {keptRows !== undefined && keptRows > 0 && (
               <span
@@ -112,7 +114,7 @@ export function ResultGrid({ painters, canvasRefs, complete, keptRows, recipeFor
               data-testid="download-png-upscaled"
               onClick={async () => {
                 const p = painters[active];
-                const scale = Math.max(1, Math.floor(512 / d.width));
+                const scale = pixelScale(d.width, d.height, 512);
                 download(await imagePng(p.rgba, d.width, d.height, scale), `${base(active)}-x${scale}.png`);
               }}
             >

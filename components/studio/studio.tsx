@@ -9,6 +9,7 @@ import { validationScope } from '@/lib/models/card';
 import { randomSeed } from '@/lib/reformer/random';
 import { BACKENDS, type BackendName, isBackendName } from '@/lib/runtime/backends';
 import { GenerationCancelled } from '@/lib/runtime/client';
+import { DeviceLostError } from '@/lib/runtime/errors';
 import type { LoadedModel, LoadProgress, MemoryStats } from '@/lib/runtime/protocol';
 import { CompletionPanel, type CompletionSource } from './completion-panel';
 import { Button, Field, formatBytes, formatDuration, inputClass, Slider } from './controls';
@@ -44,7 +45,12 @@ function rowLimit(): number | undefined {
 
 export function Studio({ renderShare }: StudioProps) {
   const [backendPref, setBackendPref] = useState<BackendName | 'auto'>('auto');
-  const { client, choice, error: backendError } = useEngine(backendPref);
+  // The backend a Remix link ran on: tried first, but a preference, not a force (see below).
+  const [linkBackend, setLinkBackend] = useState<BackendName | null>(null);
+  const [backendNotice, setBackendNotice] = useState<string | null>(null);
+  const [engineRestarts, setEngineRestarts] = useState(0);
+  const { client, choice, error: backendError } = useEngine(backendPref, engineRestarts);
+  const [loadAttempt, setLoadAttempt] = useState(0);
   const { models, error: modelsError } = useModels(client);
   const [modelKey, setModelKey] = useState<string | null>(null);
   const [loaded, setLoaded] = useState<LoadedModel | null>(null);
@@ -78,19 +84,36 @@ export function Studio({ renderShare }: StudioProps) {
       batchFromLink.current = true;
       setBatch(q.image + 1);
     }
-    if (q.backend) setBackendPref(q.backend);
+    if (q.backend && q.backend !== 'auto') {
+      setLinkBackend(q.backend);
+      setBackendPref(q.backend);
+    }
     if (q.model) setWantedModelId(q.model);
     if (q.complete && q.keepRows) setRemixPrefix({ sampleId: q.complete, keepRows: q.keepRows });
   }, []);
   useBenchHook();
+
+  // A Remix link's backend gives the same pixels when it runs here; when it cannot (no WebGPU in
+  // this browser), or runs only as a slow software fallback, the studio picks the best backend
+  // instead and says so. The user can still force any backend with the select.
+  useEffect(() => {
+    if (!linkBackend || backendPref !== linkBackend) return;
+    const fallback = choice?.adapterInfo?.isFallback ? 'is only a slow software fallback here' : null;
+    const why = backendError ? `cannot run here (${backendError.message})` : fallback;
+    if (!why) return;
+    setBackendNotice(`This recipe ran on ${linkBackend}, which ${why}: using the fastest backend available instead, so a few pixels may differ. Choose ${linkBackend} under Backend to force it.`);
+    setLinkBackend(null);
+    setBackendPref('auto');
+  }, [linkBackend, backendPref, backendError, choice]);
   const model: ModelEntry | undefined =
     models?.find((m) => m.key === modelKey) ?? (wantedModelId ? models?.find((m) => m.card.id === wantedModelId) : undefined) ?? models?.[0];
 
   // Load the chosen model into the worker as soon as the backend is up.
   useEffect(() => {
+    // A new engine (backend switch, restart) holds no model: nothing can run until it loads one.
+    setLoaded(null);
     if (!client || !choice || !model) return;
     let live = true;
-    setLoaded(null);
     setLoadError(null);
     setLoadProgress({ stage: 'download', loaded: 0, total: model.bytes });
     client.load(model.source, (p) => live && setLoadProgress(p)).then(
@@ -100,7 +123,7 @@ export function Studio({ renderShare }: StudioProps) {
     return () => {
       live = false;
     };
-  }, [client, choice, model]);
+  }, [client, choice, model, loadAttempt]);
 
   // A high-resolution model starts at one image (unless a Remix link asks for more): each image
   // holds its own decoding cache (~70 MB at 256×256) and takes minutes. The user can raise it.
@@ -169,6 +192,8 @@ export function Studio({ renderShare }: StudioProps) {
         else {
           setRun((r) => r && { ...r, status: 'error' });
           setRunError(`${(e as Error).name}: ${(e as Error).message}`);
+          // A lost GPU device stays lost in its worker: start a new one (which loads the model again).
+          if (e instanceof DeviceLostError) setEngineRestarts((n) => n + 1);
         }
       } finally {
         if (abort.current === controller) abort.current = null;
@@ -177,7 +202,13 @@ export function Studio({ renderShare }: StudioProps) {
     [client, loaded, model, choice, dataset, batch, seed, temperature, topK, topP, epsilon],
   );
 
-  const cancel = () => abort.current?.abort();
+  // Cancel takes Generate's place on screen, so the second click of a double-click on Generate
+  // lands on it: such a click (detail 2) is not a cancel. The two buttons are keyed apart, so
+  // keyboard focus does not carry from one to the other and a second Enter presses nothing.
+  const cancel = (e: React.MouseEvent) => {
+    if (e.detail > 1) return;
+    abort.current?.abort();
+  };
 
   // Results are offered for completion only to the model that drew them: another model's tokens
   // mean other things (RGB values are not palette indices) or lie outside its vocabulary.
@@ -233,7 +264,14 @@ export function Studio({ renderShare }: StudioProps) {
               This recipe&apos;s model “{missingModel}” is not available here, so {model.card.name} is selected instead: the same seed will draw a different image.
             </p>
           )}
-          {loadError && <p className="text-xs text-rose-300" role="alert">{loadError}</p>}
+          {loadError && (
+            <div className="flex items-start gap-2 text-xs text-rose-300" role="alert">
+              <p className="flex-1">{loadError}</p>
+              <Button data-testid="load-retry" className="px-2 py-0.5" onClick={() => setLoadAttempt((n) => n + 1)}>
+                Retry
+              </Button>
+            </div>
+          )}
         </section>
 
         <section className="space-y-4 rounded-xl border border-neutral-800 bg-neutral-900/40 p-4">
@@ -269,7 +307,11 @@ export function Studio({ renderShare }: StudioProps) {
             </select>
           </Field>
           <Field label="Backend">
-            <select data-testid="backend-select" className={inputClass} value={backendPref} disabled={running} onChange={(e) => setBackendPref(e.target.value as BackendName | 'auto')}>
+            <select data-testid="backend-select" className={inputClass} value={backendPref} disabled={running} onChange={(e) => {
+                setLinkBackend(null);
+                setBackendNotice(null);
+                setBackendPref(e.target.value as BackendName | 'auto');
+              }}>
               <option value="auto">Auto (fastest available)</option>
               {BACKENDS.map((b) => (
                 <option key={b.name} value={b.name}>
@@ -279,14 +321,15 @@ export function Studio({ renderShare }: StudioProps) {
             </select>
           </Field>
           <p data-testid="backend-reason" data-backend={choice?.name ?? ''} className="text-xs leading-relaxed text-neutral-500">
+            {backendNotice && <span data-testid="backend-notice" className="mb-1 block text-amber-300">{backendNotice}</span>}
             {backendError ? <span className="text-rose-300">{backendError.message}</span> : choice ? <><span className="font-medium text-emerald-300">{choice.name}</span> · {choice.reason}</> : 'Starting the engine…'}
           </p>
           {running ? (
-            <Button variant="danger" className="w-full" data-testid="cancel-button" onClick={cancel}>
+            <Button key="cancel" variant="danger" className="w-full" data-testid="cancel-button" onClick={cancel}>
               Cancel
             </Button>
           ) : (
-            <Button variant="primary" className="w-full py-2.5" data-testid="generate-button" disabled={!loaded} onClick={() => start()}>
+            <Button key="generate" variant="primary" className="w-full py-2.5" data-testid="generate-button" disabled={!loaded} onClick={() => start()}>
               {loaded ? `Generate ${batch} image${batch === 1 ? '' : 's'}` : 'Loading model…'}
             </Button>
           )}
@@ -317,7 +360,8 @@ export function Studio({ renderShare }: StudioProps) {
                 </Button>
               </div>
             )}
-            <CompletionPanel dataset={dataset} results={completionSources} disabled={running || !loaded} onComplete={(s, keepRows) => start({ tokens: s.tokens, keepRows, label: s.label })} />
+            {/* Keyed by what tokens mean: an uploaded image read for one model is not another's prefix. */}
+            <CompletionPanel key={`${dataset.id}:${dataset.width}x${dataset.height}:${dataset.tokenization}`} dataset={dataset} results={completionSources} disabled={running || !loaded} onComplete={(s, keepRows) => start({ tokens: s.tokens, keepRows, label: s.label })} />
           </section>
         )}
       </aside>

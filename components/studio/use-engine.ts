@@ -31,7 +31,8 @@ function toEntry(m: ShippedModel, origin: ModelEntry['origin']): ModelEntry {
   };
 }
 
-export function useEngine(backendPref: BackendName | 'auto') {
+/** A worker on `backendPref`; a new one whenever that or `restarts` changes. */
+export function useEngine(backendPref: BackendName | 'auto', restarts = 0) {
   const [client, setClient] = useState<WorkerClient | null>(null);
   const [choice, setChoice] = useState<BackendChoice | null>(null);
   const [error, setError] = useState<Error | null>(null);
@@ -50,7 +51,7 @@ export function useEngine(backendPref: BackendName | 'auto') {
       live = false; // the disposed worker rejects its pending init: not an error of the new one
       c.dispose();
     };
-  }, [backendPref]);
+  }, [backendPref, restarts]);
 
   return { client, choice, error };
 }

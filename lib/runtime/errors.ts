@@ -27,7 +27,7 @@ export class WebGpuUnavailableError extends Error {
 export class DeviceLostError extends Error {
   override name = 'DeviceLostError';
   constructor(detail = 'the GPU device was lost') {
-    super(`${detail}. This happens when the GPU driver resets or another tab takes the GPU. Start the run again; if it keeps happening, force the "wasm" backend.`);
+    super(`${detail}. This happens when the GPU driver resets or another tab takes the GPU. The studio starts a fresh backend: start the run again once the model has loaded; if it keeps happening, choose the "wasm" backend.`);
   }
 }
 
