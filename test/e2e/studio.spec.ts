@@ -63,6 +63,27 @@ test('cancel stops a run at once and a new run starts right after', async ({ pag
   await studio.waitDone(1);
 });
 
+test('a double-click on Generate starts one run and does not cancel it', async ({ page }) => {
+  const studio = new StudioPage(page);
+  await studio.goto();
+  await studio.useBackend('wasm');
+  await studio.seed.fill('8');
+  await studio.batch.fill('2');
+  // The second click lands on Cancel, which has taken Generate's place.
+  await studio.generateButton.dblclick();
+  await studio.waitDone(2);
+  await expect(page.getByText('Cancelled', { exact: true })).toHaveCount(0);
+});
+
+test('a Remix link made on WebGPU falls back to the best backend here when WebGPU is only a software fallback, and says so', async ({ page }) => {
+  const studio = new StudioPage(page);
+  await page.goto('/?model=emoji-16-tiny&seed=42&backend=webgpu');
+  await expect(page.getByTestId('backend-notice')).toContainText('This recipe ran on webgpu, which is only a slow software fallback here', { timeout: 60_000 });
+  await expect(studio.backendReason).toHaveAttribute('data-backend', 'wasm', { timeout: 60_000 });
+  await expect(studio.backend).toHaveValue('auto');
+  await expect(studio.generateButton).toBeEnabled({ timeout: 120_000 });
+});
+
 test('forced webgpu (SwiftShader) draws the same pixels as wasm for the same seed', async ({ page }) => {
   test.setTimeout(300_000);
   const ROWS = SIDE; // the whole image: ~40 tokens/s on SwiftShader at batch 1, so ~20 s
