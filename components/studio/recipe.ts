@@ -3,9 +3,12 @@ import type { BackendChoice } from '@/lib/runtime/backends';
 
 export interface Recipe {
   model: { id: string; name: string; sha256?: string; url: string };
-  /** Image i of a run samples from the stream `fork(i)` of this seed. */
+  /** Image i of the seed samples from its stream `fork(i)`. */
   seed: number;
+  /** Which image of the seed this is: the run's firstImage + its place in the run. */
   imageIndex: number;
+  /** The run drew images firstImage … firstImage + batch − 1 of the seed. */
+  firstImage: number;
   batch: number;
   sampling: { temperature: number; topK: number; topP: number; epsilon: number };
   /** Tokens generated (the whole image unless a test or benchmark shortened the run). */

@@ -62,6 +62,12 @@ export function Studio({ renderShare }: StudioProps) {
   const [topP, setTopP] = useState(1);
   const [epsilon, setEpsilon] = useState(0);
   const [seed, setSeed] = useState(1);
+  /** The run draws images firstImage, firstImage + 1, … of the seed: a Remix of image i draws it alone. */
+  const [firstImage, setFirstImage] = useState(0);
+  const changeSeed = (s: number) => {
+    setSeed(s);
+    setFirstImage(0);
+  };
   const [run, setRun] = useState<RunState | null>(null);
   const [runError, setRunError] = useState<string | null>(null);
   const abort = useRef<AbortController | null>(null);
@@ -79,10 +85,11 @@ export function Studio({ renderShare }: StudioProps) {
     if (q.topK !== undefined) setTopK(q.topK);
     if (q.topP !== undefined) setTopP(q.topP);
     if (q.epsilon !== undefined) setEpsilon(q.epsilon);
-    // Image i of a run samples from the seed's stream i: a run of i + 1 images redraws it.
+    // Image i of a seed samples from the seed's stream i: a run of one image starting there redraws it.
     if (q.image !== undefined) {
       batchFromLink.current = true;
-      setBatch(q.image + 1);
+      setBatch(1);
+      setFirstImage(q.image);
     }
     if (q.backend && q.backend !== 'auto') {
       setLinkBackend(q.backend);
@@ -163,6 +170,7 @@ export function Studio({ renderShare }: StudioProps) {
       const recipe: RunState['recipe'] = {
         model: { id: model.card.id, name: model.card.name, sha256: model.sha256, url: model.source.kind === 'random' ? '' : model.source.url },
         seed,
+        firstImage,
         batch,
         sampling,
         length,
@@ -175,7 +183,7 @@ export function Studio({ renderShare }: StudioProps) {
       setRun({ status: 'running', painters, done: 0, total: length, tokensPerSecond: 0, elapsedMs: 0, recipe, keptRows: prefix?.keepRows });
       try {
         const stream = client.sample(
-          { batch, seed, sampling, length, prefix: prefix ? painters.map(() => Array.from(prefix.tokens.subarray(0, prefixTokens))) : undefined },
+          { batch, seed, firstImage, sampling, length, prefix: prefix ? painters.map(() => Array.from(prefix.tokens.subarray(0, prefixTokens))) : undefined },
           controller.signal,
         );
         for await (const chunk of stream) {
@@ -199,7 +207,7 @@ export function Studio({ renderShare }: StudioProps) {
         if (abort.current === controller) abort.current = null;
       }
     },
-    [client, loaded, model, choice, dataset, batch, seed, temperature, topK, topP, epsilon],
+    [client, loaded, model, choice, dataset, batch, seed, firstImage, temperature, topK, topP, epsilon],
   );
 
   // Cancel takes Generate's place on screen, so the second click of a double-click on Generate
@@ -279,10 +287,10 @@ export function Studio({ renderShare }: StudioProps) {
             <Field label="Images">
               <input data-testid="batch-input" type="number" min={1} max={16} className={inputClass} value={batch} disabled={running} onChange={(e) => setBatch(Math.min(16, Math.max(1, Math.round(Number(e.target.value) || 1))))} />
             </Field>
-            <Field label="Seed">
+            <Field label="Seed" hint={firstImage > 0 ? `from image #${firstImage + 1}` : undefined}>
               <div className="flex gap-1">
-                <input data-testid="seed-input" type="number" min={0} max={4294967295} className={inputClass} value={seed} disabled={running} onChange={(e) => setSeed(Math.min(4294967295, Math.max(0, Math.floor(Number(e.target.value) || 0))))} />
-                <Button aria-label="Random seed" title="Random seed" data-testid="seed-random" disabled={running} onClick={() => setSeed(randomSeed())} className="px-2">
+                <input data-testid="seed-input" type="number" min={0} max={4294967295} className={inputClass} value={seed} disabled={running} onChange={(e) => changeSeed(Math.min(4294967295, Math.max(0, Math.floor(Number(e.target.value) || 0))))} />
+                <Button aria-label="Random seed" title="Random seed" data-testid="seed-random" disabled={running} onClick={() => changeSeed(randomSeed())} className="px-2">
                   ⚄
                 </Button>
               </div>
@@ -390,7 +398,7 @@ export function Studio({ renderShare }: StudioProps) {
             canvasRefs={canvasRefs}
             complete={run.status === 'done'}
             keptRows={run.keptRows}
-            recipeFor={(i) => ({ ...run.recipe, imageIndex: i })}
+            recipeFor={(i) => ({ ...run.recipe, imageIndex: run.recipe.firstImage + i })}
             renderShare={renderShare}
           />
         ) : (

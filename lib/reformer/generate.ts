@@ -1,7 +1,8 @@
 /**
  * Seeded generation: drives a ReformerDecoder one position at a time for a batch of sequences and
- * streams the sampled tokens. Row b samples from `createRng(seed).fork(b)`, so a seed, a model and
- * options give the same tokens on the same backend. Completion forces known tokens at the start.
+ * streams the sampled tokens. Row b samples from `createRng(seed).fork(firstImage + b)`, so a seed,
+ * a model and options give the same tokens on the same backend, and image i of a seed can be drawn
+ * alone. Completion forces known tokens at the start.
  */
 import { ReformerDecoder } from './decode';
 import type { ReformerLM } from './model';
@@ -13,6 +14,8 @@ export interface GenerateOptions {
   batch: number;
   /** Seed of the sampling streams (unsigned 32-bit). */
   seed: number;
+  /** Row b is image `firstImage + b` of the seed (its stream); default 0. */
+  firstImage?: number;
   sampling?: SamplingOptions;
   /** Tokens to keep, per row (image completion): position t < prefix[b].length is forced. */
   prefix?: ArrayLike<number>[];
@@ -45,7 +48,9 @@ export async function* generate(model: ReformerLM, opts: GenerateOptions): Async
   }
   if (opts.prefix && opts.prefix.length !== opts.batch) throw new Error(`prefix needs one row per sequence (${opts.batch})`);
   const root = createRng(opts.seed);
-  const rngs = Array.from({ length: opts.batch }, (_, b) => root.fork(b));
+  const first = opts.firstImage ?? 0;
+  if (!Number.isInteger(first) || first < 0) throw new Error(`firstImage ${first} must be a whole number ≥ 0`);
+  const rngs = Array.from({ length: opts.batch }, (_, b) => root.fork(first + b));
   const decoder = new ReformerDecoder(model, opts.batch);
   try {
     let logits = await decoder.step();

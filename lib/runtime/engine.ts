@@ -137,7 +137,7 @@ export class InProcessEngine implements StudioEngine {
       let lastFlush = startedAt;
       let done = 0;
       try {
-        for await (const step of generate(model, { batch: req.batch, seed: req.seed, sampling: req.sampling, prefix: req.prefix, length: req.length, signal })) {
+        for await (const step of generate(model, { batch: req.batch, seed: req.seed, firstImage: req.firstImage, sampling: req.sampling, prefix: req.prefix, length: req.length, signal })) {
           if (this.lost) throw this.lost;
           for (let b = 0; b < req.batch; b++) buffer[b][filled] = step.tokens[b];
           filled++;

@@ -35,6 +35,8 @@ export interface LoadProgress {
 export interface SampleRequest {
   batch: number;
   seed: number;
+  /** Image b of the run is image `firstImage + b` of the seed (default 0): one image of a seed drawn alone. */
+  firstImage?: number;
   /** lib/reformer/sampling.ts SamplingOptions; epsilon absent = 0. */
   sampling: { temperature: number; topK: number; topP: number; epsilon?: number };
   /** Forced leading tokens per image (completion). */

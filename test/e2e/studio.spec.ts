@@ -132,23 +132,37 @@ test('image completion keeps the chosen top rows pixel-exact', async ({ page }) 
   expect(JSON.parse((await studio.recipe.textContent())!).completion).toMatchObject({ keepRows: KEEP, prefixTokens: KEEP * SIDE * 3 });
 });
 
-test('a Remix link presets the recipe: model, seed, sampling, image index and backend', async ({ page }) => {
+test('a Remix link presets the recipe (model, seed, sampling, backend) and draws its image alone', async ({ page }) => {
   const studio = new StudioPage(page);
-  await page.goto('/?model=emoji-16-tiny&seed=42&temperature=0.8&topK=5&topP=0.9&epsilon=0.001&image=1&backend=wasm');
+  const link = '/?model=emoji-16-tiny&seed=42&temperature=0.8&topK=5&topP=0.9&epsilon=0.001&image=1&backend=wasm';
+  await page.goto(link);
   await expect(studio.backendReason).toHaveAttribute('data-backend', 'wasm', { timeout: 60_000 });
   await expect(studio.seed).toHaveValue('42');
   await expect(page.getByTestId('remix-model-missing')).toHaveCount(0);
-  await expect(studio.batch).toHaveValue('2'); // image 1 is the second image of a run
+  await expect(studio.batch).toHaveValue('1'); // image 1 of the seed, drawn alone
   await expect(studio.generateButton).toBeEnabled({ timeout: 120_000 });
   await studio.generateButton.click();
-  await studio.waitDone(2);
-  expect(JSON.parse((await studio.recipe.textContent())!)).toMatchObject({
+  await studio.waitDone(1);
+  const recipe = JSON.parse((await studio.recipe.textContent())!);
+  expect(recipe).toMatchObject({
     model: { id: 'emoji-16-tiny' },
     seed: 42,
-    batch: 2,
+    imageIndex: 1,
+    firstImage: 1,
+    batch: 1,
     sampling: { temperature: 0.8, topK: 5, topP: 0.9, epsilon: 0.001 },
     backend: { name: 'wasm' },
   });
+  const alone = await studio.pixels(studio.canvases.first());
+
+  // The same image as the second of a run of two from the seed (editing the seed starts the run
+  // at the seed's first image again).
+  await studio.seed.fill('1');
+  await studio.seed.fill('42');
+  await studio.batch.fill('2');
+  await studio.generateButton.click();
+  await studio.waitDone(2);
+  expect(await studio.pixels(studio.canvases.nth(1))).toEqual(alone);
 });
 
 test('a Remix link whose model is not here says so instead of silently drawing with another', async ({ page }) => {
