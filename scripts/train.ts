@@ -28,7 +28,7 @@
  * of the same shape and tokenization (--dataset; default the model's own). The model decides the
  * layers, so --config, --attention and --neighbours are refused with it. Steps count on from the
  * model's: the log copies the model's train.log and carries on its numbering, and the card's steps and
- * `initialisedFrom` say what came before.
+ * `initialisedFrom` say what came before. --steps counts this run's steps (also when resuming it).
  */
 import '@tensorflow/tfjs-backend-wasm';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -227,7 +227,7 @@ async function main() {
     const loaded = await loadData(storage, datasetId);
     manifest = loaded.manifest;
     trainer = Trainer.fromCheckpoint(artifacts, loaded.data, { ...(steps && { steps }), ...evalOptions, ...(emaDecay !== undefined && { emaDecay }) });
-    log(`# resumed at step ${baseSteps + trainer.step} from ${checkpointDir} (${new Date().toISOString()}), target ${trainer.options.steps} steps`);
+    log(`# resumed at step ${baseSteps + trainer.step} from ${checkpointDir} (${new Date().toISOString()}), target ${trainer.options.steps} steps${baseSteps ? ` of this run (step ${baseSteps + trainer.options.steps})` : ''}`);
   } else {
     const init = args.init ? await initialModel(args.init) : undefined;
     const datasetId = args.dataset ?? init?.card?.dataset.id ?? fail(args.init ? `--init ${args.init}: the model names no dataset; pass --dataset` : '--dataset ID is required');
