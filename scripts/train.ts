@@ -45,6 +45,7 @@ import { loadTrainingData } from '@/lib/server/datasets/training-data';
 import { AppError } from '@/lib/server/errors';
 import { getStorage, type Storage } from '@/lib/server/storage';
 import { ATTENTION_PLANS, type AttentionPlan, configFor, isPreset, NEIGHBOUR_PLANS, type NeighbourPlan, PRESETS } from '@/lib/training/presets';
+import { type Lineage, lineageAfter, startMismatch } from '@/lib/training/start-from';
 import { startGradientThreads } from '@/lib/training/threads';
 import { DEFAULT_TRAIN, Trainer, type TrainingData } from '@/lib/training/trainer';
 
@@ -97,8 +98,6 @@ const RUN_FLAGS = ['config', 'attention', 'neighbours', 'batch', 'lr', 'warmup',
 /** Flags that shape the model, which --init takes from the model it starts from. */
 const MODEL_FLAGS = ['config', 'attention', 'neighbours'] as const;
 
-type Lineage = NonNullable<ModelCard['initialisedFrom']>;
-
 /** What a run started with --init begins from: the saved model at `dir`, its card, and its log. */
 async function initialModel(dir: string): Promise<{ model: ReformerLM; card?: ModelCard; log?: string }> {
   if (!existsSync(path.join(dir, 'model.json'))) {
@@ -118,17 +117,6 @@ async function initialModel(dir: string): Promise<{ model: ReformerLM; card?: Mo
   return { model, card: parsed?.data, log: logFile && readFileSync(logFile, 'utf8') };
 }
 
-/** Refuses a dataset whose tokens would mean something else to the model than they did in training. */
-function checkSameShape(model: ReformerLM, card: ModelCard | undefined, manifest: DatasetManifest, dir: string): void {
-  const expected = manifest.tokenization === 'rgb' ? [manifest.height, manifest.width, 3] : [manifest.height, manifest.width];
-  const axial = model.config.axialShape;
-  const problem =
-    card && card.dataset.tokenization !== manifest.tokenization ? `it reads ${card.dataset.tokenization} tokens, dataset ${manifest.id} is ${manifest.tokenization}`
-    : axial.length !== expected.length || axial.some((d, i) => d !== expected[i]) ? `it was made for ${axial.join('×')} tokens per image, dataset ${manifest.id} has ${expected.join('×')}`
-    : card?.dataset.palette && manifest.palette && card.dataset.palette.join() !== manifest.palette.join() ? `dataset ${manifest.id} has another palette, so its tokens are other colours`
-    : undefined;
-  if (problem) fail(`--init ${dir}: the model cannot train on ${manifest.id}: ${problem}`);
-}
 
 /** The command a fresh run's log starts with (`# <arguments>`), for checkpoints that predate `command` in their metadata. */
 function startCommandFromLog(logFile: string): string | undefined {
@@ -246,10 +234,11 @@ async function main() {
     let model: ReformerLM;
     if (init) {
       model = init.model;
-      checkSameShape(model, init.card, manifest, args.init!);
+      const problem = startMismatch(model.config, init.card, manifest);
+      if (problem) fail(`--init ${args.init}: the model cannot train on ${manifest.id}: ${problem}`);
       baseSteps = init.card?.steps ?? 0;
       preset = init.card?.preset ?? 'custom';
-      initialisedFrom = init.card && [...(init.card.initialisedFrom ?? []), { id: init.card.id, steps: init.card.steps, ...(init.card.command && { command: init.card.command }) }];
+      initialisedFrom = init.card && lineageAfter(init.card);
       if (init.log !== undefined) appendFileSync(logFile, init.log.endsWith('\n') || init.log === '' ? init.log : `${init.log}\n`);
     } else {
       model = new ReformerLM(configFor(presetName, { ...manifest, vocabSize: manifest.vocabSize }, { attention, neighbours, seed: options.seed }));

@@ -1,6 +1,7 @@
 'use client';
 
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { ShippedIndexSchema } from '@/lib/models/card';
 import type { DatasetSummary } from '@/lib/pixels/manifest';
 import { type CheckpointSummary, MAX_SAMPLE_TOKENS, type RunState, type SampleImage, type TrainEvent, type TrainHistory, type TrainPreset, type TrainSettings } from '@/lib/runtime/train-protocol';
 import { LossChart } from './loss-chart';
@@ -25,6 +26,8 @@ interface RunView {
   workers: number;
   step: number;
   totalSteps: number;
+  /** The model the run started from, and its steps (steps shown count on from them). */
+  startedFrom?: { name: string; steps: number };
   bitsPerDim?: number;
   validation?: number;
   learningRate?: number;
@@ -69,8 +72,14 @@ function evalEveryFor(steps: number): number {
 
 export function TrainStudio() {
   const client = useRef<TrainClient | null>(null);
+  /** The settings of the run being started or shown, for what its events leave out. */
+  const settingsRef = useRef<TrainSettings | null>(null);
   const [datasets, setDatasets] = useState<DatasetSummary[] | null>(null);
   const [models, setModels] = useState<ShippedModel[] | null>(null);
+  /** The studio's shipped models: runs may start from them too. */
+  const [shipped, setShipped] = useState<ShippedModel[]>([]);
+  /** The url of the model.json a run starts from; '' for a fresh model. */
+  const [startFromUrl, setStartFromUrl] = useState('');
   const [modelsError, setModelsError] = useState<string>();
   const [saved, setSaved] = useState<CheckpointSummary | null>(null);
 
@@ -122,6 +131,10 @@ export function TrainStudio() {
       })
       .catch(() => setDatasets([]));
     void refreshModels();
+    fetch('/models/index.json', { cache: 'no-cache' })
+      .then((r) => r.json())
+      .then((json) => setShipped(ShippedIndexSchema.parse(json).models))
+      .catch(() => setShipped([]));
     return () => {
       c.dispose();
       client.current = null;
@@ -155,6 +168,7 @@ export function TrainStudio() {
           workers: e.workers,
           step: e.step,
           totalSteps: e.totalSteps,
+          startedFrom: settingsRef.current?.startFrom && { name: settingsRef.current.startFrom.card.name, steps: e.baseSteps },
           history: e.history,
           sampling: e.samples,
           validation: e.history.validation.at(-1)?.[1],
@@ -209,6 +223,7 @@ export function TrainStudio() {
   const begin = async (settings: TrainSettings, resume: boolean) => {
     const c = client.current;
     if (!c) return;
+    settingsRef.current = settings;
     setError(undefined);
     setPublished(undefined);
     setPublishError(undefined);
@@ -231,7 +246,17 @@ export function TrainStudio() {
   const start = () => {
     const evalEvery = evalEveryFor(steps);
     void begin(
-      { datasetId, preset, steps, batchSize, learningRate, evalEvery, sampleEvery: samples ? Math.max(evalEvery, Math.round(steps / 10)) : 0, backend: 'auto' },
+      {
+        datasetId,
+        preset,
+        ...(startFrom && { startFrom: { url: startFrom.url, card: startFrom.card } }),
+        steps,
+        batchSize,
+        learningRate,
+        evalEvery,
+        sampleEvery: samples ? Math.max(evalEvery, Math.round(steps / 10)) : 0,
+        backend: 'auto',
+      },
       false,
     );
   };
@@ -269,6 +294,19 @@ export function TrainStudio() {
 
   const busy = phase === 'loading' || phase === 'running' || phase === 'paused';
   const dataset = datasets?.find((d) => d.id === datasetId);
+  // Models a run on this dataset can start from: their tokens mean its pixels (same size and
+  // tokenization; a palette model only on its own dataset, whose palette it learned).
+  const startable = dataset
+    ? [...shipped, ...(models ?? [])].filter(
+        (m, i, all) =>
+          all.findIndex((o) => o.url === m.url) === i &&
+          m.card.dataset.width === dataset.width &&
+          m.card.dataset.height === dataset.height &&
+          m.card.dataset.tokenization === dataset.tokenization &&
+          (dataset.tokenization === 'rgb' || m.card.dataset.id === dataset.id),
+      )
+    : [];
+  const startFrom = startable.find((m) => m.url === startFromUrl);
   const percent = run ? Math.round((run.step / run.totalSteps) * 100) : 0;
   const eta = run && rate > 0 ? (run.totalSteps - run.step) / rate : NaN;
 
@@ -304,8 +342,19 @@ export function TrainStudio() {
           {dataset && (
             <img src={dataset.previewUrl} alt={`Preview of ${dataset.name}`} className="pixelated h-20 w-full rounded-md border border-neutral-800 bg-neutral-950 object-cover" />
           )}
-          <Field label="Model size" hint={PRESET_HINTS[preset]}>
-            <select data-testid="train-preset" value={preset} onChange={(e) => setPreset(e.target.value as TrainPreset)} disabled={busy} className={inputClass}>
+          <Field label="Start from" hint={startFrom ? `Its weights, trained on for the steps below (${startFrom.card.steps.toLocaleString()} so far)` : 'A new model with random weights'}>
+            <select data-testid="train-start-from" value={startFrom?.url ?? ''} onChange={(e) => setStartFromUrl(e.target.value)} disabled={busy} className={inputClass}>
+              <option value="">A new model</option>
+              {startable.map((m) => (
+                <option key={m.url} value={m.url}>
+                  {m.card.name} · {m.card.steps.toLocaleString()} steps
+                </option>
+              ))}
+            </select>
+          </Field>
+          <Field label="Model size" hint={startFrom ? `The starting model's: ${startFrom.card.preset}` : PRESET_HINTS[preset]}>
+            <select data-testid="train-preset" value={startFrom ? '' : preset} onChange={(e) => setPreset(e.target.value as TrainPreset)} disabled={busy || !!startFrom} className={inputClass}>
+              {startFrom && <option value="">{startFrom.card.preset}</option>}
               <option value="tiny">Tiny</option>
               <option value="small">Small</option>
             </select>
@@ -341,7 +390,7 @@ export function TrainStudio() {
           <section data-testid="train-saved" className="rounded-xl border border-sky-500/30 bg-sky-500/5 p-4 text-sm">
             <h2 className="font-medium text-sky-200">Saved run</h2>
             <p className="mt-1 text-neutral-300">
-              {saved.datasetName} · {saved.settings.preset} — step {saved.step.toLocaleString()} of {saved.settings.steps.toLocaleString()}
+              {saved.datasetName} · {saved.settings.startFrom ? `from ${saved.settings.startFrom.card.name}` : saved.settings.preset} — step {saved.step.toLocaleString()} of {saved.settings.steps.toLocaleString()}
             </p>
             <p className="text-xs text-neutral-500">saved {ago(saved.savedAt)}</p>
             <div className="mt-3 flex gap-2">
@@ -390,6 +439,11 @@ export function TrainStudio() {
                     <span className="font-normal text-neutral-400">{run.parameters.toLocaleString()} parameters</span>
                   </h2>
                   <p className="mt-0.5 text-xs text-neutral-500">
+                    {run.startedFrom && (
+                      <span data-testid="train-started-from">
+                        from {run.startedFrom.name} ({run.startedFrom.steps.toLocaleString()} steps) ·{' '}
+                      </span>
+                    )}
                     {run.trainImages.toLocaleString()} training images · {run.width}×{run.height} ·{' '}
                     <span data-testid="train-backend" data-workers={run.workers} title={run.backendReason} className="cursor-help underline decoration-neutral-700 decoration-dotted underline-offset-2">
                       {run.backend}
@@ -425,6 +479,7 @@ export function TrainStudio() {
                   <Stat label="Elapsed" value={duration(elapsed)} />
                   <Stat label="Train bits/dim" value={run.bitsPerDim?.toFixed(3) ?? '—'} accent="text-emerald-300" />
                   <Stat
+                    testId="train-validation"
                     label={run.evaluationSplit === 'validation' ? 'Val bits/dim' : 'Eval bits/dim'}
                     value={run.validation?.toFixed(3) ?? '—'}
                     accent="text-amber-300"
@@ -520,9 +575,9 @@ function Field({ label, hint, children }: { label: string; hint?: string; childr
   );
 }
 
-function Stat({ label, value, accent = 'text-neutral-100', title }: { label: string; value: string; accent?: string; title?: string }) {
+function Stat({ label, value, accent = 'text-neutral-100', title, testId }: { label: string; value: string; accent?: string; title?: string; testId?: string }) {
   return (
-    <div className="rounded-lg bg-neutral-950/60 px-3 py-2" title={title}>
+    <div className="rounded-lg bg-neutral-950/60 px-3 py-2" title={title} data-testid={testId}>
       <dt className="text-[11px] uppercase tracking-wide text-neutral-500">{label}</dt>
       <dd className={`font-mono text-base tabular-nums ${accent}`}>{value}</dd>
     </div>

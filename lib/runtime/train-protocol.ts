@@ -9,9 +9,19 @@ import type { BackendChoice, BackendName } from './backends';
 
 export type TrainPreset = 'tiny' | 'small';
 
+/** A published or shipped model a run starts from, instead of fresh weights. */
+export interface StartFrom {
+  /** Its model.json (the server's /models/… or /api/models/…). */
+  url: string;
+  card: ModelCard;
+}
+
 export interface TrainSettings {
   datasetId: string;
+  /** For a fresh model; a run with `startFrom` has that model's layers. */
   preset: TrainPreset;
+  /** Start from this model's weights (fresh optimizer state); steps then count on from its. */
+  startFrom?: StartFrom;
   steps: number;
   batchSize: number;
   learningRate: number;
@@ -62,6 +72,8 @@ export type TrainEvent =
       evaluationSplit: 'validation' | 'train';
       /** The step the run starts from (0, or the checkpoint's). */
       step: number;
+      /** Steps of the model the run started from (settings.startFrom), 0 for a fresh model: shown, and counted on the card. */
+      baseSteps: number;
       totalSteps: number;
       history: TrainHistory;
       /** Whether sample images are drawn: not when switched off, nor for images so long that decoding them would stall training for minutes. */

@@ -9,8 +9,10 @@ import type { ModelCard } from '@/lib/models/card';
 import { type DatasetManifest, DatasetManifestSchema, datasetUrl, shardUrl, tokensToImage } from '@/lib/pixels/manifest';
 import { generate } from '@/lib/reformer/generate';
 import { ReformerLM } from '@/lib/reformer/model';
+import { modelFromArtifacts } from '@/lib/reformer/serialize';
 import * as tf from '@/lib/reformer/tf';
 import { configFor } from '@/lib/training/presets';
+import { lineageAfter, startMismatch } from '@/lib/training/start-from';
 import { type Endpoint, GradientClient, type HelperReply } from '@/lib/training/gradient-service';
 import { DEFAULT_TRAIN, Trainer, trainingDataFrom, type TrainingData } from '@/lib/training/trainer';
 import { type BackendChoice, selectBackend } from './backends';
@@ -22,6 +24,7 @@ import {
   type PublishArtifacts,
   type RunState,
   type SampleImage,
+  type StartFrom,
   type TrainEvent,
   type TrainHistory,
   type TrainReply,
@@ -129,6 +132,18 @@ async function startHelpers(trainer: Trainer, backend: BackendChoice): Promise<R
     }),
   );
   return started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+}
+
+/** The model a run starts from, downloaded, refused unless its tokens mean the dataset's pixels. */
+async function startingModel(fetchFn: typeof fetch, from: StartFrom, manifest: DatasetManifest): Promise<ReformerLM> {
+  const artifacts = await tf.io.http(from.url, { fetchFunc: fetchFn }).load!();
+  const { model } = modelFromArtifacts(artifacts);
+  const problem = startMismatch(model.config, from.card, manifest);
+  if (problem) {
+    model.dispose();
+    throw new Error(`${from.card.name} cannot train on ${manifest.name}: ${problem}.`);
+  }
+  return model;
 }
 
 function summaryOf(artifacts: tf.io.ModelArtifacts): CheckpointSummary | null {
@@ -242,8 +257,19 @@ export class TrainingSession {
         evalEvery: settings.evalEvery,
         evalImages: EVAL_IMAGES,
       };
-      const config = configFor(settings.preset, manifest, { seed: options.seed });
-      trainer = new Trainer(new ReformerLM(config), loaded.data, options);
+      let model: ReformerLM;
+      if (settings.startFrom) {
+        this.progress(id, { type: 'loading', message: `Downloading ${settings.startFrom.card.name}…` });
+        model = await startingModel(this.fetchFn, settings.startFrom, manifest);
+      } else {
+        model = new ReformerLM(configFor(settings.preset, manifest, { seed: options.seed }));
+      }
+      try {
+        trainer = new Trainer(model, loaded.data, options);
+      } catch (err) {
+        model.dispose();
+        throw err;
+      }
     }
 
     this.progress(id, { type: 'loading', message: 'Starting workers…' });
@@ -274,6 +300,7 @@ export class TrainingSession {
       trainImages: Math.floor(trainer.data.train.length / trainer.data.seqLength),
       evaluationSplit: trainer.evaluationSplit,
       step: trainer.step,
+      baseSteps: settings.startFrom?.card.steps ?? 0,
       totalSteps: total,
       history,
       samples: settings.sampleEvery === 0 ? 'off' : manifest.seqLength > MAX_SAMPLE_TOKENS ? 'too-long' : 'on',
@@ -337,15 +364,19 @@ export class TrainingSession {
   private async publishArtifacts(name?: string): Promise<PublishArtifacts> {
     const r = this.activeRun();
     const { trainer, manifest, settings } = r;
+    const from = settings.startFrom?.card;
+    const preset = from?.preset ?? settings.preset;
+    const steps = (from?.steps ?? 0) + trainer.step;
     const card: ModelCard = {
-      id: `${manifest.id.slice(0, 40)}-${settings.preset}-${Date.now().toString(36)}`,
-      name: name?.trim() || `${manifest.name} · ${settings.preset} · ${trainer.step} steps`,
+      id: `${manifest.id.slice(0, 40)}-${preset.slice(0, 16).replace(/[^a-z0-9-]/g, '-')}-${Date.now().toString(36)}`,
+      name: name?.trim() || `${manifest.name} · ${preset} · ${steps} steps`,
       dataset: { id: manifest.id, name: manifest.name, tokenization: manifest.tokenization, width: manifest.width, height: manifest.height, palette: manifest.palette },
-      preset: settings.preset,
+      preset,
       parameters: trainer.model.parameterCount,
-      steps: trainer.step,
+      steps,
       ...trainer.validationFields(r.lastValidation),
       trainedAt: new Date().toISOString(),
+      ...(from && { initialisedFrom: lineageAfter(from) }),
     };
     const artifacts = await trainer.exportArtifacts({ card });
     const weightData = Array.isArray(artifacts.weightData) ? tf.io.concatenateArrayBuffers(artifacts.weightData) : artifacts.weightData!;

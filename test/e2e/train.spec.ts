@@ -82,4 +82,29 @@ test.describe('train page', () => {
     await train.stop.click();
     await expect(train.state).toHaveAttribute('data-state', 'stopped');
   });
+
+  test('a run can start from a shipped model, and its published card counts the steps before it', async ({ page, request }) => {
+    const train = new TrainPage(page);
+    await train.goto();
+    await train.dataset.selectOption('emoji-16');
+    // Only models whose tokens mean this dataset's pixels are offered: 16×16 rgb here.
+    await expect(train.startFrom.locator('option')).toHaveText(['A new model', /emoji 16×16 · tiny · 150 steps/]);
+    await train.startFrom.selectOption({ index: 1 });
+    await expect(train.preset).toBeDisabled();
+    await train.steps.fill('2');
+    await train.batch.fill('2');
+    await train.start.click();
+    await expect(train.state).toHaveAttribute('data-state', 'done', { timeout: 120_000 });
+    await expect(page.getByTestId('train-started-from')).toContainText('(150 steps)');
+    // The weights came along: a fresh model starts near 8 bits/dim (uniform over 256 values).
+    expect(Number(await train.validation.textContent())).toBeLessThan(7);
+
+    await train.publish.click();
+    const item = train.models.filter({ hasText: 'just published' });
+    await expect(item).toHaveCount(1);
+    const id = (await item.getAttribute('data-model-id'))!;
+    published.push(id);
+    const list = (await (await request.get('/api/models')).json()) as { models: { card: { id: string; steps: number; initialisedFrom?: { id: string; steps: number }[] } }[] };
+    expect(list.models.find((m) => m.card.id === id)?.card).toMatchObject({ steps: 152, initialisedFrom: [{ id: 'emoji-16-tiny', steps: 150 }] });
+  });
 });

@@ -8,6 +8,8 @@ const FIXTURE_IMAGES = path.resolve(import.meta.dirname, '../../fixtures/images'
 export class TrainPage {
   readonly dataset: Locator;
   readonly preset: Locator;
+  readonly startFrom: Locator;
+  readonly validation: Locator;
   readonly steps: Locator;
   readonly batch: Locator;
   readonly start: Locator;
@@ -27,6 +29,8 @@ export class TrainPage {
   constructor(readonly page: Page) {
     this.dataset = page.getByTestId('train-dataset');
     this.preset = page.getByTestId('train-preset');
+    this.startFrom = page.getByTestId('train-start-from');
+    this.validation = page.getByTestId('train-validation').locator('dd');
     this.steps = page.getByTestId('train-steps');
     this.batch = page.getByTestId('train-batch');
     this.start = page.getByTestId('train-start');

@@ -5,9 +5,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import * as item from '@/app/api/datasets/[id]/route';
 import * as shards from '@/app/api/datasets/[id]/shards/[shard]/route';
-import { ModelCardSchema } from '@/lib/models/card';
-import { modelFromArtifacts } from '@/lib/reformer/serialize';
-import type * as tf from '@/lib/reformer/tf';
+import { type ModelCard, ModelCardSchema } from '@/lib/models/card';
+import { ReformerLM } from '@/lib/reformer/model';
+import { modelArtifacts, modelFromArtifacts } from '@/lib/reformer/serialize';
+import * as tf from '@/lib/reformer/tf';
+import { configFor } from '@/lib/training/presets';
 import { type CheckpointStore, type Post, TrainingSession } from '@/lib/runtime/train-worker';
 import type { CheckpointSummary, PublishArtifacts, TrainEvent, TrainReply, TrainRequest, TrainSettings } from '@/lib/runtime/train-protocol';
 import { createStorage, setStorage } from '@/lib/server/storage';
@@ -16,9 +18,14 @@ import { prepareThreeColours } from '../server/fixtures';
 let dataDir: string;
 const DATASET = 'train-tiny';
 
+/** Static files (models) by URL path, as the site serves them. */
+const served = new Map<string, string | ArrayBuffer>();
+
 /** The dataset routes stand in for the network: the session fetches exactly what the browser would. */
 const fetchFn = (async (input: RequestInfo | URL) => {
   const url = String(input);
+  const file = served.get(url);
+  if (file !== undefined) return new Response(file);
   // Shard URLs carry their hash, so a dataset prepared again under its id is not read from a stale cache.
   const shard = url.match(/^\/api\/datasets\/([^/]+)\/shards\/([^/?]+)\?v=[0-9a-f]{16}$/);
   if (shard) return shards.GET(new Request(`http://test${url}`), { params: Promise.resolve({ id: shard[1], shard: shard[2] }) });
@@ -163,3 +170,46 @@ test('a resume or a stop that arrives while the pause checkpoint is being saved 
     expect(h.events.at(-1)).toMatchObject({ type: 'state', state: ends.state });
   }
 }, 180_000);
+
+/** Serves a fresh tiny model for `side`×`side` rgb images at /models/<id>/, as publish:model lays it out. */
+async function serveModel(id: string, side: number): Promise<{ url: string; card: ModelCard; weights: tf.NamedTensorMap }> {
+  const model = new ReformerLM(configFor('tiny', { width: side, height: side, tokenization: 'rgb', vocabSize: 256 }));
+  const card: ModelCard = {
+    id,
+    name: `Base ${side}`,
+    dataset: { id: `base-${side}`, name: 'Base', tokenization: 'rgb', width: side, height: side },
+    preset: 'tiny',
+    parameters: model.parameterCount,
+    steps: 40,
+    trainedAt: '2026-01-01T00:00:00.000Z',
+    command: 'npm run train -- --dataset base',
+  };
+  const artifacts = await modelArtifacts(model, { card });
+  model.dispose();
+  const { weightSpecs, weightData, ...rest } = artifacts;
+  served.set(`/models/${id}/model.json`, JSON.stringify({ ...rest, weightsManifest: [{ paths: ['weights.bin'], weights: weightSpecs }] }));
+  served.set(`/models/${id}/weights.bin`, weightData as ArrayBuffer);
+  return { url: `/models/${id}/model.json`, card, weights: tf.io.decodeWeights(weightData!, weightSpecs!) };
+}
+
+test('a run can start from a published model: its weights, its steps counted on, its lineage on the card; a model of another size is refused', async () => {
+  const base = await serveModel('base-8', 8);
+  const h = harness(memoryStore());
+  // A learning rate of 1e-9 moves no weight measurably: what is published is the starting model.
+  const run = { ...settings, steps: 2, evalEvery: 2, sampleEvery: 0, learningRate: 1e-9, startFrom: { url: base.url, card: base.card } };
+  expect(await h.send('start', { settings: run, resume: false })).toMatchObject({ kind: 'result', payload: { step: 2, state: 'done' } });
+  expect(h.events.find((e) => e.type === 'ready')).toMatchObject({ step: 0, baseSteps: 40, totalSteps: 2 });
+  const published = (await h.send('publish', {})) as { payload: PublishArtifacts };
+  const card = ModelCardSchema.parse(published.payload.userDefinedMetadata.card);
+  expect(card).toMatchObject({ steps: 42, preset: 'tiny', initialisedFrom: [{ id: 'base-8', steps: 40, command: 'npm run train -- --dataset base' }], dataset: { id: DATASET } });
+  const weights = tf.io.decodeWeights(published.payload.weightData, published.payload.weightSpecs as tf.io.WeightsManifestEntry[]);
+  for (const [name, w] of Object.entries(base.weights)) {
+    expect(tf.max(tf.abs(tf.sub(weights[name], w))).dataSync()[0], name).toBeLessThan(1e-6);
+  }
+  tf.dispose([...Object.values(weights), ...Object.values(base.weights)]);
+
+  const other = await serveModel('base-16', 16);
+  tf.dispose(Object.values(other.weights));
+  const refused = await h.send('start', { settings: { ...run, startFrom: { url: other.url, card: other.card } }, resume: false }).catch((e: Error) => e);
+  expect((refused as Error).message).toContain(`Base 16 cannot train on Three colours: it was made for 16×16×3 tokens per image, dataset ${DATASET} has 8×8×3`);
+}, 120_000);
