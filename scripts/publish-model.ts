@@ -70,11 +70,12 @@ const groups: { paths: string[]; weights: unknown[] }[] = modelJson.weightsManif
 const weights = Buffer.concat(groups.flatMap((g) => g.paths).map((f) => readFileSync(path.join(run, 'model', f))));
 modelJson.weightsManifest = [{ paths: ['weights.bin'], weights: groups.flatMap((g) => g.weights) }];
 const json = JSON.stringify(modelJson);
-// Each file is replaced whole (temp file + rename), weights first: a publish cut short leaves a
-// readable model, and publishing again mends it.
+// Each file is replaced whole (temp file + rename), so none is ever half-written. The pair is not
+// one step: a publish cut short between the two renames leaves new weights beside the old
+// model.json (refused on load unless the shapes agree); publishing again mends it.
 writeAtomically(path.join(dir, 'weights.bin'), weights);
 writeAtomically(path.join(dir, 'model.json'), json);
-for (const f of readdirSync(dir)) if (f.endsWith('.bin') && f !== 'weights.bin') rmSync(path.join(dir, f));
+for (const f of readdirSync(dir)) if ((f.endsWith('.bin') && f !== 'weights.bin') || /\.tmp-\d+$/.test(f)) rmSync(path.join(dir, f));
 if (existsSync(path.join(run, 'train.log'))) writeAtomically(path.join(dir, 'train.log'), readFileSync(path.join(run, 'train.log')));
 
 const hash = createHash('sha256').update(json).update(weights);

@@ -31,7 +31,7 @@
  * `initialisedFrom` say what came before. --steps counts this run's steps (also when resuming it).
  */
 import '@tensorflow/tfjs-backend-wasm';
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -168,6 +168,9 @@ async function main() {
     const given = MODEL_FLAGS.filter((f) => args[f] !== undefined);
     if (given.length > 0) fail(`${given.map((f) => `--${f}`).join(', ')} cannot be given with --init: the model it starts from decides its layers`);
     if (existsSync(path.join(out, 'checkpoint', 'model.json'))) fail(`${out} already holds a run; resume it with --resume ${out}, or give --init a new --out`);
+    // The new log starts as a copy of the model's: an --out with a log of its own (a run whose
+    // checkpoint is gone, or an --init run killed before its first save) would mix the two.
+    if (existsSync(path.join(out, 'train.log'))) fail(`${out} already has a train.log; give --init a new --out (or remove ${path.join(out, 'train.log')})`);
   }
   const presetName = args.config ?? 'small';
   const attention = (args.attention ?? 'lsh') as AttentionPlan;
@@ -239,7 +242,7 @@ async function main() {
       baseSteps = init.card?.steps ?? 0;
       preset = init.card?.preset ?? 'custom';
       initialisedFrom = init.card && lineageAfter(init.card);
-      if (init.log !== undefined) appendFileSync(logFile, init.log.endsWith('\n') || init.log === '' ? init.log : `${init.log}\n`);
+      if (init.log !== undefined) writeFileSync(logFile, init.log.endsWith('\n') || init.log === '' ? init.log : `${init.log}\n`);
     } else {
       model = new ReformerLM(configFor(presetName, { ...manifest, vocabSize: manifest.vocabSize }, { attention, neighbours, seed: options.seed }));
     }

@@ -55,7 +55,8 @@ export function ResultGrid({ painters, canvasRefs, complete, keptRows, recipeFor
   if (!d) return null;
   const base = (i: number) => {
     const r = recipeFor(i);
-    return r ? `${r.model.id}-seed${r.seed}-${i + 1}` : `image-${i + 1}`;
+    // Named by the image's place in its seed (a Remix of image 5 is image 5 however it was drawn).
+    return r ? `${r.model.id}-seed${r.seed}-${r.imageIndex + 1}` : `image-${i + 1}`;
   };
 
   return (

@@ -125,7 +125,13 @@ export function Studio({ renderShare }: StudioProps) {
     setLoadProgress({ stage: 'download', loaded: 0, total: model.bytes });
     client.load(model.source, (p) => live && setLoadProgress(p)).then(
       (m) => live && (setLoaded(m), setLoadProgress(null)),
-      (e: Error) => live && (setLoadError(`${e.name}: ${e.message}`), setLoadProgress(null)),
+      (e: Error) => {
+        if (!live) return;
+        setLoadError(`${e.name}: ${e.message}`);
+        setLoadProgress(null);
+        // A lost GPU device stays lost in its worker: start a new one, which loads the model again.
+        if (e instanceof DeviceLostError) setEngineRestarts((n) => n + 1);
+      },
     );
     return () => {
       live = false;
@@ -432,7 +438,8 @@ function readRemixQuery(search: string) {
     topK: num('topK', (n) => Number.isInteger(n) && n >= 0),
     topP: num('topP', (n) => n > 0 && n <= 1),
     epsilon: num('epsilon', (n) => n >= 0 && n < 1),
-    image: num('image', (n) => Number.isInteger(n) && n >= 0 && n < 16),
+    // Any image of a seed (a share's batchIndex goes to 1023): it is drawn alone.
+    image: num('image', (n) => Number.isInteger(n) && n >= 0 && n <= 1023),
     complete: /^[A-Za-z0-9_-]{1,64}$/.test(q.get('complete') ?? '') ? q.get('complete')! : undefined,
     keepRows: num('keepRows', (n) => Number.isInteger(n) && n > 0),
     backend: backend === 'auto' || (backend && isBackendName(backend)) ? (backend as BackendName | 'auto') : undefined,

@@ -532,7 +532,7 @@ export function TrainStudio() {
                 <input
                   value={publishName}
                   onChange={(e) => setPublishName(e.target.value)}
-                  placeholder={`${run.datasetName} · ${run.step} steps`}
+                  placeholder={`${run.datasetName} · ${(run.startedFrom?.steps ?? 0) + run.step} steps`}
                   className={inputClass}
                 />
               </Field>
@@ -543,7 +543,7 @@ export function TrainStudio() {
                 disabled={publishing || phase === 'loading' || run.step === 0}
                 className="self-start rounded-md bg-emerald-500 px-4 py-2 text-sm font-medium text-neutral-950 hover:bg-emerald-400 disabled:cursor-not-allowed disabled:opacity-40"
               >
-                {publishing ? 'Publishing…' : `Publish step ${run.step}`}
+                {publishing ? 'Publishing…' : `Publish step ${((run.startedFrom?.steps ?? 0) + run.step).toLocaleString()}`}
               </button>
               {published && <p className="text-sm text-emerald-300">Published as <span className="font-mono">{published}</span>; it is in the list below.</p>}
               {publishError && <p role="alert" className="text-sm text-red-300">{publishError}</p>}

@@ -123,4 +123,9 @@ test('--init starts a new run from a saved model: its weights, its steps counted
   expect(shape.stderr).toContain(`the model cannot train on ${DATASET}-16: it was made for 8×8×3 tokens per image, dataset ${DATASET}-16 has 16×16×3`);
   const again = await train(...cont);
   expect(again.stderr).toContain('already holds a run');
+  // A run directory whose checkpoint is gone keeps its log: starting there would copy the log into itself.
+  await rm(path.join(first, 'checkpoint'), { recursive: true });
+  const intoItself = await train('--init', path.join(first, 'model'), '--out', first);
+  expect(intoItself.code).toBe(2);
+  expect(intoItself.stderr).toContain(`${first} already has a train.log`);
 }, 300_000);
