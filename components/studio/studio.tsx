@@ -50,6 +50,11 @@ export function Studio({ renderShare }: StudioProps) {
   const [backendNotice, setBackendNotice] = useState<string | null>(null);
   const [engineRestarts, setEngineRestarts] = useState(0);
   const { client, choice, error: backendError } = useEngine(backendPref, engineRestarts);
+  // A lost GPU device stays lost in its worker: a new worker (which loads the model again) is the
+  // way back. At most a few times a visit, so a GPU that is lost at every load does not loop.
+  const restartIfLost = (e: Error) => {
+    if (e instanceof DeviceLostError && engineRestarts < 3) setEngineRestarts((n) => n + 1);
+  };
   const [loadAttempt, setLoadAttempt] = useState(0);
   const { models, error: modelsError } = useModels(client);
   const [modelKey, setModelKey] = useState<string | null>(null);
@@ -129,8 +134,7 @@ export function Studio({ renderShare }: StudioProps) {
         if (!live) return;
         setLoadError(`${e.name}: ${e.message}`);
         setLoadProgress(null);
-        // A lost GPU device stays lost in its worker: start a new one, which loads the model again.
-        if (e instanceof DeviceLostError) setEngineRestarts((n) => n + 1);
+        restartIfLost(e);
       },
     );
     return () => {
@@ -206,8 +210,7 @@ export function Studio({ renderShare }: StudioProps) {
         else {
           setRun((r) => r && { ...r, status: 'error' });
           setRunError(`${(e as Error).name}: ${(e as Error).message}`);
-          // A lost GPU device stays lost in its worker: start a new one (which loads the model again).
-          if (e instanceof DeviceLostError) setEngineRestarts((n) => n + 1);
+          restartIfLost(e as Error);
         }
       } finally {
         if (abort.current === controller) abort.current = null;
