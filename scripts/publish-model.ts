@@ -12,11 +12,11 @@
  */
 import '@tensorflow/tfjs-backend-wasm';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ModelCardSchema, ShippedIndexSchema, type ShippedModel } from '@/lib/models/card';
-import { fileSystemHandler } from '@/lib/node/file-io';
+import { fileSystemHandler, writeAtomically } from '@/lib/node/file-io';
 import { loadModel } from '@/lib/reformer/serialize';
 import * as tf from '@/lib/reformer/tf';
 import { loadTrainingData } from '@/lib/server/datasets/training-data';
@@ -28,12 +28,6 @@ const { values, positionals } = parseArgs({
   options: { id: { type: 'string' }, default: { type: 'boolean', default: false }, 'eval-images': { type: 'string' } },
 });
 const run = positionals[0];
-
-function writeAtomically(file: string, data: string | Uint8Array): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, file);
-}
 const evalImages = values['eval-images'] === undefined ? Infinity : Number(values['eval-images']);
 if (!run || !existsSync(path.join(run, 'model', 'model.json')) || !(evalImages >= 1) || !(Number.isInteger(evalImages) || evalImages === Infinity)) {
   console.error('usage: npm run publish:model -- RUN_DIR [--id ID] [--default] [--eval-images N]   (RUN_DIR/model/model.json must exist; N a whole number ≥ 1)');
@@ -73,10 +67,10 @@ const json = JSON.stringify(modelJson);
 // Each file is replaced whole (temp file + rename), so none is ever half-written. The pair is not
 // one step: a publish cut short between the two renames leaves new weights beside the old
 // model.json (refused on load unless the shapes agree); publishing again mends it.
-writeAtomically(path.join(dir, 'weights.bin'), weights);
-writeAtomically(path.join(dir, 'model.json'), json);
-for (const f of readdirSync(dir)) if ((f.endsWith('.bin') && f !== 'weights.bin') || /\.tmp-\d+$/.test(f)) rmSync(path.join(dir, f));
-if (existsSync(path.join(run, 'train.log'))) writeAtomically(path.join(dir, 'train.log'), readFileSync(path.join(run, 'train.log')));
+await writeAtomically(dir, 'weights.bin', weights);
+await writeAtomically(dir, 'model.json', new TextEncoder().encode(json));
+for (const f of readdirSync(dir)) if ((f.endsWith('.bin') && f !== 'weights.bin') || /\.tmp-[0-9a-f]+$/.test(f)) rmSync(path.join(dir, f));
+if (existsSync(path.join(run, 'train.log'))) await writeAtomically(dir, 'train.log', readFileSync(path.join(run, 'train.log')));
 
 const hash = createHash('sha256').update(json).update(weights);
 const bytes = Buffer.byteLength(json) + weights.length;
@@ -89,5 +83,5 @@ const others = index.models.filter((m) => m.card.id !== card.id);
 const at = index.models.findIndex((m) => m.card.id === card.id);
 const listed = values.default ? [entry, ...others] : at >= 0 ? index.models.map((m) => (m.card.id === card.id ? entry : m)) : [...others, entry];
 const models = listed.filter((m) => readdirSync(root).includes(m.card.id));
-writeAtomically(indexPath, `${JSON.stringify({ models }, null, 2)}\n`);
+await writeAtomically(root, 'index.json', new TextEncoder().encode(`${JSON.stringify({ models }, null, 2)}\n`));
 console.log(`published ${card.id}: ${(bytes / 2 ** 20).toFixed(2)} MiB, ${card.steps} steps, val ${card.validationBitsPerDim?.toFixed(3) ?? '?'} bits/dim on ${card.validationImages ?? '?'} images → ${entry.url}`);

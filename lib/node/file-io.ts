@@ -91,7 +91,7 @@ function modelJSONFor(artifacts: tf.io.ModelArtifacts, manifest: tf.io.WeightsMa
 }
 
 /** Write `dir/name` via a temp file in the same directory (same filesystem, so rename is atomic). */
-async function writeAtomically(dir: string, name: string, bytes: Uint8Array): Promise<void> {
+export async function writeAtomically(dir: string, name: string, bytes: Uint8Array): Promise<void> {
   const suffix = Array.from(crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16).padStart(2, '0')).join('');
   const tmp = path.join(dir, `${name}.tmp-${suffix}`);
   try {
