@@ -20,16 +20,30 @@ export interface FitPaletteOptions {
   maxIterations?: number;
 }
 
+/** Interleaved RGB pixels [N·3], whole or as a list of images (each [Nᵢ·3]) read as if concatenated. */
+export type PixelSource = Uint8Array | readonly Uint8Array[];
+
 /**
- * Fits a K-colour palette to interleaved RGB pixels [N·3]. Returns K×3 bytes.
+ * Fits a K-colour palette to interleaved RGB pixels. Returns K×3 bytes.
  * Identical sampled colours are merged with weights, so flat images fit fast.
  */
-export function fitPalette(rgb: Uint8Array, options: FitPaletteOptions): Uint8Array {
+export function fitPalette(rgb: PixelSource, options: FitPaletteOptions): Uint8Array {
+  const steps = fitPaletteSteps(rgb, options);
+  for (let step = steps.next(); ; step = steps.next()) if (step.done) return step.value;
+}
+
+/**
+ * `fitPalette` in steps: pauses after each k-means++ centre and each Lloyd iteration (each at most
+ * samples × K distance computations), so a server can let other requests in between.
+ * Runs to the same palette as `fitPalette`.
+ */
+export function* fitPaletteSteps(rgb: PixelSource, options: FitPaletteOptions): Generator<void, Uint8Array> {
   const { size: k, seed, sampleSize = 32_768, maxIterations = 25 } = options;
   if (!Number.isInteger(k) || k < MIN_PALETTE_SIZE || k > MAX_PALETTE_SIZE) {
     throw new RangeError(`palette size ${k} must be an integer in ${MIN_PALETTE_SIZE}..${MAX_PALETTE_SIZE}`);
   }
-  const pixelCount = Math.floor(rgb.length / 3);
+  const pixels = pixelReader(rgb);
+  const pixelCount = pixels.count;
   if (pixelCount === 0) throw new RangeError('cannot fit a palette to zero pixels');
   const random = mulberry32(seed);
 
@@ -37,8 +51,7 @@ export function fitPalette(rgb: Uint8Array, options: FitPaletteOptions): Uint8Ar
   const draws = Math.min(sampleSize, pixelCount);
   const weightOf = new Map<number, number>();
   for (let s = 0; s < draws; s++) {
-    const p = draws === pixelCount ? s : randomInt(random, pixelCount);
-    const c = (rgb[3 * p] << 16) | (rgb[3 * p + 1] << 8) | rgb[3 * p + 2];
+    const c = pixels.colourAt(draws === pixelCount ? s : randomInt(random, pixelCount));
     weightOf.set(c, (weightOf.get(c) ?? 0) + 1);
   }
   const n = weightOf.size;
@@ -62,12 +75,13 @@ export function fitPalette(rgb: Uint8Array, options: FitPaletteOptions): Uint8Ar
     return palette;
   }
 
-  const centres = seedCentres(points, weights, k, random); // [k, 3]
+  const centres = yield* seedCentres(points, weights, k, random); // [k, 3]
   const assignment = new Int32Array(n).fill(-1);
   const nearestDist = new Float64Array(n);
   const sums = new Float64Array(k * 3);
   const mass = new Float64Array(k);
   for (let iter = 0; iter < maxIterations; iter++) {
+    yield;
     let changed = 0;
     for (let p = 0; p < n; p++) {
       const [best, d] = nearestCentre(points, p, centres, k);
@@ -106,13 +120,35 @@ export function fitPalette(rgb: Uint8Array, options: FitPaletteOptions): Uint8Ar
   return palette;
 }
 
+/** Pixel p of a source as 0xRRGGBB; a list of images is searched by its pixel offsets, never copied. */
+function pixelReader(rgb: PixelSource): { count: number; colourAt(p: number): number } {
+  const colour = (bytes: Uint8Array, q: number) => (bytes[3 * q] << 16) | (bytes[3 * q + 1] << 8) | bytes[3 * q + 2];
+  if (rgb instanceof Uint8Array) return { count: Math.floor(rgb.length / 3), colourAt: (p) => colour(rgb, p) };
+  const starts = new Float64Array(rgb.length + 1); // starts[i]: first pixel of image i; starts[last]: count
+  rgb.forEach((image, i) => (starts[i + 1] = starts[i] + Math.floor(image.length / 3)));
+  return {
+    count: starts[rgb.length],
+    colourAt(p) {
+      let lo = 0;
+      let hi = rgb.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >>> 1;
+        if (starts[mid] <= p) lo = mid;
+        else hi = mid - 1;
+      }
+      return colour(rgb[lo], p - starts[lo]);
+    },
+  };
+}
+
 /** k-means++: first centre by weight, each next one with probability ∝ weight·D². */
-function seedCentres(points: Float64Array, weights: Float64Array, k: number, random: () => number): Float64Array {
+function* seedCentres(points: Float64Array, weights: Float64Array, k: number, random: () => number): Generator<void, Float64Array> {
   const n = weights.length;
   const centres = new Float64Array(k * 3);
   const d2 = new Float64Array(n).fill(Infinity);
   let pick = pickWeighted(weights, null, random);
   for (let j = 0; j < k; j++) {
+    if (j > 0) yield;
     centres.set(points.subarray(3 * pick, 3 * pick + 3), 3 * j);
     const cr = points[3 * pick], cg = points[3 * pick + 1], cb = points[3 * pick + 2];
     for (let p = 0; p < n; p++) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitPalette, nearestPaletteIndex, paletteTokensToRgb, rgbToPaletteTokens } from '@/lib/pixels/palette';
+import { fitPalette, fitPaletteSteps, nearestPaletteIndex, paletteTokensToRgb, rgbToPaletteTokens } from '@/lib/pixels/palette';
 import { mulberry32 } from '@/lib/pixels/prng';
 
 function randomPixels(n: number, seed: number): Uint8Array {
@@ -66,6 +66,27 @@ describe('palette tokenization', () => {
   it('is reproducible by seed', () => {
     const rgb = randomPixels(5000, 11);
     expect(fitPalette(rgb, { size: 16, seed: 4 })).toEqual(fitPalette(rgb, { size: 16, seed: 4 }));
+  });
+
+  it('fits a list of images as if they were one array, without copying them together', () => {
+    const rgb = randomPixels(40_000, 13);
+    // Uneven images, so a pixel's image is found by offset, not by a fixed stride.
+    const images = [rgb.subarray(0, 300), rgb.subarray(300, 60_000), rgb.subarray(60_000, 60_003), rgb.subarray(60_003)];
+    for (const sampleSize of [1_000, 50_000]) {
+      expect(fitPalette(images, { size: 64, seed: 8, sampleSize })).toEqual(fitPalette(rgb, { size: 64, seed: 8, sampleSize }));
+    }
+  });
+
+  it('fits in steps that pause between k-means++ centres and Lloyd iterations, to the same palette', () => {
+    const rgb = randomPixels(20_000, 17);
+    const steps = fitPaletteSteps(rgb, { size: 32, seed: 3, maxIterations: 4 });
+    let pauses = 0;
+    let step = steps.next();
+    for (; !step.done; step = steps.next()) pauses++;
+    // 31 centres after the first, then one pause before each of up to 4 iterations.
+    expect(pauses).toBeGreaterThanOrEqual(32);
+    expect(pauses).toBeLessThanOrEqual(35);
+    expect(step.value).toEqual(fitPalette(rgb, { size: 32, seed: 3, maxIterations: 4 }));
   });
 
   it('rejects a bad size and out-of-palette tokens', () => {
