@@ -38,6 +38,8 @@ export interface Storage {
   putBlob(key: string, bytes: Uint8Array): Promise<void>;
   getBlob(key: string): Promise<Uint8Array | undefined>;
   blobStream(key: string): Promise<BlobStream | undefined>;
+  /** Removes one blob; nothing if it is absent. */
+  deleteBlob(key: string): Promise<void>;
   /** Removes every blob whose key starts with `prefix` (a folder, ending in `/`). */
   deleteBlobs(prefix: string): Promise<void>;
   /** Keys under `prefix`, for tests and clean-up. */
@@ -150,6 +152,9 @@ export function createStorage(options: StorageOptions): Storage {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
         throw err;
       }
+    },
+    async deleteBlob(key) {
+      await rm(blobPath(key), { force: true });
     },
     async deleteBlobs(prefix) {
       if (!prefix.endsWith('/')) throw new Error(`blob prefix ${prefix} must end with /`);

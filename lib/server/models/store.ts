@@ -1,5 +1,5 @@
 import 'server-only';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ModelCardSchema, type ModelCard, type ShippedModel } from '@/lib/models/card';
 import { AppError, badRequest, notFound } from '../errors';
@@ -7,12 +7,13 @@ import type { BlobStream, Storage } from '../storage';
 
 /**
  * Published models: the standard TF.js artifacts (model.json + one weights file) as blobs
- * `models/<id>/<sha256, first 16 hex>/model.json|weights.bin`, and a record (kind `models`) holding
- * what the list shows: the card, the sha256 of model.json's bytes followed by the weights' bytes (as
- * scripts/publish-model.ts computes it), the total bytes, and where its blobs are. Blobs are written
- * first and the record last, so a failed publish leaves nothing visible, and its blobs are removed.
- * Two publishes of one id at once write to different places (unless their bytes are the same), so
- * the one that loses the insert cannot overwrite the files of the one that won.
+ * `models/<id>/<sha256, first 16 hex>-<random>/model.json|weights.bin`, and a record (kind `models`)
+ * holding what the list shows: the card, the sha256 of model.json's bytes followed by the weights'
+ * bytes (as scripts/publish-model.ts computes it), the total bytes, and where its blobs are. Blobs
+ * are written first and the record last, so a failed publish leaves nothing visible, and its blobs
+ * are removed. Every publish writes to a folder of its own, even of the same bytes: the loser of two
+ * publishes at once cannot overwrite the winner's files, and a delete racing a new publish of the
+ * same model removes only the deleted record's files.
  */
 
 const MiB = 1024 * 1024;
@@ -30,17 +31,22 @@ export const WEIGHTS_FILE = 'weights.bin';
 export interface ModelRecord extends ShippedModel {
   weightFiles: string[];
   createdAt: string;
-  /** Where its blobs are; absent in records from before blobs were kept per content: `models/<id>/`. */
+  /** Its own folder of blobs; absent in records from before blobs were kept per publish: directly in `models/<id>/`. */
   blobPrefix?: string;
 }
 
-/** The folder of model `id`'s blobs: each publish under its own content prefix inside it (older records: directly). */
+/** The folder of model `id`'s blobs: each publish in a folder of its own inside it (older records: directly). */
 export function modelBlobPrefix(id: string): string {
   return `models/${id}/`;
 }
 
 function blobPrefixOf(record: ModelRecord): string {
   return record.blobPrefix ?? modelBlobPrefix(record.card.id);
+}
+
+/** A folder no other publish can have: the content hash says what is in it, the random part that it is this publish's. */
+function newPublishPrefix(id: string, sha256: string): string {
+  return `${modelBlobPrefix(id)}${sha256.slice(0, 16)}-${randomBytes(4).toString('hex')}/`;
 }
 
 export function modelUrl(id: string): string {
@@ -127,7 +133,7 @@ export async function publishModel(storage: Storage, input: PublishInput): Promi
   const card = validatePublish(input);
   const exists = () => new AppError('model_exists', 409, `A model with id "${card.id}" is already published; delete it first or publish under another id.`);
   if (await storage.getRecord('models', card.id)) throw exists();
-  const prefix = `${modelBlobPrefix(card.id)}${input.sha256.slice(0, 16)}/`;
+  const prefix = newPublishPrefix(card.id, input.sha256);
   const record: ModelRecord = {
     card,
     url: modelUrl(card.id),
@@ -142,8 +148,7 @@ export async function publishModel(storage: Storage, input: PublishInput): Promi
     await storage.putBlob(`${prefix}model.json`, input.modelJson);
     await storage.insertRecord('models', card.id, record.createdAt, record);
   } catch (err) {
-    // A concurrent publish of the same id may have won the insert: its blobs are elsewhere, or
-    // are these same bytes.
+    // A concurrent publish of the same id may have won the insert: its blobs are in its own folder.
     const winner = await storage.getRecord<ModelRecord>('models', card.id);
     if (!winner || blobPrefixOf(winner) !== prefix) await storage.deleteBlobs(prefix).catch(() => {});
     if (winner) throw exists();
@@ -176,7 +181,9 @@ export async function openModelFile(storage: Storage, id: string, file: string):
 export async function deleteModel(storage: Storage, id: string): Promise<void> {
   const record = await getModel(storage, id);
   // Record first: the model disappears at once; a crash after this leaves only unreachable blobs.
-  // Only its own blobs go: a publish of the same id starting now writes elsewhere.
+  // Only its own blobs go: a publish of the same id starting now writes to a folder of its own.
   await storage.deleteRecord('models', id);
-  await storage.deleteBlobs(blobPrefixOf(record));
+  if (record.blobPrefix) return storage.deleteBlobs(record.blobPrefix);
+  // An older record's files lie directly in models/<id>/, beside newer publishes' folders: only they go.
+  for (const file of ['model.json', ...record.weightFiles]) await storage.deleteBlob(modelBlobPrefix(id) + file);
 }

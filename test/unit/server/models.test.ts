@@ -11,6 +11,7 @@ import { type ModelCard, ShippedModelSchema } from '@/lib/models/card';
 import { ReformerLM } from '@/lib/reformer/model';
 import { loadModel, modelArtifacts, modelFromArtifacts } from '@/lib/reformer/serialize';
 import * as tf from '@/lib/reformer/tf';
+import { deleteModel, type ModelRecord, publishModel } from '@/lib/server/models/store';
 import { createStorage, setStorage, type Storage } from '@/lib/server/storage';
 import { tinyConfig } from '../reformer/helpers';
 
@@ -157,7 +158,9 @@ describe('POST /api/models', () => {
     const served = async (name: string) => new Uint8Array(await (await file.GET(new Request(`http://test/x/${name}`), ctx({ id: 'tiny-test', file: name }))).arrayBuffer());
     const [json, weights] = [await served('model.json'), await served('weights.bin')];
     expect(createHash('sha256').update(json).update(weights).digest('hex')).toBe(winner.sha256);
-    expect(await storage.listBlobs('models/')).toEqual([`models/tiny-test/${winner.sha256.slice(0, 16)}/model.json`, `models/tiny-test/${winner.sha256.slice(0, 16)}/weights.bin`]);
+    const blobs = await storage.listBlobs('models/');
+    expect(blobs).toHaveLength(2);
+    for (const [i, name] of ['model.json', 'weights.bin'].entries()) expect(blobs[i]).toMatch(new RegExp(`^models/tiny-test/${winner.sha256.slice(0, 16)}-[0-9a-f]{8}/${name}$`));
   });
 
   it('leaves no blobs behind when storing fails half-way', async () => {
@@ -194,5 +197,49 @@ describe('GET and DELETE', () => {
     expect(left.map((m) => m.card.id)).toEqual(['second']);
     const twice = await item.DELETE(new Request('http://test/api/models/first', { method: 'DELETE' }), ctx({ id: 'first' }));
     expect(twice.status).toBe(404);
+  });
+});
+
+describe('delete racing a publish of the same model', () => {
+  const served = (id: string, name: string) => file.GET(new Request(`http://test/x/${name}`), ctx({ id, file: name }));
+
+  /** `storage`, but the first blob deletion waits for `meanwhile` first: a publish landing between a delete's two steps. */
+  function deletingLate(meanwhile: () => Promise<unknown>): Storage {
+    let first: Promise<unknown> | undefined;
+    const late = () => (first ??= meanwhile());
+    return {
+      ...storage,
+      deleteBlob: async (key) => (await late(), storage.deleteBlob(key)),
+      deleteBlobs: async (prefix) => (await late(), storage.deleteBlobs(prefix)),
+    };
+  }
+
+  it('the same bytes published again while the delete runs keep their files', async () => {
+    const f = await files();
+    await publishModel(storage, f);
+    await deleteModel(
+      deletingLate(() => publishModel(storage, f)),
+      'tiny-test',
+    );
+    for (const name of ['model.json', 'weights.bin']) expect((await served('tiny-test', name)).status).toBe(200);
+  });
+
+  it('deleting a record from before per-publish folders removes its files only, not a newer publish', async () => {
+    const f = await files();
+    // A record of the old layout: files directly in models/<id>/, no blobPrefix.
+    await storage.putBlob('models/tiny-test/model.json', f.modelJson);
+    await storage.putBlob('models/tiny-test/weights.bin', f.weights);
+    const legacy: ModelRecord = { card: card(), url: '/api/models/tiny-test/model.json', sha256: f.sha256, bytes: 1, weightFiles: ['weights.bin'], createdAt: '2026-01-01T00:00:00.000Z' };
+    await storage.insertRecord('models', 'tiny-test', legacy.createdAt, legacy);
+    expect((await served('tiny-test', 'weights.bin')).status).toBe(200);
+
+    await deleteModel(
+      deletingLate(() => publishModel(storage, f)),
+      'tiny-test',
+    );
+    for (const name of ['model.json', 'weights.bin']) expect((await served('tiny-test', name)).status).toBe(200);
+    const blobs = await storage.listBlobs('models/tiny-test/');
+    expect(blobs).toHaveLength(2);
+    expect(blobs.every((b) => /^models\/tiny-test\/[0-9a-f]{16}-[0-9a-f]{8}\//.test(b))).toBe(true);
   });
 });

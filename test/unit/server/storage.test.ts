@@ -53,6 +53,18 @@ describe('storage', () => {
     s.close();
   });
 
+  it('deletes one blob, leaving the folders beside it', async () => {
+    const s = createStorage({ dataDir: await temp() });
+    await s.putBlob('models/m/model.json', new Uint8Array([1]));
+    await s.putBlob('models/m/abc/model.json', new Uint8Array([2]));
+    await s.deleteBlob('models/m/model.json');
+    await s.deleteBlob('models/m/model.json'); // already gone: nothing to do
+    expect(await s.listBlobs('models/')).toEqual(['models/m/abc/model.json']);
+    await expect(s.deleteBlob('models/m/abc')).rejects.toThrow(); // a folder is not a blob
+    await expect(s.deleteBlob('../x')).rejects.toThrow(/invalid blob key/);
+    s.close();
+  });
+
   it('lets a test inject a failure on the N-th blob write, leaving no partial file', async () => {
     const dataDir = await temp();
     const s = createStorage({ dataDir, beforeBlobWrite: (_key, n) => { if (n === 2) throw new Error('injected'); } });
