@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ModelCardSchema, type ModelCard, type ShippedModel } from '@/lib/models/card';
 import { AppError, badRequest, notFound } from '../errors';
+import { shippedModels } from '../samples/models';
 import type { BlobStream, Storage } from '../storage';
 
 /**
@@ -128,9 +129,16 @@ export function validatePublish(input: PublishInput): ModelCard {
   return card.data;
 }
 
-/** Validates, then stores blobs and (last) the record. Refuses an id that is already published. */
+/**
+ * Validates, then stores blobs and (last) the record. Refuses an id that is already published, or
+ * that a shipped model has: a lookup by id (samples' findModel) resolves to the shipped model, so a
+ * published one under its id would be shadowed.
+ */
 export async function publishModel(storage: Storage, input: PublishInput): Promise<ModelRecord> {
   const card = validatePublish(input);
+  if ((await shippedModels()).some((m) => m.card.id === card.id)) {
+    throw new AppError('model_id_shipped', 409, `"${card.id}" is the id of a model that ships with the studio; give the model card another id and publish again.`);
+  }
   const exists = () => new AppError('model_exists', 409, `A model with id "${card.id}" is already published; delete it first or publish under another id.`);
   if (await storage.getRecord('models', card.id)) throw exists();
   const prefix = newPublishPrefix(card.id, input.sha256);

@@ -19,7 +19,8 @@ function indexPath(): string {
   return process.env.MODELS_INDEX ?? path.join(process.cwd(), 'public', 'models', 'index.json');
 }
 
-async function shippedModels(): Promise<KnownModel[]> {
+/** The models in public/models/index.json; none if it is absent. */
+export async function shippedModels(): Promise<KnownModel[]> {
   let text: string;
   try {
     // One known file, not a project-wide path: tell the tracer not to bundle the whole tree for it.

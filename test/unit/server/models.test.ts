@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
@@ -161,6 +161,24 @@ describe('POST /api/models', () => {
     const blobs = await storage.listBlobs('models/');
     expect(blobs).toHaveLength(2);
     for (const [i, name] of ['model.json', 'weights.bin'].entries()) expect(blobs[i]).toMatch(new RegExp(`^models/tiny-test/${winner.sha256.slice(0, 16)}-[0-9a-f]{8}/${name}$`));
+  });
+
+  it('refuses the id of a shipped model, which the studio would load instead', async () => {
+    const index = path.join(dirs.at(-1)!, 'index.json');
+    const f = await files();
+    await writeFile(index, JSON.stringify({ models: [{ card: card(), url: '/models/tiny-test/model.json', sha256: f.sha256, bytes: 1 }] }));
+    process.env.MODELS_INDEX = index;
+    try {
+      const res = await post(publishForm(f));
+      expect(res.status).toBe(409);
+      const error = await errorOf(res);
+      expect(error.code).toBe('model_id_shipped');
+      expect(error.message).toContain('"tiny-test"');
+      expect(await storage.listBlobs('models/')).toEqual([]);
+      expect(await storage.listRecords('models')).toEqual([]);
+    } finally {
+      delete process.env.MODELS_INDEX;
+    }
   });
 
   it('leaves no blobs behind when storing fails half-way', async () => {
