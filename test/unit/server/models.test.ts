@@ -163,7 +163,7 @@ describe('POST /api/models', () => {
     for (const [i, name] of ['model.json', 'weights.bin'].entries()) expect(blobs[i]).toMatch(new RegExp(`^models/tiny-test/${winner.sha256.slice(0, 16)}-[0-9a-f]{8}/${name}$`));
   });
 
-  it('refuses the id of a shipped model, which the studio would load instead', async () => {
+  it('refuses the id of a shipped model, which lookups by id would find instead', async () => {
     const index = path.join(dirs.at(-1)!, 'index.json');
     const f = await files();
     await writeFile(index, JSON.stringify({ models: [{ card: card(), url: '/models/tiny-test/model.json', sha256: f.sha256, bytes: 1 }] }));
