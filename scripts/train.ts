@@ -21,6 +21,9 @@
  * --eval-images, --threads and --backend may be given with --resume; flags that would change the
  * run itself (--config, --attention, --neighbours, --batch, --lr, --warmup, --seed) are refused.
  * The model card's command is the one that started the run; train.log lists every resume.
+ * A larger --steps extends the run: the learning rate goes on from where it was and decays to the
+ * same floor at the new target (it does not rise again), so a resumed run carries on annealing.
+ * --warmup defaults to 100 steps or a tenth of --steps, whichever is less; 0 means none.
  *
  * --init DIR starts a new run from the weights of a saved model (DIR/model.json: a shipped model,
  * a published one, or a run's model/), with fresh optimizer state and its own learning-rate
@@ -77,11 +80,11 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-function intArg(name: keyof typeof args, fallback?: number): number | undefined {
+function intArg(name: keyof typeof args, fallback?: number, min = 1): number | undefined {
   const raw = args[name];
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) fail(`--${name} must be a whole number ≥ 1, got "${raw}"`);
+  if (!Number.isInteger(n) || n < min) fail(`--${name} must be a whole number ≥ ${min}, got "${raw}"`);
   return n;
 }
 
@@ -182,7 +185,10 @@ async function main() {
   const evalOptions = { ...(args['eval-every'] !== undefined && { evalEvery: intArg('eval-every')! }), ...(args['eval-images'] !== undefined && { evalImages: intArg('eval-images')! }) };
   const learningRate = learningRateArg();
   const batchSize = intArg('batch', DEFAULT_TRAIN.batchSize)!;
-  const warmupSteps = intArg('warmup', DEFAULT_TRAIN.warmupSteps)!;
+  // Warm-up within the run: by default at most a tenth of it, as in the browser; given, shorter than it.
+  const totalSteps = steps ?? DEFAULT_TRAIN.steps;
+  const warmupSteps = intArg('warmup', Math.min(DEFAULT_TRAIN.warmupSteps, Math.floor(totalSteps / 10)), 0)!;
+  if (!args.resume && warmupSteps >= totalSteps) fail(`--warmup ${warmupSteps} must be shorter than the run (--steps ${totalSteps}): the learning rate would never leave its warm-up`);
   const seed = intArg('seed', DEFAULT_TRAIN.seed)!;
   const emaDecay = args.ema === undefined ? undefined : emaArg();
   const threadsWanted = intArg('threads', availableParallelism())!;
@@ -218,7 +224,9 @@ async function main() {
     const loaded = await loadData(storage, datasetId);
     manifest = loaded.manifest;
     trainer = Trainer.fromCheckpoint(artifacts, loaded.data, { ...(steps && { steps }), ...evalOptions, ...(emaDecay !== undefined && { emaDecay }) });
-    log(`# resumed at step ${baseSteps + trainer.step} from ${checkpointDir} (${new Date().toISOString()}), target ${trainer.options.steps} steps${baseSteps ? ` of this run (step ${baseSteps + trainer.options.steps})` : ''}`);
+    const extension = trainer.options.scheduleExtension;
+    const schedule = extension?.step === trainer.step ? `; the learning rate goes on from ${extension.learningRate.toExponential(2)} and decays to ${(trainer.options.learningRate * 0.1).toExponential(2)} at the new target` : '';
+    log(`# resumed at step ${baseSteps + trainer.step} from ${checkpointDir} (${new Date().toISOString()}), target ${trainer.options.steps} steps${baseSteps ? ` of this run (step ${baseSteps + trainer.options.steps})` : ''}${schedule}`);
   } else {
     const init = args.init ? await initialModel(args.init) : undefined;
     const datasetId = args.dataset ?? init?.card?.dataset.id ?? fail(args.init ? `--init ${args.init}: the model names no dataset; pass --dataset` : '--dataset ID is required');
@@ -226,7 +234,7 @@ async function main() {
     manifest = loaded.manifest;
     const options = {
       ...DEFAULT_TRAIN,
-      steps: steps ?? DEFAULT_TRAIN.steps,
+      steps: totalSteps,
       batchSize,
       learningRate: learningRate ?? DEFAULT_TRAIN.learningRate,
       warmupSteps,

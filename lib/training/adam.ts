@@ -95,11 +95,27 @@ export class Adam {
   }
 }
 
-/** Linear warm-up to `peak` over `warmup` steps, then cosine decay to `peak·floor` at `total`. */
-export function learningRate(step: number, peak: number, warmup: number, total: number, floor = 0.1): number {
+/** Where a resumed run's schedule was extended: from `step` it decays from `learningRate` (the rate it had reached) to the floor. */
+export interface ScheduleExtension {
+  step: number;
+  learningRate: number;
+}
+
+/**
+ * Linear warm-up to `peak` over `warmup` steps, then cosine decay to `peak·floor` at `total`. A run
+ * resumed with a larger total keeps going from the rate it had reached (`extended`), decaying by a
+ * cosine from there to the same floor at the new total, instead of re-stretching the first cosine
+ * over the new total, which would raise the rate of a run that had already annealed. (Steps before
+ * `extended.step` are the run's past: they are never asked for again.)
+ */
+export function learningRate(step: number, peak: number, warmup: number, total: number, floor = 0.1, extended?: ScheduleExtension): number {
+  const cosine = (from: number, start: number) => {
+    const progress = Math.min(1, (step - start) / Math.max(1, total - start));
+    return peak * floor + (from - peak * floor) * 0.5 * (1 + Math.cos(Math.PI * progress));
+  };
+  if (extended && step >= extended.step) return cosine(extended.learningRate, extended.step);
   if (step < warmup) return (peak * (step + 1)) / warmup;
-  const progress = Math.min(1, (step - warmup) / Math.max(1, total - warmup));
-  return peak * (floor + (1 - floor) * 0.5 * (1 + Math.cos(Math.PI * progress)));
+  return cosine(peak, warmup);
 }
 
 /** A non-trainable variable of zeros shaped like `w`; the zeros tensor it copies is released. */

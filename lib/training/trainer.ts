@@ -12,7 +12,7 @@ import { createRng, rngFromState, type Rng } from '../reformer/random';
 import { ARTIFACT_FORMAT, decodeWeightsExactly, ModelFormatError, modelArtifacts } from '../reformer/serialize';
 import { mixSeed } from '../reformer/ops';
 import * as tf from '../reformer/tf';
-import { Adam, DEFAULT_ADAM, learningRate } from './adam';
+import { Adam, DEFAULT_ADAM, learningRate, type ScheduleExtension } from './adam';
 import { WeightAverage } from './average';
 
 export type TokenArray = Uint8Array | Uint16Array;
@@ -44,6 +44,8 @@ export interface TrainOptions {
    * none, the last step's weights. Absent in checkpoints from before it existed: none.
    */
   emaDecay?: number;
+  /** Set when a resume raised `steps`: the schedule decays on from the rate reached there (adam.ts). */
+  scheduleExtension?: ScheduleExtension;
 }
 
 export const DEFAULT_TRAIN: TrainOptions = {
@@ -93,6 +95,23 @@ export interface GradientHelper {
 
 export class CheckpointMismatchError extends Error {
   override name = 'CheckpointMismatchError';
+}
+
+/** The learning rate of (0-based) `step` under a run's options. */
+export function learningRateAt(step: number, o: TrainOptions): number {
+  return learningRate(step, o.learningRate, o.warmupSteps, o.steps, undefined, o.scheduleExtension);
+}
+
+/**
+ * A resumed run's options: `changes` over the checkpoint's. Raising `steps` extends the schedule
+ * from the step resumed at, continuing from the rate reached there (adam.ts); lowering it below
+ * the steps done is refused.
+ */
+export function resumedOptions(saved: TrainOptions, step: number, changes: Partial<TrainOptions> = {}): TrainOptions {
+  const options = { ...saved, ...changes };
+  if (options.steps < step) throw new CheckpointMismatchError(`the checkpoint is at step ${step}; a target of ${options.steps} steps is already behind it`);
+  if (options.steps > saved.steps) options.scheduleExtension = { step, learningRate: learningRateAt(step, saved) };
+  return options;
 }
 
 function imageCount(tokens: TokenArray, seqLength: number): number {
@@ -207,7 +226,7 @@ export class Trainer {
 
   private update(step: number, loss: number, grads: Map<string, tf.Tensor>, started: number): StepReport {
     const o = this.options;
-    const lr = learningRate(step, o.learningRate, o.warmupSteps, o.steps);
+    const lr = learningRateAt(step, o);
     const gradNorm = this.optimizer.apply(grads, lr);
     this.average?.update();
     return { step: step + 1, loss, bitsPerDim: bitsPerDim(loss, this.data.dimsPerToken), gradNorm, learningRate: lr, ms: performance.now() - started };
@@ -375,7 +394,7 @@ export class Trainer {
         throw new ModelFormatError(`the checkpoint's weights do not match its config: ${(e as Error).message}`);
       }
       try {
-        return new Trainer(model, data, { ...ck.options, ...options }, {
+        return new Trainer(model, data, resumedOptions(ck.options, ck.step, options), {
           step: ck.step,
           rngState: ck.rngState,
           optimizer,

@@ -49,6 +49,9 @@ test('bad flags are refused before any work, with what was wrong', async () => {
   const batch = await train('--dataset', DATASET, '--batch', '2.5', '--out', out);
   expect(batch.code).toBe(2);
   expect(batch.stderr).toContain('--batch must be a whole number ≥ 1, got "2.5"');
+  const warmup = await train('--dataset', DATASET, '--steps', '50', '--warmup', '50', '--out', out);
+  expect(warmup.code).toBe(2);
+  expect(warmup.stderr).toContain('--warmup 50 must be shorter than the run (--steps 50)');
   const resume = await train('--resume', out, '--batch', '4', '--seed', '2');
   expect(resume.code).toBe(2);
   expect(resume.stderr).toContain('--batch, --seed cannot change when resuming');
@@ -67,6 +70,8 @@ test('a run and its resume: one evaluation per step, and the card names the comm
   const evaluated = [...log.matchAll(/^step (\d+) .*val_bpd/gm)].map((m) => Number(m[1]));
   expect(evaluated).toEqual([2, 3, 4, 5]); // step 3 ends the first sitting: evaluated once, not twice
   expect(log).toContain('# resumed at step 3');
+  // The first sitting ended on its floor (1e-4 for the default 1e-3): the extension stays there.
+  expect(log).toContain('the learning rate goes on from 1.00e-4 and decays to 1.00e-4 at the new target');
 
   const card = ModelCardSchema.parse(JSON.parse(await readFile(path.join(out, 'model', 'model.json'), 'utf8')).userDefinedMetadata.card);
   expect(card.steps).toBe(5);

@@ -30,6 +30,37 @@ test('the learning rate warms up linearly, then decays by cosine to its floor', 
   expect(learningRate(100, 1, 10, 100)).toBeCloseTo(0.1);
 });
 
+test('a schedule extended at a step goes on from the rate reached there and decays to the same floor', () => {
+  const extended = { step: 100, learningRate: learningRate(100, 1, 10, 100) }; // a finished run: at its floor, 0.1
+  expect(learningRate(100, 1, 10, 200, 0.1, extended)).toBeCloseTo(0.1);
+  expect(learningRate(150, 1, 10, 200, 0.1, extended)).toBeCloseTo(0.1); // it does not rise again
+  const midway = { step: 55, learningRate: learningRate(55, 1, 10, 100) }; // 0.55
+  expect(learningRate(55, 1, 10, 155, 0.1, midway)).toBeCloseTo(0.55);
+  expect(learningRate(105, 1, 10, 155, 0.1, midway)).toBeCloseTo(0.325); // half-way down its own cosine
+  expect(learningRate(155, 1, 10, 155, 0.1, midway)).toBeCloseTo(0.1);
+});
+
+test('resuming with a larger target continues the learning rate instead of raising it; a target behind the checkpoint is refused', async () => {
+  const config = tinyConfig({ layers: ['lsh', 'local'] });
+  const first = new Trainer(new ReformerLM(config), tinyData(), { ...options, steps: 8 });
+  for (let i = 0; i < 8; i++) first.trainStep();
+  const checkpoint = await first.checkpoint();
+  first.model.dispose();
+  first.dispose();
+  const longer = Trainer.fromCheckpoint(checkpoint, tinyData(), { steps: 16 });
+  expect(longer.options.scheduleExtension).toEqual({ step: 8, learningRate: expect.closeTo(options.learningRate * 0.1, 9) });
+  const rates = Array.from({ length: 3 }, () => longer.trainStep().learningRate);
+  rates.forEach((lr) => expect(lr).toBeCloseTo(options.learningRate * 0.1, 9)); // was 0.59 of the peak, re-stretched
+  // The extension is saved with the run: resuming again keeps it.
+  const again = Trainer.fromCheckpoint(await longer.checkpoint(), tinyData());
+  expect(again.options.scheduleExtension).toEqual(longer.options.scheduleExtension);
+  expect(() => Trainer.fromCheckpoint(checkpoint, tinyData(), { steps: 5 })).toThrow(/at step 8; a target of 5 steps is already behind it/);
+  for (const t of [longer, again]) {
+    t.model.dispose();
+    t.dispose();
+  }
+});
+
 test('loss decreases on a tiny dataset in a few dozen steps', () => {
   const trainer = new Trainer(new ReformerLM(tinyConfig({ layers: ['lsh', 'lsh'] })), tinyData(), options);
   const before = trainer.evaluate();
