@@ -16,6 +16,13 @@ export const LIMITS = {
   filesPerUpload: 5_000,
   /** Inflated bytes of all the zips in one upload together, counted while inflating. */
   zipUncompressedBytes: 512 * MiB,
+  /**
+   * Decoded pixels of one upload: width × height × 3 bytes per image, reserved as each decode starts,
+   * all kept until the shards are written. 384 MiB is 2,048 images at 256×256, and every image of a
+   * full upload at 128×128 or less; images past it are skipped. Palette tokenization peaks at about
+   * 1.7× this (a token per pixel beside the pixels, two bytes each above 256 colours).
+   */
+  decodedBytesPerUpload: 384 * MiB,
   /** Whole multipart request body. */
   requestBytes: 512 * MiB,
   /** Target image side, pixels (width and height each); enforced by DatasetOptionsSchema. */

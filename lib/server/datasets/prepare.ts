@@ -18,7 +18,7 @@ import { shuffledIndices } from '@/lib/pixels/prng';
 import { AppError } from '../errors';
 import type { Storage } from '../storage';
 import { decodeToRgb, MAX_DECODES, SkipFile } from './decode';
-import { LIMITS, type Limits } from './limits';
+import { formatBytes, LIMITS, type Limits } from './limits';
 import { contactSheet } from './preview';
 import { isZip, readZip } from './zip';
 
@@ -63,8 +63,10 @@ type Entry = PrepareInput | { name: string; reason: string };
 interface Accepted {
   name: string;
   sha256: string;
+  /** [height·width·3]; emptied once tokenized or copied into a shard, so the pixels go as they are used. */
   rgb: Uint8Array;
 }
+const EMPTY = new Uint8Array(0);
 
 export async function* prepareDataset(inputs: PrepareInput[], options: DatasetOptions, ctx: PrepareContext): AsyncGenerator<UploadEvent, DatasetManifest> {
   const limits = ctx.limits ?? LIMITS;
@@ -90,13 +92,20 @@ export async function* prepareDataset(inputs: PrepareInput[], options: DatasetOp
   }
 
   // 2. Decode in input order with a sliding window of in-flight jobs (decode.ts bounds them process-wide).
+  // Each decode reserves its image's bytes of the upload's pixel budget first; a skipped one gives them back.
   const total = entries.length;
   const target = { width: options.width, height: options.height, fit: options.fit, background: options.background };
+  const imageBytes = options.width * options.height * 3;
+  const overBudget =
+    `over the ${formatBytes(limits.decodedBytesPerUpload)} limit on decoded pixels per upload ` +
+    `(${Math.floor(limits.decodedBytesPerUpload / imageBytes).toLocaleString('en')} images at ${options.width}×${options.height}): ` +
+    'upload fewer images or choose a smaller size';
+  let reserved = 0;
   const firstByHash = new Map<string, string>();
   const accepted: Accepted[] = [];
   const skipped: { name: string; reason: string }[] = [];
   const window = ctx.concurrency ?? MAX_DECODES;
-  const inflight: { name: string; result: Promise<Accepted | { reason: string }> }[] = [];
+  const inflight: { name: string; reserved: boolean; result: Promise<Accepted | { reason: string }> }[] = [];
   let done = 0;
 
   const settle = async function* (job: (typeof inflight)[number]): AsyncGenerator<UploadEvent> {
@@ -106,6 +115,7 @@ export async function* prepareDataset(inputs: PrepareInput[], options: DatasetOp
       accepted.push(result);
       yield { type: 'file', name: job.name, status: 'accepted' };
     } else {
+      if (job.reserved) reserved -= imageBytes;
       skipped.push({ name: job.name, reason: result.reason });
       yield { type: 'file', name: job.name, status: 'skipped', reason: result.reason };
     }
@@ -115,14 +125,21 @@ export async function* prepareDataset(inputs: PrepareInput[], options: DatasetOp
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i];
     let result: Promise<Accepted | { reason: string }>;
+    let reserving = false;
     if ('reason' in entry) {
       result = Promise.resolve({ reason: entry.reason });
     } else {
       const sha256 = createHash('sha256').update(entry.bytes).digest('hex');
       const first = firstByHash.get(sha256);
+      // Near the budget, decodes in flight may yet be skipped and give their bytes back: wait for them.
+      while (first === undefined && reserved + imageBytes > limits.decodedBytesPerUpload && inflight.length > 0) yield* settle(inflight.shift()!);
       if (first !== undefined) {
         result = Promise.resolve({ reason: `duplicate of ${first}` });
+      } else if (reserved + imageBytes > limits.decodedBytesPerUpload) {
+        result = Promise.resolve({ reason: overBudget });
       } else {
+        reserving = true;
+        reserved += imageBytes;
         firstByHash.set(sha256, entry.name);
         result = decodeToRgb(entry.bytes, target, limits).then(
           (rgb) => ({ name: entry.name, sha256, rgb }),
@@ -135,7 +152,7 @@ export async function* prepareDataset(inputs: PrepareInput[], options: DatasetOp
     }
     result.catch(() => {}); // awaited in order by `settle`; this only silences the early-rejection warning
     entries[i] = { name: entry.name, reason: '' }; // let the source bytes go
-    inflight.push({ name: entry.name, result });
+    inflight.push({ name: entry.name, reserved: reserving, result });
     if (inflight.length >= window) yield* settle(inflight.shift()!);
   }
   while (inflight.length > 0) yield* settle(inflight.shift()!);
@@ -145,33 +162,34 @@ export async function* prepareDataset(inputs: PrepareInput[], options: DatasetOp
     throw new AppError('no_images', 422, `No usable image in the upload${why ? ` (${why}${skipped.length > 3 ? '; …' : ''})` : ''}. Nothing was stored.`);
   }
 
-  // 3. Tokenize.
+  // 3. Tokenize. The pixels are never copied together: at most they and the palette tokens coexist.
   const pixels = options.width * options.height;
   let palette: Uint8Array | undefined;
-  let tokensOf: (i: number) => TokenArray;
+  /** Image i's tokens, taken once, as it is written into its shard. */
+  let takeTokens: (i: number) => TokenArray;
   if (options.tokenization === 'palette') {
-    const all = new Uint8Array(accepted.length * pixels * 3);
-    accepted.forEach((a, i) => {
-      all.set(a.rgb, i * pixels * 3);
-      a.rgb = new Uint8Array(0); // one copy of the pixels at a time
-    });
-    palette = fitPalette(all, { size: options.paletteSize, seed: options.seed });
+    palette = fitPalette(accepted.map((a) => a.rgb), { size: options.paletteSize, seed: options.seed });
     // Image by image, letting other requests in between: mapping millions of pixels in one go
     // would hold the server's event loop for tens of seconds.
     const map = paletteMapper(palette);
     const tokens = paletteTokenArray(options.paletteSize, accepted.length * pixels);
     let paused = performance.now();
     for (let i = 0; i < accepted.length; i++) {
-      map(all.subarray(i * pixels * 3, (i + 1) * pixels * 3), tokens.subarray(i * pixels, (i + 1) * pixels));
+      map(accepted[i].rgb, tokens.subarray(i * pixels, (i + 1) * pixels));
+      accepted[i].rgb = EMPTY;
       if (performance.now() - paused > 50 || i === accepted.length - 1) {
         yield { type: 'tokenizing', done: i + 1, total: accepted.length };
         await new Promise((resolve) => setImmediate(resolve));
         paused = performance.now();
       }
     }
-    tokensOf = (i) => tokens.subarray(i * pixels, (i + 1) * pixels);
+    takeTokens = (i) => tokens.subarray(i * pixels, (i + 1) * pixels);
   } else {
-    tokensOf = (i) => accepted[i].rgb;
+    takeTokens = (i) => {
+      const rgb = accepted[i].rgb;
+      accepted[i].rgb = EMPTY;
+      return rgb;
+    };
   }
   const vocabSize = palette ? options.paletteSize : 256;
   const seqLength = palette ? pixels : 3 * pixels;
@@ -198,7 +216,7 @@ export async function* prepareDataset(inputs: PrepareInput[], options: DatasetOp
       for (let s = 0; s * perShard < indices.length; s++) {
         const chunk = indices.slice(s * perShard, (s + 1) * perShard);
         const tokens = bytesPerToken === 1 ? new Uint8Array(chunk.length * seqLength) : new Uint16Array(chunk.length * seqLength);
-        chunk.forEach((img, j) => tokens.set(tokensOf(img), j * seqLength));
+        chunk.forEach((img, j) => tokens.set(takeTokens(img), j * seqLength));
         const bytes = tokensToShardBytes(tokens, bytesPerToken);
         const file = `${split}-${String(s).padStart(3, '0')}.bin`;
         await storage.putBlob(prefix + file, bytes);

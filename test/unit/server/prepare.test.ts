@@ -66,6 +66,23 @@ describe('prepareDataset', () => {
     expect(manifest.counts).toMatchObject({ accepted: 3, skipped: 1 });
   });
 
+  it('skips images past the decoded-pixel budget, naming the limit and what to do; a corrupt file gives its share back', async () => {
+    const png = await solidImage('png', 10, 10, { r: 1, g: 2, b: 3 });
+    const corrupt = { name: 'corrupt.png', bytes: png.slice(0, 60) }; // a PNG's magic bytes, then cut short
+    const inputs = [corrupt, ...(await colours(4))];
+    const limits = { ...LIMITS, decodedBytesPerUpload: 3 * 8 * 8 * 3 }; // three 8×8 images
+    const { events, manifest } = await run(inputs, { width: 8, height: 8, validationFraction: 0 }, { limits });
+    expect(manifest.counts).toMatchObject({ accepted: 3, skipped: 2 });
+    expect(manifest.source.files.map((f) => f.name)).toEqual(['0.png', '1.png', '2.png']);
+    expect(manifest.skipped[0]).toMatchObject({ name: 'corrupt.png', reason: expect.stringMatching(/^corrupt image/) });
+    expect(events).toContainEqual({
+      type: 'file',
+      name: '3.png',
+      status: 'skipped',
+      reason: 'over the 576 bytes limit on decoded pixels per upload (3 images at 8×8): upload fewer images or choose a smaller size',
+    });
+  });
+
   it('refuses to overwrite an existing id', async () => {
     const inputs = await colours(1);
     const { storage } = await run(inputs, { width: 8, height: 8 }, { id: 'fixed' });
