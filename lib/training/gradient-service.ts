@@ -73,12 +73,26 @@ function gradientsOf(model: ReformerLM, request: GradientRequest): HelperReply &
   return { type: 'result', id: request.id, loss, grads: out };
 }
 
+export interface GradientClientOptions {
+  /**
+   * How long one request may go unanswered before the helper is taken for dead: the request fails
+   * and so does every later one. None by default (Node's threads report their exit); a Web Worker
+   * can die without an error event, which would otherwise hang the step forever.
+   */
+  timeoutMs?: number;
+}
+
 /** The trainer's end of one helper. */
 export class GradientClient implements GradientHelper {
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (r: GradientResult) => void; reject: (e: Error) => void }>();
+  /** Why the helper is dead, once it is. */
+  private dead: Error | undefined;
 
-  private constructor(private readonly endpoint: Endpoint) {
+  private constructor(
+    private readonly endpoint: Endpoint,
+    private readonly options: GradientClientOptions,
+  ) {
     endpoint.listen((m) => {
       if (m.type !== 'result' && m.type !== 'error') return;
       const p = this.pending.get(m.id);
@@ -90,13 +104,13 @@ export class GradientClient implements GradientHelper {
   }
 
   /** Sends the model config and waits until the helper has its backend and replica ready. */
-  static start(endpoint: Endpoint, config: Partial<ReformerConfig>): Promise<GradientClient> {
+  static start(endpoint: Endpoint, config: Partial<ReformerConfig>, options: GradientClientOptions = {}): Promise<GradientClient> {
     return new Promise((resolve, reject) => {
       let settled = false;
       endpoint.listen((m) => {
         if (settled || (m.type !== 'ready' && m.type !== 'failed')) return;
         settled = true;
-        if (m.type === 'ready') resolve(new GradientClient(endpoint));
+        if (m.type === 'ready') resolve(new GradientClient(endpoint, options));
         else reject(new Error(`gradient helper failed to start: ${m.error}`));
       });
       endpoint.post({ type: 'init', config });
@@ -104,15 +118,34 @@ export class GradientClient implements GradientHelper {
   }
 
   gradients(weights: Record<string, Float32Array>, tokens: Int32Array, rows: number, stepSeed: number): Promise<GradientResult> {
+    if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+    const { timeoutMs } = this.options;
+    return new Promise<GradientResult>((resolve, reject) => {
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              const s = Math.ceil(timeoutMs / 1000);
+              this.fail(new Error(`a gradient helper did not answer within ${s} s and is taken for dead (its worker may have crashed). The run stopped; resume it from its last checkpoint.`));
+            }, timeoutMs);
+      this.pending.set(id, {
+        resolve: (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
       this.endpoint.post({ type: 'gradients', id, weights, tokens, rows, stepSeed });
     });
   }
 
-  /** Fails every request in flight (the helper died). */
+  /** Fails every request in flight and every later one (the helper died). */
   fail(error: Error): void {
+    this.dead ??= error;
     for (const p of this.pending.values()) p.reject(error);
     this.pending.clear();
   }

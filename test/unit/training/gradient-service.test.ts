@@ -46,3 +46,16 @@ test('a request the helper cannot serve rejects with its reason; a helper that c
   await expect(GradientClient.start(a, model.config)).rejects.toThrow('gradient helper failed to start: no WebAssembly here');
   model.dispose();
 });
+
+test('a helper that stops answering fails the request after the timeout, and every later one at once', async () => {
+  const model = new ReformerLM(tinyConfig());
+  const [trainerEnd, helperEnd] = pair();
+  // Ready, then silent: a Web Worker that died without an error event.
+  helperEnd.listen((m) => m.type === 'init' && helperEnd.post({ type: 'ready' }));
+  const client = await GradientClient.start(trainerEnd, model.config, { timeoutMs: 50 });
+  await expect(client.gradients({}, new Int32Array(48), 1, 1)).rejects.toThrow(/did not answer within 1 s and is taken for dead.*resume it from its last checkpoint/);
+  const started = Date.now();
+  await expect(client.gradients({}, new Int32Array(48), 1, 2)).rejects.toThrow(/taken for dead/);
+  expect(Date.now() - started).toBeLessThan(50);
+  model.dispose();
+});
