@@ -68,94 +68,24 @@ interface Accepted {
 }
 const EMPTY = new Uint8Array(0);
 
-export async function* prepareDataset(inputs: PrepareInput[], options: DatasetOptions, ctx: PrepareContext): AsyncGenerator<UploadEvent, DatasetManifest> {
+/**
+ * Works on its own copy of `inputs`, dropping each input once it is expanded: an upload's files
+ * (up to `requestBytes`) need not all stay in memory for the whole preparation, and the caller's
+ * list is left as it was (built-ins reuse theirs).
+ */
+export function prepareDataset(inputs: readonly PrepareInput[], options: DatasetOptions, ctx: PrepareContext): AsyncGenerator<UploadEvent, DatasetManifest> {
+  return prepare([...inputs], options, ctx);
+}
+
+async function* prepare(pending: (PrepareInput | undefined)[], options: DatasetOptions, ctx: PrepareContext): AsyncGenerator<UploadEvent, DatasetManifest> {
   const limits = ctx.limits ?? LIMITS;
   const { storage } = ctx;
   const id = ctx.id ?? newDatasetId(options.name);
   if (await storage.getRecord('datasets', id)) throw new AppError('conflict', 409, `dataset ${id} already exists`);
 
-  // 1. Expand zips into entries; everything past the file budget is skipped with a reason.
-  const entries: Entry[] = [];
-  let fileCount = 0;
-  const inflateBudget = { inflated: 0 };
-  for (const input of inputs) {
-    const room = limits.filesPerUpload - fileCount;
-    const expanded: Entry[] =
-      room <= 0
-        ? [{ name: input.name, reason: `too many files: at most ${limits.filesPerUpload} per upload` }]
-        : isZip(input.bytes) || /\.zip$/i.test(input.name)
-          ? await readZip(input.name, input.bytes, limits, room, inflateBudget)
-          : [input];
-    // Skipped entries count too: a zip of thousands of refused names costs as much to report.
-    entries.push(...expanded);
-    fileCount += expanded.length;
-  }
-
-  // 2. Decode in input order with a sliding window of in-flight jobs (decode.ts bounds them process-wide).
-  // Each decode reserves its image's bytes of the upload's pixel budget first; a skipped one gives them back.
-  const total = entries.length;
-  const target = { width: options.width, height: options.height, fit: options.fit, background: options.background };
-  const imageBytes = options.width * options.height * 3;
-  const overBudget =
-    `over the ${formatBytes(limits.decodedBytesPerUpload)} limit on decoded pixels per upload ` +
-    `(${Math.floor(limits.decodedBytesPerUpload / imageBytes).toLocaleString('en')} images at ${options.width}×${options.height}): ` +
-    'upload fewer images or choose a smaller size';
-  let reserved = 0;
-  const firstByHash = new Map<string, string>();
-  const accepted: Accepted[] = [];
-  const skipped: { name: string; reason: string }[] = [];
-  const window = ctx.concurrency ?? MAX_DECODES;
-  const inflight: { name: string; reserved: boolean; result: Promise<Accepted | { reason: string }> }[] = [];
-  let done = 0;
-
-  const settle = async function* (job: (typeof inflight)[number]): AsyncGenerator<UploadEvent> {
-    const result = await job.result;
-    done++;
-    if ('rgb' in result) {
-      accepted.push(result);
-      yield { type: 'file', name: job.name, status: 'accepted' };
-    } else {
-      if (job.reserved) reserved -= imageBytes;
-      skipped.push({ name: job.name, reason: result.reason });
-      yield { type: 'file', name: job.name, status: 'skipped', reason: result.reason };
-    }
-    yield { type: 'progress', done, total, file: job.name };
-  };
-
-  for (let i = 0; i < entries.length; i++) {
-    const entry = entries[i];
-    let result: Promise<Accepted | { reason: string }>;
-    let reserving = false;
-    if ('reason' in entry) {
-      result = Promise.resolve({ reason: entry.reason });
-    } else {
-      const sha256 = createHash('sha256').update(entry.bytes).digest('hex');
-      const first = firstByHash.get(sha256);
-      // Near the budget, decodes in flight may yet be skipped and give their bytes back: wait for them.
-      while (first === undefined && reserved + imageBytes > limits.decodedBytesPerUpload && inflight.length > 0) yield* settle(inflight.shift()!);
-      if (first !== undefined) {
-        result = Promise.resolve({ reason: `duplicate of ${first}` });
-      } else if (reserved + imageBytes > limits.decodedBytesPerUpload) {
-        result = Promise.resolve({ reason: overBudget });
-      } else {
-        reserving = true;
-        reserved += imageBytes;
-        firstByHash.set(sha256, entry.name);
-        result = decodeToRgb(entry.bytes, target, limits).then(
-          (rgb) => ({ name: entry.name, sha256, rgb }),
-          (err: unknown) => {
-            if (err instanceof SkipFile) return { reason: err.reason };
-            throw err;
-          },
-        );
-      }
-    }
-    result.catch(() => {}); // awaited in order by `settle`; this only silences the early-rejection warning
-    entries[i] = { name: entry.name, reason: '' }; // let the source bytes go
-    inflight.push({ name: entry.name, reserved: reserving, result });
-    if (inflight.length >= window) yield* settle(inflight.shift()!);
-  }
-  while (inflight.length > 0) yield* settle(inflight.shift()!);
+  // 1–2. In functions of their own: a finished loop's last input would otherwise stay in this frame.
+  const entries = await expandInputs(pending, limits);
+  const { accepted, skipped } = yield* decodeEntries(entries, options, limits, ctx.concurrency ?? MAX_DECODES);
 
   if (accepted.length === 0) {
     const why = skipped.slice(0, 3).map((s) => `${s.name}: ${s.reason}`).join('; ');
@@ -274,4 +204,106 @@ export async function* prepareDataset(inputs: PrepareInput[], options: DatasetOp
     await storage.deleteBlobs(prefix).catch(() => {});
     throw err;
   }
+}
+
+/** 1. Zips expanded into entries; everything past the file budget is skipped with a reason. Empties `pending` as it goes. */
+async function expandInputs(pending: (PrepareInput | undefined)[], limits: Limits): Promise<Entry[]> {
+  const entries: Entry[] = [];
+  let fileCount = 0;
+  const inflateBudget = { inflated: 0 };
+  for (let i = 0; i < pending.length; i++) {
+    const input = pending[i]!;
+    pending[i] = undefined;
+    const room = limits.filesPerUpload - fileCount;
+    const expanded: Entry[] =
+      room <= 0
+        ? [{ name: input.name, reason: `too many files: at most ${limits.filesPerUpload} per upload` }]
+        : isZip(input.bytes) || /\.zip$/i.test(input.name)
+          ? await readZip(input.name, input.bytes, limits, room, inflateBudget)
+          : [input];
+    // Skipped entries count too: a zip of thousands of refused names costs as much to report.
+    entries.push(...expanded);
+    fileCount += expanded.length;
+  }
+  return entries;
+}
+
+interface DecodeJob {
+  name: string;
+  /** Whether it holds a share of the pixel budget, to give back if the decode is skipped. */
+  reserved: boolean;
+  result: Promise<Accepted | { reason: string }>;
+}
+
+/**
+ * 2. Decodes in input order with a sliding window of in-flight jobs (decode.ts bounds them
+ * process-wide). Each decode reserves its image's bytes of the upload's pixel budget as it starts; a
+ * skipped one gives them back. Takes each entry's bytes out of `entries` as its job starts.
+ */
+async function* decodeEntries(
+  entries: Entry[],
+  options: DatasetOptions,
+  limits: Limits,
+  window: number,
+): AsyncGenerator<UploadEvent, { accepted: Accepted[]; skipped: { name: string; reason: string }[] }> {
+  const total = entries.length;
+  const target = { width: options.width, height: options.height, fit: options.fit, background: options.background };
+  const imageBytes = options.width * options.height * 3;
+  const overBudget =
+    `over the ${formatBytes(limits.decodedBytesPerUpload)} limit on decoded pixels per upload ` +
+    `(${Math.floor(limits.decodedBytesPerUpload / imageBytes).toLocaleString('en')} images at ${options.width}×${options.height}): ` +
+    'upload fewer images or choose a smaller size';
+  let reserved = 0;
+  const firstByHash = new Map<string, string>();
+  const accepted: Accepted[] = [];
+  const skipped: { name: string; reason: string }[] = [];
+  const inflight: DecodeJob[] = [];
+  let done = 0;
+
+  /** Entry i's job: its decode, or the reason it is skipped. Only the decode keeps the bytes. */
+  const start = (i: number): DecodeJob => {
+    const entry = entries[i];
+    entries[i] = { name: entry.name, reason: '' };
+    const { name } = entry;
+    const skip = (reason: string): DecodeJob => ({ name, reserved: false, result: Promise.resolve({ reason }) });
+    if ('reason' in entry) return skip(entry.reason);
+    const sha256 = createHash('sha256').update(entry.bytes).digest('hex');
+    const first = firstByHash.get(sha256);
+    if (first !== undefined) return skip(`duplicate of ${first}`);
+    if (reserved + imageBytes > limits.decodedBytesPerUpload) return skip(overBudget);
+    reserved += imageBytes;
+    firstByHash.set(sha256, name);
+    const result = decodeToRgb(entry.bytes, target, limits).then(
+      (rgb) => ({ name, sha256, rgb }),
+      (err: unknown) => {
+        if (err instanceof SkipFile) return { reason: err.reason };
+        throw err;
+      },
+    );
+    result.catch(() => {}); // awaited in order by `settle`; this only silences the early-rejection warning
+    return { name, reserved: true, result };
+  };
+
+  const settle = async function* (job: DecodeJob): AsyncGenerator<UploadEvent> {
+    const result = await job.result;
+    done++;
+    if ('rgb' in result) {
+      accepted.push(result);
+      yield { type: 'file', name: job.name, status: 'accepted' };
+    } else {
+      if (job.reserved) reserved -= imageBytes;
+      skipped.push({ name: job.name, reason: result.reason });
+      yield { type: 'file', name: job.name, status: 'skipped', reason: result.reason };
+    }
+    yield { type: 'progress', done, total, file: job.name };
+  };
+
+  for (let i = 0; i < entries.length; i++) {
+    // Near the budget, decodes in flight may yet be skipped and give their bytes back: wait for them.
+    while ('bytes' in entries[i] && reserved + imageBytes > limits.decodedBytesPerUpload && inflight.length > 0) yield* settle(inflight.shift()!);
+    inflight.push(start(i));
+    if (inflight.length >= window) yield* settle(inflight.shift()!);
+  }
+  while (inflight.length > 0) yield* settle(inflight.shift()!);
+  return { accepted, skipped };
 }

@@ -1,12 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type DatasetManifest, DatasetOptionsSchema, readShard, tokensToImage, type UploadEvent } from '@/lib/pixels/manifest';
 import { LIMITS } from '@/lib/server/datasets/limits';
 import { type PrepareContext, type PrepareInput, prepareDataset } from '@/lib/server/datasets/prepare';
 import { createStorage } from '@/lib/server/storage';
-import { solidImage } from './fixtures';
+import { deflated, solidImage, zip } from './fixtures';
 
 const dirs: string[] = [];
 afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
@@ -81,6 +83,38 @@ describe('prepareDataset', () => {
       status: 'skipped',
       reason: 'over the 576 bytes limit on decoded pixels per upload (3 images at 8×8): upload fewer images or choose a smaller size',
     });
+  });
+
+  it('lets each input go once expanded, and leaves the caller’s list as it was', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'prepare-'));
+    dirs.push(dataDir);
+    const [a, b, c] = await colours(3);
+    // Built in a function of its own that keeps nothing, as the upload route does: only the preparation can hold the inputs.
+    const start = () => {
+      const inputs: PrepareInput[] = [{ name: 'ab.zip', bytes: zip([deflated('a.png', a.bytes), deflated('b.png', b.bytes)]) }, { name: 'c.png', bytes: c.bytes.slice() }];
+      const refs = inputs.map((input) => new WeakRef(input.bytes));
+      const gen = prepareDataset(inputs, DatasetOptionsSchema.parse({ name: 'set', width: 8, height: 8 }), { storage: createStorage({ dataDir }) });
+      return { gen, refs, inputs: new WeakRef(inputs) };
+    };
+    const { gen, refs, inputs } = start();
+    const alive: boolean[][] = [];
+    for (let next = await gen.next(); !next.done; next = await gen.next()) {
+      if (next.value.type !== 'progress') continue;
+      await new Promise((resolve) => setImmediate(resolve));
+      gc();
+      alive.push(refs.map((r) => r.deref() !== undefined));
+    }
+    // After the first file is read, the zip is gone; after the last, the plain image too.
+    expect(alive[0][0]).toBe(false);
+    expect(alive.at(-1)).toEqual([false, false]);
+    expect(inputs.deref()).toBeUndefined();
+
+    const kept = await colours(2);
+    const copy = kept.map((input) => ({ ...input }));
+    await run(kept, { width: 8, height: 8 });
+    expect(kept).toEqual(copy);
   });
 
   it('refuses to overwrite an existing id', async () => {
