@@ -1,9 +1,10 @@
 'use client';
 
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { ConfirmAction } from '@/components/confirm-action';
 import { ShippedIndexSchema } from '@/lib/models/card';
 import type { DatasetSummary } from '@/lib/pixels/manifest';
-import { type CheckpointSummary, MAX_SAMPLE_TOKENS, type RunState, type SampleImage, type TrainEvent, type TrainHistory, type TrainPreset, type TrainSettings } from '@/lib/runtime/train-protocol';
+import { MAX_SAMPLE_TOKENS, type RunState, type SampleImage, type SavedRun, type TrainEvent, type TrainHistory, type TrainPreset, type TrainSettings } from '@/lib/runtime/train-protocol';
 import { LossChart } from './loss-chart';
 import { listModels, publishModel, type ShippedModel } from './model-api';
 import { ModelList } from './model-list';
@@ -13,6 +14,7 @@ import { TrainClient } from './train-client';
 type Phase = 'idle' | RunState | 'error';
 
 interface RunView {
+  runId: string;
   datasetName: string;
   width: number;
   height: number;
@@ -35,6 +37,10 @@ interface RunView {
   sampling: 'on' | 'off' | 'too-long';
   samples?: { step: number; images: SampleImage[] };
   savedAt?: string;
+  /** The step of the last checkpoint saved: where a resume starts. */
+  savedStep?: number;
+  /** The last save failed (and none has succeeded since). */
+  checkpointFailed?: { step: number; message: string };
 }
 
 const BACKEND_LABELS: Record<string, string> = { webgpu: 'WebGPU', wasm: 'WebAssembly', webgl: 'WebGL', cpu: 'CPU' };
@@ -81,7 +87,8 @@ export function TrainStudio() {
   /** The url of the model.json a run starts from; '' for a fresh model. */
   const [startFromUrl, setStartFromUrl] = useState('');
   const [modelsError, setModelsError] = useState<string>();
-  const [saved, setSaved] = useState<CheckpointSummary | null>(null);
+  const [saved, setSaved] = useState<SavedRun[]>([]);
+  const [savedError, setSavedError] = useState<string>();
 
   const [datasetId, setDatasetId] = useState('');
   const [preset, setPreset] = useState<TrainPreset>('tiny');
@@ -105,6 +112,10 @@ export function TrainStudio() {
 
   // Steps/s over a sliding window of recent steps, reset whenever the run pauses.
   const recentSteps = useRef<[number, number][]>([]);
+  // Wall time between step events over the last evaluation (or sample) period, pauses for
+  // validation, checkpoints and samples included: what the ETA extrapolates.
+  const periodSteps = useRef<[number, number][]>([]);
+  const [secondsPerStep, setSecondsPerStep] = useState(NaN);
   const bucket = useRef({ sum: 0, count: 0 });
   const runningSince = useRef<number | null>(null);
   const elapsedBefore = useRef(0);
@@ -118,10 +129,25 @@ export function TrainStudio() {
     }
   }, []);
 
+  const refreshSaved = useCallback(async () => {
+    const c = client.current;
+    if (!c || c.dead) return;
+    try {
+      setSaved(await c.list());
+      setSavedError(undefined);
+    } catch (err) {
+      // Not "no saved run": the runs may well be there, unreadable for now.
+      setSavedError((err as Error).message);
+    }
+  }, []);
+
   useEffect(() => {
-    const c = new TrainClient();
-    client.current = c;
-    c.inspect().then(setSaved, () => setSaved(null));
+    client.current = new TrainClient();
+    // A run this page left a moment ago may still be saving: list once it is done, not as open elsewhere.
+    void TrainClient.afterClosing().then(refreshSaved);
+    // Another tab may have started, ended or discarded a run meanwhile.
+    const onVisible = () => document.visibilityState === 'visible' && void refreshSaved();
+    document.addEventListener('visibilitychange', onVisible);
     fetch('/api/datasets', { cache: 'no-store' })
       .then((r) => r.json())
       .then((body: { datasets: DatasetSummary[] }) => {
@@ -136,10 +162,24 @@ export function TrainStudio() {
       .then((json) => setShipped(ShippedIndexSchema.parse(json).models))
       .catch(() => setShipped([]));
     return () => {
-      c.dispose();
+      document.removeEventListener('visibilitychange', onVisible);
+      // Navigating away inside the app unmounts this page: a live run pauses and saves its
+      // checkpoint before the worker ends, rather than losing the steps since the last one.
+      void client.current?.close();
       client.current = null;
     };
-  }, [refreshModels]);
+  }, [refreshModels, refreshSaved]);
+
+  useEffect(() => {
+    if (phase !== 'running') return;
+    // Leaving the site or reloading ends the worker mid-run: ask first.
+    const warn = (e: BeforeUnloadEvent) => {
+      e.preventDefault();
+      e.returnValue = '';
+    };
+    window.addEventListener('beforeunload', warn);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, [phase]);
 
   useEffect(() => {
     if (phase !== 'running') return;
@@ -157,6 +197,9 @@ export function TrainStudio() {
       case 'ready':
         bucket.current = { sum: 0, count: 0 };
         setRun({
+          runId: e.runId,
+          savedAt: e.savedAt,
+          savedStep: e.savedAt ? e.step : undefined,
           datasetName: e.datasetName,
           width: e.width,
           height: e.height,
@@ -179,7 +222,9 @@ export function TrainStudio() {
         setPhase(e.state);
         setPending(null);
         recentSteps.current = [];
+        periodSteps.current = [];
         setRate(0);
+        setSecondsPerStep(NaN);
         if (e.state === 'running') runningSince.current = performance.now();
         else if (runningSince.current !== null) {
           elapsedBefore.current += (performance.now() - runningSince.current) / 1000;
@@ -193,6 +238,12 @@ export function TrainStudio() {
         w.push([now, e.step]);
         while (w.length > 2 && now - w[0][0] > 15_000) w.shift();
         if (w.length >= 2) setRate((w[w.length - 1][1] - w[0][1]) / ((w[w.length - 1][0] - w[0][0]) / 1000));
+        const p = periodSteps.current;
+        p.push([now, e.step]);
+        const s = settingsRef.current;
+        const period = Math.max(1, s?.evalEvery ?? 1, s?.sampleEvery ?? 0);
+        while (p.length > period + 1) p.shift();
+        if (p.length >= 2) setSecondsPerStep((p[p.length - 1][0] - p[0][0]) / 1000 / (p[p.length - 1][1] - p[0][1]));
         setRun((r) => {
           if (!r) return r;
           const every = Math.max(1, Math.ceil(r.totalSteps / CHART_POINTS));
@@ -215,12 +266,17 @@ export function TrainStudio() {
         setRun((r) => r && { ...r, samples: { step: e.step, images: e.images } });
         return;
       case 'checkpoint':
-        setRun((r) => r && { ...r, savedAt: e.savedAt });
+        setRun((r) => r && { ...r, savedAt: e.savedAt, savedStep: e.step, checkpointFailed: undefined });
+        return;
+      case 'checkpoint-failed':
+        setRun((r) => r && { ...r, checkpointFailed: { step: e.step, message: e.message } });
         return;
     }
   }, []);
 
-  const begin = async (settings: TrainSettings, resume: boolean) => {
+  const begin = async (settings: TrainSettings, resumeRunId?: string) => {
+    // A crashed worker is gone: a fresh one resumes from the checkpoint.
+    if (client.current?.dead) client.current = new TrainClient();
     const c = client.current;
     if (!c) return;
     settingsRef.current = settings;
@@ -233,13 +289,15 @@ export function TrainStudio() {
     elapsedBefore.current = 0;
     runningSince.current = null;
     setElapsed(0);
+    void refreshSaved(); // the run that was on screen is listed again
     try {
-      await c.start(settings, resume, onEvent);
+      await c.start(settings, resumeRunId, onEvent);
     } catch (err) {
       setPhase('error');
+      setPending(null);
       setError((err as Error).message);
     } finally {
-      c.inspect().then(setSaved, () => undefined);
+      void refreshSaved();
     }
   };
 
@@ -257,7 +315,6 @@ export function TrainStudio() {
         sampleEvery: samples ? Math.max(evalEvery, Math.round(steps / 10)) : 0,
         backend: 'auto',
       },
-      false,
     );
   };
 
@@ -287,9 +344,12 @@ export function TrainStudio() {
     }
   };
 
-  const discard = async () => {
-    await client.current?.discard();
-    setSaved(null);
+  const discard = async (runId: string) => {
+    const c = client.current;
+    if (!c) return;
+    await c.discard(runId);
+    setRun((r) => (r?.runId === runId ? { ...r, savedAt: undefined, savedStep: undefined } : r));
+    await refreshSaved();
   };
 
   const busy = phase === 'loading' || phase === 'running' || phase === 'paused';
@@ -308,7 +368,9 @@ export function TrainStudio() {
     : [];
   const startFrom = startable.find((m) => m.url === startFromUrl);
   const percent = run ? Math.round((run.step / run.totalSteps) * 100) : 0;
-  const eta = run && rate > 0 ? (run.totalSteps - run.step) / rate : NaN;
+  const eta = run ? (run.totalSteps - run.step) * secondsPerStep : NaN;
+  // After a stop or a failure the run carries on from its last checkpoint, without a reload.
+  const resumable = run && (phase === 'stopped' || phase === 'error') && run.savedStep !== undefined && run.savedStep < run.totalSteps;
 
   return (
     <div className="grid gap-8 lg:grid-cols-[20rem_1fr]">
@@ -385,29 +447,55 @@ export function TrainStudio() {
           <p className="text-xs text-neutral-500">Runs in a background thread of this tab. Checkpoints are kept in this browser, so a reload can pick up where it left off.</p>
         </form>
 
-        {/* The run on screen is the saved one once it stops, so the card only matters before a run is shown. */}
-        {saved && !busy && !run && (
-          <section data-testid="train-saved" className="rounded-xl border border-sky-500/30 bg-sky-500/5 p-4 text-sm">
-            <h2 className="font-medium text-sky-200">Saved run</h2>
-            <p className="mt-1 text-neutral-300">
-              {saved.datasetName} · {saved.settings.startFrom ? `from ${saved.settings.startFrom.card.name}` : saved.settings.preset} — step {saved.step.toLocaleString()} of {saved.settings.steps.toLocaleString()}
-            </p>
-            <p className="text-xs text-neutral-500">saved {ago(saved.savedAt)}</p>
-            <div className="mt-3 flex gap-2">
-              {saved.step < saved.settings.steps && (
-                <button data-testid="train-resume-saved" type="button" onClick={() => void begin(saved.settings, true)} className="rounded-md bg-sky-500 px-3 py-1.5 text-xs font-medium text-neutral-950 hover:bg-sky-400">
-                  Resume
-                </button>
-              )}
-              {saved.step >= saved.settings.steps && (
-                <button type="button" onClick={() => void begin(saved.settings, true)} className="rounded-md border border-sky-500/40 px-3 py-1.5 text-xs text-sky-200 hover:bg-sky-500/10">
-                  Open to publish
-                </button>
-              )}
-              <button type="button" onClick={() => void discard()} className="rounded-md px-3 py-1.5 text-xs text-neutral-400 hover:bg-neutral-800">
-                Discard
-              </button>
-            </div>
+        {savedError && (
+          <p role="alert" data-testid="train-saved-error" className="rounded-lg border border-red-500/40 bg-red-500/10 p-3 text-xs text-red-200">
+            {savedError}
+          </p>
+        )}
+        {/* Each run keeps its own slot; the run on screen has its controls in the panel. */}
+        {saved.some((s) => s.runId !== run?.runId) && (
+          <section aria-label="Saved runs" className="flex flex-col gap-3 rounded-xl border border-sky-500/30 bg-sky-500/5 p-4 text-sm">
+            <h2 className="font-medium text-sky-200">Saved runs</h2>
+            {saved
+              .filter((s) => s.runId !== run?.runId)
+              .map((s) => (
+                <div key={s.runId} data-testid="train-saved" data-run-id={s.runId} className="border-t border-sky-500/20 pt-3 first-of-type:border-t-0 first-of-type:pt-0">
+                  <p className="text-neutral-300">
+                    {s.datasetName} · {s.settings.startFrom ? `from ${s.settings.startFrom.card.name}` : s.settings.preset} — step {s.step.toLocaleString()} of {s.settings.steps.toLocaleString()}
+                  </p>
+                  <p className="text-xs text-neutral-500">saved {ago(s.savedAt)}</p>
+                  {s.openElsewhere ? (
+                    <p data-testid="train-saved-elsewhere" className="mt-2 text-xs text-amber-300">Open in another tab: only that tab can resume or discard it.</p>
+                  ) : (
+                    <div className="mt-2 flex flex-wrap items-start gap-2">
+                      <button
+                        data-testid="train-resume-saved"
+                        type="button"
+                        onClick={() => void begin(s.settings, s.runId)}
+                        disabled={busy}
+                        title={busy ? 'Stop the run on screen first' : undefined}
+                        className={
+                          s.step < s.settings.steps
+                            ? 'rounded-md bg-sky-500 px-3 py-1.5 text-xs font-medium text-neutral-950 hover:bg-sky-400 disabled:cursor-not-allowed disabled:opacity-40'
+                            : 'rounded-md border border-sky-500/40 px-3 py-1.5 text-xs text-sky-200 hover:bg-sky-500/10 disabled:cursor-not-allowed disabled:opacity-40'
+                        }
+                      >
+                        {s.step < s.settings.steps ? 'Resume' : 'Open to publish'}
+                      </button>
+                      <ConfirmAction
+                        label="Discard"
+                        question={`Delete this run's checkpoint (step ${s.step.toLocaleString()})?`}
+                        confirmLabel="Delete"
+                        busyLabel="Deleting…"
+                        testId="train-discard-saved"
+                        danger
+                        triggerClassName="rounded-md px-3 py-1.5 text-xs text-neutral-400 hover:bg-neutral-800"
+                        onConfirm={() => discard(s.runId)}
+                      />
+                    </div>
+                  )}
+                </div>
+              ))}
           </section>
         )}
       </aside>
@@ -489,7 +577,11 @@ export function TrainStudio() {
               </div>
 
               <div className="mt-5 flex flex-wrap items-center gap-2">
-                {phase !== 'paused' ? (
+                {resumable ? (
+                  <button data-testid="train-resume-run" type="button" onClick={() => void begin(settingsRef.current!, run.runId)} className={`${secondaryButton} border-emerald-500/50 text-emerald-200`}>
+                    Resume from step {run.savedStep!.toLocaleString()}
+                  </button>
+                ) : phase !== 'paused' ? (
                   <button data-testid="train-pause" type="button" onClick={() => void control('pause')} disabled={phase !== 'running' || pending !== null} className={secondaryButton}>
                     {pending === 'pause' ? 'Pausing after this step…' : 'Pause'}
                   </button>
@@ -501,8 +593,26 @@ export function TrainStudio() {
                 <button data-testid="train-stop" type="button" onClick={() => void control('stop')} disabled={(phase !== 'running' && phase !== 'paused') || pending === 'stop'} className={`${secondaryButton} hover:border-red-500/50 hover:text-red-200`}>
                   {pending === 'stop' ? 'Stopping…' : 'Stop'}
                 </button>
+                {!busy && run.savedStep !== undefined && (
+                  <ConfirmAction
+                    label="Discard checkpoint"
+                    question={`Delete this run's checkpoint (step ${run.savedStep.toLocaleString()})? The model on screen can still be published.`}
+                    confirmLabel="Delete"
+                    busyLabel="Deleting…"
+                    testId="train-discard-run"
+                    danger
+                    triggerClassName={`${secondaryButton} text-neutral-400`}
+                    onConfirm={() => discard(run.runId)}
+                  />
+                )}
                 <span className="ml-auto text-xs text-neutral-500">{run.savedAt ? `Checkpoint saved at ${new Date(run.savedAt).toLocaleTimeString()}` : 'No checkpoint yet'}</span>
               </div>
+              {run.checkpointFailed && (
+                <p role="alert" data-testid="train-checkpoint-failed" className="mt-3 rounded-lg border border-amber-500/40 bg-amber-500/10 p-3 text-xs text-amber-200">
+                  The checkpoint at step {run.checkpointFailed.step.toLocaleString()} could not be saved: {run.checkpointFailed.message} Training goes on; the next checkpoint tries again
+                  {run.savedStep !== undefined ? `, and a reload would resume from step ${run.savedStep.toLocaleString()}.` : ', and nothing is saved to resume from yet.'}
+                </p>
+              )}
             </div>
 
             <LossChart train={run.history.train} validation={run.history.validation} totalSteps={run.totalSteps} evaluationSplit={run.evaluationSplit} />

@@ -77,3 +77,16 @@ export function classifyBackendError(err: unknown): unknown {
   if (/device (was )?lost|GPUDevice.*lost|context lost/i.test(message)) return new DeviceLostError(message.slice(0, 200));
   return err;
 }
+
+/** The browser's storage (IndexedDB) could not read or write a training checkpoint: full, blocked, or unavailable. */
+export class CheckpointStorageError extends Error {
+  override name = 'CheckpointStorageError';
+}
+
+/** A training run is live in another tab (or a page still saving it), which alone may train, resume or discard it. */
+export class RunOpenElsewhereError extends Error {
+  override name = 'RunOpenElsewhereError';
+  constructor(action: string) {
+    super(`This run is open in another tab (or that page is still saving it), so it cannot be ${action} here. Stop or close it there first, then try again.`);
+  }
+}

@@ -2,7 +2,7 @@
  * The training worker's protocol, in one file (the same shape as protocol.ts): the UI sends
  * `{ kind, id, payload }` requests; the worker answers each id with any number of `progress`
  * replies and then exactly one `result` or `error`. A `start` stays open for the whole run and
- * streams TrainEvents; `pause`, `resume`, `stop` and `publish` act on that run between steps.
+ * streams TrainEvents; `pause`, `resume`, `stop`, `publish` and `close` act on that run between steps.
  */
 import type { ModelCard } from '@/lib/models/card';
 import type { BackendChoice, BackendName } from './backends';
@@ -38,13 +38,21 @@ export interface TrainHistory {
   validation: [number, number][];
 }
 
-/** What IndexedDB holds about the saved run, enough to offer "resume" before loading anything heavy. */
+/** What IndexedDB holds about a saved run, enough to offer "resume" before loading anything heavy. */
 export interface CheckpointSummary {
+  /** The run's own slot (and Web Lock): made when it starts, kept when it resumes. */
+  runId: string;
   settings: TrainSettings;
   datasetName: string;
   step: number;
   savedAt: string;
   history: TrainHistory;
+}
+
+/** A saved run as the page lists it. */
+export interface SavedRun extends CheckpointSummary {
+  /** Live in another tab (or a page still saving it): only that tab may resume or discard it. */
+  openElsewhere: boolean;
 }
 
 export interface SampleImage {
@@ -60,6 +68,9 @@ export type TrainEvent =
   | { type: 'loading'; message: string }
   | {
       type: 'ready';
+      runId: string;
+      /** When the checkpoint the run resumed from was saved; none for a new run. */
+      savedAt?: string;
       backend: BackendChoice;
       datasetName: string;
       width: number;
@@ -83,6 +94,8 @@ export type TrainEvent =
   | { type: 'validation'; step: number; bitsPerDim: number }
   | { type: 'samples'; step: number; images: SampleImage[] }
   | { type: 'checkpoint'; step: number; savedAt: string }
+  /** Saving failed (the browser's storage is full, say); training goes on, and the next save tries again. */
+  | { type: 'checkpoint-failed'; step: number; message: string }
   | { type: 'state'; state: RunState; step: number };
 
 /** Model-only artifacts with the card in userDefinedMetadata: what POST /api/models takes. */
@@ -96,16 +109,19 @@ export interface PublishArtifacts {
 }
 
 export type TrainRequest =
-  | { kind: 'inspect'; id: number; payload: Record<string, never> }
-  | { kind: 'start'; id: number; payload: { settings: TrainSettings; resume: boolean } }
+  | { kind: 'list'; id: number; payload: Record<string, never> }
+  /** A new run of `settings`, or with `resumeRunId` that saved run (its own settings). */
+  | { kind: 'start'; id: number; payload: { settings: TrainSettings; resumeRunId?: string } }
   | { kind: 'pause'; id: number; payload: Record<string, never> }
   | { kind: 'resume'; id: number; payload: Record<string, never> }
   | { kind: 'stop'; id: number; payload: Record<string, never> }
   | { kind: 'publish'; id: number; payload: { name?: string } }
-  | { kind: 'discard'; id: number; payload: Record<string, never> };
+  | { kind: 'discard'; id: number; payload: { runId: string } }
+  /** The page is going away: pause a live run and answer once its checkpoint is saved, so the worker may end. */
+  | { kind: 'close'; id: number; payload: Record<string, never> };
 
 export interface TrainResults {
-  inspect: CheckpointSummary | null;
+  list: SavedRun[];
   /** Where the run ended. */
   start: { step: number; state: 'stopped' | 'done' };
   pause: { step: number };
@@ -113,6 +129,8 @@ export interface TrainResults {
   stop: { step: number };
   publish: PublishArtifacts;
   discard: { discarded: boolean };
+  /** The step of the checkpoint the run was left at (none when nothing was running). */
+  close: { savedStep: number | null };
 }
 
 export interface ErrorPayload {
@@ -127,6 +145,3 @@ export type TrainReply =
 
 /** Longest image (in tokens) the worker draws samples of during training: 32×32 RGB. */
 export const MAX_SAMPLE_TOKENS = 3072;
-
-/** IndexedDB key of the one saved run (tf.io's `indexeddb://` scheme). */
-export const CHECKPOINT_KEY = 'reformer-studio-train';

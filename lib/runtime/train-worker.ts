@@ -1,9 +1,11 @@
 /**
  * The Web Worker that trains: it downloads a dataset's shards, runs the shared loop
  * (lib/training/trainer.ts) one step at a time, yielding between steps so pause/stop/publish
- * requests are handled, streams TrainEvents, validates and checkpoints into IndexedDB at intervals
- * (so a reload can resume exactly), and draws two sample images now and then. The session is a
- * class with its replies, fetch and checkpoint store injected, so tests run it without a worker.
+ * requests are handled, streams TrainEvents, validates and checkpoints into the run's own slot at
+ * intervals (so a reload can resume exactly), and draws two sample images now and then. It holds
+ * the run's Web Lock while the run is open, so no other tab resumes or discards it meanwhile. The
+ * session is a class with its replies, fetch, checkpoint store and locks injected, so tests run it
+ * without a worker.
  */
 import type { ModelCard } from '@/lib/models/card';
 import { type DatasetManifest, DatasetManifestSchema, datasetUrl, shardUrl, tokensToImage } from '@/lib/pixels/manifest';
@@ -16,14 +18,16 @@ import { lineageAfter, startMismatch } from '@/lib/training/start-from';
 import { type Endpoint, GradientClient, type HelperReply } from '@/lib/training/gradient-service';
 import { DEFAULT_TRAIN, Trainer, trainingDataFrom, type TrainingData } from '@/lib/training/trainer';
 import { type BackendChoice, selectBackend } from './backends';
+import { RunOpenElsewhereError } from './errors';
+import { type CheckpointStore, indexedDbCheckpoints, type RunLocks, webRunLocks } from './train-checkpoints';
 import {
-  CHECKPOINT_KEY,
   MAX_SAMPLE_TOKENS,
   type CheckpointSummary,
   type ErrorPayload,
   type PublishArtifacts,
   type RunState,
   type SampleImage,
+  type SavedRun,
   type StartFrom,
   type TrainEvent,
   type TrainHistory,
@@ -32,22 +36,36 @@ import {
   type TrainSettings,
 } from './train-protocol';
 
-const CHECKPOINT_URL = `indexeddb://${CHECKPOINT_KEY}`;
 /** Validation images per evaluation: enough to compare runs, few enough to keep the loop moving. */
 const EVAL_IMAGES = 8;
 /** Training points kept on the chart; beyond this, points average more steps. */
 const CHART_POINTS = 400;
 /** At most this many workers share a batch (this one and its gradient helpers). */
 const MAX_WORKERS = 8;
+/**
+ * How long a gradient helper may take to answer one step's share before the run fails: a helper
+ * that dies without an error event would otherwise hang the step forever. Generous, since a step
+ * on a large image takes a while.
+ */
+const HELPER_TIMEOUT_MS = 5 * 60_000;
 
 interface Run {
   id: number;
+  runId: string;
+  /** Lets go of the run's Web Lock. */
+  release: () => void;
   trainer: Trainer;
   manifest: DatasetManifest;
   settings: TrainSettings;
   history: TrainHistory;
   state: RunState;
   lastValidation?: number;
+  /** The step of the last checkpoint saved (the one a resume starts from). */
+  savedStep?: number;
+  /** Paused, and the pause's checkpoint written (or tried). */
+  pauseSaved: boolean;
+  /** Told when the run is paused with its checkpoint saved, or has ended: `close` waits for it. */
+  onSettled: (() => void)[];
   pauseRequested: boolean;
   stopRequested: boolean;
   wake?: () => void;
@@ -60,31 +78,15 @@ interface Run {
 
 export type Post = (reply: TrainReply, transfer?: Transferable[]) => void;
 
-/** Where the one saved run lives: IndexedDB in the browser, memory in tests. */
-export interface CheckpointStore {
-  load(): Promise<tf.io.ModelArtifacts | null>;
-  save(artifacts: tf.io.ModelArtifacts): Promise<void>;
-  /** True if there was one. */
-  remove(): Promise<boolean>;
+/** What a session talks to besides its page; the browser's by default, stand-ins in tests. */
+export interface SessionDeps {
+  store: CheckpointStore;
+  locks: RunLocks;
+  fetchFn: typeof fetch;
 }
 
-export const indexedDbCheckpoints: CheckpointStore = {
-  async load() {
-    try {
-      return (await tf.io.getLoadHandlers(CHECKPOINT_URL)[0].load!()) ?? null;
-    } catch {
-      return null; // nothing saved yet
-    }
-  },
-  async save(artifacts) {
-    await tf.io.getSaveHandlers(CHECKPOINT_URL)[0].save!(artifacts);
-  },
-  async remove() {
-    if ((await this.load()) === null) return false;
-    await tf.io.removeModel(CHECKPOINT_URL);
-    return true;
-  },
-};
+/** A new run's id: its checkpoint slot and lock name. Unique enough for one browser's runs. */
+const newRunId = () => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 
 /** Lets queued messages in between steps: awaiting tensor data alone may never yield. */
 const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
@@ -122,7 +124,7 @@ async function startHelpers(trainer: Trainer, backend: BackendChoice): Promise<R
         worker.addEventListener('error', (e) => reject(new Error(`a gradient worker crashed${e.message ? `: ${e.message}` : ''}`)));
       });
       try {
-        const client = await Promise.race([GradientClient.start(endpoint, trainer.model.config), crashed]);
+        const client = await Promise.race([GradientClient.start(endpoint, trainer.model.config, { timeoutMs: HELPER_TIMEOUT_MS }), crashed]);
         crashed.catch((e: Error) => client.fail(e));
         return { client, worker };
       } catch (e) {
@@ -160,27 +162,45 @@ function toPayload(err: unknown): ErrorPayload {
 export class TrainingSession {
   private backend: BackendChoice | undefined;
   private run: Run | undefined;
+  private readonly store: CheckpointStore;
+  private readonly locks: RunLocks;
+  private readonly fetchFn: typeof fetch;
 
   constructor(
     private readonly post: Post,
-    private readonly store: CheckpointStore = indexedDbCheckpoints,
-    private readonly fetchFn: typeof fetch = (input, init) => fetch(input, init),
-  ) {}
+    deps: Partial<SessionDeps> = {},
+  ) {
+    this.store = deps.store ?? indexedDbCheckpoints;
+    this.locks = deps.locks ?? webRunLocks;
+    this.fetchFn = deps.fetchFn ?? ((input, init) => fetch(input, init));
+  }
 
   private progress(id: number, event: TrainEvent, transfer: Transferable[] = []): void {
     this.post({ kind: 'progress', id, payload: event }, transfer);
   }
 
+  /** Saves the run's checkpoint; a failure (storage full, say) is reported, not thrown: the run is healthy. */
   private async saveCheckpoint(r: Run): Promise<void> {
     const summary: CheckpointSummary = {
+      runId: r.runId,
       settings: r.settings,
       datasetName: r.manifest.name,
       step: r.trainer.step,
       savedAt: new Date().toISOString(),
       history: r.history,
     };
-    await this.store.save(await r.trainer.checkpoint({ preset: r.settings.preset, summary }));
+    try {
+      await this.store.save(summary, await r.trainer.checkpoint({ preset: r.settings.preset, summary }));
+    } catch (err) {
+      this.progress(r.id, { type: 'checkpoint-failed', step: summary.step, message: err instanceof Error ? err.message : String(err) });
+      return;
+    }
+    r.savedStep = summary.step;
     this.progress(r.id, { type: 'checkpoint', step: summary.step, savedAt: summary.savedAt });
+  }
+
+  private settle(r: Run): void {
+    for (const tell of r.onSettled.splice(0)) tell();
   }
 
   private setState(r: Run, state: RunState): void {
@@ -221,25 +241,43 @@ export class TrainingSession {
     this.progress(r.id, { type: 'samples', step: r.trainer.step, images }, images.map((i) => i.rgb.buffer as ArrayBuffer));
   }
 
-  private async start(id: number, requested: TrainSettings, resume: boolean): Promise<{ step: number; state: 'stopped' | 'done' }> {
+  private async start(id: number, requested: TrainSettings, resumeRunId: string | undefined): Promise<{ step: number; state: 'stopped' | 'done' }> {
     if (this.run && (this.run.state === 'running' || this.run.state === 'paused' || this.run.state === 'loading')) {
       throw new Error('A run is already in progress here; stop it before starting another.');
     }
+    // Lets go of the run shown here (and its lock) first: it may be the one being resumed.
     this.disposeRun();
+    const runId = resumeRunId ?? newRunId();
+    const release = await this.locks.tryHold(runId);
+    if (!release) throw new RunOpenElsewhereError('resumed');
+    let r: Run;
+    try {
+      r = await this.open(id, runId, release, requested, resumeRunId !== undefined);
+    } catch (err) {
+      release();
+      throw err;
+    }
+    return this.train(r);
+  }
+
+  /** The run's trainer and helpers, from fresh weights, a starting model, or its checkpoint. */
+  private async open(id: number, runId: string, release: () => void, requested: TrainSettings, resume: boolean): Promise<Run> {
     this.progress(id, { type: 'loading', message: 'Choosing a backend…' });
     this.backend ??= await selectBackend({ force: requested.backend });
 
     let settings = requested;
     let history: TrainHistory = { train: [], validation: [] };
+    let savedAt: string | undefined;
     let trainer: Trainer;
     let manifest: DatasetManifest;
     if (resume) {
       this.progress(id, { type: 'loading', message: 'Reading the saved checkpoint…' });
-      const artifacts = await this.store.load();
+      const artifacts = await this.store.load(runId);
       const summary = artifacts && summaryOf(artifacts);
-      if (!artifacts || !summary) throw new Error('There is no saved run in this browser to resume.');
+      if (!artifacts || !summary) throw new Error('There is no saved run of that id in this browser to resume; it may have been discarded in another tab.');
       settings = summary.settings;
       history = summary.history;
+      savedAt = summary.savedAt;
       this.progress(id, { type: 'loading', message: `Downloading ${summary.datasetName}…` });
       const loaded = await loadDataset(this.fetchFn, settings.datasetId);
       manifest = loaded.manifest;
@@ -276,6 +314,8 @@ export class TrainingSession {
     const helpers = await startHelpers(trainer, this.backend);
     const r: Run = {
       id,
+      runId,
+      release,
       helpers,
       trainer,
       manifest,
@@ -283,14 +323,18 @@ export class TrainingSession {
       history,
       state: 'running',
       lastValidation: history.validation.at(-1)?.[1],
+      savedStep: resume ? trainer.step : undefined,
+      pauseSaved: false,
+      onSettled: [],
       pauseRequested: false,
       stopRequested: false,
       bucket: { sum: 0, count: 0 },
     };
     this.run = r;
-    const total = trainer.options.steps;
     this.progress(id, {
       type: 'ready',
+      runId,
+      ...(savedAt && { savedAt }),
       backend: this.backend,
       datasetName: manifest.name,
       width: manifest.width,
@@ -301,10 +345,17 @@ export class TrainingSession {
       evaluationSplit: trainer.evaluationSplit,
       step: trainer.step,
       baseSteps: settings.startFrom?.card.steps ?? 0,
-      totalSteps: total,
+      totalSteps: trainer.options.steps,
       history,
       samples: settings.sampleEvery === 0 ? 'off' : manifest.seqLength > MAX_SAMPLE_TOKENS ? 'too-long' : 'on',
     });
+    return r;
+  }
+
+  /** The training loop, until the last step or a stop. */
+  private async train(r: Run): Promise<{ step: number; state: 'stopped' | 'done' }> {
+    const { id, trainer, history, settings, manifest } = r;
+    const total = trainer.options.steps;
     this.setState(r, 'running');
     const chartEvery = Math.max(1, Math.ceil(total / CHART_POINTS));
 
@@ -317,8 +368,11 @@ export class TrainingSession {
         });
         this.setState(r, 'paused');
         await this.saveCheckpoint(r);
+        r.pauseSaved = true;
+        this.settle(r);
         await woken;
         r.wake = undefined;
+        r.pauseSaved = false;
         if (r.stopRequested) break;
         this.setState(r, 'running');
       }
@@ -338,12 +392,11 @@ export class TrainingSession {
       if (sampleNow && !r.pauseRequested && !r.stopRequested) await this.drawSamples(r);
       await yieldToEventLoop();
     }
-    if (history.validation.at(-1)?.[0] !== trainer.step) {
-      this.validate(r);
-      await this.saveCheckpoint(r);
-    }
+    if (history.validation.at(-1)?.[0] !== trainer.step) this.validate(r);
+    if (r.savedStep !== trainer.step) await this.saveCheckpoint(r);
     const state = trainer.step >= total ? 'done' : 'stopped';
     this.setState(r, state);
+    this.settle(r);
     return { step: trainer.step, state };
   }
 
@@ -357,6 +410,7 @@ export class TrainingSession {
     for (const h of this.run.helpers) h.worker.terminate();
     this.run.trainer.model.dispose();
     this.run.trainer.dispose();
+    this.run.release();
     this.run = undefined;
   }
 
@@ -364,6 +418,8 @@ export class TrainingSession {
   private async publishArtifacts(name?: string): Promise<PublishArtifacts> {
     const r = this.activeRun();
     const { trainer, manifest, settings } = r;
+    // The card's figure must be of the weights it ships, not of the last evaluation's, up to evalEvery steps before.
+    if (r.history.validation.at(-1)?.[0] !== trainer.step) this.validate(r);
     const from = settings.startFrom?.card;
     const preset = from?.preset ?? settings.preset;
     const steps = (from?.steps ?? 0) + trainer.step;
@@ -393,15 +449,16 @@ export class TrainingSession {
   async handle(req: TrainRequest): Promise<void> {
     const { id } = req;
     switch (req.kind) {
-      case 'inspect': {
-        const artifacts = await this.store.load();
-        return this.post({ kind: 'result', id, payload: artifacts && summaryOf(artifacts) });
-      }
+      case 'list':
+        return this.post({ kind: 'result', id, payload: await this.savedRuns() });
       case 'start':
         try {
-          return this.post({ kind: 'result', id, payload: await this.start(id, req.payload.settings, req.payload.resume) });
+          return this.post({ kind: 'result', id, payload: await this.start(id, req.payload.settings, req.payload.resumeRunId) });
         } catch (err) {
-          if (this.run?.id === id) this.run.state = 'stopped';
+          if (this.run?.id === id) {
+            this.run.state = 'stopped';
+            this.settle(this.run);
+          }
           throw err;
         }
       case 'pause': {
@@ -427,12 +484,43 @@ export class TrainingSession {
         const artifacts = await this.publishArtifacts(req.payload.name);
         return this.post({ kind: 'result', id, payload: artifacts }, [artifacts.weightData]);
       }
-      case 'discard': {
-        if (this.run && this.run.state !== 'stopped' && this.run.state !== 'done') throw new Error('Stop the run before discarding its checkpoint.');
-        const existed = await this.store.remove();
-        return this.post({ kind: 'result', id, payload: { discarded: existed } });
-      }
+      case 'discard':
+        return this.post({ kind: 'result', id, payload: { discarded: await this.discard(req.payload.runId) } });
+      case 'close':
+        return this.post({ kind: 'result', id, payload: await this.close() });
     }
+  }
+
+  private async savedRuns(): Promise<SavedRun[]> {
+    const [runs, held] = await Promise.all([this.store.list(), this.locks.held()]);
+    // The run open here holds its own lock.
+    return runs.map((s) => ({ ...s, openElsewhere: held.has(s.runId) && s.runId !== this.run?.runId }));
+  }
+
+  private async discard(runId: string): Promise<boolean> {
+    if (this.run?.runId === runId) {
+      if (this.run.state !== 'stopped' && this.run.state !== 'done') throw new Error('Stop the run before discarding its checkpoint.');
+      return this.store.remove(runId); // its lock is this session's
+    }
+    const release = await this.locks.tryHold(runId);
+    if (!release) throw new RunOpenElsewhereError('discarded');
+    try {
+      return await this.store.remove(runId);
+    } finally {
+      release();
+    }
+  }
+
+  /** Pauses a live run and waits for its checkpoint, so the page may end this worker without losing steps. */
+  private async close(): Promise<{ savedStep: number | null }> {
+    const r = this.run;
+    if (r && (r.state === 'running' || r.state === 'paused') && !r.pauseSaved) {
+      const settled = new Promise<void>((resolve) => r.onSettled.push(resolve));
+      r.pauseRequested = true;
+      r.samples?.abort();
+      await settled;
+    }
+    return { savedStep: r?.savedStep ?? null };
   }
 }
 

@@ -10,8 +10,9 @@ import { ReformerLM } from '@/lib/reformer/model';
 import { modelArtifacts, modelFromArtifacts } from '@/lib/reformer/serialize';
 import * as tf from '@/lib/reformer/tf';
 import { configFor } from '@/lib/training/presets';
-import { type CheckpointStore, type Post, TrainingSession } from '@/lib/runtime/train-worker';
-import type { CheckpointSummary, PublishArtifacts, TrainEvent, TrainReply, TrainRequest, TrainSettings } from '@/lib/runtime/train-protocol';
+import type { CheckpointStore, RunLocks } from '@/lib/runtime/train-checkpoints';
+import { type Post, TrainingSession } from '@/lib/runtime/train-worker';
+import type { CheckpointSummary, PublishArtifacts, SavedRun, TrainEvent, TrainReply, TrainRequest, TrainSettings } from '@/lib/runtime/train-protocol';
 import { createStorage, setStorage } from '@/lib/server/storage';
 import { prepareThreeColours } from '../server/fixtures';
 
@@ -46,32 +47,51 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-function memoryStore(): CheckpointStore & { saved: tf.io.ModelArtifacts | null } {
+/** Runs by id, as IndexedDB keeps them; `saved` is the last checkpoint written. */
+function memoryStore(): CheckpointStore & { runs: Map<string, { summary: CheckpointSummary; artifacts: tf.io.ModelArtifacts }>; saved: tf.io.ModelArtifacts | null } {
   return {
+    runs: new Map(),
     saved: null,
-    async load() {
-      return this.saved;
+    async list() {
+      return [...this.runs.values()].map((r) => r.summary);
     },
-    async save(artifacts) {
+    async load(runId) {
+      return this.runs.get(runId)?.artifacts ?? null;
+    },
+    async save(summary, artifacts) {
+      this.runs.set(summary.runId, { summary, artifacts });
       this.saved = artifacts;
     },
-    async remove() {
-      const had = this.saved !== null;
-      this.saved = null;
-      return had;
+    async remove(runId) {
+      return this.runs.delete(runId);
+    },
+  };
+}
+
+/** Web Locks as one browser holds them: pass the same instance to two sessions to play two tabs. */
+function memoryLocks(): RunLocks {
+  const held = new Set<string>();
+  return {
+    async tryHold(runId) {
+      if (held.has(runId)) return null;
+      held.add(runId);
+      return () => held.delete(runId);
+    },
+    async held() {
+      return new Set(held);
     },
   };
 }
 
 /** A session and everything it posted. */
-function harness(store: CheckpointStore) {
+function harness(store: CheckpointStore, locks: RunLocks = memoryLocks()) {
   const events: TrainEvent[] = [];
   const replies = new Map<number, TrainReply>();
   const post: Post = (reply) => {
     if (reply.kind === 'progress') events.push(reply.payload);
     else replies.set(reply.id, reply);
   };
-  const session = new TrainingSession(post, store, fetchFn);
+  const session = new TrainingSession(post, { store, locks, fetchFn });
   let nextId = 1;
   const send = async <K extends TrainRequest['kind']>(kind: K, payload: Extract<TrainRequest, { kind: K }>['payload']) => {
     const id = nextId++;
@@ -79,7 +99,9 @@ function harness(store: CheckpointStore) {
     return replies.get(id)!;
   };
   const steps = () => events.filter((e): e is Extract<TrainEvent, { type: 'step' }> => e.type === 'step').map((e) => e.step);
-  return { events, replies, session, send, steps };
+  const list = async () => ((await send('list', {})) as { payload: SavedRun[] }).payload;
+  const runId = () => (events.find((e) => e.type === 'ready') as Extract<TrainEvent, { type: 'ready' }>).runId;
+  return { events, replies, session, send, steps, list, runId };
 }
 
 async function until(check: () => boolean, ms = 60_000): Promise<void> {
@@ -95,7 +117,7 @@ const settings: TrainSettings = { datasetId: DATASET, preset: 'tiny', steps: 6, 
 test('a run streams steps, pauses without stepping, resumes after a reload from its checkpoint, and publishes a loadable model', async () => {
   const store = memoryStore();
   const first = harness(store);
-  const running = first.send('start', { settings, resume: false });
+  const running = first.send('start', { settings });
   await until(() => first.steps().length >= 2);
 
   expect((await first.send('pause', {})).kind).toBe('result');
@@ -113,10 +135,12 @@ test('a run streams steps, pauses without stepping, resumes after a reload from 
   expect(first.events.at(-1)).toMatchObject({ type: 'state', state: 'stopped', step: pausedAt });
 
   const second = harness(store);
-  expect(((await second.send('inspect', {})) as { payload: CheckpointSummary }).payload.step).toBe(pausedAt);
-  const done = await second.send('start', { settings: { ...settings, steps: 999 }, resume: true });
+  const [savedRun] = await second.list();
+  expect(savedRun).toMatchObject({ runId: first.runId(), step: pausedAt, openElsewhere: false });
+  const done = await second.send('start', { settings: { ...settings, steps: 999 }, resumeRunId: savedRun.runId });
   expect(done).toMatchObject({ kind: 'result', payload: { step: settings.steps, state: 'done' } });
-  expect(second.events.find((e) => e.type === 'ready')).toMatchObject({ step: pausedAt, totalSteps: settings.steps, width: 8, height: 8, samples: 'on', evaluationSplit: 'validation' });
+  // The status can say when the checkpoint it resumed from was saved.
+  expect(second.events.find((e) => e.type === 'ready')).toMatchObject({ runId: savedRun.runId, savedAt: savedRun.savedAt, step: pausedAt, totalSteps: settings.steps, width: 8, height: 8, samples: 'on', evaluationSplit: 'validation' });
   expect(second.steps()).toEqual(Array.from({ length: settings.steps - pausedAt }, (_, i) => pausedAt + 1 + i));
   const validations = second.events.filter((e) => e.type === 'validation').map((e) => (e as { step: number }).step);
   expect(validations.at(-1)).toBe(settings.steps);
@@ -136,16 +160,16 @@ test('a run streams steps, pauses without stepping, resumes after a reload from 
   expect(model.parameterCount).toBe(card.parameters);
   model.dispose();
 
-  expect(((await second.send('discard', {})) as { payload: { discarded: boolean } }).payload.discarded).toBe(true);
-  expect(((await second.send('inspect', {})) as { payload: unknown }).payload).toBeNull();
+  expect(((await second.send('discard', { runId: savedRun.runId })) as { payload: { discarded: boolean } }).payload.discarded).toBe(true);
+  expect(await second.list()).toEqual([]);
 }, 180_000);
 
 test('an unknown dataset fails naming its URL, and resuming with nothing saved says so', async () => {
   const h = harness(memoryStore());
-  const missing = await h.send('start', { settings: { ...settings, datasetId: 'nope' }, resume: false }).catch((e: Error) => e);
+  const missing = await h.send('start', { settings: { ...settings, datasetId: 'nope' } }).catch((e: Error) => e);
   expect(missing).toBeInstanceOf(Error);
   expect((missing as Error).message).toContain('/api/datasets/nope');
-  const resumeNothing = await h.send('start', { settings, resume: true }).catch((e: Error) => e);
+  const resumeNothing = await h.send('start', { settings, resumeRunId: 'gone' }).catch((e: Error) => e);
   expect((resumeNothing as Error).message).toContain('no saved run');
 });
 
@@ -154,14 +178,14 @@ test('a resume or a stop that arrives while the pause checkpoint is being saved 
   // the save finishes, and the Train page enables Resume and Stop as soon as it sees it.
   const slowStore = (): CheckpointStore => {
     const inner = memoryStore();
-    return { ...inner, save: async (a) => { await new Promise((r) => setTimeout(r, 300)); await inner.save(a); } };
+    return { ...inner, save: async (s, a) => { await new Promise((r) => setTimeout(r, 300)); await inner.save(s, a); } };
   };
   const pausedState = (h: ReturnType<typeof harness>) => h.events.some((e) => e.type === 'state' && e.state === 'paused');
 
   const short = { ...settings, steps: 3, sampleEvery: 0 }; // the race needs a pause, not a long run
   for (const [action, ends] of [['resume', { step: short.steps, state: 'done' }], ['stop', { state: 'stopped' }]] as const) {
     const h = harness(slowStore());
-    const run = h.send('start', { settings: short, resume: false });
+    const run = h.send('start', { settings: short });
     await until(() => h.steps().length >= 1);
     await h.send('pause', {});
     await until(() => pausedState(h));
@@ -197,7 +221,7 @@ test('a run can start from a published model: its weights, its steps counted on,
   const h = harness(memoryStore());
   // A learning rate of 1e-9 moves no weight measurably: what is published is the starting model.
   const run = { ...settings, steps: 2, evalEvery: 2, sampleEvery: 0, learningRate: 1e-9, startFrom: { url: base.url, card: base.card } };
-  expect(await h.send('start', { settings: run, resume: false })).toMatchObject({ kind: 'result', payload: { step: 2, state: 'done' } });
+  expect(await h.send('start', { settings: run })).toMatchObject({ kind: 'result', payload: { step: 2, state: 'done' } });
   expect(h.events.find((e) => e.type === 'ready')).toMatchObject({ step: 0, baseSteps: 40, totalSteps: 2 });
   const published = (await h.send('publish', {})) as { payload: PublishArtifacts };
   const card = ModelCardSchema.parse(published.payload.userDefinedMetadata.card);
@@ -210,6 +234,96 @@ test('a run can start from a published model: its weights, its steps counted on,
 
   const other = await serveModel('base-16', 16);
   tf.dispose(Object.values(other.weights));
-  const refused = await h.send('start', { settings: { ...run, startFrom: { url: other.url, card: other.card } }, resume: false }).catch((e: Error) => e);
+  const refused = await h.send('start', { settings: { ...run, startFrom: { url: other.url, card: other.card } } }).catch((e: Error) => e);
   expect((refused as Error).message).toContain(`Base 16 cannot train on Three colours: it was made for 16×16×3 tokens per image, dataset ${DATASET} has 8×8×3`);
+}, 120_000);
+
+const quick = { ...settings, steps: 2, evalEvery: 2, sampleEvery: 0 };
+
+test('a new run has a slot of its own: starting one leaves a saved run as it was', async () => {
+  const store = memoryStore();
+  const h = harness(store);
+  await h.send('start', { settings: { ...quick, steps: 3, evalEvery: 3 } });
+  const first = h.runId();
+  const before = store.runs.get(first)!.summary;
+  h.events.length = 0;
+  await h.send('start', { settings: quick });
+  const second = h.runId();
+  expect(second).not.toBe(first);
+  expect(store.runs.get(first)!.summary).toBe(before);
+  expect(new Map((await h.list()).map((r) => [r.runId, r.step]))).toEqual(new Map([[first, 3], [second, 2]]));
+}, 120_000);
+
+test('a run open in one tab is listed as open elsewhere in another, which may neither resume nor discard it', async () => {
+  const store = memoryStore();
+  const locks = memoryLocks(); // one browser, two tabs
+  const a = harness(store, locks);
+  const running = a.send('start', { settings: { ...settings, steps: 200, evalEvery: 1, sampleEvery: 0 } });
+  await until(() => a.events.some((e) => e.type === 'checkpoint'));
+  const b = harness(store, locks);
+  const [live] = await b.list();
+  expect(live).toMatchObject({ runId: a.runId(), openElsewhere: true });
+  expect((await a.list())[0].openElsewhere).toBe(false); // its own tab
+  for (const request of [b.send('start', { settings, resumeRunId: live.runId }), b.send('discard', { runId: live.runId })]) {
+    const refused = await request.catch((e: Error) => e);
+    expect(refused).toMatchObject({ name: 'RunOpenElsewhereError', message: expect.stringContaining('open in another tab') });
+  }
+  expect(store.runs.has(live.runId)).toBe(true);
+  await a.send('stop', {});
+  await running;
+}, 120_000);
+
+test('a checkpoint that cannot be saved is reported and the run trains on; the next save tries again', async () => {
+  const store = memoryStore();
+  let failures = 1;
+  const full: CheckpointStore = {
+    ...store,
+    save: async (s, a) => {
+      if (failures-- > 0) throw Object.assign(new Error('The quota has been exceeded.'), { name: 'QuotaExceededError' });
+      await store.save(s, a);
+    },
+  };
+  const h = harness(full);
+  expect(await h.send('start', { settings: { ...quick, steps: 4 } })).toMatchObject({ kind: 'result', payload: { step: 4, state: 'done' } });
+  expect(h.events.filter((e) => e.type === 'checkpoint-failed' || e.type === 'checkpoint')).toEqual([
+    { type: 'checkpoint-failed', step: 2, message: 'The quota has been exceeded.' },
+    { type: 'checkpoint', step: 4, savedAt: expect.any(String) },
+  ]);
+  expect(h.steps()).toEqual([1, 2, 3, 4]);
+}, 120_000);
+
+test('a checkpoint that cannot be read refuses the resume with its reason, not "no saved run"', async () => {
+  const broken: CheckpointStore = { ...memoryStore(), load: async () => Promise.reject(new Error('Could not read the saved run in this browser\'s storage (UnknownError)')) };
+  const refused = await harness(broken).send('start', { settings, resumeRunId: 'x' }).catch((e: Error) => e);
+  expect((refused as Error).message).toContain('UnknownError');
+});
+
+test('close pauses a live run and answers once its checkpoint holds every step taken', async () => {
+  const store = memoryStore();
+  const h = harness(store);
+  void h.send('start', { settings: { ...settings, steps: 200, evalEvery: 100, sampleEvery: 0 } });
+  await until(() => h.steps().length >= 2);
+  const closed = (await h.send('close', {})) as { kind: string; payload: { savedStep: number } };
+  const last = h.steps().at(-1)!;
+  expect(closed).toMatchObject({ kind: 'result', payload: { savedStep: last } });
+  expect(store.runs.get(h.runId())!.summary.step).toBe(last);
+  expect(h.events.at(-1)).toMatchObject({ type: 'checkpoint', step: last });
+  await new Promise((r) => setTimeout(r, 200));
+  expect(h.steps().at(-1)).toBe(last); // and it stays paused until the worker ends
+  await h.send('stop', {});
+}, 120_000);
+
+test('a card published between evaluations carries a validation figure of its own step', async () => {
+  const h = harness(memoryStore());
+  void h.send('start', { settings: { ...settings, steps: 200, evalEvery: 100, sampleEvery: 0 } });
+  await until(() => h.steps().length >= 2);
+  await h.send('pause', {});
+  await until(() => h.events.some((e) => e.type === 'state' && e.state === 'paused'));
+  const step = h.steps().at(-1)!;
+  const published = (await h.send('publish', {})) as { payload: PublishArtifacts };
+  const card = ModelCardSchema.parse(published.payload.userDefinedMetadata.card);
+  const validation = h.events.findLast((e) => e.type === 'validation') as Extract<TrainEvent, { type: 'validation' }>;
+  expect(validation.step).toBe(step);
+  expect(card).toMatchObject({ steps: step, validationBitsPerDim: validation.bitsPerDim });
+  await h.send('stop', {});
 }, 120_000);
