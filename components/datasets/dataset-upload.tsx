@@ -63,6 +63,9 @@ export function DatasetUpload({ onChanged }: { onChanged: () => void }) {
                 : { phase: 'running', percent: null, label: 'Uploaded; the server is reading the files…' },
             );
             break;
+          case 'queued':
+            setRun({ phase: 'running', percent: null, label: `Waiting for other datasets to finish preparing (${event.position === 1 ? 'next' : `number ${event.position}`} in line)…` });
+            break;
           case 'progress':
             setRun({
               phase: 'running',

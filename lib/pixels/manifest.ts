@@ -153,6 +153,8 @@ export type DatasetSummary = z.infer<typeof DatasetSummarySchema>;
 
 /** One NDJSON line of the POST /api/datasets response stream. */
 export const UploadEventSchema = z.union([
+  /** First, when other preparations are running: its place in line (1: next). */
+  z.object({ type: z.literal('queued'), position: z.number().int() }),
   z.object({ type: z.literal('progress'), done: z.number().int(), total: z.number().int(), file: z.string() }),
   z.object({ type: z.literal('file'), name: z.string(), status: z.literal('accepted') }),
   /** After the files are read: `palette` images mapped to colour indices so far. */

@@ -23,6 +23,11 @@ export const LIMITS = {
    * 1.7× this (a token per pixel beside the pixels, two bytes each above 256 colours).
    */
   decodedBytesPerUpload: 384 * MiB,
+  /**
+   * Preparations running at once in this process; later ones wait their turn (and say so). With the
+   * budget above, two palette preparations peak at about 1.3 GiB of pixels and tokens together.
+   */
+  preparationsAtOnce: 2,
   /** Whole multipart request body. */
   requestBytes: 512 * MiB,
   /** Target image side, pixels (width and height each); enforced by DatasetOptionsSchema. */

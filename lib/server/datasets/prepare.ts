@@ -20,6 +20,7 @@ import type { Storage } from '../storage';
 import { decodeToRgb, MAX_DECODES, SkipFile } from './decode';
 import { formatBytes, LIMITS, type Limits } from './limits';
 import { contactSheet } from './preview';
+import { takeTurn } from './turns';
 import { isZip, readZip } from './zip';
 
 /**
@@ -71,10 +72,24 @@ const EMPTY = new Uint8Array(0);
 /**
  * Works on its own copy of `inputs`, dropping each input once it is expanded: an upload's files
  * (up to `requestBytes`) need not all stay in memory for the whole preparation, and the caller's
- * list is left as it was (built-ins reuse theirs).
+ * list is left as it was (built-ins reuse theirs). Waits its turn behind `preparationsAtOnce`
+ * others, saying so first.
  */
 export function prepareDataset(inputs: readonly PrepareInput[], options: DatasetOptions, ctx: PrepareContext): AsyncGenerator<UploadEvent, DatasetManifest> {
-  return prepare([...inputs], options, ctx);
+  return inTurn(prepare([...inputs], options, ctx), (ctx.limits ?? LIMITS).preparationsAtOnce);
+}
+
+async function* inTurn(preparation: AsyncGenerator<UploadEvent, DatasetManifest>, atOnce: number): AsyncGenerator<UploadEvent, DatasetManifest> {
+  const turn = takeTurn(atOnce);
+  try {
+    if (turn.position > 0) {
+      yield { type: 'queued', position: turn.position };
+      await turn.ready;
+    }
+    return yield* preparation;
+  } finally {
+    turn.release();
+  }
 }
 
 async function* prepare(pending: (PrepareInput | undefined)[], options: DatasetOptions, ctx: PrepareContext): AsyncGenerator<UploadEvent, DatasetManifest> {

@@ -138,4 +138,33 @@ describe('prepareDataset', () => {
     for (const shard of manifest.splits.train.shards) expect(await storage.getBlob(`datasets/same/${shard.file}`)).toBeDefined();
     expect(await storage.getBlob('datasets/same/preview.png')).toBeDefined();
   });
+
+  it('runs preparationsAtOnce at a time: the next waits its turn and says so, one that gives up leaves the line', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'prepare-'));
+    dirs.push(dataDir);
+    const storage = createStorage({ dataDir });
+    const limits = { ...LIMITS, preparationsAtOnce: 1 };
+    const inputs = await colours(3);
+    const start = (name: string) => prepareDataset(inputs, DatasetOptionsSchema.parse({ name, width: 8, height: 8 }), { storage, limits });
+    const log: string[] = [];
+    const drain = async (name: string, gen: AsyncGenerator<UploadEvent>) => {
+      for await (const e of gen) log.push(`${name} ${e.type}`);
+    };
+
+    const a = start('a');
+    expect((await a.next()).value).toMatchObject({ type: 'file' }); // a has the turn
+    const b = start('b');
+    expect((await b.next()).value).toEqual({ type: 'queued', position: 1 });
+    await b.return(undefined as never); // the client went away while waiting
+    const c = start('c');
+    expect((await c.next()).value).toEqual({ type: 'queued', position: 1 });
+    await Promise.all([drain('a', a), drain('c', c)]);
+    expect(log.indexOf('a done')).toBeGreaterThanOrEqual(0);
+    expect(log.indexOf('a done')).toBeLessThan(log.indexOf('c file'));
+    expect(log.at(-1)).toBe('c done');
+    // Every turn was handed back: a fourth runs at once.
+    const d = start('d');
+    expect((await d.next()).value).toMatchObject({ type: 'file' });
+    await drain('d', d);
+  });
 });
