@@ -152,8 +152,8 @@ export const indexedDbCheckpoints: CheckpointStore = {
 
 /** Who may train, resume or discard a run: the tab holding its lock. */
 export interface RunLocks {
-  /** Takes the run's lock and returns its release, or null when someone else holds it. */
-  tryHold(runId: string): Promise<(() => void) | null>;
+  /** Takes the run's lock and returns its release (done once the lock is free again), or null when someone else holds it. */
+  tryHold(runId: string): Promise<(() => Promise<void>) | null>;
   /** The ids of runs whose lock anyone (this worker included) holds. */
   held(): Promise<Set<string>>;
 }
@@ -168,15 +168,21 @@ const LOCK_PREFIX = 'reformer-studio-run:';
 export const webRunLocks: RunLocks = {
   tryHold(runId) {
     const locks = typeof navigator === 'undefined' ? undefined : navigator.locks;
-    if (!locks) return Promise.resolve(() => {});
+    if (!locks) return Promise.resolve(async () => {});
     return new Promise((resolve, reject) => {
-      locks
-        .request(`${LOCK_PREFIX}${runId}`, { ifAvailable: true }, (lock) => {
+      // Held until the callback's promise settles; `request` settles once the lock is free, so
+      // the same tab may take it again straight after (resuming a run it stopped).
+      const freed: Promise<void> = locks
+        .request(`${LOCK_PREFIX}${runId}`, { ifAvailable: true }, async (lock) => {
           if (!lock) return resolve(null);
-          // Held until released: the callback's promise settles then.
-          return new Promise<void>((release) => resolve(() => release()));
+          await new Promise<void>((release) =>
+            resolve(() => {
+              release();
+              return freed;
+            }),
+          );
         })
-        .catch(reject);
+        .then(() => undefined, reject);
     });
   },
   async held() {

@@ -53,7 +53,7 @@ interface Run {
   id: number;
   runId: string;
   /** Lets go of the run's Web Lock. */
-  release: () => void;
+  release: () => Promise<void>;
   trainer: Trainer;
   manifest: DatasetManifest;
   settings: TrainSettings;
@@ -246,7 +246,7 @@ export class TrainingSession {
       throw new Error('A run is already in progress here; stop it before starting another.');
     }
     // Lets go of the run shown here (and its lock) first: it may be the one being resumed.
-    this.disposeRun();
+    await this.disposeRun();
     const runId = resumeRunId ?? newRunId();
     const release = await this.locks.tryHold(runId);
     if (!release) throw new RunOpenElsewhereError('resumed');
@@ -254,14 +254,14 @@ export class TrainingSession {
     try {
       r = await this.open(id, runId, release, requested, resumeRunId !== undefined);
     } catch (err) {
-      release();
+      await release();
       throw err;
     }
     return this.train(r);
   }
 
   /** The run's trainer and helpers, from fresh weights, a starting model, or its checkpoint. */
-  private async open(id: number, runId: string, release: () => void, requested: TrainSettings, resume: boolean): Promise<Run> {
+  private async open(id: number, runId: string, release: () => Promise<void>, requested: TrainSettings, resume: boolean): Promise<Run> {
     this.progress(id, { type: 'loading', message: 'Choosing a backend…' });
     this.backend ??= await selectBackend({ force: requested.backend });
 
@@ -405,13 +405,15 @@ export class TrainingSession {
     return this.run;
   }
 
-  private disposeRun(): void {
-    if (!this.run) return;
-    for (const h of this.run.helpers) h.worker.terminate();
-    this.run.trainer.model.dispose();
-    this.run.trainer.dispose();
-    this.run.release();
+  /** Frees the run's model and helpers; done once its lock is free. */
+  private async disposeRun(): Promise<void> {
+    const r = this.run;
+    if (!r) return;
     this.run = undefined;
+    for (const h of r.helpers) h.worker.terminate();
+    r.trainer.model.dispose();
+    r.trainer.dispose();
+    await r.release();
   }
 
   /** Model-only artifacts (no optimizer state) with a card describing the run so far. */
@@ -507,7 +509,7 @@ export class TrainingSession {
     try {
       return await this.store.remove(runId);
     } finally {
-      release();
+      await release();
     }
   }
 

@@ -75,7 +75,10 @@ function memoryLocks(): RunLocks {
     async tryHold(runId) {
       if (held.has(runId)) return null;
       held.add(runId);
-      return () => held.delete(runId);
+      return async () => {
+        await new Promise((r) => setTimeout(r, 10)); // freed a moment later, as Web Locks are
+        held.delete(runId);
+      };
     },
     async held() {
       return new Set(held);
@@ -326,4 +329,21 @@ test('a card published between evaluations carries a validation figure of its ow
   expect(validation.step).toBe(step);
   expect(card).toMatchObject({ steps: step, validationBitsPerDim: validation.bitsPerDim });
   await h.send('stop', {});
+}, 120_000);
+
+test('a run stopped here resumes here from its checkpoint, without a reload', async () => {
+  const store = memoryStore();
+  const h = harness(store);
+  const first = h.send('start', { settings: { ...settings, steps: 200, evalEvery: 100, sampleEvery: 0 } });
+  await until(() => h.steps().length >= 2);
+  await h.send('stop', {});
+  const stoppedAt = ((await first) as { payload: { step: number } }).payload.step;
+  const runId = h.runId();
+  h.events.length = 0;
+  const again = h.send('start', { settings, resumeRunId: runId }); // its own lock, released and taken again
+  await until(() => h.steps().length >= 1);
+  expect(h.events.find((e) => e.type === 'ready')).toMatchObject({ runId, step: stoppedAt });
+  expect(h.steps()[0]).toBe(stoppedAt + 1);
+  await h.send('stop', {});
+  expect(await again).toMatchObject({ kind: 'result', payload: { state: 'stopped' } });
 }, 120_000);
