@@ -66,6 +66,13 @@ export function DatasetUpload({ onChanged }: { onChanged: () => void }) {
           case 'queued':
             setRun({ phase: 'running', percent: null, label: `Waiting for other datasets to finish preparing (${event.position === 1 ? 'next' : `number ${event.position}`} in line)…` });
             break;
+          case 'unzipping':
+            setRun({
+              phase: 'running',
+              percent: event.total > 0 ? Math.min(100, (100 * event.done) / event.total) : null,
+              label: `Unzipping ${event.file} (${event.done}/${event.total} entries)…`,
+            });
+            break;
           case 'progress':
             setRun({
               phase: 'running',
@@ -79,6 +86,9 @@ export function DatasetUpload({ onChanged }: { onChanged: () => void }) {
             break;
           case 'tokenizing':
             setRun({ phase: 'running', percent: (100 * event.done) / event.total, label: `Mapping images to the palette (${event.done}/${event.total})…` });
+            break;
+          case 'writing':
+            setRun({ phase: 'running', percent: event.total > 0 ? (100 * event.done) / event.total : 0, label: `Saving images to shards (${event.done}/${event.total})…` });
             break;
           case 'file': {
             const outcome: FileOutcome =

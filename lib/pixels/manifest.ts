@@ -155,10 +155,14 @@ export type DatasetSummary = z.infer<typeof DatasetSummarySchema>;
 export const UploadEventSchema = z.union([
   /** First, when other preparations are running: its place in line (1: next). */
   z.object({ type: z.literal('queued'), position: z.number().int() }),
+  /** While a zip is expanded: its entries read so far, of the count its directory declares. */
+  z.object({ type: z.literal('unzipping'), file: z.string(), done: z.number().int(), total: z.number().int() }),
   z.object({ type: z.literal('progress'), done: z.number().int(), total: z.number().int(), file: z.string() }),
   z.object({ type: z.literal('file'), name: z.string(), status: z.literal('accepted') }),
   /** After the files are read: `palette` images mapped to colour indices so far. */
   z.object({ type: z.literal('tokenizing'), done: z.number().int(), total: z.number().int() }),
+  /** Last: accepted images written into shards so far. */
+  z.object({ type: z.literal('writing'), done: z.number().int(), total: z.number().int() }),
   z.object({ type: z.literal('file'), name: z.string(), status: z.literal('skipped'), reason: z.string() }),
   z.object({ type: z.literal('done'), dataset: DatasetSummarySchema }),
   z.object({ type: z.literal('error'), code: z.string(), message: z.string() }),

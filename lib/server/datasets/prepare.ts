@@ -13,7 +13,7 @@ import {
   toSummary,
   type UploadEvent,
 } from '@/lib/pixels/manifest';
-import { fitPalette, paletteMapper, paletteTokenArray } from '@/lib/pixels/palette';
+import { type FitPaletteOptions, fitPaletteSteps, paletteMapper, paletteTokenArray } from '@/lib/pixels/palette';
 import { shuffledIndices } from '@/lib/pixels/prng';
 import { AppError } from '../errors';
 import type { Storage } from '../storage';
@@ -24,10 +24,11 @@ import { takeTurn } from './turns';
 import { isZip, readZip } from './zip';
 
 /**
- * Upload → dataset: expand zips, decode each file with sharp (bounded concurrency), drop
- * duplicates and bad files with a reason, tokenize, split train/validation by a seeded shuffle,
- * write shards and a preview, and only then commit the record. Yields the upload events the
- * route streams as NDJSON; on failure removes every blob it wrote and throws.
+ * Upload → dataset: expand zips, decode each file with sharp (bounded concurrency, within the
+ * upload's budget of decoded pixels), drop duplicates and bad files with a reason, tokenize, split
+ * train/validation by a seeded shuffle, write shards and a preview, and only then commit the record.
+ * Yields the upload events the route streams as NDJSON; on failure, or when the client goes away,
+ * removes every blob it wrote.
  */
 
 export interface PrepareInput {
@@ -99,7 +100,7 @@ async function* prepare(pending: (PrepareInput | undefined)[], options: DatasetO
   if (await storage.getRecord('datasets', id)) throw new AppError('conflict', 409, `dataset ${id} already exists`);
 
   // 1–2. In functions of their own: a finished loop's last input would otherwise stay in this frame.
-  const entries = await expandInputs(pending, limits);
+  const entries = yield* expandInputs(pending, limits);
   const { accepted, skipped } = yield* decodeEntries(entries, options, limits, ctx.concurrency ?? MAX_DECODES);
 
   if (accepted.length === 0) {
@@ -113,7 +114,7 @@ async function* prepare(pending: (PrepareInput | undefined)[], options: DatasetO
   /** Image i's tokens, taken once, as it is written into its shard. */
   let takeTokens: (i: number) => TokenArray;
   if (options.tokenization === 'palette') {
-    palette = fitPalette(accepted.map((a) => a.rgb), { size: options.paletteSize, seed: options.seed });
+    palette = await fitPaletteBetweenRequests(accepted.map((a) => a.rgb), { size: options.paletteSize, seed: options.seed });
     // Image by image, letting other requests in between: mapping millions of pixels in one go
     // would hold the server's event loop for tens of seconds.
     const map = paletteMapper(palette);
@@ -146,8 +147,10 @@ async function* prepare(pending: (PrepareInput | undefined)[], options: DatasetO
   const validationCount = n < 2 ? 0 : Math.min(n - 1, Math.round(n * options.validationFraction));
   const splitOrder = { validation: Array.from(order.subarray(0, validationCount)), train: Array.from(order.subarray(validationCount)) };
 
-  // 5. Write blobs, then the record; on any failure remove what was written.
+  // 5. Write blobs, then the record; on any failure, or a client that goes away, remove what was written.
   const prefix = datasetBlobPrefix(id);
+  let stored = false;
+  let manifest: DatasetManifest;
   try {
     // The shards the preview reads (the first previewImages images, in the order below); not every
     // shard: that would be a second copy of the whole dataset's tokens.
@@ -155,6 +158,8 @@ async function* prepare(pending: (PrepareInput | undefined)[], options: DatasetO
     let previewable = 0;
     const splits = {} as DatasetManifest['splits'];
     const perShard = Math.max(1, Math.floor(limits.shardBytes / (seqLength * bytesPerToken)));
+    let written = 0;
+    yield { type: 'writing', done: written, total: n };
     for (const split of ['train', 'validation'] as const) {
       const shards: Shard[] = [];
       const indices = splitOrder[split];
@@ -170,11 +175,13 @@ async function* prepare(pending: (PrepareInput | undefined)[], options: DatasetO
           previewable += chunk.length;
         }
         shards.push({ file, images: chunk.length, bytes: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') });
+        written += chunk.length;
+        yield { type: 'writing', done: written, total: n };
       }
       splits[split] = { shards, sources: indices };
     }
 
-    const manifest = DatasetManifestSchema.parse({
+    manifest = DatasetManifestSchema.parse({
       format: FORMAT,
       id,
       name: options.name,
@@ -210,19 +217,25 @@ async function* prepare(pending: (PrepareInput | undefined)[], options: DatasetO
     await storage.putBlob(`${prefix}preview.png`, await contactSheet(previews, manifest.width, manifest.height));
 
     await storage.insertRecord('datasets', id, manifest.createdAt, manifest);
-    yield { type: 'done', dataset: toSummary(manifest) };
-    return manifest;
+    stored = true;
   } catch (err) {
-    // Another preparation of this id (a built-in, prepared by two processes at once) finished
-    // first: the files are its, and the same bytes. Only a dataset nobody stored is cleaned up.
     if (await storage.getRecord('datasets', id)) throw new AppError('conflict', 409, `dataset ${id} already exists`);
-    await storage.deleteBlobs(prefix).catch(() => {});
     throw err;
+  } finally {
+    // Also reached when the client goes away mid-way (the stream calls `return`). Another preparation
+    // of this id (a built-in, prepared by two processes at once) may have stored it first: the files
+    // are its, and the same bytes. Only a dataset nobody stored is cleaned up.
+    if (!stored && !(await storage.getRecord('datasets', id))) await storage.deleteBlobs(prefix).catch(() => {});
   }
+  yield { type: 'done', dataset: toSummary(manifest) };
+  return manifest;
 }
 
-/** 1. Zips expanded into entries; everything past the file budget is skipped with a reason. Empties `pending` as it goes. */
-async function expandInputs(pending: (PrepareInput | undefined)[], limits: Limits): Promise<Entry[]> {
+/**
+ * 1. Zips expanded into entries, reporting how many entries of each zip are read; everything past
+ * the file budget is skipped with a reason. Empties `pending` as it goes.
+ */
+async function* expandInputs(pending: (PrepareInput | undefined)[], limits: Limits): AsyncGenerator<UploadEvent, Entry[]> {
   const entries: Entry[] = [];
   let fileCount = 0;
   const inflateBudget = { inflated: 0 };
@@ -230,12 +243,17 @@ async function expandInputs(pending: (PrepareInput | undefined)[], limits: Limit
     const input = pending[i]!;
     pending[i] = undefined;
     const room = limits.filesPerUpload - fileCount;
-    const expanded: Entry[] =
-      room <= 0
-        ? [{ name: input.name, reason: `too many files: at most ${limits.filesPerUpload} per upload` }]
-        : isZip(input.bytes) || /\.zip$/i.test(input.name)
-          ? await readZip(input.name, input.bytes, limits, room, inflateBudget)
-          : [input];
+    let expanded: Entry[];
+    if (room <= 0) {
+      expanded = [{ name: input.name, reason: `too many files: at most ${limits.filesPerUpload} per upload` }];
+    } else if (isZip(input.bytes) || /\.zip$/i.test(input.name)) {
+      const { name, bytes } = input;
+      expanded = yield* latestReports<UploadEvent, Entry[]>((report) =>
+        readZip(name, bytes, limits, room, inflateBudget, (done, total) => report({ type: 'unzipping', file: name, done, total })),
+      );
+    } else {
+      expanded = [input];
+    }
     // Skipped entries count too: a zip of thousands of refused names costs as much to report.
     entries.push(...expanded);
     fileCount += expanded.length;
@@ -321,4 +339,45 @@ async function* decodeEntries(
   }
   while (inflight.length > 0) yield* settle(inflight.shift()!);
   return { accepted, skipped };
+}
+
+/** `fitPalette`, letting other requests in every ~50 ms: k-means to 512 colours can take seconds of CPU. */
+async function fitPaletteBetweenRequests(images: Uint8Array[], options: FitPaletteOptions): Promise<Uint8Array> {
+  const steps = fitPaletteSteps(images, options);
+  let paused = performance.now();
+  for (let step = steps.next(); ; step = steps.next()) {
+    if (step.done) return step.value;
+    if (performance.now() - paused > 50) {
+      await new Promise((resolve) => setImmediate(resolve));
+      paused = performance.now();
+    }
+  }
+}
+
+/**
+ * Runs `job`, yielding the latest progress it reports whenever the consumer asks and there is news
+ * (reports in between are dropped, not queued), then returns what the job returns.
+ */
+async function* latestReports<E, T>(job: (report: (event: E) => void) => Promise<T>): AsyncGenerator<E, T> {
+  let latest: E | undefined;
+  let news: (() => void) | undefined;
+  let finished = false;
+  const result = job((event) => {
+    latest = event;
+    news?.();
+  });
+  const settled = result.then(
+    () => void (finished = true),
+    () => void (finished = true),
+  );
+  for (;;) {
+    if (latest === undefined && !finished) await Promise.race([settled, new Promise<void>((resolve) => (news = resolve))]);
+    if (latest !== undefined) {
+      const event: E = latest;
+      latest = undefined;
+      yield event;
+    } else if (finished) {
+      return result;
+    }
+  }
 }

@@ -38,9 +38,17 @@ class StopZip extends Error {}
 /**
  * Every file entry of the zip, each either its bytes or the reason it was skipped. Stops early
  * (with a skip for the rest) past `maxEntries` entries (unsafe names count too) or when `budget`,
- * shared by every zip of the upload, goes over the uncompressed limit.
+ * shared by every zip of the upload, goes over the uncompressed limit. `onEntry` hears of each entry
+ * as it is read, with the count the zip's directory declares (folders and noise included).
  */
-export async function readZip(zipName: string, bytes: Uint8Array, limits: Limits, maxEntries: number, budget: InflateBudget = { inflated: 0 }): Promise<ZipItem[]> {
+export async function readZip(
+  zipName: string,
+  bytes: Uint8Array,
+  limits: Limits,
+  maxEntries: number,
+  budget: InflateBudget = { inflated: 0 },
+  onEntry?: (read: number, declared: number) => void,
+): Promise<ZipItem[]> {
   const items: ZipItem[] = [];
   const zipfile = await new Promise<yauzl.ZipFile>((resolve, reject) =>
     yauzl.fromBuffer(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { lazyEntries: true, decodeStrings: false, validateEntrySizes: true }, (err, zip) =>
@@ -54,11 +62,13 @@ export async function readZip(zipName: string, bytes: Uint8Array, limits: Limits
   const zip: yauzl.ZipFile = zipfile;
 
   let files = 0;
+  let read = 0;
   try {
     await new Promise<void>((resolve, reject) => {
       zipfile.on('error', reject);
       zipfile.on('end', resolve);
       zipfile.on('entry', (entry: yauzl.Entry) => {
+        onEntry?.(++read, zipfile.entryCount);
         handleEntry(entry).then(
           () => zipfile.readEntry(),
           (err) => {

@@ -61,6 +61,34 @@ describe('prepareDataset', () => {
     }
   });
 
+  it('reports unzipping before reading the files, and shard writing after', async () => {
+    const images = await colours(12);
+    const inputs = [{ name: 'set.zip', bytes: zip(images.map((i) => deflated(i.name, i.bytes))) }];
+    const { events } = await run(inputs, { width: 8, height: 8, validationFraction: 0 }, { limits: { ...LIMITS, shardBytes: 5 * 64 * 3 } });
+    const unzipping = events.filter((e) => e.type === 'unzipping');
+    expect(unzipping.length).toBeGreaterThan(0);
+    for (const e of unzipping) expect(e).toEqual({ type: 'unzipping', file: 'set.zip', done: expect.any(Number), total: 12 });
+    expect(events.indexOf(unzipping.at(-1)!)).toBeLessThan(events.findIndex((e) => e.type === 'file'));
+    // One event as writing starts, then one per shard of five images.
+    expect(events.filter((e) => e.type === 'writing')).toEqual([0, 5, 10, 12].map((done) => ({ type: 'writing', done, total: 12 })));
+    expect(events.findIndex((e) => e.type === 'writing')).toBeGreaterThan(events.findLastIndex((e) => e.type === 'progress'));
+    expect(events.at(-1)?.type).toBe('done');
+  });
+
+  it('a client that goes away while shards are written leaves no files behind', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'prepare-'));
+    dirs.push(dataDir);
+    const storage = createStorage({ dataDir });
+    const gen = prepareDataset(await colours(12), DatasetOptionsSchema.parse({ name: 'set', width: 8, height: 8, validationFraction: 0 }), { storage, id: 'gone', limits: { ...LIMITS, shardBytes: 5 * 64 * 3 } });
+    for (let next = await gen.next(); !next.done; next = await gen.next()) {
+      if (next.value.type === 'writing' && next.value.done > 0) break;
+    }
+    expect(await storage.listBlobs('datasets/gone/')).toEqual(['datasets/gone/train-000.bin']);
+    await gen.return(undefined as never); // what the NDJSON stream does when the request is aborted
+    expect(await storage.listBlobs('datasets/')).toEqual([]);
+    expect(await storage.getRecord('datasets', 'gone')).toBeUndefined();
+  });
+
   it('skips files beyond the per-upload limit with a reason', async () => {
     const inputs = await colours(4);
     const { events, manifest } = await run(inputs, { width: 8, height: 8, validationFraction: 0 }, { limits: { ...LIMITS, filesPerUpload: 3 } });

@@ -54,6 +54,13 @@ describe('readZip', () => {
     expect(results[2].at(-1)).toMatchObject({ name: 'z3.zip', reason: expect.stringMatching(/the upload's zips inflate to more than 3.0 MiB/) });
   });
 
+  it('tells onEntry of each entry read, noise too, with the count the directory declares', async () => {
+    const one = new Uint8Array([1]);
+    const heard: [number, number][] = [];
+    await readZip('x.zip', zip([deflated('a', one), deflated('.hidden', one), deflated('b', one)]), LIMITS, 100, undefined, (read, declared) => heard.push([read, declared]));
+    expect(heard).toEqual([[1, 3], [2, 3], [3, 3]]);
+  });
+
   it('reports a zip holding only noise as empty', async () => {
     const items = await readZip('mac.zip', zip([deflated('__MACOSX/._a.png', new Uint8Array([1])), deflated('folder/', new Uint8Array(0))]), LIMITS, 10);
     expect(items).toEqual([{ name: 'mac.zip', reason: expect.stringMatching(/^empty zip/) }]);
