@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { SiteShell } from './pages/site-shell';
 import { TrainPage, uploadFixtureDataset } from './pages/train-page';
 
 test.describe('train page', () => {
@@ -14,7 +15,7 @@ test.describe('train page', () => {
     if (datasetId) await request.delete(`/api/datasets/${datasetId}`);
   });
 
-  test('trains in the browser, pauses and resumes, publishes a model that loads back, and resumes after a reload', async ({ page, request }) => {
+  test('trains in the browser, pauses and resumes, publishes a model that loads back, resumes after a reload, and saves when the page is left', async ({ page, request }) => {
     const train = new TrainPage(page);
     await train.goto();
     await train.dataset.selectOption(datasetId);
@@ -51,6 +52,14 @@ test.describe('train page', () => {
 
     await train.stop.click();
     await expect(train.state).toHaveAttribute('data-state', 'stopped');
+    // Stopped is not the end: it resumes from the checkpoint without a reload.
+    const stoppedAt = await train.currentStep();
+    await expect(train.resumeRun).toHaveText(`Resume from step ${stoppedAt}`);
+    await train.resumeRun.click();
+    await expect(train.state).toHaveAttribute('data-state', 'running');
+    await expect.poll(() => train.currentStep()).toBeGreaterThan(stoppedAt);
+    await train.stop.click();
+    await expect(train.state).toHaveAttribute('data-state', 'stopped');
     const finalStep = await train.currentStep();
 
     await train.publish.click();
@@ -79,8 +88,27 @@ test.describe('train page', () => {
     expect(await train.currentStep()).toBeGreaterThanOrEqual(finalStep);
     expect(await train.trainPoints()).toBeGreaterThan(0);
     await expect.poll(() => train.currentStep()).toBeGreaterThan(finalStep);
-    await train.stop.click();
-    await expect(train.state).toHaveAttribute('data-state', 'stopped');
+
+    // Leaving through the header (no reload) pauses the run and saves it before its worker ends:
+    // back on the page it is listed at the step it had reached, free to resume here.
+    const shell = new SiteShell(page);
+    const left = await train.currentStep();
+    await shell.navLink('Datasets').click();
+    await expect(page).toHaveURL(/\/datasets$/);
+    await shell.navLink('Train').click();
+    await expect(train.savedRun).toHaveCount(1);
+    const savedStep = Number((await train.savedRun.textContent())!.match(/step (\d+) of/)![1]);
+    expect(savedStep).toBeGreaterThanOrEqual(left);
+    await expect(train.resumeSaved).toBeEnabled();
+
+    // Discarding asks first.
+    await train.discardSaved.click();
+    await expect(train.savedRun).toHaveCount(1);
+    await train.discardSavedConfirm.click();
+    await expect(train.savedRun).toHaveCount(0);
+    await page.reload();
+    await expect(train.dataset).toBeVisible();
+    await expect(train.savedRun).toHaveCount(0);
   });
 
   test('a run can start from a shipped model, and its published card counts the steps before it', async ({ page, request }) => {

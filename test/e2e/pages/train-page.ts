@@ -23,8 +23,13 @@ export class TrainPage {
   readonly samples: Locator;
   readonly publish: Locator;
   readonly models: Locator;
+  /** Each saved run not on screen. */
   readonly savedRun: Locator;
   readonly resumeSaved: Locator;
+  /** Resume of a stopped (or failed) run on screen, from its checkpoint. */
+  readonly resumeRun: Locator;
+  readonly discardSaved: Locator;
+  readonly discardSavedConfirm: Locator;
 
   constructor(readonly page: Page) {
     this.dataset = page.getByTestId('train-dataset');
@@ -46,6 +51,9 @@ export class TrainPage {
     this.models = page.getByTestId('model-list-item');
     this.savedRun = page.getByTestId('train-saved');
     this.resumeSaved = page.getByTestId('train-resume-saved');
+    this.resumeRun = page.getByTestId('train-resume-run');
+    this.discardSaved = page.getByTestId('train-discard-saved');
+    this.discardSavedConfirm = page.getByTestId('train-discard-saved-confirm');
   }
 
   async goto() {
