@@ -5,13 +5,15 @@
  *   shades puts into samples;
  * - ink: the share of pixels that are not near-white (some channel below 240): how much of the
  *   canvas a sample draws on.
- * Measured over the validation images of an `rgb` dataset and over samples of a model at several
- * sampling settings (temperature : top-p : probability floor ε), same seeds for each.
+ * Measured over the validation images of a dataset (`rgb`, or `palette` as its colours) and over
+ * samples of a model at several sampling settings (temperature : top-p : probability floor ε),
+ * same seeds for each.
  *
  *   npm run bench:samples [-- --model public/models/emoji-32-small --dataset emoji-32 --images 32 --settings 1:1:0,1:1:0.001]
+ *   npm run bench:samples -- --model public/models/emoji-64-p256-small --dataset emoji-64-p256 --settings 1:1:0,0.9:1:0
  *
- * Prints a table, writes bench/results/samples.json and a grid of the first 8 samples of each
- * setting (one row each) to bench/results/samples-<dataset>.png.
+ * Prints a table, writes bench/results/samples-<dataset>.json and a grid of the first 8 samples of
+ * each setting (one row each) to bench/results/samples-<dataset>.png.
  */
 import '@tensorflow/tfjs-backend-wasm';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -71,10 +73,9 @@ function mean(xs: number[]): number {
 async function main() {
   const storage = getStorage();
   const { manifest, data } = await loadTrainingData(storage, values.dataset!);
-  if (manifest.tokenization !== 'rgb') throw new Error(`${manifest.id} is not an rgb dataset; pass an rgb one such as emoji-32`);
   const { width, height, seqLength } = manifest;
   const validationImages = data.validation.length / seqLength;
-  const real = Array.from({ length: validationImages }, (_, i) => pictureStats(data.validation.subarray(i * seqLength, (i + 1) * seqLength), width, height));
+  const real = Array.from({ length: validationImages }, (_, i) => pictureStats(tokensToImage(manifest, data.validation.subarray(i * seqLength, (i + 1) * seqLength)), width, height));
 
   await tf.setBackend('wasm');
   await tf.ready();
@@ -116,13 +117,14 @@ async function main() {
 
   mkdirSync('bench/results', { recursive: true });
   const scale = Math.max(1, Math.round(96 / width));
+  const resultsFile = `bench/results/samples-${manifest.id}.json`;
   const gridFile = `bench/results/samples-${manifest.id}.png`;
   await sharp(grid, { raw: { width: BATCH * width, height: settings.length * height, channels: 3 } })
     .resize(BATCH * width * scale, settings.length * height * scale, { kernel: 'nearest' })
     .png()
     .toFile(gridFile);
   writeFileSync(
-    'bench/results/samples.json',
+    resultsFile,
     `${JSON.stringify(
       {
         dataset: manifest.id,
@@ -138,6 +140,7 @@ async function main() {
       2,
     )}\n`,
   );
+  console.log(`wrote ${resultsFile} and ${gridFile}`);
   model.dispose();
   storage.close();
 }
