@@ -458,44 +458,54 @@ export function TrainStudio() {
             <h2 className="font-medium text-sky-200">Saved runs</h2>
             {saved
               .filter((s) => s.runId !== run?.runId)
-              .map((s) => (
-                <div key={s.runId} data-testid="train-saved" data-run-id={s.runId} className="border-t border-sky-500/20 pt-3 first-of-type:border-t-0 first-of-type:pt-0">
-                  <p className="text-neutral-300">
-                    {s.datasetName} · {s.settings.startFrom ? `from ${s.settings.startFrom.card.name}` : s.settings.preset} — step {s.step.toLocaleString()} of {s.settings.steps.toLocaleString()}
-                  </p>
-                  <p className="text-xs text-neutral-500">saved {ago(s.savedAt)}</p>
-                  {s.openElsewhere ? (
-                    <p data-testid="train-saved-elsewhere" className="mt-2 text-xs text-amber-300">Open in another tab: only that tab can resume or discard it.</p>
-                  ) : (
-                    <div className="mt-2 flex flex-wrap items-start gap-2">
-                      <button
-                        data-testid="train-resume-saved"
-                        type="button"
-                        onClick={() => void begin(s.settings, s.runId)}
-                        disabled={busy}
-                        title={busy ? 'Stop the run on screen first' : undefined}
-                        className={
-                          s.step < s.settings.steps
-                            ? 'rounded-md bg-sky-500 px-3 py-1.5 text-xs font-medium text-neutral-950 hover:bg-sky-400 disabled:cursor-not-allowed disabled:opacity-40'
-                            : 'rounded-md border border-sky-500/40 px-3 py-1.5 text-xs text-sky-200 hover:bg-sky-500/10 disabled:cursor-not-allowed disabled:opacity-40'
-                        }
-                      >
-                        {s.step < s.settings.steps ? 'Resume' : 'Open to publish'}
-                      </button>
-                      <ConfirmAction
-                        label="Discard"
-                        question={`Delete this run's checkpoint (step ${s.step.toLocaleString()})?`}
-                        confirmLabel="Delete"
-                        busyLabel="Deleting…"
-                        testId="train-discard-saved"
-                        danger
-                        triggerClassName="rounded-md px-3 py-1.5 text-xs text-neutral-400 hover:bg-neutral-800"
-                        onConfirm={() => discard(s.runId)}
-                      />
-                    </div>
-                  )}
-                </div>
-              ))}
+              .map((s) => {
+                // A run trains, validates and publishes on its dataset's shards: once the dataset is
+                // deleted it can go no further, and only Discard is left.
+                const datasetGone = datasets !== null && !datasets.some((d) => d.id === s.settings.datasetId);
+                return (
+                  <div key={s.runId} data-testid="train-saved" data-run-id={s.runId} className="border-t border-sky-500/20 pt-3 first-of-type:border-t-0 first-of-type:pt-0">
+                    <p className="text-neutral-300">
+                      {s.datasetName} · {s.settings.startFrom ? `from ${s.settings.startFrom.card.name}` : s.settings.preset} — step {s.step.toLocaleString()} of {s.settings.steps.toLocaleString()}
+                    </p>
+                    <p className="text-xs text-neutral-500">saved {ago(s.savedAt)}</p>
+                    {datasetGone && !s.openElsewhere && (
+                      <p data-testid="train-saved-dataset-gone" className="mt-2 text-xs text-amber-300">
+                        Its dataset was deleted, so this run can no longer train, validate or publish. Discard it to free the space it takes.
+                      </p>
+                    )}
+                    {s.openElsewhere ? (
+                      <p data-testid="train-saved-elsewhere" className="mt-2 text-xs text-amber-300">Open in another tab: only that tab can resume or discard it.</p>
+                    ) : (
+                      <div className="mt-2 flex flex-wrap items-start gap-2">
+                        <button
+                          data-testid="train-resume-saved"
+                          type="button"
+                          onClick={() => void begin(s.settings, s.runId)}
+                          disabled={busy || datasetGone}
+                          title={datasetGone ? 'Its dataset was deleted' : busy ? 'Stop the run on screen first' : undefined}
+                          className={
+                            s.step < s.settings.steps
+                              ? 'rounded-md bg-sky-500 px-3 py-1.5 text-xs font-medium text-neutral-950 hover:bg-sky-400 disabled:cursor-not-allowed disabled:opacity-40'
+                              : 'rounded-md border border-sky-500/40 px-3 py-1.5 text-xs text-sky-200 hover:bg-sky-500/10 disabled:cursor-not-allowed disabled:opacity-40'
+                          }
+                        >
+                          {s.step < s.settings.steps ? 'Resume' : 'Open to publish'}
+                        </button>
+                        <ConfirmAction
+                          label="Discard"
+                          question={`Delete this run's checkpoint (step ${s.step.toLocaleString()})?`}
+                          confirmLabel="Delete"
+                          busyLabel="Deleting…"
+                          testId="train-discard-saved"
+                          danger
+                          triggerClassName="rounded-md px-3 py-1.5 text-xs text-neutral-400 hover:bg-neutral-800"
+                          onConfirm={() => discard(s.runId)}
+                        />
+                      </div>
+                    )}
+                  </div>
+                );
+              })}
           </section>
         )}
       </aside>

@@ -111,6 +111,30 @@ test.describe('train page', () => {
     await expect(train.savedRun).toHaveCount(0);
   });
 
+  test('a saved run whose dataset was deleted says so and offers only Discard', async ({ page, request }) => {
+    const doomed = await uploadFixtureDataset(request, `e2e-train-doomed-${Date.now()}`);
+    const train = new TrainPage(page);
+    await train.goto();
+    await train.dataset.selectOption(doomed);
+    await train.preset.selectOption('tiny');
+    await train.steps.fill('400');
+    await train.batch.fill('2');
+    await train.start.click();
+    await expect.poll(() => train.currentStep(), { timeout: 120_000 }).toBeGreaterThan(1);
+    await train.pause.click(); // saves a checkpoint
+    await expect(train.state).toHaveAttribute('data-state', 'paused');
+    expect((await request.delete(`/api/datasets/${doomed}`)).ok()).toBe(true);
+
+    await page.reload();
+    const run = train.savedRun.filter({ has: page.getByTestId('train-saved-dataset-gone') });
+    await expect(run).toHaveCount(1);
+    await expect(run).toContainText('Its dataset was deleted');
+    await expect(run.getByTestId('train-resume-saved')).toBeDisabled();
+    await run.getByTestId('train-discard-saved').click();
+    await run.getByTestId('train-discard-saved-confirm').click();
+    await expect(page.getByTestId('train-saved-dataset-gone')).toHaveCount(0);
+  });
+
   test('a run can start from a shipped model, and its published card counts the steps before it', async ({ page, request }) => {
     const train = new TrainPage(page);
     await train.goto();
