@@ -1,5 +1,6 @@
 import type { Metadata } from 'next';
 import { DatasetLibrary } from '@/components/datasets/dataset-library';
+import { LIMITS } from '@/lib/server/datasets/limits';
 
 export const metadata: Metadata = { title: 'Datasets' };
 
@@ -13,7 +14,9 @@ export default function DatasetsPage() {
           zip to add one.
         </p>
       </header>
-      <DatasetLibrary />
+      <DatasetLibrary
+        limits={{ filesPerUpload: LIMITS.filesPerUpload, bytesPerFile: LIMITS.bytesPerFile, requestBytes: LIMITS.requestBytes, decodedBytesPerUpload: LIMITS.decodedBytesPerUpload }}
+      />
     </main>
   );
 }

@@ -4,9 +4,10 @@ import { useCallback, useEffect, useState } from 'react';
 import { listDatasets, type DatasetSummary } from './dataset-api';
 import { DatasetCard } from './dataset-card';
 import { DatasetUpload } from './dataset-upload';
+import type { UploadLimits } from './prepare-options';
 
 /** The datasets page's interactive part: the upload panel beside the list it refreshes. */
-export function DatasetLibrary() {
+export function DatasetLibrary({ limits }: { limits: UploadLimits }) {
   const [datasets, setDatasets] = useState<DatasetSummary[] | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -33,7 +34,7 @@ export function DatasetLibrary() {
 
   return (
     <div className="grid items-start gap-8 lg:grid-cols-[minmax(0,400px)_minmax(0,1fr)]">
-      <DatasetUpload onChanged={() => void refresh()} />
+      <DatasetUpload onChanged={() => void refresh()} limits={limits} />
 
       <section aria-labelledby="library-heading" className="space-y-4">
         <div className="flex items-baseline justify-between">

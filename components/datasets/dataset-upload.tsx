@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { DatasetApiError, prepareDataset, type DatasetSummary, type PrepareOptions } from './dataset-api';
 import { formatBytes } from './format-bytes';
-import { DEFAULT_OPTIONS, nameFromFiles, optionProblems } from './prepare-options';
+import { DEFAULT_OPTIONS, limitsLine, nameFromFiles, optionProblems, type UploadLimits, uploadProblems } from './prepare-options';
 import { PrepareOptionsForm } from './prepare-options-form';
 import { FileOutcomeList, PrepareProgressBar, PrepareSummary, type FileOutcome } from './prepare-progress';
 import { UploadDropzone } from './upload-dropzone';
@@ -16,9 +16,10 @@ type Run =
 
 /**
  * Upload images or a zip, choose options, and watch the server prepare the dataset.
- * `onChanged` fires when the stored datasets may have changed, so the list can refresh.
+ * `onChanged` fires when the stored datasets may have changed, so the list can refresh. `limits`
+ * are the server's, checked here first so an upload it would refuse is never sent.
  */
-export function DatasetUpload({ onChanged }: { onChanged: () => void }) {
+export function DatasetUpload({ onChanged, limits }: { onChanged: () => void; limits: UploadLimits }) {
   const [files, setFiles] = useState<File[]>([]);
   const [options, setOptions] = useState<PrepareOptions>(DEFAULT_OPTIONS);
   const [square, setSquare] = useState(true);
@@ -30,7 +31,8 @@ export function DatasetUpload({ onChanged }: { onChanged: () => void }) {
   useEffect(() => () => abortRef.current?.abort(), []);
 
   const running = run.phase === 'running';
-  const problems = optionProblems(options);
+  const fileCheck = uploadProblems(files, options, limits);
+  const problems = [...optionProblems(options), ...fileCheck.blocking];
   const canPrepare = !running && files.length > 0 && problems.length === 0;
 
   function chooseFiles(next: File[]) {
@@ -137,9 +139,16 @@ export function DatasetUpload({ onChanged }: { onChanged: () => void }) {
         </p>
       </div>
 
-      <UploadDropzone files={files} onFilesChange={chooseFiles} disabled={running} />
+      <UploadDropzone files={files} onFilesChange={chooseFiles} disabled={running} hint={limitsLine(limits)} />
       <PrepareOptionsForm value={options} onChange={setOptions} square={square} onSquareChange={setSquare} disabled={running} />
 
+      {files.length > 0 && fileCheck.notes.length > 0 && (
+        <ul data-testid="dataset-upload-notes" className="space-y-0.5 text-xs text-neutral-400">
+          {fileCheck.notes.map((n) => (
+            <li key={n}>{n}</li>
+          ))}
+        </ul>
+      )}
       {files.length > 0 && problems.length > 0 && (
         <ul className="space-y-0.5 text-xs text-amber-300">
           {problems.map((p) => (

@@ -1,6 +1,7 @@
 import { MAX_SIDE, MIN_SIDE } from '@/lib/pixels/manifest';
 import { MAX_PALETTE_SIZE, MIN_PALETTE_SIZE } from '@/lib/pixels/palette';
 import type { PrepareOptions } from './dataset-api';
+import { formatBytes } from './format-bytes';
 
 export const SIZE_MIN = MIN_SIDE;
 export const SIZE_MAX = MAX_SIDE;
@@ -50,4 +51,49 @@ export function nameFromFiles(files: File[]): string {
   const first = files[0]?.name ?? '';
   if (files.length === 1 || first.toLowerCase().endsWith('.zip')) return first.replace(/\.[^.]+$/, '');
   return '';
+}
+
+/** The server's upload limits the page shows and checks first (lib/server/datasets/limits.ts). */
+export interface UploadLimits {
+  filesPerUpload: number;
+  bytesPerFile: number;
+  requestBytes: number;
+  decodedBytesPerUpload: number;
+}
+
+const isZipName = (name: string) => name.toLowerCase().endsWith('.zip');
+
+/**
+ * What the server would do with these files, said before they are sent. `blocking`: the server
+ * would refuse the whole upload (so Prepare stays off); `notes`: files it would skip, with why.
+ * Images inside zips are counted only by the server.
+ */
+export function uploadProblems(files: { name: string; size: number }[], o: PrepareOptions, limits: UploadLimits): { blocking: string[]; notes: string[] } {
+  const blocking: string[] = [];
+  const notes: string[] = [];
+  const total = files.reduce((sum, f) => sum + f.size, 0);
+  if (total > limits.requestBytes) {
+    blocking.push(`These files come to ${formatBytes(total)}; one upload takes at most ${formatBytes(limits.requestBytes)}. Upload them as several datasets, or fewer at a time.`);
+  }
+  const images = files.filter((f) => !isZipName(f.name));
+  const tooBig = images.filter((f) => f.size > limits.bytesPerFile);
+  if (tooBig.length > 0) {
+    const names = tooBig.slice(0, 3).map((f) => f.name).join(', ') + (tooBig.length > 3 ? ', …' : '');
+    notes.push(`${tooBig.length === 1 ? 'One image is' : `${tooBig.length} images are`} over ${formatBytes(limits.bytesPerFile)} and will be skipped: ${names}.`);
+  }
+  if (images.length > limits.filesPerUpload) {
+    notes.push(`Only the first ${limits.filesPerUpload.toLocaleString()} files of an upload are read; ${(images.length - limits.filesPerUpload).toLocaleString()} will be skipped.`);
+  }
+  if (isInt(o.width) && isInt(o.height) && o.width > 0 && o.height > 0) {
+    const fit = Math.floor(limits.decodedBytesPerUpload / (o.width * o.height * 3));
+    if (images.length > fit) {
+      notes.push(`At ${o.width}×${o.height}, ${fit.toLocaleString()} images fit the ${formatBytes(limits.decodedBytesPerUpload)} the server decodes per upload; the other ${(images.length - fit).toLocaleString()} will be skipped. Choose a smaller size to keep them all.`);
+    }
+  }
+  return { blocking, notes };
+}
+
+/** The limits, in a line under the drop zone. */
+export function limitsLine(limits: UploadLimits): string {
+  return `Up to ${limits.filesPerUpload.toLocaleString()} images, ${formatBytes(limits.bytesPerFile)} each, ${formatBytes(limits.requestBytes)} per upload.`;
 }

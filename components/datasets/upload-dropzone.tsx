@@ -10,10 +10,13 @@ export function UploadDropzone({
   files,
   onFilesChange,
   disabled,
+  hint,
 }: {
   files: File[];
   onFilesChange: (files: File[]) => void;
   disabled: boolean;
+  /** A line under the prompt: what an upload may hold. */
+  hint?: string;
 }) {
   const inputId = useId();
   const [dragging, setDragging] = useState(false);
@@ -48,6 +51,7 @@ export function UploadDropzone({
       >
         <span className="text-sm font-medium text-neutral-200">Drop images or a .zip here</span>
         <span className="text-xs text-neutral-500">or click to choose files (PNG, JPEG, WebP, GIF…)</span>
+        {hint && <span data-testid="dataset-limits" className="text-xs text-neutral-500">{hint}</span>}
         <input
           id={inputId}
           data-testid="dataset-files"
