@@ -18,11 +18,7 @@ test.describe('train page', () => {
   test('trains in the browser, pauses and resumes, publishes a model that loads back, resumes after a reload, and saves when the page is left', async ({ page, request }) => {
     const train = new TrainPage(page);
     await train.goto();
-    await train.dataset.selectOption(datasetId);
-    await train.preset.selectOption('tiny');
-    await train.steps.fill('400');
-    await train.batch.fill('2');
-    await train.start.click();
+    await train.startTinyRun(datasetId);
 
     // Steps advance and the chart gains points as they do.
     await expect.poll(() => train.currentStep(), { timeout: 120_000 }).toBeGreaterThan(3);
@@ -115,11 +111,7 @@ test.describe('train page', () => {
     const doomed = await uploadFixtureDataset(request, `e2e-train-doomed-${Date.now()}`);
     const train = new TrainPage(page);
     await train.goto();
-    await train.dataset.selectOption(doomed);
-    await train.preset.selectOption('tiny');
-    await train.steps.fill('400');
-    await train.batch.fill('2');
-    await train.start.click();
+    await train.startTinyRun(doomed);
     await expect.poll(() => train.currentStep(), { timeout: 120_000 }).toBeGreaterThan(1);
     await train.pause.click(); // saves a checkpoint
     await expect(train.state).toHaveAttribute('data-state', 'paused');

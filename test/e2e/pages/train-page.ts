@@ -61,6 +61,15 @@ export class TrainPage {
     await expect(this.page.getByRole('heading', { level: 1, name: 'Train' })).toBeVisible();
   }
 
+  /** Starts a new run of the `tiny` preset on `datasetId` (400 steps at batch 2 unless told). */
+  async startTinyRun(datasetId: string, { steps = 400, batch = 2 } = {}) {
+    await this.dataset.selectOption(datasetId);
+    await this.preset.selectOption('tiny');
+    await this.steps.fill(String(steps));
+    await this.batch.fill(String(batch));
+    await this.start.click();
+  }
+
   async currentStep(): Promise<number> {
     return Number(await this.stepCount.textContent());
   }
