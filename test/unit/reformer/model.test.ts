@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { attentionMemory, fullAttentionPieces } from '@/lib/reformer/attention';
 import { hashBuckets, hashingMemory, hashRotations } from '@/lib/reformer/hashing';
-import { attentionBlock, type LayerTape } from '@/lib/reformer/blocks';
+import { attentionBlock, type LayerTape, projectionMemory } from '@/lib/reformer/blocks';
 import { resolveConfig, ConfigError, unresolveConfig } from '@/lib/reformer/config';
 import { ReformerDecoder } from '@/lib/reformer/decode';
 import { neighbourIndex, neighbourSources } from '@/lib/reformer/embeddings';
@@ -235,7 +235,7 @@ test('forwardAsync (no synchronous reads) equals forward', async () => {
 });
 
 describe('attention in pieces (bounded memory)', () => {
-  test('forward and gradients are the same when every round and group slice is its own piece', () => {
+  test('forward and gradients are the same when every round and group slice is its own piece, and the projections run in slices of positions', () => {
     const config = tinyConfig({ layers: ['lsh', 'local', 'full'], nHashes: 3 });
     const tokens = randomTokens(2, 48, 16, 41);
     const run = () => {
@@ -250,7 +250,9 @@ describe('attention in pieces (bounded memory)', () => {
     const whole = run();
     expect(fullAttentionPieces(4, 48)).toEqual([[0, 4]]);
     const saved = attentionMemory.pieceScoreBytes;
+    const savedSlice = projectionMemory.sliceBytes;
     attentionMemory.pieceScoreBytes = 1; // one group per piece: 3 rounds × 4 groups (LSH), 4 groups (full)
+    projectionMemory.sliceBytes = 2 * 16 * 4 * 5; // the projections' backward in slices of 5 positions (48 = 9 × 5 + 3)
     try {
       expect(fullAttentionPieces(4, 48)).toHaveLength(4);
       const pieces = run();
@@ -259,6 +261,7 @@ describe('attention in pieces (bounded memory)', () => {
       expect(pieces.loss).toBeCloseTo(whole.loss, 5);
     } finally {
       attentionMemory.pieceScoreBytes = saved;
+      projectionMemory.sliceBytes = savedSlice;
     }
     tokens.dispose();
   });
