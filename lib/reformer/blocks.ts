@@ -168,14 +168,9 @@ export function attentionVjp(
   // Forward piece by piece (one round × a slice of groups), keeping only outputs and log-sum-exps.
   const { out, lse } = attendInPieces(qk, v, plan, cfg.chunkLength); // [R, G, L', D], [R, G, L', 1]
 
-  // Output projection and round combination. (One round: the combination ignores lse, whose
-  // cotangent is then zero.)
-  const multi = plan.rounds > 1;
-  const post = vjpOf(() => outputProjection(combineRounds(out, lse), B, L, w, cfg, tape), multi ? [out, lse, ...postVars] : [out, ...postVars], dy);
-  const nIn = multi ? 2 : 1;
-  postVars.forEach((t, i) => addGrad(t, post.grads[i + nIn]));
-  const dOut = post.grads[0] as tf.Tensor4D;
-  const dLse = multi ? (post.grads[1] as tf.Tensor4D) : tf.zerosLike(lse);
+  // Output projection and round combination, in slices of positions.
+  const post = roundsOutputVjp(out, lse, B, L, w, cfg, tape, dy, postVars, addGrad);
+  const { dOut, dLse } = post;
   tf.dispose([out, lse]);
 
   // Each piece on its own tape: (qk, v)[groups] → [out | lse] of its round; gradients summed over
@@ -212,6 +207,78 @@ export function attentionVjp(
   const dv = joinGroups(ordered.map((e) => e.dv!));
 
   return { value: post.value as tf.Tensor3D, dx: projectionsVjp(x, w, cfg, preVars, dqk, dv, addGrad) };
+}
+
+/**
+ * The round combination and output projection with their VJP: out [R, G, L′, D] and lse
+ * [R, G, L′, 1] (L′ ≥ L, a padded tail) → value [B, L, d], and the cotangents of out and lse
+ * (zeros on the tail; lse's are zeros with one round, whose combination ignores it). Both act on
+ * each position alone, so this runs in slices of positions (projectionMemory), each on a tape of
+ * its own: whole, the tape holds some ten [R, G, L, D] tensors (at 16k tokens, 64 MiB each), the
+ * step's peak. Dropout takes its mask for the whole output once and slices it, so the values
+ * are the forward pass's.
+ */
+function roundsOutputVjp(
+  out: tf.Tensor4D,
+  lse: tf.Tensor4D,
+  B: number,
+  L: number,
+  w: AttentionWeights,
+  cfg: ResolvedConfig,
+  tape: LayerTape,
+  dy: tf.Tensor3D,
+  postVars: tf.Tensor[],
+  addGrad: (v: tf.Tensor, g: tf.Tensor) => void,
+): { value: tf.Tensor3D; dOut: tf.Tensor4D; dLse: tf.Tensor4D } {
+  const [R, G, Lp, D] = out.shape;
+  const d = dy.shape[2];
+  const multi = R > 1;
+  const n = Math.max(1, Math.floor(projectionMemory.sliceBytes / (R * G * D * 4)));
+  // seededDropout(x) is x times this multiplier (0 or 1/keep) for the same shape and seed.
+  const mask = cfg.dropout > 0 && tape.dropoutSeed !== undefined ? (seededDropout(tf.ones([B, L, d]), cfg.dropout, tape.dropoutSeed) as tf.Tensor3D) : undefined;
+  const values: tf.Tensor[] = [];
+  const dOuts: tf.Tensor[] = [];
+  const dLses: tf.Tensor[] = [];
+  for (let s = 0; s < L; s += n) {
+    const m = Math.min(n, L - s);
+    const whole = m === Lp;
+    const outS = whole ? out : out.slice([0, 0, s, 0], [R, G, m, D]);
+    const lseS = whole ? lse : lse.slice([0, 0, s, 0], [R, G, m, 1]);
+    const dyS = m === L ? dy : dy.slice([0, s, 0], [B, m, d]);
+    const maskS = mask && (m === L ? mask : mask.slice([0, s, 0], [B, m, d]));
+    const g = vjpOf(
+      () => {
+        const y = dense(mergeHeads(combineRounds(outS, lseS), B), w.wo, w.bo);
+        return maskS ? tf.mul(y, maskS) : y;
+      },
+      multi ? [outS, lseS, ...postVars] : [outS, ...postVars],
+      dyS,
+    );
+    for (const [slice, of] of [[outS, out], [lseS, lse], [dyS, dy], [maskS, mask]] as const) if (slice && slice !== of) slice.dispose();
+    const nIn = multi ? 2 : 1;
+    postVars.forEach((t, i) => addGrad(t, g.grads[i + nIn]));
+    values.push(g.value);
+    dOuts.push(g.grads[0]);
+    if (multi) dLses.push(g.grads[1]);
+  }
+  mask?.dispose();
+  // The padded tail [L, L′) has no cotangent.
+  const tail = Lp - L;
+  if (tail > 0) {
+    dOuts.push(tf.zeros([R, G, tail, D]));
+    if (multi) dLses.push(tf.zeros([R, G, tail, 1]));
+  }
+  const join = (parts: tf.Tensor[], axis: number) => {
+    if (parts.length === 1) return parts[0];
+    const joined = tf.concat(parts, axis);
+    tf.dispose(parts);
+    return joined;
+  };
+  return {
+    value: join(values, 1) as tf.Tensor3D,
+    dOut: join(dOuts, 2) as tf.Tensor4D,
+    dLse: multi ? (join(dLses, 2) as tf.Tensor4D) : tf.zeros([R, G, Lp, 1]),
+  };
 }
 
 /** Group slices' gradients joined along the groups (axis 0); the slices are freed. */
