@@ -17,7 +17,7 @@ import * as tf from './tf';
 import type { SortPlan } from './hashing';
 import { exp } from './kernels/simd';
 import { batchMatMulNT } from './matmul';
-import { logSumExpLast, permuteRows } from './ops';
+import { gatherRows, gatherSomeRows, logSumExpLast, permuteRows } from './ops';
 
 const SELF_SCORE = -1e5;
 const MASKED_SCORE = -1e9;
@@ -46,14 +46,14 @@ function previousChunk(x: tf.Tensor, fill: number): tf.Tensor {
  * the slot itself, −1e9 elsewhere. Built here as one constant, so the gradient tape holds no mask
  * arithmetic of the scores' size.
  */
-function windowBias(plan: SortPlan, chunk: number): Float32Array {
-  const n = plan.sortedBuckets.length;
+function windowBias(sortedBuckets: Int32Array, length: number, chunk: number): Float32Array {
+  const n = sortedBuckets.length;
   const width = 2 * chunk;
   const out = new Float32Array(n * width).fill(MASKED_SCORE);
   let runStart = 0;
   for (let s = 0; s < n; s++) {
-    const slotInRound = s % plan.length;
-    if (slotInRound === 0 || plan.sortedBuckets[s] !== plan.sortedBuckets[s - 1]) runStart = s;
+    const slotInRound = s % length;
+    if (slotInRound === 0 || sortedBuckets[s] !== sortedBuckets[s - 1]) runStart = s;
     const i = slotInRound % chunk;
     const windowStart = s - i - chunk; // slot of window index 0
     const first = Math.max(s - chunk, runStart) - windowStart;
@@ -76,24 +76,33 @@ export function attendRounds(qk: tf.Tensor3D, v: tf.Tensor3D, plan: SortPlan, ch
   const nC = L / chunk;
   const RG = R * G;
   return tf.tidy(() => {
-    const sq = gatherRounds(qk.reshape([G * L, D]) as tf.Tensor2D, plan).reshape([RG, nC, chunk, D]); // sorted queries
-    const sv = gatherRounds(v.reshape([G * L, D]) as tf.Tensor2D, plan).reshape([RG, nC, chunk, D]);
-    const sk = normalizeKeys(sq);
-    const kWin = tf.concat([previousChunk(sk, 0), sk], 2).reshape([RG * nC, 2 * chunk, D]); // [RG·nC, 2C, D]
-    const vWin = tf.concat([previousChunk(sv, 0), sv], 2).reshape([RG * nC, 2 * chunk, D]);
-    const scaled = tf.mul(sq, 1 / Math.sqrt(D)).reshape([RG * nC, chunk, D]) as tf.Tensor3D;
-    const bias = tf.tensor3d(windowBias(plan, chunk), [RG * nC, chunk, 2 * chunk]);
-    // Masked scores become −1e9 + q·k and the self score −1e5 + q·k: both still vanish beside any
-    // real key, and a slot with only itself attends to itself, as in decode.ts.
-    const scores = tf.add(batchMatMulNT(scaled, kWin as tf.Tensor3D), bias); // [RG·nC, C, 2C]
-
-    const lse = logSumExpLast(scores); // [RG·nC, C, 1]
-    const o = batchMatMulNT(exp(tf.sub(scores, lse)) as tf.Tensor3D, vWin.transpose([0, 2, 1]) as tf.Tensor3D); // [RG·nC, C, D]
+    const sq = gatherRounds(qk.reshape([G * L, D]) as tf.Tensor2D, plan).reshape([RG, nC, chunk, D]) as tf.Tensor4D; // sorted queries
+    const sv = gatherRounds(v.reshape([G * L, D]) as tf.Tensor2D, plan).reshape([RG, nC, chunk, D]) as tf.Tensor4D;
+    const { o, lse } = attendSorted(sq, sv, windowBias(plan.sortedBuckets, plan.length, chunk));
     return {
       out: scatterRounds(o.reshape([R * G * L, D]) as tf.Tensor2D, plan).reshape([R, G, L, D]) as tf.Tensor4D,
       lse: scatterRounds(lse.reshape([R * G * L, 1]) as tf.Tensor2D, plan).reshape([R, G, L, 1]) as tf.Tensor4D,
     };
   });
+}
+
+/**
+ * The chunked attention of sorted rows: sq, sv [S, nC, C, D] (S sequences of nC chunks, each chunk
+ * attending to itself and the chunk before it), `bias` the windowBias of their slots. Returns the
+ * output [S·nC, C, D] and log-sum-exp [S·nC, C, 1], in sorted order.
+ */
+function attendSorted(sq: tf.Tensor4D, sv: tf.Tensor4D, bias: Float32Array): { o: tf.Tensor3D; lse: tf.Tensor3D } {
+  const [S, nC, chunk, D] = sq.shape;
+  const sk = normalizeKeys(sq);
+  const kWin = tf.concat([previousChunk(sk, 0), sk], 2).reshape([S * nC, 2 * chunk, D]); // [S·nC, 2C, D]
+  const vWin = tf.concat([previousChunk(sv, 0), sv], 2).reshape([S * nC, 2 * chunk, D]);
+  const scaled = tf.mul(sq, 1 / Math.sqrt(D)).reshape([S * nC, chunk, D]) as tf.Tensor3D;
+  // Masked scores become −1e9 + q·k and the self score −1e5 + q·k: both still vanish beside any
+  // real key, and a slot with only itself attends to itself, as in decode.ts.
+  const scores = tf.add(batchMatMulNT(scaled, kWin as tf.Tensor3D), tf.tensor3d(bias, [S * nC, chunk, 2 * chunk])); // [S·nC, C, 2C]
+  const lse = logSumExpLast(scores) as tf.Tensor3D; // [S·nC, C, 1]
+  const o = batchMatMulNT(exp(tf.sub(scores, lse)) as tf.Tensor3D, vWin.transpose([0, 2, 1]) as tf.Tensor3D); // [S·nC, C, D]
+  return { o, lse };
 }
 
 /**
@@ -109,28 +118,48 @@ export function combineRounds(out: tf.Tensor4D, lse: tf.Tensor4D): tf.Tensor3D {
 }
 
 /**
- * A piece of the chunked attention: one hash round over groups [g0, g1). Pieces are independent,
- * so attention can run (and be differentiated) piece by piece with bounded memory.
+ * A piece of the chunked attention: one hash round over groups [g0, g1), or, when one group's
+ * scores alone are over the budget (long sequences), a run of sorted chunks [c0, c1) of one group.
+ * Pieces are independent, so attention can run (and be differentiated) piece by piece with
+ * bounded memory: pieceForward and pieceCotangent.
  */
 export interface AttentionPiece {
   round: number;
   g0: number;
   g1: number;
+  /** The sort of this round over groups [g0, g1) (rebased: rows index the piece's groups). */
   plan: SortPlan;
+  /** Set on a piece of chunks [c0, c1) of the one group g0 (g1 = g0 + 1). */
+  chunks?: { c0: number; c1: number };
 }
 
 /** Bytes of one [chunks, C, 2C] score tensor above which a piece is split further (tests lower it). */
 export const attentionMemory = { pieceScoreBytes: 8 * 2 ** 20 };
 
 /**
- * The pieces of a plan: every round, groups in slices whose score tensor stays under 8 MiB. A
- * piece's tape holds ~80× its score tensor; one LSH layer's step at 16k tokens peaked at 870 MiB
- * with 8 MiB pieces and 1,819 MiB with 64 MiB pieces, in the same time.
+ * The pieces of a plan: every round, groups in slices whose score tensor stays under 8 MiB; a
+ * group over it alone (past 16,384 tokens at C 64) in runs of chunks that are. A piece's tape
+ * holds ~80× its score tensor; one LSH layer's step at 16k tokens peaked at 870 MiB with 8 MiB
+ * pieces and 1,819 MiB with 64 MiB pieces, in the same time. A run of chunks also computes the
+ * chunk before it, whose keys its first chunk attends to, and drops that chunk's own output.
  */
 export function attentionPieces(plan: SortPlan, chunk: number): AttentionPiece[] {
+  const perChunk = chunk * 2 * chunk * 4;
   const perGroup = plan.length * 2 * chunk * 4;
-  const step = Math.max(1, Math.floor(attentionMemory.pieceScoreBytes / perGroup));
   const pieces: AttentionPiece[] = [];
+  if (perGroup > attentionMemory.pieceScoreBytes && plan.length > chunk) {
+    const nC = plan.length / chunk;
+    // Each run carries one chunk more than it keeps: at least one kept, whatever the budget.
+    const run = Math.max(1, Math.floor(attentionMemory.pieceScoreBytes / perChunk) - 1);
+    for (let r = 0; r < plan.rounds; r++) {
+      for (let g = 0; g < plan.groups; g++) {
+        const groupPlan = piecePlan(plan, r, g, g + 1);
+        for (let c0 = 0; c0 < nC; c0 += run) pieces.push({ round: r, g0: g, g1: g + 1, plan: groupPlan, chunks: { c0, c1: Math.min(nC, c0 + run) } });
+      }
+    }
+    return pieces;
+  }
+  const step = Math.max(1, Math.floor(attentionMemory.pieceScoreBytes / perGroup));
   for (let r = 0; r < plan.rounds; r++) {
     for (let g0 = 0; g0 < plan.groups; g0 += step) {
       const g1 = Math.min(plan.groups, g0 + step);
@@ -138,6 +167,47 @@ export function attentionPieces(plan: SortPlan, chunk: number): AttentionPiece[]
     }
   }
   return pieces;
+}
+
+/** First sorted slot a chunk piece computes (its context chunk's), first it keeps, and its end. */
+function chunkSlots(piece: AttentionPiece, chunk: number): { from: number; keep: number; end: number } {
+  const { c0, c1 } = piece.chunks!;
+  return { from: Math.max(0, c0 - 1) * chunk, keep: c0 * chunk, end: c1 * chunk };
+}
+
+/**
+ * The piece's attention from its groups' qk, v [g1 − g0, L, D] (pieceInput): a group-slice piece
+ * gives [1, g1 − g0, L, D + 1] (output and log-sum-exp, original order); a chunk piece gives
+ * [(c1 − c0)·C, D + 1] for its sorted slots. Differentiable: blocks.ts runs it on a tape.
+ */
+export function pieceForward(qk: tf.Tensor3D, v: tf.Tensor3D, piece: AttentionPiece, chunk: number): tf.Tensor {
+  return tf.tidy(() => {
+    if (!piece.chunks) {
+      const a = attendRounds(qk, v, piece.plan, chunk);
+      return tf.concat([a.out, a.lse], 3);
+    }
+    const [, L, D] = qk.shape;
+    const { from, keep, end } = chunkSlots(piece, chunk);
+    const rows = piece.plan.perm.subarray(from, end);
+    const nC = (end - from) / chunk;
+    const sq = gatherSomeRows(qk.reshape([L, D]) as tf.Tensor2D, rows).reshape([1, nC, chunk, D]) as tf.Tensor4D;
+    const sv = gatherSomeRows(v.reshape([L, D]) as tf.Tensor2D, rows).reshape([1, nC, chunk, D]) as tf.Tensor4D;
+    const { o, lse } = attendSorted(sq, sv, windowBias(piece.plan.sortedBuckets.subarray(from, end), end - from, chunk));
+    const both = tf.concat([o.reshape([end - from, D]), lse.reshape([end - from, 1])], 1);
+    return keep === from ? both : both.slice([keep - from, 0], [end - keep, D + 1]);
+  });
+}
+
+/** The cotangent of pieceForward's value, from the layer's dOut [R, G, L, D] and dLse [R, G, L, 1]. */
+export function pieceCotangent(dOut: tf.Tensor4D, dLse: tf.Tensor4D, piece: AttentionPiece, chunk: number): tf.Tensor {
+  const [, , L, D] = dOut.shape;
+  const n = piece.g1 - piece.g0;
+  return tf.tidy(() => {
+    const both = tf.concat([dOut.slice([piece.round, piece.g0, 0, 0], [1, n, L, D]), dLse.slice([piece.round, piece.g0, 0, 0], [1, n, L, 1])], 3);
+    if (!piece.chunks) return both;
+    const { keep, end } = chunkSlots(piece, chunk);
+    return gatherRows(both.reshape([L, D + 1]) as tf.Tensor2D, piece.plan.perm.subarray(keep, end));
+  });
 }
 
 /** The plan of round r over groups [g0, g1) of a multi-round plan (indices rebased to the piece). */
@@ -167,15 +237,37 @@ export function pieceInput(x: tf.Tensor3D, piece: AttentionPiece): tf.Tensor3D {
 export function attendInPieces(qk: tf.Tensor3D, v: tf.Tensor3D, plan: SortPlan, chunk: number): { out: tf.Tensor4D; lse: tf.Tensor4D } {
   const pieces = attentionPieces(plan, chunk);
   if (pieces.length === 1) return tf.tidy(() => attendRounds(qk, v, plan, chunk));
+  const [, L, D] = qk.shape;
   const outs: tf.Tensor4D[] = [];
   const lses: tf.Tensor4D[] = [];
+  const keep = (both: tf.Tensor) => {
+    outs.push(both.slice([0, 0, 0, 0], [1, both.shape[1]!, L, D]) as tf.Tensor4D);
+    lses.push(both.slice([0, 0, 0, D], [1, both.shape[1]!, L, 1]) as tf.Tensor4D);
+    both.dispose();
+  };
+  // A group in chunk pieces: their sorted rows, joined, then put back in the original order.
+  let sortedRuns: tf.Tensor[] = [];
   for (const piece of pieces) {
-    const r = tf.tidy(() => attendRounds(pieceInput(qk, piece), pieceInput(v, piece), piece.plan, chunk));
-    outs.push(r.out);
-    lses.push(r.lse);
+    const inputs = [pieceInput(qk, piece), pieceInput(v, piece)] as const;
+    const both = pieceForward(inputs[0], inputs[1], piece, chunk);
+    if (inputs[0] !== qk) tf.dispose([...inputs]);
+    if (!piece.chunks) {
+      keep(both);
+      continue;
+    }
+    sortedRuns.push(both);
+    if (piece.chunks.c1 * chunk < L) continue;
+    keep(
+      tf.tidy(() => {
+        const sorted = tf.concat(sortedRuns, 0) as tf.Tensor2D; // [L, D + 1], sorted slots
+        return gatherRows(sorted, piece.plan.inverse).reshape([1, 1, L, D + 1]);
+      }),
+    );
+    tf.dispose(sortedRuns);
+    sortedRuns = [];
   }
-  // Pieces come round-major, group slices in order within a round.
-  const perRound = pieces.length / plan.rounds;
+  // Pieces come round-major, group slices (or groups) in order within a round.
+  const perRound = outs.length / plan.rounds;
   const join = (parts: tf.Tensor4D[]) =>
     tf.tidy(() => tf.concat(Array.from({ length: plan.rounds }, (_, r) => tf.concat(parts.slice(r * perRound, (r + 1) * perRound), 1)), 0) as tf.Tensor4D);
   const out = join(outs);

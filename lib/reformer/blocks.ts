@@ -4,7 +4,7 @@
  * positions so that the dFF-wide activations never exist for the whole sequence at once.
  */
 import * as tf from './tf';
-import { attendInPieces, attendRounds, attentionPieces, chunkedAttention, combineRounds, fullAttention, fullAttentionPieces, pieceInput } from './attention';
+import { attendInPieces, attentionPieces, chunkedAttention, combineRounds, fullAttention, fullAttentionPieces, pieceCotangent, pieceForward, pieceInput } from './attention';
 import type { AttentionKind, ResolvedConfig } from './config';
 import { hashBuckets, hashBucketsAsync, identityPlan, sortByBucket, type SortPlan } from './hashing';
 import { dense, gelu, layerNorm, mixSeed, seededDropout } from './ops';
@@ -173,9 +173,8 @@ export function attentionVjp(
   const { dOut, dLse } = post;
   tf.dispose([out, lse]);
 
-  // Each piece on its own tape: (qk, v)[groups] → [out | lse] of its round; gradients summed over
-  // rounds per group slice, then joined along the groups.
-  const [, , Lp, D] = dOut.shape;
+  // Each piece on its own tape: (qk, v)[groups] → [out | lse] of its round (or of its chunks);
+  // gradients summed over rounds (and chunk runs) per group slice, then joined along the groups.
   const slices = new Map<number, { dq?: tf.Tensor; dv?: tf.Tensor }>();
   const sum = (acc: tf.Tensor | undefined, t: tf.Tensor) => {
     if (!acc) return t;
@@ -184,16 +183,10 @@ export function attentionVjp(
     return next;
   };
   for (const piece of attentionPieces(plan, cfg.chunkLength)) {
-    const n = piece.g1 - piece.g0;
     const qs = pieceInput(qk, piece);
     const vs = pieceInput(v, piece);
-    const cot = tf.tidy(() =>
-      tf.concat([dOut.slice([piece.round, piece.g0, 0, 0], [1, n, Lp, D]), dLse.slice([piece.round, piece.g0, 0, 0], [1, n, Lp, 1])], 3),
-    );
-    const g = vjpOf(() => {
-      const a = attendRounds(qs, vs, piece.plan, cfg.chunkLength);
-      return tf.concat([a.out, a.lse], 3);
-    }, [qs, vs], cot);
+    const cot = pieceCotangent(dOut, dLse, piece, cfg.chunkLength);
+    const g = vjpOf(() => pieceForward(qs, vs, piece, cfg.chunkLength), [qs, vs], cot);
     tf.dispose([cot, g.value]);
     if (qs !== qk) tf.dispose([qs, vs]);
     const entry = slices.get(piece.g0) ?? {};

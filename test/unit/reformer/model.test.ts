@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { attentionMemory, fullAttentionPieces } from '@/lib/reformer/attention';
-import { hashBuckets, hashingMemory, hashRotations } from '@/lib/reformer/hashing';
+import { attentionMemory, attentionPieces, fullAttentionPieces } from '@/lib/reformer/attention';
+import { hashBuckets, hashingMemory, hashRotations, sortByBucket } from '@/lib/reformer/hashing';
 import { attentionBlock, type LayerTape, projectionMemory } from '@/lib/reformer/blocks';
 import { resolveConfig, ConfigError, unresolveConfig } from '@/lib/reformer/config';
 import { ReformerDecoder } from '@/lib/reformer/decode';
@@ -251,14 +251,26 @@ describe('attention in pieces (bounded memory)', () => {
     expect(fullAttentionPieces(4, 48)).toEqual([[0, 4]]);
     const saved = attentionMemory.pieceScoreBytes;
     const savedSlice = projectionMemory.sliceBytes;
-    attentionMemory.pieceScoreBytes = 1; // one group per piece: 3 rounds × 4 groups (LSH), 4 groups (full)
     projectionMemory.sliceBytes = 2 * 16 * 4 * 5; // the projections' backward in slices of 5 positions (48 = 9 × 5 + 3)
+    const chunkScores = 8 * 16 * 4; // one chunk's [C, 2C] scores, C = 8
+    const plan = sortByBucket(new Int32Array(3 * 4 * 48).map((_, i) => (i * 7) % 4), 3, 4, 48, 4);
+    // One group per piece: 3 rounds × 4 groups (LSH), 4 groups (full). Then a group's 6 chunks in
+    // runs of 1 and of 2 (each with the chunk before it), as at 64k tokens with C 64.
+    const budgets: [string, number, number][] = [
+      ['one group a piece', 6 * chunkScores, 12],
+      ['runs of 2 chunks', 3 * chunkScores, 3 * 4 * 3],
+      ['runs of 1 chunk', 1, 3 * 4 * 6],
+    ];
     try {
-      expect(fullAttentionPieces(4, 48)).toHaveLength(4);
-      const pieces = run();
-      expect(maxRelativeError(pieces.logits, whole.logits)).toBeLessThan(1e-5);
-      pieces.grads.forEach((grad, i) => expect(maxRelativeError(grad, whole.grads[i]), `layer ${i}`).toBeLessThan(1e-4));
-      expect(pieces.loss).toBeCloseTo(whole.loss, 5);
+      for (const [label, budget, count] of budgets) {
+        attentionMemory.pieceScoreBytes = budget;
+        expect(attentionPieces(plan, 8), label).toHaveLength(count);
+        expect(fullAttentionPieces(4, 48)).toHaveLength(4);
+        const pieces = run();
+        expect(maxRelativeError(pieces.logits, whole.logits), label).toBeLessThan(1e-5);
+        pieces.grads.forEach((grad, i) => expect(maxRelativeError(grad, whole.grads[i]), `${label}: layer ${i}`).toBeLessThan(1e-4));
+        expect(pieces.loss, label).toBeCloseTo(whole.loss, 5);
+      }
     } finally {
       attentionMemory.pieceScoreBytes = saved;
       projectionMemory.sliceBytes = savedSlice;
