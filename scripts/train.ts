@@ -21,8 +21,9 @@
  * --eval-images, --threads and --backend may be given with --resume; flags that would change the
  * run itself (--config, --attention, --neighbours, --batch, --lr, --warmup, --seed) are refused.
  * The model card's command is the one that started the run; train.log lists every resume.
- * A larger --steps extends the run: the learning rate goes on from where it was and decays to the
- * same floor at the new target (it does not rise again), so a resumed run carries on annealing.
+ * Another --steps (past the warm-up) reschedules the run: the learning rate goes on from where it
+ * was and decays to the same floor at the new target; it neither rises again nor drops at once, so
+ * a run that had annealed to its floor stays there.
  * --warmup defaults to 100 steps or a tenth of --steps, whichever is less; 0 means none.
  *
  * --init DIR starts a new run from the weights of a saved model (DIR/model.json: a shipped model,

@@ -228,7 +228,8 @@ function roundsOutputVjp(
   const multi = R > 1;
   const n = Math.max(1, Math.floor(projectionMemory.sliceBytes / (R * G * D * 4)));
   // seededDropout(x) is x times this multiplier (0 or 1/keep) for the same shape and seed.
-  const mask = cfg.dropout > 0 && tape.dropoutSeed !== undefined ? (seededDropout(tf.ones([B, L, d]), cfg.dropout, tape.dropoutSeed) as tf.Tensor3D) : undefined;
+  const seed = tape.dropoutSeed;
+  const mask = cfg.dropout > 0 && seed !== undefined ? tf.tidy(() => seededDropout(tf.ones([B, L, d]), cfg.dropout, seed) as tf.Tensor3D) : undefined;
   const values: tf.Tensor[] = [];
   const dOuts: tf.Tensor[] = [];
   const dLses: tf.Tensor[] = [];

@@ -95,7 +95,7 @@ export class Adam {
   }
 }
 
-/** Where a resumed run's schedule was extended: from `step` it decays from `learningRate` (the rate it had reached) to the floor. */
+/** Where a resumed run's target changed: from `step` it decays from `learningRate` (the rate it had reached) to the floor. */
 export interface ScheduleExtension {
   step: number;
   learningRate: number;
@@ -103,9 +103,10 @@ export interface ScheduleExtension {
 
 /**
  * Linear warm-up to `peak` over `warmup` steps, then cosine decay to `peak·floor` at `total`. A run
- * resumed with a larger total keeps going from the rate it had reached (`extended`), decaying by a
+ * resumed with another total keeps going from the rate it had reached (`extended`), decaying by a
  * cosine from there to the same floor at the new total, instead of re-stretching the first cosine
- * over the new total, which would raise the rate of a run that had already annealed. (Steps before
+ * over the new total, which would raise the rate of a run that had already annealed (or drop it
+ * at once for a shorter one). (Steps before
  * `extended.step` are the run's past: they are never asked for again.)
  */
 export function learningRate(step: number, peak: number, warmup: number, total: number, floor = 0.1, extended?: ScheduleExtension): number {

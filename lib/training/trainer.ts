@@ -103,14 +103,16 @@ export function learningRateAt(step: number, o: TrainOptions): number {
 }
 
 /**
- * A resumed run's options: `changes` over the checkpoint's. Raising `steps` extends the schedule
- * from the step resumed at, continuing from the rate reached there (adam.ts); lowering it below
- * the steps done is refused.
+ * A resumed run's options: `changes` over the checkpoint's. A new `steps` past the warm-up
+ * reschedules from the step resumed at, going on from the rate reached there to the floor at the
+ * new target (adam.ts), so the rate neither jumps up (a longer run) nor down (a shorter one);
+ * within the warm-up, which does not depend on the total, the run keeps its schedule. A target
+ * behind the steps done is refused.
  */
 export function resumedOptions(saved: TrainOptions, step: number, changes: Partial<TrainOptions> = {}): TrainOptions {
   const options = { ...saved, ...changes };
   if (options.steps < step) throw new CheckpointMismatchError(`the checkpoint is at step ${step}; a target of ${options.steps} steps is already behind it`);
-  if (options.steps > saved.steps) options.scheduleExtension = { step, learningRate: learningRateAt(step, saved) };
+  if (options.steps !== saved.steps && step >= saved.warmupSteps) options.scheduleExtension = { step, learningRate: learningRateAt(step, saved) };
   return options;
 }
 

@@ -40,7 +40,7 @@ test('a schedule extended at a step goes on from the rate reached there and deca
   expect(learningRate(155, 1, 10, 155, 0.1, midway)).toBeCloseTo(0.1);
 });
 
-test('resuming with a larger target continues the learning rate instead of raising it; a target behind the checkpoint is refused', async () => {
+test('resuming with another target continues the learning rate from where it was; within the warm-up the schedule stands; a target behind the checkpoint is refused', async () => {
   const config = tinyConfig({ layers: ['lsh', 'local'] });
   const first = new Trainer(new ReformerLM(config), tinyData(), { ...options, steps: 8 });
   for (let i = 0; i < 8; i++) first.trainStep();
@@ -55,6 +55,18 @@ test('resuming with a larger target continues the learning rate instead of raisi
   const again = Trainer.fromCheckpoint(await longer.checkpoint(), tinyData());
   expect(again.options.scheduleExtension).toEqual(longer.options.scheduleExtension);
   expect(() => Trainer.fromCheckpoint(checkpoint, tinyData(), { steps: 5 })).toThrow(/at step 8; a target of 5 steps is already behind it/);
+  // Within the warm-up the schedule stands (the warm-up does not depend on the total).
+  const early = new Trainer(new ReformerLM(config), tinyData(), { ...options, steps: 8 });
+  early.trainStep();
+  const warming = Trainer.fromCheckpoint(await early.checkpoint(), tinyData(), { steps: 16 });
+  expect(warming.options.scheduleExtension).toBeUndefined();
+  // A shorter target goes on from the rate reached rather than dropping at once.
+  const shorter = Trainer.fromCheckpoint(await longer.checkpoint(), tinyData(), { steps: 12 });
+  expect(shorter.options.scheduleExtension?.step).toBe(11);
+  for (const t of [early, warming, shorter]) {
+    t.model.dispose();
+    t.dispose();
+  }
   for (const t of [longer, again]) {
     t.model.dispose();
     t.dispose();
