@@ -139,9 +139,10 @@ export const attentionMemory = { pieceScoreBytes: 8 * 2 ** 20 };
 /**
  * The pieces of a plan: every round, groups in slices whose score tensor stays under 8 MiB; a
  * group over it alone (past 16,384 tokens at C 64) in runs of chunks that are. A piece's tape
- * holds ~80× its score tensor; one LSH layer's step at 16k tokens peaked at 870 MiB with 8 MiB
- * pieces and 1,819 MiB with 64 MiB pieces, in the same time. A run of chunks also computes the
- * chunk before it, whose keys its first chunk attends to, and drops that chunk's own output.
+ * holds ~50× its score tensor: one LSH layer's step at 16k tokens peaks at 566 MiB inside a piece,
+ * on a baseline of ~160 MiB (bench:engine, and a kernel-by-kernel trace). A run of chunks also
+ * computes the chunk before it, whose keys its first chunk attends to, and drops that chunk's own
+ * output.
  */
 export function attentionPieces(plan: SortPlan, chunk: number): AttentionPiece[] {
   const perChunk = chunk * 2 * chunk * 4;

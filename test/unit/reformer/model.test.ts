@@ -235,7 +235,7 @@ test('forwardAsync (no synchronous reads) equals forward', async () => {
 });
 
 describe('attention in pieces (bounded memory)', () => {
-  test('forward and gradients are the same when every round and group slice is its own piece, and the projections run in slices of positions', () => {
+  test('forward and gradients are the same in pieces of one group, in runs of chunks, and with the per-position passes in slices', () => {
     const config = tinyConfig({ layers: ['lsh', 'local', 'full'], nHashes: 3, dropout: 0.1 }); // dropout: slices take their part of one mask
     const tokens = randomTokens(2, 48, 16, 41);
     const run = () => {
