@@ -1,7 +1,7 @@
 import { AppError, badRequest, errorResponse, payloadTooLarge } from '@/lib/server/errors';
 import { readMultipart } from '@/lib/server/http';
 import { createSample, listSamples } from '@/lib/server/samples/catalog';
-import { clientKey, RateLimitedError, sampleLimits } from '@/lib/server/samples/rate-limit';
+import { clientKey, sampleLimits } from '@/lib/server/samples/rate-limit';
 import { getStorage } from '@/lib/server/storage';
 import { ListQuerySchema, parseRecipeField, SAMPLE_LIMITS } from './schema';
 
@@ -39,6 +39,6 @@ export async function POST(request: Request) {
     const result = await createSample(getStorage(), new Uint8Array(await image.arrayBuffer()), recipe);
     return Response.json(result, { status: 201, headers: { location: result.url, 'cache-control': 'no-store' } });
   } catch (err) {
-    return errorResponse(err, err instanceof RateLimitedError ? { headers: { 'retry-after': String(err.retryAfterSeconds) } } : undefined);
+    return errorResponse(err);
   }
 }

@@ -39,11 +39,8 @@ export class RateLimiter {
 }
 
 export class RateLimitedError extends AppError {
-  constructor(
-    message: string,
-    readonly retryAfterSeconds: number,
-  ) {
-    super('rate_limited', 429, message);
+  constructor(message: string, retryAfterSeconds: number) {
+    super('rate_limited', 429, message, retryAfterSeconds);
   }
 }
 

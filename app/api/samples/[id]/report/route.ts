@@ -1,6 +1,6 @@
 import { errorResponse } from '@/lib/server/errors';
 import { reportSample } from '@/lib/server/samples/catalog';
-import { clientKey, RateLimitedError, sampleLimits } from '@/lib/server/samples/rate-limit';
+import { clientKey, sampleLimits } from '@/lib/server/samples/rate-limit';
 import { getStorage } from '@/lib/server/storage';
 import { parseParams } from '../../schema';
 
@@ -14,6 +14,6 @@ export async function POST(request: Request, { params }: { params: Promise<{ id:
     sampleLimits().report.take(clientKey(request), 'reports');
     return Response.json(await reportSample(getStorage(), id));
   } catch (err) {
-    return errorResponse(err, err instanceof RateLimitedError ? { headers: { 'retry-after': String(err.retryAfterSeconds) } } : undefined);
+    return errorResponse(err);
   }
 }
