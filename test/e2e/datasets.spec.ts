@@ -107,6 +107,7 @@ test.describe('datasets page', () => {
   for (const [status, code, message] of [
     [400, 'invalid_options', 'width must be at most 256'],
     [413, 'too_large', 'The upload is larger than 512.0 MiB.'],
+    [503, 'preparations_waiting', '4 uploads are already waiting to be prepared; try again in a minute.'],
   ] as const) {
     test(`shows the server's ${status} error message and code`, async ({ page }) => {
       const datasets = new DatasetsPage(page);

@@ -1,6 +1,6 @@
 import { listDatasets } from '@/lib/server/datasets/catalog';
 import { LIMITS } from '@/lib/server/datasets/limits';
-import { prepareDataset } from '@/lib/server/datasets/prepare';
+import { checkPreparationRoom, prepareDataset } from '@/lib/server/datasets/prepare';
 import { badRequest, errorResponse, toAppError } from '@/lib/server/errors';
 import { ndjsonStream, readMultipart } from '@/lib/server/http';
 import { getStorage } from '@/lib/server/storage';
@@ -22,6 +22,9 @@ export async function GET() {
 export async function POST(request: Request) {
   let events: AsyncGenerator<UploadEvent, unknown>;
   try {
+    // A full line refuses the upload before its body is read. prepareDataset checks again, for
+    // uploads that filled the line while this one was being read.
+    checkPreparationRoom();
     const form = await readMultipart(request, LIMITS.requestBytes);
     const options = parseOptionsField(form.get('options'));
     const files = form.getAll('files').filter((f): f is File => typeof f !== 'string');

@@ -28,6 +28,11 @@ export const LIMITS = {
    * budget above, two palette preparations peak at about 1.3 GiB of pixels and tokens together.
    */
   preparationsAtOnce: 2,
+  /**
+   * Preparations waiting for a turn; an upload past them is refused at once (503, try again later)
+   * before its body is read: each in line holds its upload's files (up to `requestBytes`) meanwhile.
+   */
+  preparationsWaiting: 4,
   /** Whole multipart request body. */
   requestBytes: 512 * MiB,
   /** Target image side, pixels (width and height each); enforced by DatasetOptionsSchema. */

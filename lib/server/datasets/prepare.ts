@@ -15,12 +15,12 @@ import {
 } from '@/lib/pixels/manifest';
 import { type FitPaletteOptions, fitPaletteSteps, paletteMapper, paletteTokenArray } from '@/lib/pixels/palette';
 import { shuffledIndices } from '@/lib/pixels/prng';
-import { AppError } from '../errors';
+import { AppError, unavailable } from '../errors';
 import type { Storage } from '../storage';
 import { decodeToRgb, MAX_DECODES, SkipFile } from './decode';
 import { formatBytes, LIMITS, type Limits } from './limits';
 import { contactSheet } from './preview';
-import { takeTurn } from './turns';
+import { hasRoom, takeTurn, type Turn } from './turns';
 import { isZip, readZip } from './zip';
 
 /**
@@ -75,13 +75,34 @@ const EMPTY = new Uint8Array(0);
  * (up to `requestBytes`) need not all stay in memory for the whole preparation, and the caller's
  * list is left as it was (built-ins reuse theirs). Waits its turn behind `preparationsAtOnce`
  * others, saying so first.
+ *
+ * Takes its place in line when called, so a full line (`preparationsWaiting`) throws the 503 of
+ * `checkPreparationRoom` here, before anything streams or is written. The place is given back when
+ * the events end or `return()` is called after the first `next()`: iterate what this returns.
  */
 export function prepareDataset(inputs: readonly PrepareInput[], options: DatasetOptions, ctx: PrepareContext): AsyncGenerator<UploadEvent, DatasetManifest> {
-  return inTurn(prepare([...inputs], options, ctx), (ctx.limits ?? LIMITS).preparationsAtOnce);
+  const limits = ctx.limits ?? LIMITS;
+  const turn = takeTurn(limits.preparationsAtOnce, limits.preparationsWaiting);
+  if (!turn) throw lineFull(limits);
+  return inTurn(prepare([...inputs], options, ctx), turn);
 }
 
-async function* inTurn(preparation: AsyncGenerator<UploadEvent, DatasetManifest>, atOnce: number): AsyncGenerator<UploadEvent, DatasetManifest> {
-  const turn = takeTurn(atOnce);
+/**
+ * Throws the 503 an upload gets when `preparationsWaiting` preparations already wait their turn. The
+ * upload route asks before reading the request, so a refused upload's files are never read.
+ */
+export function checkPreparationRoom(limits: Limits = LIMITS): void {
+  if (!hasRoom(limits.preparationsAtOnce, limits.preparationsWaiting)) throw lineFull(limits);
+}
+
+const lineFull = (limits: Limits) =>
+  unavailable(
+    'preparations_waiting',
+    `${limits.preparationsWaiting} upload${limits.preparationsWaiting === 1 ? ' is' : 's are'} already waiting to be prepared; try again in a minute.`,
+    60,
+  );
+
+async function* inTurn(preparation: AsyncGenerator<UploadEvent, DatasetManifest>, turn: Turn): AsyncGenerator<UploadEvent, DatasetManifest> {
   try {
     if (turn.position > 0) {
       yield { type: 'queued', position: turn.position };

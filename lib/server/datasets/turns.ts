@@ -3,6 +3,7 @@ import 'server-only';
 /**
  * Turns for dataset preparations in this process: each may hold up to ~1.7 × the upload's
  * decoded-pixel budget, so only a few run at once and the rest wait in line, first come first served.
+ * The line is capped too: each in it holds its upload's files while it waits.
  */
 
 export interface Turn {
@@ -17,7 +18,14 @@ export interface Turn {
 let running = 0;
 const line: (() => void)[] = [];
 
-export function takeTurn(atOnce: number): Turn {
+/** Whether a turn taken now would be granted: one of `atOnce` is free, or fewer than `maxWaiting` wait. */
+export function hasRoom(atOnce: number, maxWaiting = Infinity): boolean {
+  return running < atOnce || line.length < maxWaiting;
+}
+
+/** A turn: at once, or a place in line; null when it would have to wait and `maxWaiting` already do. */
+export function takeTurn(atOnce: number, maxWaiting = Infinity): Turn | null {
+  if (!hasRoom(atOnce, maxWaiting)) return null;
   let state: 'waiting' | 'running' | 'released' = 'waiting';
   let resolve!: () => void;
   const ready = new Promise<void>((r) => (resolve = r));

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as item from '@/app/api/datasets/[id]/route';
 import * as preview from '@/app/api/datasets/[id]/preview.png/route';
 import * as shards from '@/app/api/datasets/[id]/shards/[shard]/route';
@@ -164,6 +164,80 @@ describe('POST /api/datasets', () => {
     } finally {
       LIMITS.requestBytes = saved;
     }
+  });
+
+  describe('when preparationsWaiting uploads already wait their turn', () => {
+    const saved = { atOnce: LIMITS.preparationsAtOnce, waiting: LIMITS.preparationsWaiting };
+    const held: AsyncGenerator<unknown>[] = [];
+    beforeEach(() => {
+      LIMITS.preparationsAtOnce = 1;
+      LIMITS.preparationsWaiting = 1;
+    });
+    afterEach(async () => {
+      for (const gen of held.splice(0)) await gen.return(undefined);
+      LIMITS.preparationsAtOnce = saved.atOnce;
+      LIMITS.preparationsWaiting = saved.waiting;
+    });
+
+    /** One preparation running and one waiting, as two uploads in progress would be. */
+    async function fillTheLine() {
+      const inputs = [{ name: 'a.png', bytes: await solidImage('png', 8, 8, { r: 9, g: 9, b: 9 }) }];
+      const options = DatasetOptionsSchema.parse({ name: 'held', width: 8, height: 8 });
+      const running = prepareDataset(inputs, options, { storage });
+      held.push(running);
+      expect((await running.next()).value).toMatchObject({ type: 'file' });
+      const waiting = prepareDataset(inputs, options, { storage });
+      held.push(waiting);
+      expect((await waiting.next()).value).toEqual({ type: 'queued', position: 1 });
+      return { running, waiting };
+    }
+
+    const refusal = { error: { code: 'preparations_waiting', message: '1 upload is already waiting to be prepared; try again in a minute.' } };
+
+    it('answers 503 with Retry-After at once, without reading the upload or storing anything; once one leaves the line, uploads are taken again', async () => {
+      const { running, waiting } = await fillTheLine();
+      const request = upload({ name: 'refused', width: 8, height: 8 }, [{ name: 'b.png', bytes: await solidImage('png', 8, 8, { r: 1, g: 1, b: 1 }) }]);
+      const res = await collection.POST(request);
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('60');
+      expect(await res.json()).toEqual(refusal);
+      expect(request.bodyUsed).toBe(false);
+      expect(await storage.listRecords('datasets')).toEqual([]);
+      expect(await storage.listBlobs('datasets/')).toEqual([]);
+
+      await waiting.return(undefined as never); // its client went away
+      const taken = await collection.POST(upload({ name: 'taken', width: 8, height: 8 }, [{ name: 'b.png', bytes: await solidImage('png', 8, 8, { r: 1, g: 1, b: 1 }) }]));
+      expect(taken.status).toBe(200);
+      const finishRunning = async () => {
+        for await (const _ of running);
+      };
+      const [, events] = await Promise.all([finishRunning(), ndjson(taken)]);
+      expect(events[0]).toEqual({ type: 'queued', position: 1 });
+      expect(events.at(-1)).toMatchObject({ type: 'done', dataset: { name: 'taken' } });
+    });
+
+    it('answers 503 too when the line fills while the upload is being read, and stores none of it', async () => {
+      const form = upload({ name: 'late', width: 8, height: 8 }, [{ name: 'b.png', bytes: await solidImage('png', 8, 8, { r: 1, g: 1, b: 1 }) }]);
+      const bytes = new Uint8Array(await form.arrayBuffer());
+      let sendTheRest!: () => void;
+      const body = new ReadableStream<Uint8Array>({
+        async start(controller) {
+          controller.enqueue(bytes.subarray(0, 100));
+          await new Promise<void>((resolve) => (sendTheRest = resolve));
+          controller.enqueue(bytes.subarray(100));
+          controller.close();
+        },
+      });
+      const answer = collection.POST(new Request('http://test/api/datasets', { method: 'POST', body, headers: form.headers, duplex: 'half' } as RequestInit));
+      await fillTheLine(); // while the route reads the body, past its first check
+      sendTheRest();
+      const res = await answer;
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('60');
+      expect(await res.json()).toEqual(refusal);
+      expect(await storage.listRecords('datasets')).toEqual([]);
+      expect(await storage.listBlobs('datasets/')).toEqual([]);
+    });
   });
 
   it('ends with an error event and stores nothing when no file is usable', async () => {

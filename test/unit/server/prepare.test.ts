@@ -6,7 +6,7 @@ import vm from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type DatasetManifest, DatasetOptionsSchema, readShard, tokensToImage, type UploadEvent } from '@/lib/pixels/manifest';
 import { LIMITS } from '@/lib/server/datasets/limits';
-import { type PrepareContext, type PrepareInput, prepareDataset } from '@/lib/server/datasets/prepare';
+import { checkPreparationRoom, type PrepareContext, type PrepareInput, prepareDataset } from '@/lib/server/datasets/prepare';
 import { createStorage } from '@/lib/server/storage';
 import { deflated, solidImage, zip } from './fixtures';
 
@@ -194,5 +194,42 @@ describe('prepareDataset', () => {
     const d = start('d');
     expect((await d.next()).value).toMatchObject({ type: 'file' });
     await drain('d', d);
+  });
+
+  it('refuses a preparation past preparationsWaiting in line, at once and writing nothing; a place frees when one finishes or its client goes away', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'prepare-'));
+    dirs.push(dataDir);
+    const storage = createStorage({ dataDir });
+    const limits = { ...LIMITS, preparationsAtOnce: 1, preparationsWaiting: 2 };
+    const inputs = await colours(3);
+    const start = (id: string) => prepareDataset(inputs, DatasetOptionsSchema.parse({ name: id, width: 8, height: 8 }), { storage, limits, id });
+    const full = { code: 'preparations_waiting', status: 503, retryAfterSeconds: 60, message: '2 uploads are already waiting to be prepared; try again in a minute.' };
+
+    const a = start('a');
+    expect((await a.next()).value).toMatchObject({ type: 'file' }); // a runs
+    const b = start('b');
+    expect((await b.next()).value).toEqual({ type: 'queued', position: 1 });
+    const c = start('c');
+    expect((await c.next()).value).toEqual({ type: 'queued', position: 2 });
+    // The line is full: the next is refused when asked, before it has an event to stream.
+    expect(() => checkPreparationRoom(limits)).toThrow(expect.objectContaining(full));
+    expect(() => start('refused-1')).toThrow(expect.objectContaining(full));
+
+    await c.return(undefined as never); // c's client went away while waiting: its place is free
+    expect(() => checkPreparationRoom(limits)).not.toThrow();
+    const d = start('d');
+    expect((await d.next()).value).toEqual({ type: 'queued', position: 2 });
+    expect(() => start('refused-2')).toThrow(expect.objectContaining(full));
+
+    // a finishes: b takes its turn and leaves the line, so there is a place again.
+    for await (const _ of a);
+    const e = start('e');
+    expect((await e.next()).value).toEqual({ type: 'queued', position: 2 }); // behind d
+    for (const gen of [b, d, e]) for await (const _ of gen);
+
+    // The refused ones (and c, gone before its turn) left nothing behind; the others are whole.
+    expect((await storage.listRecords<DatasetManifest>('datasets')).map((r) => r.id).sort()).toEqual(['a', 'b', 'd', 'e']);
+    const owners = new Set((await storage.listBlobs('datasets/')).map((key) => key.split('/')[1]));
+    expect([...owners].sort()).toEqual(['a', 'b', 'd', 'e']);
   });
 });
