@@ -5,6 +5,7 @@ import { ConfirmAction } from '@/components/confirm-action';
 import { ShippedIndexSchema } from '@/lib/models/card';
 import type { DatasetSummary } from '@/lib/pixels/manifest';
 import { MAX_SAMPLE_TOKENS, type RunState, type SampleImage, type SavedRun, type TrainEvent, type TrainHistory, type TrainPreset, type TrainSettings } from '@/lib/runtime/train-protocol';
+import { addStepTime, etaSeconds, etaSpan, type StepTime } from './eta';
 import { LossChart } from './loss-chart';
 import { listModels, publishModel, type ShippedModel } from './model-api';
 import { ModelList } from './model-list';
@@ -112,10 +113,8 @@ export function TrainStudio() {
 
   // Steps/s over a sliding window of recent steps, reset whenever the run pauses.
   const recentSteps = useRef<[number, number][]>([]);
-  // Wall time between step events over the last evaluation (or sample) period, pauses for
-  // validation, checkpoints and samples included: what the ETA extrapolates.
-  const periodSteps = useRef<[number, number][]>([]);
-  const [secondsPerStep, setSecondsPerStep] = useState(NaN);
+  // Step events of this running stretch over the last period of pauses: what the ETA extrapolates (eta.ts).
+  const [stepTimes, setStepTimes] = useState<StepTime[]>([]);
   const bucket = useRef({ sum: 0, count: 0 });
   const runningSince = useRef<number | null>(null);
   const elapsedBefore = useRef(0);
@@ -222,9 +221,8 @@ export function TrainStudio() {
         setPhase(e.state);
         setPending(null);
         recentSteps.current = [];
-        periodSteps.current = [];
+        setStepTimes([]);
         setRate(0);
-        setSecondsPerStep(NaN);
         if (e.state === 'running') runningSince.current = performance.now();
         else if (runningSince.current !== null) {
           elapsedBefore.current += (performance.now() - runningSince.current) / 1000;
@@ -238,12 +236,8 @@ export function TrainStudio() {
         w.push([now, e.step]);
         while (w.length > 2 && now - w[0][0] > 15_000) w.shift();
         if (w.length >= 2) setRate((w[w.length - 1][1] - w[0][1]) / ((w[w.length - 1][0] - w[0][0]) / 1000));
-        const p = periodSteps.current;
-        p.push([now, e.step]);
-        const s = settingsRef.current;
-        const period = Math.max(1, s?.evalEvery ?? 1, s?.sampleEvery ?? 0);
-        while (p.length > period + 1) p.shift();
-        if (p.length >= 2) setSecondsPerStep((p[p.length - 1][0] - p[0][0]) / 1000 / (p[p.length - 1][1] - p[0][1]));
+        const span = etaSpan(settingsRef.current);
+        setStepTimes((times) => addStepTime(times, [now, e.step], span));
         setRun((r) => {
           if (!r) return r;
           const every = Math.max(1, Math.ceil(r.totalSteps / CHART_POINTS));
@@ -368,7 +362,7 @@ export function TrainStudio() {
     : [];
   const startFrom = startable.find((m) => m.url === startFromUrl);
   const percent = run ? Math.round((run.step / run.totalSteps) * 100) : 0;
-  const eta = run ? (run.totalSteps - run.step) * secondsPerStep : NaN;
+  const eta = run ? etaSeconds(stepTimes, run.totalSteps) : undefined;
   // After a stop or a failure the run carries on from its last checkpoint, without a reload.
   const resumable = run && (phase === 'stopped' || phase === 'error') && run.savedStep !== undefined && run.savedStep < run.totalSteps;
 
@@ -573,7 +567,7 @@ export function TrainStudio() {
                 </div>
                 <dl className="mt-4 grid grid-cols-2 gap-3 sm:grid-cols-5">
                   <Stat label="Steps/s" value={rate > 0 ? rate.toFixed(rate < 10 ? 2 : 1) : '—'} />
-                  <Stat label="ETA" value={phase === 'running' ? duration(eta) : phase === 'done' ? 'done' : '—'} />
+                  <Stat label="ETA" value={phase === 'running' && eta !== undefined ? duration(eta) : phase === 'done' ? 'done' : '—'} />
                   <Stat label="Elapsed" value={duration(elapsed)} />
                   <Stat label="Train bits/dim" value={run.bitsPerDim?.toFixed(3) ?? '—'} accent="text-emerald-300" />
                   <Stat
