@@ -17,7 +17,7 @@ import * as tf from './tf';
 import type { SortPlan } from './hashing';
 import { exp } from './kernels/simd';
 import { batchMatMulNT } from './matmul';
-import { gatherRows, gatherSomeRows, logSumExpLast, permuteRows } from './ops';
+import { gatherRows, logSumExpLast, permuteRows } from './ops';
 
 const SELF_SCORE = -1e5;
 const MASKED_SCORE = -1e9;
@@ -177,38 +177,128 @@ function chunkSlots(piece: AttentionPiece, chunk: number): { from: number; keep:
 }
 
 /**
- * The piece's attention from its groups' qk, v [g1 − g0, L, D] (pieceInput): a group-slice piece
- * gives [1, g1 − g0, L, D + 1] (output and log-sum-exp, original order); a chunk piece gives
- * [(c1 − c0)·C, D + 1] for its sorted slots. Differentiable: blocks.ts runs it on a tape.
+ * A group-slice piece's attention from its groups' qk, v [g1 − g0, L, D] (pieceInput): output and
+ * log-sum-exp in the original order, [1, g1 − g0, L, D + 1]. Differentiable: blocks.ts runs it on
+ * a tape.
  */
 export function pieceForward(qk: tf.Tensor3D, v: tf.Tensor3D, piece: AttentionPiece, chunk: number): tf.Tensor {
   return tf.tidy(() => {
-    if (!piece.chunks) {
-      const a = attendRounds(qk, v, piece.plan, chunk);
-      return tf.concat([a.out, a.lse], 3);
-    }
-    const [, L, D] = qk.shape;
-    const { from, keep, end } = chunkSlots(piece, chunk);
-    const rows = piece.plan.perm.subarray(from, end);
-    const nC = (end - from) / chunk;
-    const sq = gatherSomeRows(qk.reshape([L, D]) as tf.Tensor2D, rows).reshape([1, nC, chunk, D]) as tf.Tensor4D;
-    const sv = gatherSomeRows(v.reshape([L, D]) as tf.Tensor2D, rows).reshape([1, nC, chunk, D]) as tf.Tensor4D;
-    const { o, lse } = attendSorted(sq, sv, windowBias(piece.plan.sortedBuckets.subarray(from, end), end - from, chunk));
-    const both = tf.concat([o.reshape([end - from, D]), lse.reshape([end - from, 1])], 1);
-    return keep === from ? both : both.slice([keep - from, 0], [end - keep, D + 1]);
+    const a = attendRounds(qk, v, piece.plan, chunk);
+    return tf.concat([a.out, a.lse], 3);
   });
 }
 
 /** The cotangent of pieceForward's value, from the layer's dOut [R, G, L, D] and dLse [R, G, L, 1]. */
-export function pieceCotangent(dOut: tf.Tensor4D, dLse: tf.Tensor4D, piece: AttentionPiece, chunk: number): tf.Tensor {
+export function pieceCotangent(dOut: tf.Tensor4D, dLse: tf.Tensor4D, piece: AttentionPiece): tf.Tensor {
   const [, , L, D] = dOut.shape;
   const n = piece.g1 - piece.g0;
+  return tf.tidy(() => tf.concat([dOut.slice([piece.round, piece.g0, 0, 0], [1, n, L, D]), dLse.slice([piece.round, piece.g0, 0, 0], [1, n, L, 1])], 3));
+}
+
+/**
+ * A chunk piece's attention from its sorted slots [from, end) of qk and v ([end − from, D] each):
+ * output and log-sum-exp of the slots it keeps, [end − keep, D + 1], in sorted order.
+ * Differentiable in those rows alone, so a piece's tape and gradients are of its own size.
+ */
+function chunkPieceForward(sq: tf.Tensor2D, sv: tf.Tensor2D, piece: AttentionPiece, chunk: number): tf.Tensor2D {
   return tf.tidy(() => {
-    const both = tf.concat([dOut.slice([piece.round, piece.g0, 0, 0], [1, n, L, D]), dLse.slice([piece.round, piece.g0, 0, 0], [1, n, L, 1])], 3);
-    if (!piece.chunks) return both;
-    const { keep, end } = chunkSlots(piece, chunk);
-    return gatherRows(both.reshape([L, D + 1]) as tf.Tensor2D, piece.plan.perm.subarray(keep, end));
+    const { from, keep, end } = chunkSlots(piece, chunk);
+    const D = sq.shape[1];
+    const nC = (end - from) / chunk;
+    const bias = windowBias(piece.plan.sortedBuckets.subarray(from, end), end - from, chunk);
+    const { o, lse } = attendSorted(sq.reshape([1, nC, chunk, D]) as tf.Tensor4D, sv.reshape([1, nC, chunk, D]) as tf.Tensor4D, bias);
+    const both = tf.concat([o.reshape([end - from, D]), lse.reshape([end - from, 1])], 1) as tf.Tensor2D;
+    return keep === from ? both : both.slice([keep - from, 0], [end - keep, D + 1]);
   });
+}
+
+/** Chunk pieces in runs of the same round and group (attentionPieces lists them so). */
+function byRoundAndGroup(pieces: AttentionPiece[]): AttentionPiece[][] {
+  const runs: AttentionPiece[][] = [];
+  for (const p of pieces) {
+    const last = runs[runs.length - 1]?.[0];
+    if (last && last.round === p.round && last.g0 === p.g0) runs[runs.length - 1]!.push(p);
+    else runs.push([p]);
+  }
+  return runs;
+}
+
+/** Row g of x [G, L, D] as [L, D]. */
+function groupRows(x: tf.Tensor3D, g: number): tf.Tensor2D {
+  const [, L, D] = x.shape;
+  return x.slice([g, 0, 0], [1, L, D]).reshape([L, D]) as tf.Tensor2D;
+}
+
+/**
+ * One round of one group in chunk pieces: its rows are sorted once, each piece reads a slice of
+ * them, and the pieces' outputs are joined and put back in the original order once. Work outside
+ * the pieces is per group, not per piece, so it stays linear in the length. → [L, D + 1].
+ */
+function chunkRunsForward(qk: tf.Tensor3D, v: tf.Tensor3D, run: AttentionPiece[], chunk: number): tf.Tensor2D {
+  const { plan, g0 } = run[0]!;
+  const D = qk.shape[2];
+  return tf.tidy(() => {
+    const sq = gatherRows(groupRows(qk, g0), plan.perm);
+    const sv = gatherRows(groupRows(v, g0), plan.perm);
+    const parts = run.map((piece) => {
+      const { from, end } = chunkSlots(piece, chunk);
+      return chunkPieceForward(sq.slice([from, 0], [end - from, D]), sv.slice([from, 0], [end - from, D]), piece, chunk);
+    });
+    return gatherRows(tf.concat(parts, 0) as tf.Tensor2D, plan.inverse);
+  });
+}
+
+type VjpFn = (fn: () => tf.Tensor, xs: tf.Tensor[], dy: tf.Tensor) => { value: tf.Tensor; grads: tf.Tensor[] };
+
+/**
+ * The gradients of qk and v [G, L, D] through attention in chunk pieces, from the layer's dOut
+ * [R, G, L, D] and dLse [R, G, L, 1]: each piece on a tape of its own (`vjp`) over its sorted
+ * slots. A piece's context chunk is the previous piece's last chunk, so its gradient there is added
+ * to that piece's; the sorted gradients go back to the original order once per round and group.
+ */
+export function chunkPiecesVjp(qk: tf.Tensor3D, v: tf.Tensor3D, dOut: tf.Tensor4D, dLse: tf.Tensor4D, pieces: AttentionPiece[], chunk: number, vjp: VjpFn): { dqk: tf.Tensor3D; dv: tf.Tensor3D } {
+  const [G, L, D] = qk.shape;
+  const dq: (tf.Tensor2D | undefined)[] = new Array(G);
+  const dv: (tf.Tensor2D | undefined)[] = new Array(G);
+  const accumulate = (acc: (tf.Tensor2D | undefined)[], g: number, t: tf.Tensor2D) => {
+    const before = acc[g];
+    acc[g] = before ? (tf.add(before, t) as tf.Tensor2D) : t;
+    if (before) tf.dispose([before, t]);
+  };
+  for (const run of byRoundAndGroup(pieces)) {
+    const { plan, g0, round } = run[0]!;
+    const [dqRun, dvRun] = tf.tidy(() => {
+      const sq = gatherRows(groupRows(qk, g0), plan.perm);
+      const sv = gatherRows(groupRows(v, g0), plan.perm);
+      const cot = gatherRows(tf.concat([dOut.slice([round, g0, 0, 0], [1, 1, L, D]).reshape([L, D]), dLse.slice([round, g0, 0, 0], [1, 1, L, 1]).reshape([L, 1])], 1) as tf.Tensor2D, plan.perm);
+      const sortedQ: tf.Tensor2D[] = [];
+      const sortedV: tf.Tensor2D[] = [];
+      for (const piece of run) {
+        const { from, keep, end } = chunkSlots(piece, chunk);
+        const [q, vv] = [sq.slice([from, 0], [end - from, D]), sv.slice([from, 0], [end - from, D])];
+        const g = vjp(() => chunkPieceForward(q, vv, piece, chunk), [q, vv], cot.slice([keep, 0], [end - keep, D + 1]));
+        for (const [i, parts] of [sortedQ, sortedV].entries()) {
+          const grad = g.grads[i] as tf.Tensor2D;
+          const context = keep - from;
+          if (context > 0) {
+            const prev = parts.pop()!;
+            const n = prev.shape[0];
+            parts.push(tf.concat([prev.slice([0, 0], [n - context, D]), tf.add(prev.slice([n - context, 0], [context, D]), grad.slice([0, 0], [context, D]))], 0) as tf.Tensor2D);
+          }
+          parts.push(grad.slice([context, 0], [end - keep, D]));
+        }
+      }
+      return [gatherRows(tf.concat(sortedQ, 0) as tf.Tensor2D, plan.inverse), gatherRows(tf.concat(sortedV, 0) as tf.Tensor2D, plan.inverse)];
+    });
+    accumulate(dq, g0, dqRun!);
+    accumulate(dv, g0, dvRun!);
+  }
+  const join = (parts: (tf.Tensor2D | undefined)[]) => {
+    const out = tf.stack(parts as tf.Tensor2D[], 0) as tf.Tensor3D;
+    tf.dispose(parts as tf.Tensor2D[]);
+    return out;
+  };
+  return { dqk: join(dq), dv: join(dv) };
 }
 
 /** The plan of round r over groups [g0, g1) of a multi-round plan (indices rebased to the piece). */
@@ -246,26 +336,16 @@ export function attendInPieces(qk: tf.Tensor3D, v: tf.Tensor3D, plan: SortPlan, 
     lses.push(both.slice([0, 0, 0, D], [1, both.shape[1]!, L, 1]) as tf.Tensor4D);
     both.dispose();
   };
-  // A group in chunk pieces: their sorted rows, joined, then put back in the original order.
-  let sortedRuns: tf.Tensor[] = [];
-  for (const piece of pieces) {
-    const inputs = [pieceInput(qk, piece), pieceInput(v, piece)] as const;
-    const both = pieceForward(inputs[0], inputs[1], piece, chunk);
-    if (inputs[0] !== qk) tf.dispose([...inputs]);
-    if (!piece.chunks) {
+  if (pieces[0]!.chunks) {
+    // Each round of each group in runs of sorted chunks.
+    for (const run of byRoundAndGroup(pieces)) keep(tf.tidy(() => chunkRunsForward(qk, v, run, chunk).reshape([1, 1, L, D + 1])));
+  } else {
+    for (const piece of pieces) {
+      const inputs = [pieceInput(qk, piece), pieceInput(v, piece)] as const;
+      const both = pieceForward(inputs[0], inputs[1], piece, chunk);
+      if (inputs[0] !== qk) tf.dispose([...inputs]);
       keep(both);
-      continue;
     }
-    sortedRuns.push(both);
-    if (piece.chunks.c1 * chunk < L) continue;
-    keep(
-      tf.tidy(() => {
-        const sorted = tf.concat(sortedRuns, 0) as tf.Tensor2D; // [L, D + 1], sorted slots
-        return gatherRows(sorted, piece.plan.inverse).reshape([1, 1, L, D + 1]);
-      }),
-    );
-    tf.dispose(sortedRuns);
-    sortedRuns = [];
   }
   // Pieces come round-major, group slices (or groups) in order within a round.
   const perRound = outs.length / plan.rounds;

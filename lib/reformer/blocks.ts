@@ -4,7 +4,7 @@
  * positions so that the dFF-wide activations never exist for the whole sequence at once.
  */
 import * as tf from './tf';
-import { attendInPieces, attentionPieces, chunkedAttention, combineRounds, fullAttention, fullAttentionPieces, pieceCotangent, pieceForward, pieceInput } from './attention';
+import { type AttentionPiece, attendInPieces, attentionPieces, chunkedAttention, chunkPiecesVjp, combineRounds, fullAttention, fullAttentionPieces, pieceCotangent, pieceForward, pieceInput } from './attention';
 import type { AttentionKind, ResolvedConfig } from './config';
 import { hashBuckets, hashBucketsAsync, identityPlan, sortByBucket, type SortPlan } from './hashing';
 import { dense, gelu, layerNorm, mixSeed, seededDropout } from './ops';
@@ -173,8 +173,19 @@ export function attentionVjp(
   const { dOut, dLse } = post;
   tf.dispose([out, lse]);
 
-  // Each piece on its own tape: (qk, v)[groups] → [out | lse] of its round (or of its chunks);
-  // gradients summed over rounds (and chunk runs) per group slice, then joined along the groups.
+  const pieces = attentionPieces(plan, cfg.chunkLength);
+  const { dqk, dv } = pieces[0]!.chunks ? chunkPiecesVjp(qk, v, dOut, dLse, pieces, cfg.chunkLength, vjpOf) : groupPiecesVjp(qk, v, dOut, dLse, pieces, cfg.chunkLength);
+  tf.dispose([dOut, dLse, qk, v]);
+
+  return { value: post.value as tf.Tensor3D, dx: projectionsVjp(x, w, cfg, preVars, dqk, dv, addGrad) };
+}
+
+/**
+ * The gradients of qk and v [G, L, D] through attention in group-slice pieces: each piece (a round
+ * over a slice of groups) on its own tape, gradients summed over rounds per slice, then joined
+ * along the groups.
+ */
+function groupPiecesVjp(qk: tf.Tensor3D, v: tf.Tensor3D, dOut: tf.Tensor4D, dLse: tf.Tensor4D, pieces: AttentionPiece[], chunk: number): { dqk: tf.Tensor3D; dv: tf.Tensor3D } {
   const slices = new Map<number, { dq?: tf.Tensor; dv?: tf.Tensor }>();
   const sum = (acc: tf.Tensor | undefined, t: tf.Tensor) => {
     if (!acc) return t;
@@ -182,11 +193,11 @@ export function attentionVjp(
     tf.dispose([acc, t]);
     return next;
   };
-  for (const piece of attentionPieces(plan, cfg.chunkLength)) {
+  for (const piece of pieces) {
     const qs = pieceInput(qk, piece);
     const vs = pieceInput(v, piece);
-    const cot = pieceCotangent(dOut, dLse, piece, cfg.chunkLength);
-    const g = vjpOf(() => pieceForward(qs, vs, piece, cfg.chunkLength), [qs, vs], cot);
+    const cot = pieceCotangent(dOut, dLse, piece);
+    const g = vjpOf(() => pieceForward(qs, vs, piece, chunk), [qs, vs], cot);
     tf.dispose([cot, g.value]);
     if (qs !== qk) tf.dispose([qs, vs]);
     const entry = slices.get(piece.g0) ?? {};
@@ -194,12 +205,8 @@ export function attentionVjp(
     entry.dv = sum(entry.dv, g.grads[1]);
     slices.set(piece.g0, entry);
   }
-  tf.dispose([dOut, dLse, qk, v]);
   const ordered = [...slices.entries()].sort((a, b) => a[0] - b[0]).map(([, e]) => e);
-  const dqk = joinGroups(ordered.map((e) => e.dq!));
-  const dv = joinGroups(ordered.map((e) => e.dv!));
-
-  return { value: post.value as tf.Tensor3D, dx: projectionsVjp(x, w, cfg, preVars, dqk, dv, addGrad) };
+  return { dqk: joinGroups(ordered.map((e) => e.dq!)) as tf.Tensor3D, dv: joinGroups(ordered.map((e) => e.dv!)) as tf.Tensor3D };
 }
 
 /**

@@ -63,24 +63,6 @@ export function permuteRows(x: tf.Tensor2D, index: Int32Array, inverse: Int32Arr
 }
 
 /**
- * y[i] = x[index[i]] for distinct rows `index` of x [M, D] (a part of a permutation): [n, D]. The
- * gradient puts each dy row back at its row of x and zeros elsewhere, by gathering [dy; 0] with
- * the map "row → its place in index, or the zero row".
- */
-export function gatherSomeRows(x: tf.Tensor2D, index: Int32Array): tf.Tensor2D {
-  const [M, D] = x.shape;
-  const f = customGrad((input: tf.Tensor) => ({
-    value: gatherRows(input as tf.Tensor2D, index),
-    gradFunc: (dy: tf.Tensor) => {
-      const place = new Int32Array(M).fill(index.length);
-      for (let i = 0; i < index.length; i++) place[index[i]] = i;
-      return tf.tidy(() => gatherRows(tf.concat([dy, tf.zeros([1, D])], 0) as tf.Tensor2D, place));
-    },
-  }));
-  return f(x) as tf.Tensor2D;
-}
-
-/**
  * log Σ exp(x) over the last axis, keeping it: [..., n] → [..., 1]. Its gradient is the softmax;
  * tfjs's own goes through the gradient of `max`, a broadcast comparison that is slow on WASM. Its
  * exponentials run in the SIMD kernel where there is one (kernels/simd.ts).
