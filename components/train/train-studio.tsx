@@ -609,7 +609,9 @@ export function TrainStudio() {
                     onConfirm={() => discard(run.runId)}
                   />
                 )}
-                <span className="ml-auto text-xs text-neutral-500">{run.savedAt ? `Checkpoint saved at ${new Date(run.savedAt).toLocaleTimeString()}` : 'No checkpoint yet'}</span>
+                <span data-testid="train-checkpoint" data-saved-step={run.savedStep ?? ''} className="ml-auto text-xs text-neutral-500">
+                  {run.savedAt ? `Checkpoint saved at ${new Date(run.savedAt).toLocaleTimeString()}` : 'No checkpoint yet'}
+                </span>
               </div>
               {run.checkpointFailed && (
                 <p role="alert" data-testid="train-checkpoint-failed" className="mt-3 rounded-lg border border-amber-500/40 bg-amber-500/10 p-3 text-xs text-amber-200">

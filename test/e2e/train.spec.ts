@@ -127,6 +127,40 @@ test.describe('train page', () => {
     await expect(page.getByTestId('train-saved-dataset-gone')).toHaveCount(0);
   });
 
+  test('a run open in one tab offers no Resume or Discard in another, until that tab is closed', async ({ page, context }) => {
+    // Two tabs of one browser: the same IndexedDB, and the same Web Locks.
+    const a = new TrainPage(page);
+    await a.goto();
+    await a.startTinyRun(datasetId);
+    await expect.poll(() => a.currentStep(), { timeout: 120_000 }).toBeGreaterThan(1);
+    await a.pause.click();
+    await expect(a.state).toHaveAttribute('data-state', 'paused');
+    const pausedAt = await a.currentStep();
+    await expect(a.checkpoint).toHaveAttribute('data-saved-step', String(pausedAt));
+
+    const b = new TrainPage(await context.newPage());
+    await b.goto();
+    await expect(b.savedRun).toHaveCount(1);
+    await expect(b.savedRun).toContainText(`step ${pausedAt} of 400`);
+    await expect(b.savedElsewhere).toHaveText('Open in another tab: only that tab can resume or discard it.');
+    await expect(b.resumeSaved).toHaveCount(0);
+    await expect(b.discardSaved).toHaveCount(0);
+    // Tab A still has it, paused where it was.
+    await expect(a.resume).toBeEnabled();
+
+    // Closing A ends its worker and frees the run: B, reloaded, resumes it from A's checkpoint.
+    await page.close();
+    await b.page.reload();
+    await expect(b.savedRun).toHaveCount(1);
+    await expect(b.savedElsewhere).toHaveCount(0);
+    await expect(b.discardSaved).toBeEnabled();
+    await b.resumeSaved.click();
+    await expect(b.state).toHaveAttribute('data-state', 'running');
+    await expect.poll(() => b.currentStep()).toBeGreaterThan(pausedAt);
+    await b.stop.click();
+    await expect(b.state).toHaveAttribute('data-state', 'stopped');
+  });
+
   test('a run can start from a shipped model, and its published card counts the steps before it', async ({ page, request }) => {
     const train = new TrainPage(page);
     await train.goto();

@@ -30,6 +30,10 @@ export class TrainPage {
   readonly resumeRun: Locator;
   readonly discardSaved: Locator;
   readonly discardSavedConfirm: Locator;
+  /** What a saved run says instead of Resume and Discard while another tab has it open. */
+  readonly savedElsewhere: Locator;
+  /** The run on screen's checkpoint line; `data-saved-step` is the step it saved ('' for none). */
+  readonly checkpoint: Locator;
 
   constructor(readonly page: Page) {
     this.dataset = page.getByTestId('train-dataset');
@@ -54,6 +58,8 @@ export class TrainPage {
     this.resumeRun = page.getByTestId('train-resume-run');
     this.discardSaved = page.getByTestId('train-discard-saved');
     this.discardSavedConfirm = page.getByTestId('train-discard-saved-confirm');
+    this.savedElsewhere = page.getByTestId('train-saved-elsewhere');
+    this.checkpoint = page.getByTestId('train-checkpoint');
   }
 
   async goto() {
