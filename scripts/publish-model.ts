@@ -11,12 +11,12 @@
  * training run evaluates only the first few, and a shipped figure should be the split's.
  */
 import '@tensorflow/tfjs-backend-wasm';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ModelCardSchema, ShippedIndexSchema, type ShippedModel } from '@/lib/models/card';
+import { ModelCardSchema } from '@/lib/models/card';
 import { fileSystemHandler, writeAtomically } from '@/lib/node/file-io';
+import { listShipped, SHIPPED_ROOT } from '@/lib/node/shipped';
 import { loadModel } from '@/lib/reformer/serialize';
 import * as tf from '@/lib/reformer/tf';
 import { loadTrainingData } from '@/lib/server/datasets/training-data';
@@ -56,8 +56,7 @@ if (validationImages > 0) {
 }
 modelJson.userDefinedMetadata.card = card;
 
-const root = path.join('public', 'models');
-const dir = path.join(root, card.id);
+const dir = path.join(SHIPPED_ROOT, card.id);
 mkdirSync(dir, { recursive: true });
 // Shipped as one `weights.bin`, whatever the run's files are called (file-io names them by hash).
 const groups: { paths: string[]; weights: unknown[] }[] = modelJson.weightsManifest;
@@ -72,16 +71,7 @@ await writeAtomically(dir, 'model.json', new TextEncoder().encode(json));
 for (const f of readdirSync(dir)) if ((f.endsWith('.bin') && f !== 'weights.bin') || /\.tmp-[0-9a-f]+$/.test(f)) rmSync(path.join(dir, f));
 if (existsSync(path.join(run, 'train.log'))) await writeAtomically(dir, 'train.log', readFileSync(path.join(run, 'train.log')));
 
-const hash = createHash('sha256').update(json).update(weights);
-const bytes = Buffer.byteLength(json) + weights.length;
-const entry: ShippedModel = { card, url: `/models/${card.id}/model.json`, sha256: hash.digest('hex'), bytes };
-
-const indexPath = path.join(root, 'index.json');
-const index = existsSync(indexPath) ? ShippedIndexSchema.parse(JSON.parse(readFileSync(indexPath, 'utf8'))) : { models: [] };
-// A re-published model keeps its place in the list; a new one goes last; --default puts it first.
-const others = index.models.filter((m) => m.card.id !== card.id);
-const at = index.models.findIndex((m) => m.card.id === card.id);
-const listed = values.default ? [entry, ...others] : at >= 0 ? index.models.map((m) => (m.card.id === card.id ? entry : m)) : [...others, entry];
-const models = listed.filter((m) => readdirSync(root).includes(m.card.id));
-await writeAtomically(root, 'index.json', new TextEncoder().encode(`${JSON.stringify({ models }, null, 2)}\n`));
+const entry = await listShipped(card, json, weights, values.default);
+const bytes = entry.bytes;
 console.log(`published ${card.id}: ${(bytes / 2 ** 20).toFixed(2)} MiB, ${card.steps} steps, val ${card.validationBitsPerDim?.toFixed(3) ?? '?'} bits/dim on ${card.validationImages ?? '?'} images → ${entry.url}`);
+console.log(`its card has no recommended sampling yet: npm run bench:samples -- --model ${dir} --dataset ${card.dataset.id} --recommend`);

@@ -37,6 +37,20 @@ export const ModelCardSchema = z.object({
    * `steps` above counts theirs too.
    */
   initialisedFrom: z.array(z.object({ id: z.string(), steps: z.number().int().min(0), command: z.string().optional() })).optional(),
+  /**
+   * The sampling the studio opens this model with: of the settings `npm run bench:samples` tried,
+   * the one whose samples' stray pixels and ink came nearest the validation images'
+   * (lib/models/recommend.ts). `measured` says how near, for the studio to show.
+   */
+  sampling: z
+    .object({
+      temperature: z.number().min(0).max(10),
+      topK: z.number().int().min(0),
+      topP: z.number().gt(0).max(1),
+      epsilon: z.number().min(0).lt(1),
+      measured: z.object({ samples: z.number().int().positive(), stray: z.number().min(0).max(1), ink: z.number().min(0).max(1), validationStray: z.number().min(0).max(1), validationInk: z.number().min(0).max(1) }),
+    })
+    .optional(),
 });
 export type ModelCard = z.infer<typeof ModelCardSchema>;
 
