@@ -13,14 +13,18 @@
  *   npm run bench:samples -- --model public/models/emoji-64-p256-small --dataset emoji-64-p256 --settings 1:1:0,0.9:1:0
  *
  * Prints a table, writes bench/results/samples-<dataset>.json and a grid of the first 8 samples of
- * each setting (one row each) to bench/results/samples-<dataset>.png.
+ * each setting (one row each) to bench/results/samples-<dataset>.png. Names the setting nearest the
+ * validation images (lib/models/recommend.ts); with --recommend, writes it into the model's card as
+ * the sampling the studio opens it with (and into public/models/index.json for a shipped model).
  */
 import '@tensorflow/tfjs-backend-wasm';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
+import { recommendSampling } from '../lib/models/recommend';
 import { fileSystemHandler } from '../lib/node/file-io';
+import { writeCardSampling } from '../lib/node/shipped';
 import { tokensToImage } from '../lib/pixels/manifest';
 import { generate } from '../lib/reformer/generate';
 import { loadModel } from '../lib/reformer/serialize';
@@ -35,6 +39,7 @@ const { values } = parseArgs({
     model: { type: 'string', default: 'public/models/emoji-32-small' },
     images: { type: 'string', default: '32' },
     settings: { type: 'string', default: '1:1:0,1:1:0.0003,1:1:0.001,1:1:0.002,1:1:0.005,0.9:1:0' },
+    recommend: { type: 'boolean', default: false },
   },
 });
 
@@ -108,10 +113,12 @@ async function main() {
     results.push({ sampling, images: stats.length, stray: mean(stats.map((s) => s.stray)), ink: mean(stats.map((s) => s.ink)), seconds: (performance.now() - started) / 1000 });
   }
 
+  const validation = { images: validationImages, stray: mean(real.map((s) => s.stray)), ink: mean(real.map((s) => s.ink)) };
+  const recommended = recommendSampling(validation, results);
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
   const rows = [
-    [`validation images (${validationImages})`, pct(mean(real.map((s) => s.stray))), pct(mean(real.map((s) => s.ink)))],
-    ...results.map((r) => [`T ${r.sampling.temperature}, top-p ${r.sampling.topP}, ε ${r.sampling.epsilon} (${r.images} samples)`, pct(r.stray), pct(r.ink)]),
+    [`validation images (${validationImages})`, pct(validation.stray), pct(validation.ink)],
+    ...results.map((r) => [`T ${r.sampling.temperature}, top-p ${r.sampling.topP}, ε ${r.sampling.epsilon} (${r.images} samples)${r === recommended ? ' ← nearest' : ''}`, pct(r.stray), pct(r.ink)]),
   ];
   console.log(table(`${card?.id ?? values.model} (${card?.steps ?? '?'} steps) on ${manifest.id}`, ['', 'stray pixels', 'ink'], rows));
 
@@ -130,8 +137,9 @@ async function main() {
         dataset: manifest.id,
         model: { dir: values.model, id: card?.id, steps: card?.steps },
         definitions: { stray: `a pixel more than ${STRAY_LEVELS} levels from each of its 8 neighbours in some channel`, ink: `a pixel with some channel below ${WHITE}` },
-        validation: { images: validationImages, stray: mean(real.map((s) => s.stray)), ink: mean(real.map((s) => s.ink)) },
+        validation,
         samples: results,
+        recommended: recommended.sampling,
         grid: { file: gridFile, rows: 'one per setting, in order; the first 8 samples (seed 1)' },
         machine: { cpus: os.availableParallelism(), load: os.loadavg()[0] },
         at: new Date().toISOString(),
@@ -141,6 +149,11 @@ async function main() {
     )}\n`,
   );
   console.log(`wrote ${resultsFile} and ${gridFile}`);
+  if (values.recommend) {
+    const measured = { samples: recommended.images, stray: recommended.stray, ink: recommended.ink, validationStray: validation.stray, validationInk: validation.ink };
+    const where = await writeCardSampling(values.model!, { ...recommended.sampling, measured });
+    console.log(`recommended sampling written to ${where.join(' and ')}`);
+  }
   model.dispose();
   storage.close();
 }
