@@ -82,14 +82,16 @@ export function Studio({ renderShare }: StudioProps) {
   /** A Remix of a completion: the shared image whose top rows are the prefix, read back once the model is known. */
   const [remixPrefix, setRemixPrefix] = useState<{ sampleId: string; keepRows: number; tokens?: Int32Array; error?: string } | null>(null);
   const batchFromLink = useRef(false);
+  /** A Remix link's sampling: it holds until the user picks a model, which then opens with its own. */
+  const linkSampling = useRef<Sampling | null>(null);
   // A Remix link (lib/samples/recipe.ts remixHref) presets the recipe; otherwise a fresh seed.
   useEffect(() => {
     const q = readRemixQuery(window.location.search);
     setSeed(q.seed ?? randomSeed());
-    if (q.temperature !== undefined) setTemperature(q.temperature);
-    if (q.topK !== undefined) setTopK(q.topK);
-    if (q.topP !== undefined) setTopP(q.topP);
-    if (q.epsilon !== undefined) setEpsilon(q.epsilon);
+    if ([q.temperature, q.topK, q.topP, q.epsilon].some((v) => v !== undefined)) {
+      const given = { temperature: q.temperature, topK: q.topK, topP: q.topP, epsilon: q.epsilon };
+      linkSampling.current = { ...PLAIN_SAMPLING, ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) };
+    }
     // Image i of a seed samples from the seed's stream i: a run of one image starting there redraws it.
     if (q.image !== undefined) {
       batchFromLink.current = true;
@@ -119,6 +121,24 @@ export function Studio({ renderShare }: StudioProps) {
   }, [linkBackend, backendPref, backendError, choice]);
   const model: ModelEntry | undefined =
     models?.find((m) => m.key === modelKey) ?? (wantedModelId ? models?.find((m) => m.card.id === wantedModelId) : undefined) ?? models?.[0];
+
+  // Each model opens with the sampling its card recommends (the setting bench:samples found
+  // nearest its images), or plain temperature-1 sampling; a Remix link's own holds until the user
+  // picks a model.
+  const recommended = model?.card.sampling;
+  const applySampling = (s: Sampling) => {
+    setTemperature(s.temperature);
+    setTopK(s.topK);
+    setTopP(s.topP);
+    setEpsilon(s.epsilon);
+  };
+  const openedModel = model?.key;
+  useEffect(() => {
+    if (openedModel === undefined) return;
+    applySampling(linkSampling.current ?? recommended ?? PLAIN_SAMPLING);
+    // Only a change of model resets the controls (`recommended` comes with it).
+  }, [openedModel]);
+  const onRecommended = recommended !== undefined && temperature === recommended.temperature && topK === recommended.topK && topP === recommended.topP && epsilon === recommended.epsilon;
 
   // Load the chosen model into the worker as soon as the backend is up.
   useEffect(() => {
@@ -251,7 +271,10 @@ export function Studio({ renderShare }: StudioProps) {
 
         <section className="space-y-4 rounded-xl border border-neutral-800 bg-neutral-900/40 p-4">
           <Field label="Model">
-            <select data-testid="model-select" className={inputClass} value={model?.key ?? ''} onChange={(e) => setModelKey(e.target.value)} disabled={running || !models?.length}>
+            <select data-testid="model-select" className={inputClass} value={model?.key ?? ''} onChange={(e) => {
+                linkSampling.current = null;
+                setModelKey(e.target.value);
+              }} disabled={running || !models?.length}>
               {models === null && <option>Loading models…</option>}
               {models?.length === 0 && <option>No models published yet</option>}
               {models?.map((m) => (
@@ -323,6 +346,7 @@ export function Studio({ renderShare }: StudioProps) {
               ))}
             </select>
           </Field>
+          {recommended && <RecommendedSampling sampling={recommended} active={onRecommended} disabled={running} onUse={() => applySampling(recommended)} />}
           <Field label="Backend">
             <select data-testid="backend-select" className={inputClass} value={backendPref} disabled={running} onChange={(e) => {
                 setLinkBackend(null);
@@ -424,6 +448,31 @@ export function Studio({ renderShare }: StudioProps) {
  * (README, "Shipped models").
  */
 const EPSILON_CHOICES = [0, 0.0003, 0.001, 0.002, 0.005];
+
+type Sampling = Recipe['sampling'];
+/** Temperature 1, nothing cut: the model's own distribution. */
+const PLAIN_SAMPLING: Sampling = { temperature: 1, topK: 0, topP: 1, epsilon: 0 };
+
+/** What the card's recommended sampling was measured to draw, and a way back to it. */
+function RecommendedSampling({ sampling, active, disabled, onUse }: { sampling: NonNullable<ModelEntry['card']['sampling']>; active: boolean; disabled: boolean; onUse: () => void }) {
+  const pct = (x: number) => `${(100 * x).toFixed(x < 0.1 ? 1 : 0)}%`;
+  const m = sampling.measured;
+  return (
+    <div data-testid="sampling-recommended" data-active={active} className="space-y-1.5 text-xs leading-relaxed text-neutral-500">
+      <p>
+        {active ? 'Recommended for this model' : 'This model\'s recommended sampling'}: T {sampling.temperature}
+        {sampling.topK ? `, top-k ${sampling.topK}` : ''}
+        {sampling.topP < 1 ? `, top-p ${sampling.topP}` : ''}
+        {sampling.epsilon ? `, floor ${sampling.epsilon}` : ''}. Its samples had {pct(m.stray)} stray pixels and ink on {pct(m.ink)} of the canvas ({m.samples} samples, bench:samples), against {pct(m.validationStray)} and {pct(m.validationInk)} in the validation images.
+      </p>
+      {!active && (
+        <Button data-testid="sampling-use-recommended" className="px-2 py-0.5" disabled={disabled} onClick={onUse}>
+          Use recommended
+        </Button>
+      )}
+    </div>
+  );
+}
 
 /** The Remix query (model, seed, temperature, topK, topP, epsilon, image, backend), each value validated or dropped. */
 function readRemixQuery(search: string) {

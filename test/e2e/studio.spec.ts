@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { expect, test } from '@playwright/test';
 import sharp from 'sharp';
+import { ShippedIndexSchema } from '@/lib/models/card';
 import { StudioPage } from './pages/studio-page';
 
 // The shipped tiny model: emoji 16×16 rgb, 768 tokens, 48 tokens per image row.
@@ -168,4 +169,40 @@ test('a Remix link presets the recipe (model, seed, sampling, backend) and draws
 test('a Remix link whose model is not here says so instead of silently drawing with another', async ({ page }) => {
   await page.goto('/?model=deleted-model&seed=42');
   await expect(page.getByTestId('remix-model-missing')).toContainText('“deleted-model” is not available here', { timeout: 60_000 });
+});
+
+test("each model opens with its card's recommended sampling, which a Remix link's own overrides", async ({ page }) => {
+  const shipped = ShippedIndexSchema.parse(JSON.parse(await readFile('public/models/index.json', 'utf8'))).models;
+  // The default model's card carries what bench:samples -- --recommend measured; the tiny one has none.
+  const [recommending, plain] = [shipped[0]!.card, shipped.find((m) => m.card.id === 'emoji-16-tiny')!.card];
+  const sampling = recommending.sampling!;
+  expect(sampling).toBeDefined();
+  expect(plain.sampling).toBeUndefined();
+  const studio = new StudioPage(page);
+  const epsilon = page.getByTestId('epsilon-select');
+  const note = page.getByTestId('sampling-recommended');
+
+  await studio.goto({ model: recommending.id });
+  await expect(epsilon).toHaveValue(String(sampling.epsilon));
+  await expect(page.getByTestId('temperature-input')).toHaveValue(String(sampling.temperature));
+  await expect(note).toHaveAttribute('data-active', 'true');
+  await expect(note).toContainText(`${(100 * sampling.measured.validationStray).toFixed(1)}%`);
+  // Moved off it, the way back is one click.
+  await epsilon.selectOption('0.005');
+  await expect(note).toHaveAttribute('data-active', 'false');
+  await page.getByTestId('sampling-use-recommended').click();
+  await expect(epsilon).toHaveValue(String(sampling.epsilon));
+  await expect(note).toHaveAttribute('data-active', 'true');
+
+  // A model without a recommendation opens with plain temperature-1 sampling.
+  await studio.model.selectOption({ label: plain.name });
+  await expect(epsilon).toHaveValue('0');
+  await expect(page.getByTestId('temperature-input')).toHaveValue('1');
+  await expect(note).toHaveCount(0);
+
+  // A Remix link's sampling is the recipe's: it is kept, and the recommendation offered beside it.
+  await page.goto(`/?model=${recommending.id}&seed=5&temperature=0.8&topK=0&topP=1&epsilon=0.0003`);
+  await expect(note).toHaveAttribute('data-active', 'false', { timeout: 60_000 });
+  await expect(epsilon).toHaveValue('0.0003');
+  await expect(page.getByTestId('temperature-input')).toHaveValue('0.8');
 });
