@@ -267,31 +267,40 @@ export function chunkPiecesVjp(qk: tf.Tensor3D, v: tf.Tensor3D, dOut: tf.Tensor4
   };
   for (const run of byRoundAndGroup(pieces)) {
     const { plan, g0, round } = run[0]!;
-    const [dqRun, dvRun] = tf.tidy(() => {
-      const sq = gatherRows(groupRows(qk, g0), plan.perm);
-      const sv = gatherRows(groupRows(v, g0), plan.perm);
-      const cot = gatherRows(tf.concat([dOut.slice([round, g0, 0, 0], [1, 1, L, D]).reshape([L, D]), dLse.slice([round, g0, 0, 0], [1, 1, L, 1]).reshape([L, 1])], 1) as tf.Tensor2D, plan.perm);
-      const sortedQ: tf.Tensor2D[] = [];
-      const sortedV: tf.Tensor2D[] = [];
-      for (const piece of run) {
-        const { from, keep, end } = chunkSlots(piece, chunk);
+    const [sq, sv, cot] = tf.tidy(() => [
+      gatherRows(groupRows(qk, g0), plan.perm),
+      gatherRows(groupRows(v, g0), plan.perm),
+      gatherRows(tf.concat([dOut.slice([round, g0, 0, 0], [1, 1, L, D]).reshape([L, D]), dLse.slice([round, g0, 0, 0], [1, 1, L, 1]).reshape([L, 1])], 1) as tf.Tensor2D, plan.perm),
+    ]);
+    // The gradients of the sorted slots, piece by piece: [q, v] parts, each freed once joined.
+    const parts: [tf.Tensor2D[], tf.Tensor2D[]] = [[], []];
+    for (const piece of run) {
+      const { from, keep, end } = chunkSlots(piece, chunk);
+      const context = keep - from;
+      const grads = tf.tidy(() => {
         const [q, vv] = [sq.slice([from, 0], [end - from, D]), sv.slice([from, 0], [end - from, D])];
-        const g = vjp(() => chunkPieceForward(q, vv, piece, chunk), [q, vv], cot.slice([keep, 0], [end - keep, D + 1]));
-        for (const [i, parts] of [sortedQ, sortedV].entries()) {
-          const grad = g.grads[i] as tf.Tensor2D;
-          const context = keep - from;
-          if (context > 0) {
-            const prev = parts.pop()!;
-            const n = prev.shape[0];
-            parts.push(tf.concat([prev.slice([0, 0], [n - context, D]), tf.add(prev.slice([n - context, 0], [context, D]), grad.slice([0, 0], [context, D]))], 0) as tf.Tensor2D);
-          }
-          parts.push(grad.slice([context, 0], [end - keep, D]));
+        return vjp(() => chunkPieceForward(q, vv, piece, chunk), [q, vv], cot.slice([keep, 0], [end - keep, D + 1])).grads as tf.Tensor2D[];
+      });
+      grads.forEach((grad, i) => {
+        const own = parts[i]!;
+        if (context > 0) {
+          const prev = own.pop()!;
+          const n = prev.shape[0];
+          own.push(tf.tidy(() => tf.concat([prev.slice([0, 0], [n - context, D]), tf.add(prev.slice([n - context, 0], [context, D]), grad.slice([0, 0], [context, D]))], 0) as tf.Tensor2D));
+          prev.dispose();
         }
-      }
-      return [gatherRows(tf.concat(sortedQ, 0) as tf.Tensor2D, plan.inverse), gatherRows(tf.concat(sortedV, 0) as tf.Tensor2D, plan.inverse)];
+        own.push(context > 0 ? grad.slice([context, 0], [end - keep, D]) : grad);
+        if (context > 0) grad.dispose();
+      });
+    }
+    tf.dispose([sq, sv, cot]);
+    parts.forEach((own, i) => {
+      const sorted = tf.concat(own, 0) as tf.Tensor2D;
+      tf.dispose(own);
+      const original = gatherRows(sorted, plan.inverse);
+      sorted.dispose();
+      accumulate(i === 0 ? dq : dv, g0, original);
     });
-    accumulate(dq, g0, dqRun!);
-    accumulate(dv, g0, dvRun!);
   }
   const join = (parts: (tf.Tensor2D | undefined)[]) => {
     const out = tf.stack(parts as tf.Tensor2D[], 0) as tf.Tensor3D;
