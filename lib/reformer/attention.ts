@@ -15,6 +15,7 @@
  */
 import * as tf from './tf';
 import type { SortPlan } from './hashing';
+import { writtenTensor } from './kernels/heap';
 import { exp } from './kernels/simd';
 import { batchMatMulNT } from './matmul';
 import { gatherRows, logSumExpLast, permuteRows } from './ops';
@@ -46,10 +47,15 @@ function previousChunk(x: tf.Tensor, fill: number): tf.Tensor {
  * the slot itself, −1e9 elsewhere. Built here as one constant, so the gradient tape holds no mask
  * arithmetic of the scores' size.
  */
-function windowBias(sortedBuckets: Int32Array, length: number, chunk: number): Float32Array {
+function windowBias(sortedBuckets: Int32Array, length: number, chunk: number): tf.Tensor3D {
+  const n = sortedBuckets.length;
+  return writtenTensor<tf.Rank.R3>([n / chunk, chunk, 2 * chunk], (out) => writeWindowBias(out, sortedBuckets, length, chunk));
+}
+
+function writeWindowBias(out: Float32Array, sortedBuckets: Int32Array, length: number, chunk: number): void {
   const n = sortedBuckets.length;
   const width = 2 * chunk;
-  const out = new Float32Array(n * width).fill(MASKED_SCORE);
+  out.fill(MASKED_SCORE);
   let runStart = 0;
   for (let s = 0; s < n; s++) {
     const slotInRound = s % length;
@@ -61,7 +67,6 @@ function windowBias(sortedBuckets: Int32Array, length: number, chunk: number): F
     for (let j = first; j < chunk + i; j++) out[row + j] = 0;
     out[row + chunk + i] = SELF_SCORE;
   }
-  return out;
 }
 
 /**
@@ -91,7 +96,7 @@ export function attendRounds(qk: tf.Tensor3D, v: tf.Tensor3D, plan: SortPlan, ch
  * attending to itself and the chunk before it), `bias` the windowBias of their slots. Returns the
  * output [S·nC, C, D] and log-sum-exp [S·nC, C, 1], in sorted order.
  */
-function attendSorted(sq: tf.Tensor4D, sv: tf.Tensor4D, bias: Float32Array): { o: tf.Tensor3D; lse: tf.Tensor3D } {
+function attendSorted(sq: tf.Tensor4D, sv: tf.Tensor4D, bias: tf.Tensor3D): { o: tf.Tensor3D; lse: tf.Tensor3D } {
   const [S, nC, chunk, D] = sq.shape;
   const sk = normalizeKeys(sq);
   const kWin = tf.concat([previousChunk(sk, 0), sk], 2).reshape([S * nC, 2 * chunk, D]); // [S·nC, 2C, D]
@@ -99,7 +104,7 @@ function attendSorted(sq: tf.Tensor4D, sv: tf.Tensor4D, bias: Float32Array): { o
   const scaled = tf.mul(sq, 1 / Math.sqrt(D)).reshape([S * nC, chunk, D]) as tf.Tensor3D;
   // Masked scores become −1e9 + q·k and the self score −1e5 + q·k: both still vanish beside any
   // real key, and a slot with only itself attends to itself, as in decode.ts.
-  const scores = tf.add(batchMatMulNT(scaled, kWin as tf.Tensor3D), tf.tensor3d(bias, [S * nC, chunk, 2 * chunk])); // [S·nC, C, 2C]
+  const scores = tf.add(batchMatMulNT(scaled, kWin as tf.Tensor3D), bias); // [S·nC, C, 2C]
   const lse = logSumExpLast(scores) as tf.Tensor3D; // [S·nC, C, 1]
   const o = batchMatMulNT(exp(tf.sub(scores, lse)) as tf.Tensor3D, vWin.transpose([0, 2, 1]) as tf.Tensor3D); // [S·nC, C, D]
   return { o, lse };

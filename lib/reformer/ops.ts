@@ -4,6 +4,7 @@
  * permutations and embedding lookups carry their own gradients: the inverse permutation, and a
  * one-hot matmul.
  */
+import { heapGatherRows } from './kernels/heap';
 import { exp } from './kernels/simd';
 import { matMul2d } from './matmul';
 import * as tf from './tf';
@@ -77,14 +78,15 @@ export function logSumExpLast(x: tf.Tensor): tf.Tensor {
   return f(x);
 }
 
-/** Backends whose Gather kernel is slower than copying rows in JS (WASM's is ~10×). */
-const JS_GATHER_BACKENDS = new Set(['wasm', 'cpu']);
-
-/** x[index] along axis 0, x [M, D] → [index.length, D], no gradient. */
+/**
+ * x[index] along axis 0, x [M, D] → [index.length, D], no gradient. WASM's Gather kernel is ~10×
+ * slower than copying rows: there the rows go from heap to heap (kernels/heap.ts); the CPU backend
+ * copies them in JS; the GPU backends run their Gather.
+ */
 export function gatherRows(x: tf.Tensor2D, index: Int32Array): tf.Tensor2D {
-  if (!JS_GATHER_BACKENDS.has(tf.getBackend())) {
-    return tf.tidy(() => tf.gather(x, tf.tensor1d(index, 'int32'), 0) as tf.Tensor2D);
-  }
+  const onHeap = heapGatherRows(x, index);
+  if (onHeap) return onHeap;
+  if (tf.getBackend() !== 'cpu') return tf.tidy(() => tf.gather(x, tf.tensor1d(index, 'int32'), 0) as tf.Tensor2D);
   const D = x.shape[1];
   const src = x.dataSync() as Float32Array;
   const out = new Float32Array(index.length * D);

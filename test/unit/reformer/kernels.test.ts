@@ -3,8 +3,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { compileWat, KERNELS_DIR, wasmModuleSource } from '@/lib/reformer/kernels/build';
+import { heapGatherRows, writtenTensor } from '@/lib/reformer/kernels/heap';
 import { exp, productNT, simdExp, simdProductNT } from '@/lib/reformer/kernels/simd';
 import { installWasmSlice } from '@/lib/reformer/kernels/slice';
+import { gatherRows } from '@/lib/reformer/ops';
 import * as tf from '@/lib/reformer/tf';
 
 beforeAll(async () => {
@@ -124,5 +126,43 @@ describe('Slice and SplitV on wasm', () => {
     };
     const cpu = await run('cpu');
     expect(await run('wasm')).toEqual(cpu);
+  });
+});
+
+describe('tensors written on the wasm heap', () => {
+  test.each([
+    [40, 33, [5, 0, 39, 5, 12]], // rows copied whole (D ≥ 16), a row twice
+    [9, 1, [8, 0, 3, 3, 7, 1]], // short rows, element by element
+    [6, 4, []], // no rows
+  ])('gatherRows of [%i, %i] on wasm takes the rows from the heap and equals tf.gather', async (M, D, rows) => {
+    const index = Int32Array.from(rows);
+    const values = Array.from({ length: M * D }, (_, i) => i * 0.25 - 7);
+    const x = tf.tensor2d(values, [M, D]);
+    const before = tf.memory().numTensors;
+    const got = heapGatherRows(x, index)!;
+    expect(got).not.toBeNull();
+    expect(tf.memory().numTensors).toBe(before + 1);
+    expect(got.shape).toEqual([rows.length, D]);
+    expect(Array.from(got.dataSync())).toEqual(rows.flatMap((r) => values.slice(r * D, (r + 1) * D)));
+    expect(gatherRows(x, index).arraySync()).toEqual(got.arraySync());
+    tf.dispose([x, got]);
+  });
+
+  test('a written tensor holds what its writer put, on wasm and elsewhere; gathers off wasm take the portable paths', async () => {
+    const write = (out: Float32Array) => out.forEach((_, i) => (out[i] = i % 7 === 0 ? -1e9 : i));
+    const onWasm = writtenTensor([3, 4, 5], write);
+    expect(onWasm.shape).toEqual([3, 4, 5]);
+    const want = Array.from({ length: 60 }, (_, i) => (i % 7 === 0 ? -1e9 : i));
+    expect(Array.from(onWasm.dataSync())).toEqual(want);
+    onWasm.dispose();
+    await tf.setBackend('cpu');
+    try {
+      expect(Array.from(writtenTensor([3, 4, 5], write).dataSync())).toEqual(want);
+      const x = tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2]);
+      expect(heapGatherRows(x, Int32Array.from([2, 0]))).toBeNull();
+      expect(gatherRows(x, Int32Array.from([2, 0])).arraySync()).toEqual([[5, 6], [1, 2]]);
+    } finally {
+      await tf.setBackend('wasm');
+    }
   });
 });
