@@ -31,15 +31,21 @@ register({
     const wasm = backend as unknown as WasmBackend;
     const { x } = inputs as { x: tf.TensorInfo };
     const index = (attrs as unknown as { index: Int32Array }).index;
-    const D = x.shape[1]!;
+    const [M, D] = x.shape as [number, number];
+    for (let i = 0; i < index.length; i++) {
+      if (!(index[i]! >= 0 && index[i]! < M)) throw new RangeError(`gatherRows: row ${index[i]} of a [${M}, ${D}] tensor`);
+    }
     const out = wasm.makeOutput([index.length, D], 'float32');
-    // Views taken after makeOutput: growing the heap replaces its buffer.
+    // Views taken after makeOutput: growing the heap replaces its buffer. Rows move within the
+    // heap's one buffer by copyWithin, which allocates nothing (a subarray per row did, and cost
+    // more than the copy at 32 floats a row).
     const src = wasm.typedArrayFromHeap(x) as Float32Array;
     const dst = wasm.typedArrayFromHeap(out) as Float32Array;
+    const heap = new Float32Array(src.buffer);
+    const [s0, d0] = [src.byteOffset / 4, dst.byteOffset / 4];
     for (let i = 0; i < index.length; i++) {
-      const from = index[i]! * D;
-      if (D >= 16) dst.set(src.subarray(from, from + D), i * D);
-      else for (let k = 0; k < D; k++) dst[i * D + k] = src[from + k]!;
+      const from = s0 + index[i]! * D;
+      heap.copyWithin(d0 + i * D, from, from + D);
     }
     return out;
   },

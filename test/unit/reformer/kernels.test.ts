@@ -148,6 +148,13 @@ describe('tensors written on the wasm heap', () => {
     tf.dispose([x, got]);
   });
 
+  test('a row outside the tensor is refused, not read from whatever lies next to it on the heap', () => {
+    const x = tf.ones([4, 2]) as tf.Tensor2D;
+    expect(() => heapGatherRows(x, Int32Array.from([0, 4]))).toThrow(/row 4 of a \[4, 2\] tensor/);
+    expect(() => heapGatherRows(x, Int32Array.from([-1]))).toThrow(RangeError);
+    x.dispose();
+  });
+
   test('a written tensor holds what its writer put, on wasm and elsewhere; gathers off wasm take the portable paths', async () => {
     const write = (out: Float32Array) => out.forEach((_, i) => (out[i] = i % 7 === 0 ? -1e9 : i));
     const onWasm = writtenTensor([3, 4, 5], write);
