@@ -253,7 +253,8 @@ function chunkRunsForward(qk: tf.Tensor3D, v: tf.Tensor3D, run: AttentionPiece[]
   });
 }
 
-type VjpFn = (fn: () => tf.Tensor, xs: tf.Tensor[], dy: tf.Tensor) => { value: tf.Tensor; grads: tf.Tensor[] };
+/** The value and gradients of `fn` with respect to `xs` for the cotangent `dy` (blocks.ts: one short tape). */
+export type VjpFn = (fn: () => tf.Tensor, xs: tf.Tensor[], dy: tf.Tensor) => { value: tf.Tensor; grads: tf.Tensor[] };
 
 /**
  * The gradients of qk and v [G, L, D] through attention in chunk pieces, from the layer's dOut

@@ -4,7 +4,7 @@
  * positions so that the dFF-wide activations never exist for the whole sequence at once.
  */
 import * as tf from './tf';
-import { type AttentionPiece, attendInPieces, attentionPieces, chunkedAttention, chunkPiecesVjp, combineRounds, fullAttention, fullAttentionPieces, pieceCotangent, pieceForward, pieceInput } from './attention';
+import { type AttentionPiece, attendInPieces, type VjpFn, attentionPieces, chunkedAttention, chunkPiecesVjp, combineRounds, fullAttention, fullAttentionPieces, pieceCotangent, pieceForward, pieceInput } from './attention';
 import type { AttentionKind, ResolvedConfig } from './config';
 import { hashBuckets, hashBucketsAsync, identityPlan, sortByBucket, type SortPlan } from './hashing';
 import { dense, gelu, layerNorm, mixSeed, seededDropout } from './ops';
@@ -115,8 +115,6 @@ export function attentionBlock(
   const attended = kind === 'full' ? fullAttention(qk, v) : chunkedAttention(qk, v, sortPlan(qk, kind, cfg, rotations, tape), cfg.chunkLength);
   return outputProjection(attended, x.shape[0], x.shape[1], w, cfg, tape);
 }
-
-type VjpFn = (fn: () => tf.Tensor, xs: tf.Tensor[], dy: tf.Tensor) => { value: tf.Tensor; grads: tf.Tensor[] };
 
 /** value and gradients of fn with respect to xs for cotangent dy, under one short top-level tape. */
 const vjpOf: VjpFn = (fn, xs, dy) => tf.valueAndGrads((..._xs: tf.Tensor[]) => fn())(xs, dy);
