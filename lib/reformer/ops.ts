@@ -4,7 +4,7 @@
  * permutations and embedding lookups carry their own gradients: the inverse permutation, and a
  * one-hot matmul.
  */
-import { heapGatherRows } from './kernels/heap';
+import { heapGatherRows, onHeap } from './kernels/heap';
 import { exp } from './kernels/simd';
 import { matMul2d } from './matmul';
 import * as tf from './tf';
@@ -110,7 +110,8 @@ export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor
   const f = customGrad((t: tf.Tensor, save: tf.GradSaveFunc) => {
     save([ids]);
     // WASM's Gather kernel is ~10× slower than copying rows on the heap (the ids are a few KB).
-    const value = (ids.dtype === 'int32' ? heapGatherRows(t as tf.Tensor2D, ids.dataSync() as Int32Array) : null) ?? tf.gather(t, ids, 0);
+    // Only there are the ids read back: on WebGPU a synchronous read is slow and fragile.
+    const value = onHeap(t) && ids.dtype === 'int32' ? heapGatherRows(t as tf.Tensor2D, ids.dataSync() as Int32Array)! : tf.gather(t, ids, 0);
     return {
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {

@@ -63,7 +63,8 @@ register({
   },
 });
 
-const onHeap = (...tensors: tf.Tensor[]) => tf.getBackend() === 'wasm' && tensors.every((t) => t.dtype === 'float32');
+/** Whether these float32 tensors are on the wasm heap, where heapGatherRows runs. */
+export const onHeap = (...tensors: tf.Tensor[]) => tf.getBackend() === 'wasm' && tensors.every((t) => t.dtype === 'float32');
 
 /** x[index] along axis 0 for x [M, D] on the wasm heap, or null off `wasm`. No gradient. */
 export function heapGatherRows(x: tf.Tensor2D, index: Int32Array): tf.Tensor2D | null {

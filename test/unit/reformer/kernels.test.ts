@@ -1,12 +1,12 @@
 import '@tensorflow/tfjs-backend-wasm';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { compileWat, KERNELS_DIR, wasmModuleSource } from '@/lib/reformer/kernels/build';
 import { heapGatherRows, writtenTensor } from '@/lib/reformer/kernels/heap';
 import { exp, productNT, simdExp, simdProductNT } from '@/lib/reformer/kernels/simd';
 import { installWasmSlice } from '@/lib/reformer/kernels/slice';
-import { gatherRows } from '@/lib/reformer/ops';
+import { embeddingLookup, gatherRows } from '@/lib/reformer/ops';
 import * as tf from '@/lib/reformer/tf';
 
 beforeAll(async () => {
@@ -153,6 +153,26 @@ describe('tensors written on the wasm heap', () => {
     expect(() => heapGatherRows(x, Int32Array.from([0, 4]))).toThrow(/row 4 of a \[4, 2\] tensor/);
     expect(() => heapGatherRows(x, Int32Array.from([-1]))).toThrow(RangeError);
     x.dispose();
+  });
+
+  test('embedding lookups read their ids back only on wasm: elsewhere (WebGPU) a synchronous read is slow and fragile', async () => {
+    const lookup = () => {
+      const table = tf.tensor2d(Array.from({ length: 12 }, (_, i) => i), [4, 3]);
+      const ids = tf.tensor1d([3, 0, 3], 'int32');
+      const reads = vi.spyOn(ids, 'dataSync');
+      const rows = embeddingLookup(table, ids).arraySync();
+      const read = reads.mock.calls.length > 0;
+      tf.dispose([table, ids]);
+      return { rows, read };
+    };
+    const onWasm = lookup();
+    expect(onWasm).toEqual({ rows: [[9, 10, 11], [0, 1, 2], [9, 10, 11]], read: true });
+    await tf.setBackend('cpu');
+    try {
+      expect(lookup()).toEqual({ rows: onWasm.rows, read: false });
+    } finally {
+      await tf.setBackend('wasm');
+    }
   });
 
   test('a written tensor holds what its writer put, on wasm and elsewhere; gathers off wasm take the portable paths', async () => {
