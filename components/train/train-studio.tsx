@@ -140,6 +140,15 @@ export function TrainStudio() {
     }
   }, []);
 
+  // A run open in another tab frees when that tab closes: look again every few seconds meanwhile.
+  // (The look is locks.query(), which neither waits for the lock nor keeps that tab from its run.)
+  const openElsewhere = saved.some((s) => s.openElsewhere);
+  useEffect(() => {
+    if (!openElsewhere) return;
+    const timer = setInterval(() => void refreshSaved(), 3000);
+    return () => clearInterval(timer);
+  }, [openElsewhere, refreshSaved]);
+
   useEffect(() => {
     client.current = new TrainClient();
     // A run this page left a moment ago may still be saving: list once it is done, not as open elsewhere.
