@@ -84,8 +84,8 @@ export function logSumExpLast(x: tf.Tensor): tf.Tensor {
  * copies them in JS; the GPU backends run their Gather.
  */
 export function gatherRows(x: tf.Tensor2D, index: Int32Array): tf.Tensor2D {
-  const onHeap = heapGatherRows(x, index);
-  if (onHeap) return onHeap;
+  const rows = heapGatherRows(x, index);
+  if (rows) return rows;
   if (tf.getBackend() !== 'cpu') return tf.tidy(() => tf.gather(x, tf.tensor1d(index, 'int32'), 0) as tf.Tensor2D);
   const D = x.shape[1];
   const src = x.dataSync() as Float32Array;
