@@ -114,7 +114,8 @@ test('studio → Share → permalink with the same pixels → Remix link → Del
   await studio.generate({ seed, batch: 1 });
   await studio.waitDone(1);
   const canvas = await canvasRgb(studio);
-  test.skip((await panel.slot.count()) === 0, 'app/page.tsx does not render <StudioWithSharing /> yet, so the studio has no Share button');
+  // The studio renders its Share slot once the run is done (app/page.tsx: <StudioWithSharing />).
+  await expect(panel.slot.first()).toBeVisible();
 
   const url = await panel.share();
   const id = url.replace('/s/', '');
