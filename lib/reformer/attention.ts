@@ -186,7 +186,7 @@ function chunkSlots(piece: AttentionPiece, chunk: number): { from: number; keep:
  * log-sum-exp in the original order, [1, g1 − g0, L, D + 1]. Differentiable: blocks.ts runs it on
  * a tape.
  */
-export function pieceForward(qk: tf.Tensor3D, v: tf.Tensor3D, piece: AttentionPiece, chunk: number): tf.Tensor {
+function pieceForward(qk: tf.Tensor3D, v: tf.Tensor3D, piece: AttentionPiece, chunk: number): tf.Tensor {
   return tf.tidy(() => {
     const a = attendRounds(qk, v, piece.plan, chunk);
     return tf.concat([a.out, a.lse], 3);
@@ -194,7 +194,7 @@ export function pieceForward(qk: tf.Tensor3D, v: tf.Tensor3D, piece: AttentionPi
 }
 
 /** The cotangent of pieceForward's value, from the layer's dOut [R, G, L, D] and dLse [R, G, L, 1]. */
-export function pieceCotangent(dOut: tf.Tensor4D, dLse: tf.Tensor4D, piece: AttentionPiece): tf.Tensor {
+function pieceCotangent(dOut: tf.Tensor4D, dLse: tf.Tensor4D, piece: AttentionPiece): tf.Tensor {
   const [, , L, D] = dOut.shape;
   const n = piece.g1 - piece.g0;
   return tf.tidy(() => tf.concat([dOut.slice([piece.round, piece.g0, 0, 0], [1, n, L, D]), dLse.slice([piece.round, piece.g0, 0, 0], [1, n, L, 1])], 3));
@@ -262,7 +262,7 @@ export type VjpFn = (fn: () => tf.Tensor, xs: tf.Tensor[], dy: tf.Tensor) => { v
  * slots. A piece's context chunk is the previous piece's last chunk, so its gradient there is added
  * to that piece's; the sorted gradients go back to the original order once per round and group.
  */
-export function chunkPiecesVjp(qk: tf.Tensor3D, v: tf.Tensor3D, dOut: tf.Tensor4D, dLse: tf.Tensor4D, pieces: AttentionPiece[], chunk: number, vjp: VjpFn): { dqk: tf.Tensor3D; dv: tf.Tensor3D } {
+function chunkPiecesVjp(qk: tf.Tensor3D, v: tf.Tensor3D, dOut: tf.Tensor4D, dLse: tf.Tensor4D, pieces: AttentionPiece[], chunk: number, vjp: VjpFn): { dqk: tf.Tensor3D; dv: tf.Tensor3D } {
   const [G, L, D] = qk.shape;
   const dq: (tf.Tensor2D | undefined)[] = new Array(G);
   const dv: (tf.Tensor2D | undefined)[] = new Array(G);
@@ -316,6 +316,53 @@ export function chunkPiecesVjp(qk: tf.Tensor3D, v: tf.Tensor3D, dOut: tf.Tensor4
   return { dqk: join(dq), dv: join(dv) };
 }
 
+/**
+ * The gradients of qk and v [G, L, D] through attention in group-slice pieces: each piece (a round
+ * over a slice of groups) on its own tape, gradients summed over rounds per slice, then joined
+ * along the groups.
+ */
+function groupPiecesVjp(qk: tf.Tensor3D, v: tf.Tensor3D, dOut: tf.Tensor4D, dLse: tf.Tensor4D, pieces: AttentionPiece[], chunk: number, vjp: VjpFn): { dqk: tf.Tensor3D; dv: tf.Tensor3D } {
+  const slices = new Map<number, { dq?: tf.Tensor; dv?: tf.Tensor }>();
+  const sum = (acc: tf.Tensor | undefined, t: tf.Tensor) => {
+    if (!acc) return t;
+    const next = tf.add(acc, t);
+    tf.dispose([acc, t]);
+    return next;
+  };
+  for (const piece of pieces) {
+    const qs = pieceInput(qk, piece);
+    const vs = pieceInput(v, piece);
+    const cot = pieceCotangent(dOut, dLse, piece);
+    const g = vjp(() => pieceForward(qs, vs, piece, chunk), [qs, vs], cot);
+    tf.dispose([cot, g.value]);
+    if (qs !== qk) tf.dispose([qs, vs]);
+    const entry = slices.get(piece.g0) ?? {};
+    entry.dq = sum(entry.dq, g.grads[0]);
+    entry.dv = sum(entry.dv, g.grads[1]);
+    slices.set(piece.g0, entry);
+  }
+  const ordered = [...slices.entries()].sort((a, b) => a[0] - b[0]).map(([, e]) => e);
+  return { dqk: joinGroups(ordered.map((e) => e.dq!)) as tf.Tensor3D, dv: joinGroups(ordered.map((e) => e.dv!)) as tf.Tensor3D };
+}
+
+/** Group slices' gradients joined along the groups (axis 0); the slices are freed. */
+export function joinGroups(parts: tf.Tensor[]): tf.Tensor {
+  if (parts.length === 1) return parts[0]!;
+  const joined = tf.concat(parts, 0);
+  tf.dispose(parts);
+  return joined;
+}
+
+/**
+ * The gradients of qk and v [G, L, D] through LSH / local attention, from the layer's dOut
+ * [R, G, L, D] and dLse [R, G, L, 1], piece by piece (attentionPieces), each piece on a tape of its
+ * own (`vjp`): group slices, or past 16k tokens a group, runs of sorted chunks.
+ */
+export function piecesVjp(qk: tf.Tensor3D, v: tf.Tensor3D, dOut: tf.Tensor4D, dLse: tf.Tensor4D, plan: SortPlan, chunk: number, vjp: VjpFn): { dqk: tf.Tensor3D; dv: tf.Tensor3D } {
+  const pieces = attentionPieces(plan, chunk);
+  return pieces[0]!.chunks ? chunkPiecesVjp(qk, v, dOut, dLse, pieces, chunk, vjp) : groupPiecesVjp(qk, v, dOut, dLse, pieces, chunk, vjp);
+}
+
 /** The plan of round r over groups [g0, g1) of a multi-round plan (indices rebased to the piece). */
 function piecePlan(plan: SortPlan, r: number, g0: number, g1: number): SortPlan {
   const M = plan.groups * plan.length;
@@ -330,7 +377,7 @@ function piecePlan(plan: SortPlan, r: number, g0: number, g1: number): SortPlan 
 }
 
 /** The piece's slice of [G, L, D]. */
-export function pieceInput(x: tf.Tensor3D, piece: AttentionPiece): tf.Tensor3D {
+function pieceInput(x: tf.Tensor3D, piece: AttentionPiece): tf.Tensor3D {
   const [G, L, D] = x.shape;
   return piece.g0 === 0 && piece.g1 === G ? x : x.slice([piece.g0, 0, 0], [piece.g1 - piece.g0, L, D]);
 }

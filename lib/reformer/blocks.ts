@@ -4,7 +4,7 @@
  * positions so that the dFF-wide activations never exist for the whole sequence at once.
  */
 import * as tf from './tf';
-import { type AttentionPiece, attendInPieces, type VjpFn, attentionPieces, chunkedAttention, chunkPiecesVjp, combineRounds, fullAttention, fullAttentionPieces, pieceCotangent, pieceForward, pieceInput } from './attention';
+import { attendInPieces, chunkedAttention, combineRounds, fullAttention, fullAttentionPieces, joinGroups, piecesVjp, type VjpFn } from './attention';
 import type { AttentionKind, ResolvedConfig } from './config';
 import { hashBuckets, hashBucketsAsync, identityPlan, sortByBucket, type SortPlan } from './hashing';
 import { dense, gelu, layerNorm, mixSeed, seededDropout } from './ops';
@@ -171,40 +171,10 @@ export function attentionVjp(
   const { dOut, dLse } = post;
   tf.dispose([out, lse]);
 
-  const pieces = attentionPieces(plan, cfg.chunkLength);
-  const { dqk, dv } = pieces[0]!.chunks ? chunkPiecesVjp(qk, v, dOut, dLse, pieces, cfg.chunkLength, vjpOf) : groupPiecesVjp(qk, v, dOut, dLse, pieces, cfg.chunkLength);
+  const { dqk, dv } = piecesVjp(qk, v, dOut, dLse, plan, cfg.chunkLength, vjpOf);
   tf.dispose([dOut, dLse, qk, v]);
 
   return { value: post.value as tf.Tensor3D, dx: projectionsVjp(x, w, cfg, preVars, dqk, dv, addGrad) };
-}
-
-/**
- * The gradients of qk and v [G, L, D] through attention in group-slice pieces: each piece (a round
- * over a slice of groups) on its own tape, gradients summed over rounds per slice, then joined
- * along the groups.
- */
-function groupPiecesVjp(qk: tf.Tensor3D, v: tf.Tensor3D, dOut: tf.Tensor4D, dLse: tf.Tensor4D, pieces: AttentionPiece[], chunk: number): { dqk: tf.Tensor3D; dv: tf.Tensor3D } {
-  const slices = new Map<number, { dq?: tf.Tensor; dv?: tf.Tensor }>();
-  const sum = (acc: tf.Tensor | undefined, t: tf.Tensor) => {
-    if (!acc) return t;
-    const next = tf.add(acc, t);
-    tf.dispose([acc, t]);
-    return next;
-  };
-  for (const piece of pieces) {
-    const qs = pieceInput(qk, piece);
-    const vs = pieceInput(v, piece);
-    const cot = pieceCotangent(dOut, dLse, piece);
-    const g = vjpOf(() => pieceForward(qs, vs, piece, chunk), [qs, vs], cot);
-    tf.dispose([cot, g.value]);
-    if (qs !== qk) tf.dispose([qs, vs]);
-    const entry = slices.get(piece.g0) ?? {};
-    entry.dq = sum(entry.dq, g.grads[0]);
-    entry.dv = sum(entry.dv, g.grads[1]);
-    slices.set(piece.g0, entry);
-  }
-  const ordered = [...slices.entries()].sort((a, b) => a[0] - b[0]).map(([, e]) => e);
-  return { dqk: joinGroups(ordered.map((e) => e.dq!)) as tf.Tensor3D, dv: joinGroups(ordered.map((e) => e.dv!)) as tf.Tensor3D };
 }
 
 /**
@@ -278,14 +248,6 @@ function roundsOutputVjp(
     dOut: join(dOuts, 2) as tf.Tensor4D,
     dLse: multi ? (join(dLses, 2) as tf.Tensor4D) : tf.zeros([R, G, Lp, 1]),
   };
-}
-
-/** Group slices' gradients joined along the groups (axis 0); the slices are freed. */
-function joinGroups(parts: tf.Tensor[]): tf.Tensor {
-  if (parts.length === 1) return parts[0];
-  const joined = tf.concat(parts, 0);
-  tf.dispose(parts);
-  return joined;
 }
 
 /**
