@@ -189,8 +189,9 @@ async function childAttention(L: number): Promise<void> {
   const x = tf.randomNormal([1, L, BASE.dModel!], 0, 1, 'float32', 7) as tf.Tensor3D;
   const dy = tf.randomNormal([1, L, BASE.dModel!], 0, 1, 'float32', 8) as tf.Tensor3D;
   // The first run at L grows the heap to its peak, and on this machine a fresh page costs ~12 µs
-  // on first touch (~3 ms a MiB: 3.5 s of a 64k step). A training run pays that once; its steps
-  // are the second run's, which the in-process rows' medians are too.
+  // on first touch (95 ms to fill a new 32 MiB array, 1.2 ms the second time): at 64k the first
+  // run took 36.2 s and the second 26.9 s. A training run pays that once; its steps are the second
+  // run's, which the in-process rows' medians are too.
   const first = await profiledRun(() => attentionStep(model, 'lsh', x, dy, 1));
   const r = await profiledRun(() => attentionStep(model, 'lsh', x, dy, 1));
   console.log(

@@ -54,6 +54,8 @@ if (validationImages > 0) {
 } else {
   console.log(`dataset ${card.dataset.id} has no validation images: the card keeps the training run's figure`);
 }
+// A recommended sampling was measured on other weights: bench:samples --recommend measures these.
+delete card.sampling;
 modelJson.userDefinedMetadata.card = card;
 
 const dir = path.join(SHIPPED_ROOT, card.id);
@@ -72,6 +74,5 @@ for (const f of readdirSync(dir)) if ((f.endsWith('.bin') && f !== 'weights.bin'
 if (existsSync(path.join(run, 'train.log'))) await writeAtomically(dir, 'train.log', readFileSync(path.join(run, 'train.log')));
 
 const entry = await listShipped(card, json, weights, values.default);
-const bytes = entry.bytes;
-console.log(`published ${card.id}: ${(bytes / 2 ** 20).toFixed(2)} MiB, ${card.steps} steps, val ${card.validationBitsPerDim?.toFixed(3) ?? '?'} bits/dim on ${card.validationImages ?? '?'} images → ${entry.url}`);
+console.log(`published ${card.id}: ${(entry.bytes / 2 ** 20).toFixed(2)} MiB, ${card.steps} steps, val ${card.validationBitsPerDim?.toFixed(3) ?? '?'} bits/dim on ${card.validationImages ?? '?'} images → ${entry.url}`);
 console.log(`its card has no recommended sampling yet: npm run bench:samples -- --model ${dir} --dataset ${card.dataset.id} --recommend`);

@@ -34,7 +34,7 @@ export async function listShipped(card: ModelCard, json: string, weights: Uint8A
 }
 
 /** Whether `dir` is a shipped model's folder (public/models/<id>), so its index entry must follow its card. */
-export function shippedId(dir: string, root = SHIPPED_ROOT): string | null {
+function shippedId(dir: string, root = SHIPPED_ROOT): string | null {
   const rel = path.relative(path.resolve(root), path.resolve(dir));
   return rel && !rel.startsWith('..') && !rel.includes(path.sep) ? rel : null;
 }
