@@ -115,6 +115,10 @@ test.describe('train page', () => {
     await expect.poll(() => train.currentStep(), { timeout: 120_000 }).toBeGreaterThan(1);
     await train.pause.click(); // saves a checkpoint
     await expect(train.state).toHaveAttribute('data-state', 'paused');
+    // 'paused' shows while the checkpoint is still being written; a reload before it lands ends the
+    // worker mid-write and leaves nothing to list (one CI run did so). The page says when it is saved.
+    const pausedAt = await train.currentStep();
+    await expect(train.checkpoint).toHaveAttribute('data-saved-step', String(pausedAt));
     expect((await request.delete(`/api/datasets/${doomed}`)).ok()).toBe(true);
 
     await page.reload();
