@@ -16,7 +16,7 @@
 import * as tf from './tf';
 import type { SortPlan } from './hashing';
 import { writtenTensor } from './kernels/heap';
-import { exp } from './kernels/simd';
+import { exp, fusedChunkAttention, simdAttention } from './kernels/simd';
 import { batchMatMulNT } from './matmul';
 import { gatherRows, logSumExpLast, permuteRows } from './ops';
 
@@ -99,6 +99,16 @@ export function attendRounds(qk: tf.Tensor3D, v: tf.Tensor3D, plan: SortPlan, ch
 function attendSorted(sq: tf.Tensor4D, sv: tf.Tensor4D, bias: tf.Tensor3D): { o: tf.Tensor3D; lse: tf.Tensor3D } {
   const [S, nC, chunk, D] = sq.shape;
   const sk = normalizeKeys(sq);
+  if (simdAttention(sq, chunk)) {
+    // On WASM, one kernel per direction (kernels/simd.ts): the scores are never stored.
+    const rows = S * nC * chunk;
+    const flat = (x: tf.Tensor) => x.reshape([rows, D]) as tf.Tensor2D;
+    const both = fusedChunkAttention(flat(sq), flat(sk), flat(sv), bias, chunk, nC);
+    return {
+      o: both.slice([0, 0], [rows, D]).reshape([S * nC, chunk, D]) as tf.Tensor3D,
+      lse: both.slice([0, D], [rows, 1]).reshape([S * nC, chunk, 1]) as tf.Tensor3D,
+    };
+  }
   const kWin = tf.concat([previousChunk(sk, 0), sk], 2).reshape([S * nC, 2 * chunk, D]); // [S·nC, 2C, D]
   const vWin = tf.concat([previousChunk(sv, 0), sv], 2).reshape([S * nC, 2 * chunk, D]);
   const scaled = tf.mul(sq, 1 / Math.sqrt(D)).reshape([S * nC, chunk, D]) as tf.Tensor3D;

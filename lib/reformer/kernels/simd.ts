@@ -8,8 +8,13 @@
  * against the backend's WebAssembly.Memory and its functions are registered as kernels of the `wasm`
  * backend, so tfjs tracks, profiles and frees their outputs like any other.
  *
+ * `fusedChunkAttention` goes further: LSH attention's scores, softmax and weighted sum in one pass
+ * per row, forward and backward, so neither the [chunks, C, 2C] scores nor their exponentials are
+ * ever stored, and masked slots are skipped.
+ *
  * They run when the backend is `wasm`, its memory is not shared (the threaded build is not used)
- * and the engine has WebAssembly SIMD; everywhere else `productNT` and `exp` are tfjs's own ops.
+ * and the engine has WebAssembly SIMD; everywhere else `productNT` and `exp` are tfjs's own ops,
+ * and attention.ts takes its plain path.
  */
 import * as tf from '../tf';
 import { installWasmSlice } from './slice';
@@ -18,6 +23,9 @@ import { WASM_BASE64 } from './simd.wasm';
 interface Kernels {
   productNT(batch: number, n: number, m: number, k: number, a: number, b: number, c: number): void;
   exp(size: number, x: number, y: number): void;
+  log(x: number): number;
+  attend(rows: number, chunk: number, nC: number, d: number, scale: number, q: number, k: number, v: number, bias: number, out: number, scratch: number): void;
+  attendGrad(rows: number, chunk: number, nC: number, d: number, scale: number, q: number, k: number, v: number, bias: number, y: number, dy: number, dq: number, dk: number, dv: number, scratch: number): void;
 }
 
 /** The parts of tfjs-backend-wasm's BackendWasm the kernels use. */
@@ -25,6 +33,7 @@ interface WasmBackend {
   wasm: { asm?: { memory?: unknown } };
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+  disposeData(dataId: object): void;
 }
 
 const instances = new WeakMap<object, Kernels | null>();
@@ -68,15 +77,20 @@ installWasmSlice(); // when this module loads after tfjs-backend-wasm; else at t
 
 const PRODUCT_NT = 'ReformerProductNT';
 const EXP = 'ReformerExp';
+const ATTEND = 'ReformerAttend';
+const ATTEND_GRAD = 'ReformerAttendGrad';
 
-function register(kernelName: string, run: (backend: WasmBackend, kernels: Kernels, inputs: tf.TensorInfo[]) => tf.TensorInfo) {
+/** attend's attributes: rows in chunks of `chunk`, `chunks` of them per sorted sequence, scores scaled by `scale`. */
+type AttendAttrs = { chunk: number; chunks: number; scale: number };
+
+function register<A extends object = object>(kernelName: string, run: (backend: WasmBackend, kernels: Kernels, inputs: tf.TensorInfo[], attrs: A) => tf.TensorInfo | tf.TensorInfo[]) {
   if (tf.getKernel(kernelName, 'wasm')) return;
   tf.registerKernel({
     kernelName,
     backendName: 'wasm',
-    kernelFunc: ({ inputs, backend }) => {
+    kernelFunc: ({ inputs, backend, attrs }) => {
       const wasm = backend as unknown as WasmBackend;
-      return run(wasm, kernelsOf(wasm)!, Object.values(inputs) as tf.TensorInfo[]);
+      return run(wasm, kernelsOf(wasm)!, Object.values(inputs) as tf.TensorInfo[], attrs as unknown as A);
     },
   });
 }
@@ -96,6 +110,64 @@ register(EXP, (backend, kernels, [x]) => {
   kernels.exp(tf.util.sizeFromShape(x.shape), offset(backend, x), offset(backend, out));
   return out;
 });
+
+register<AttendAttrs>(ATTEND, (backend, kernels, [q, k, v, bias], { chunk, chunks, scale }) => {
+  const [rows, d] = q.shape;
+  const out = backend.makeOutput([rows, d + 1], 'float32');
+  const scratch = backend.makeOutput([4 * chunk], 'float32');
+  const at = (t: tf.TensorInfo) => offset(backend, t);
+  kernels.attend(rows, chunk, chunks, d, scale, at(q), at(k), at(v), at(bias), at(out), at(scratch));
+  backend.disposeData(scratch.dataId);
+  return out;
+});
+
+register<AttendAttrs>(ATTEND_GRAD, (backend, kernels, [q, k, v, bias, y, dy], { chunk, chunks, scale }) => {
+  const [rows, d] = q.shape;
+  const grads = [0, 1, 2].map(() => backend.makeOutput([rows, d], 'float32'));
+  const scratch = backend.makeOutput([4 * chunk], 'float32');
+  const at = (t: tf.TensorInfo) => offset(backend, t);
+  kernels.attendGrad(rows, chunk, chunks, d, scale, at(q), at(k), at(v), at(bias), at(y), at(dy), at(grads[0]!), at(grads[1]!), at(grads[2]!), at(scratch));
+  backend.disposeData(scratch.dataId);
+  return grads;
+});
+
+/** Whether the fused chunk attention of rows of this width, in chunks of `chunk`, runs here. */
+export function simdAttention(q: tf.Tensor, chunk: number): boolean {
+  const d = q.shape[q.shape.length - 1]!;
+  return q.size > 0 && d % 4 === 0 && chunk % 4 === 0 && currentKernels(q) !== null;
+}
+
+/**
+ * Chunked attention in one pass per row, with no score tensor: q, k, v [N, D] are sorted slots,
+ * N = sequences · `chunks` · `chunk`; each row attends to its own chunk and the chunk before it
+ * (none before a sequence's first chunk) with scores q·k/√D + bias, bias [N/chunk, chunk,
+ * 2·chunk] (attention.ts's windowBias). → [N, D + 1]: the softmax-weighted values, then the
+ * scores' log-sum-exp. Differentiable in q, k and v; the backward pass recomputes the scores row
+ * by row. Only where simdAttention says so.
+ */
+export function fusedChunkAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, bias: tf.Tensor3D, chunk: number, chunks: number): tf.Tensor2D {
+  const [rows, d] = q.shape;
+  if (rows % (chunk * chunks) !== 0 || bias.size !== rows * 2 * chunk) throw new Error(`fusedChunkAttention: ${rows} rows do not fit chunks of ${chunk} × ${chunks} and bias [${bias.shape}]`);
+  const attrs: AttendAttrs = { chunk, chunks, scale: 1 / Math.sqrt(d) };
+  const f = tf.customGrad(((qi: tf.Tensor, ki: tf.Tensor, vi: tf.Tensor, save: tf.GradSaveFunc) => {
+    const value = tf.engine().runKernel(ATTEND, { q: qi, k: ki, v: vi, bias }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+    save([qi, ki, vi, bias, value]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, [qs, ks, vs, b, y]: tf.Tensor[]) =>
+        tf.engine().runKernel(ATTEND_GRAD, { q: qs, k: ks, v: vs, bias: b, y, dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[],
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(q, k, v) as tf.Tensor2D;
+}
+
+/** The kernels' ln x, for its unit test (null where the kernels do not run). */
+export function kernelLog(x: number): number | null {
+  const probe = tf.scalar(0);
+  const kernels = currentKernels(probe);
+  probe.dispose();
+  return kernels ? kernels.log(x) : null;
+}
 
 /** Whether `productNT` of these operands runs in the SIMD kernel on the current backend. */
 export function simdProductNT(a: tf.Tensor3D, b: tf.Tensor3D): boolean {

@@ -2,6 +2,8 @@
 ;; import (the backend's heap). Built into simd.wasm.ts by `npm run build:kernels`; a unit test
 ;; checks that the two agree.
 ;;
+;; attend / attendGrad (at the end): chunked attention fused, forward and backward.
+;;
 ;; productNT: C[s] = A[s] · B[s]ᵀ for s < batch: A [batch, n, k], B [batch, m, k], C [batch, n, m], float32,
 ;; row-major, at byte offsets a, b, c. Needs k % 4 == 0 and m % 4 == 0; the caller checks.
 ;;
@@ -117,4 +119,236 @@
         (v128.store32_lane 0 (local.get $y) (call $exp4 (v128.load32_zero (local.get $x))))
         (local.set $x (i32.add (local.get $x) (i32.const 4)))
         (local.set $y (i32.add (local.get $y) (i32.const 4)))
-        (br $tail)))))
+        (br $tail))))
+
+  ;; ───── Chunked attention, fused: no score tensor is ever written out. ─────
+  ;;
+  ;; Rows are sorted slots, `rows` = sequences · nC · chunk of them, each of d floats: q (queries),
+  ;; k (normalised keys), v (values), [rows, d] at byte offsets q, k, v. Row r, slot i of chunk c of
+  ;; its sequence, attends to window slot j < 2·chunk: the rows of chunk c − 1 (j < chunk; none
+  ;; before a sequence's first chunk, where the bias masks them anyway) then of chunk c, with score
+  ;; scale·q_r·k_j + bias[r, j] (bias [rows, 2·chunk]). Needs d % 4 == 0 and chunk % 4 == 0; the
+  ;; caller checks. `scratch` holds 4·chunk floats.
+
+  ;; (x·y0, x·y1, x·y2, x·y3) for a row x and the rows y0 = y, y1 = y + stride, …, each dBytes long.
+  (func $dot4 (param $x i32) (param $y i32) (param $stride i32) (param $dBytes i32) (result v128)
+    (local $acc0 v128) (local $acc1 v128) (local $acc2 v128) (local $acc3 v128) (local $vx v128)
+    (local $p i32) (local $y1 i32) (local $y2 i32) (local $y3 i32) (local $t0 v128) (local $t1 v128)
+    (local.set $y1 (i32.add (local.get $y) (local.get $stride)))
+    (local.set $y2 (i32.add (local.get $y1) (local.get $stride)))
+    (local.set $y3 (i32.add (local.get $y2) (local.get $stride)))
+    (loop $dot
+      (local.set $vx (v128.load (i32.add (local.get $x) (local.get $p))))
+      (local.set $acc0 (f32x4.add (local.get $acc0) (f32x4.mul (local.get $vx) (v128.load (i32.add (local.get $y) (local.get $p))))))
+      (local.set $acc1 (f32x4.add (local.get $acc1) (f32x4.mul (local.get $vx) (v128.load (i32.add (local.get $y1) (local.get $p))))))
+      (local.set $acc2 (f32x4.add (local.get $acc2) (f32x4.mul (local.get $vx) (v128.load (i32.add (local.get $y2) (local.get $p))))))
+      (local.set $acc3 (f32x4.add (local.get $acc3) (f32x4.mul (local.get $vx) (v128.load (i32.add (local.get $y3) (local.get $p))))))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (br_if $dot (i32.lt_u (local.get $p) (local.get $dBytes))))
+    (local.set $t0 (f32x4.add
+      (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $acc0) (local.get $acc1))
+      (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $acc0) (local.get $acc1))))
+    (local.set $t1 (f32x4.add
+      (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $acc2) (local.get $acc3))
+      (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $acc2) (local.get $acc3))))
+    (f32x4.add
+      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t1))
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t1))))
+
+  (func $hsum (param $x v128) (result f32)
+    (local.set $x (f32x4.add (local.get $x) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $x) (local.get $x))))
+    (local.set $x (f32x4.add (local.get $x) (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $x) (local.get $x))))
+    (f32x4.extract_lane 0 (local.get $x)))
+
+  (func $hmax (param $x v128) (result f32)
+    (local.set $x (f32x4.max (local.get $x) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $x) (local.get $x))))
+    (local.set $x (f32x4.max (local.get $x) (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $x) (local.get $x))))
+    (f32x4.extract_lane 0 (local.get $x)))
+
+  ;; Σ x[i]·y[i] over dBytes of two rows.
+  (func $dot (param $x i32) (param $y i32) (param $dBytes i32) (result f32)
+    (local $acc v128) (local $p i32)
+    (loop $dot
+      (local.set $acc (f32x4.add (local.get $acc)
+        (f32x4.mul (v128.load (i32.add (local.get $x) (local.get $p))) (v128.load (i32.add (local.get $y) (local.get $p))))))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (br_if $dot (i32.lt_u (local.get $p) (local.get $dBytes))))
+    (call $hsum (local.get $acc)))
+
+  ;; dBytes of zeros from byte offset x (dBytes % 16 == 0, > 0).
+  (func $zero (param $x i32) (param $bytes i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $x) (local.get $bytes)))
+    (loop $z
+      (v128.store (local.get $x) (v128.const i32x4 0 0 0 0))
+      (local.set $x (i32.add (local.get $x) (i32.const 16)))
+      (br_if $z (i32.lt_u (local.get $x) (local.get $end)))))
+
+  ;; y += a·x over dBytes (y and x byte offsets, dBytes % 16 == 0, > 0).
+  (func $axpy (param $a v128) (param $x i32) (param $y i32) (param $dBytes i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $x) (local.get $dBytes)))
+    (loop $l
+      (v128.store (local.get $y) (f32x4.add (v128.load (local.get $y)) (f32x4.mul (local.get $a) (v128.load (local.get $x)))))
+      (local.set $x (i32.add (local.get $x) (i32.const 16)))
+      (local.set $y (i32.add (local.get $y) (i32.const 16)))
+      (br_if $l (i32.lt_u (local.get $x) (local.get $end)))))
+
+  ;; ln x for a positive normal x: Cephes' logf (x = m·2ᵉ with m in [√½, √2), a degree-9 polynomial
+  ;; in m − 1, e·ln 2 added in two parts).
+  (func $log (param $x f32) (result f32)
+    (local $bits i32) (local $e i32) (local $m f32) (local $z f32) (local $y f32) (local $fe f32)
+    (local.set $bits (i32.reinterpret_f32 (local.get $x)))
+    (local.set $e (i32.sub (i32.shr_u (local.get $bits) (i32.const 23)) (i32.const 126)))
+    (local.set $m (f32.reinterpret_i32 (i32.or (i32.and (local.get $bits) (i32.const 0x807fffff)) (i32.const 0x3f000000))))
+    (if (f32.lt (local.get $m) (f32.const 0.70710678118654752440))
+      (then
+        (local.set $e (i32.sub (local.get $e) (i32.const 1)))
+        (local.set $m (f32.sub (f32.add (local.get $m) (local.get $m)) (f32.const 1))))
+      (else (local.set $m (f32.sub (local.get $m) (f32.const 1)))))
+    (local.set $z (f32.mul (local.get $m) (local.get $m)))
+    (local.set $y (f32.const 7.0376836292e-2))
+    (local.set $y (f32.sub (f32.mul (local.get $y) (local.get $m)) (f32.const 1.1514610310e-1)))
+    (local.set $y (f32.add (f32.mul (local.get $y) (local.get $m)) (f32.const 1.1676998740e-1)))
+    (local.set $y (f32.sub (f32.mul (local.get $y) (local.get $m)) (f32.const 1.2420140846e-1)))
+    (local.set $y (f32.add (f32.mul (local.get $y) (local.get $m)) (f32.const 1.4249322787e-1)))
+    (local.set $y (f32.sub (f32.mul (local.get $y) (local.get $m)) (f32.const 1.6668057665e-1)))
+    (local.set $y (f32.add (f32.mul (local.get $y) (local.get $m)) (f32.const 2.0000714765e-1)))
+    (local.set $y (f32.sub (f32.mul (local.get $y) (local.get $m)) (f32.const 2.4999993993e-1)))
+    (local.set $y (f32.add (f32.mul (local.get $y) (local.get $m)) (f32.const 3.3333331174e-1)))
+    (local.set $y (f32.mul (f32.mul (local.get $y) (local.get $m)) (local.get $z)))
+    (local.set $fe (f32.convert_i32_s (local.get $e)))
+    (local.set $y (f32.add (local.get $y) (f32.mul (local.get $fe) (f32.const -2.12194440e-4))))
+    (local.set $y (f32.sub (local.get $y) (f32.mul (local.get $z) (f32.const 0.5))))
+    (f32.add (f32.add (local.get $m) (local.get $y)) (f32.mul (local.get $fe) (f32.const 0.693359375))))
+
+  ;; Exported for the unit test of $log.
+  (func (export "log") (param $x f32) (result f32) (call $log (local.get $x)))
+
+  ;; attend: out [rows, d + 1] = each row's softmax-weighted values, then its log-sum-exp.
+  (func (export "attend")
+    (param $rows i32) (param $chunk i32) (param $nC i32) (param $d i32) (param $scale f32)
+    (param $q i32) (param $k i32) (param $v i32) (param $bias i32) (param $out i32) (param $scratch i32)
+    (local $dBytes i32) (local $width i32) (local $r i32) (local $inChunk i32) (local $jStart i32)
+    (local $window i32) (local $qRow i32) (local $biasRow i32) (local $outRow i32) (local $j i32)
+    (local $s v128) (local $mx v128) (local $sum v128) (local $m f32) (local $total f32) (local $p f32)
+    (local $vScale v128) (local $inv f32)
+    (local.set $dBytes (i32.shl (local.get $d) (i32.const 2)))
+    (local.set $width (i32.shl (local.get $chunk) (i32.const 1)))
+    (local.set $vScale (f32x4.splat (local.get $scale)))
+    (loop $rowsLoop
+      (local.set $inChunk (i32.rem_u (local.get $r) (local.get $chunk)))
+      ;; a sequence's first chunk has no chunk before it
+      (local.set $jStart (select (local.get $chunk) (i32.const 0)
+        (i32.eqz (i32.rem_u (i32.div_u (local.get $r) (local.get $chunk)) (local.get $nC)))))
+      ;; row offset (in rows) of window slot 0; wraps below 0 for a first chunk, never read there
+      (local.set $window (i32.sub (i32.sub (local.get $r) (local.get $inChunk)) (local.get $chunk)))
+      (local.set $qRow (i32.add (local.get $q) (i32.mul (local.get $r) (local.get $dBytes))))
+      (local.set $biasRow (i32.add (local.get $bias) (i32.shl (i32.mul (local.get $r) (local.get $width)) (i32.const 2))))
+      (local.set $outRow (i32.add (local.get $out) (i32.mul (local.get $r) (i32.add (local.get $dBytes) (i32.const 4)))))
+      ;; scores, and their max
+      (local.set $mx (v128.const f32x4 -inf -inf -inf -inf))
+      (local.set $j (local.get $jStart))
+      (loop $scores
+        (local.set $s (f32x4.add
+          (f32x4.mul (call $dot4 (local.get $qRow)
+            (i32.add (local.get $k) (i32.mul (i32.add (local.get $window) (local.get $j)) (local.get $dBytes)))
+            (local.get $dBytes) (local.get $dBytes)) (local.get $vScale))
+          (v128.load (i32.add (local.get $biasRow) (i32.shl (local.get $j) (i32.const 2))))))
+        (v128.store (i32.add (local.get $scratch) (i32.shl (local.get $j) (i32.const 2))) (local.get $s))
+        (local.set $mx (f32x4.max (local.get $mx) (local.get $s)))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br_if $scores (i32.lt_u (local.get $j) (local.get $width))))
+      (local.set $m (call $hmax (local.get $mx)))
+      ;; e^(s − max), and their sum
+      (local.set $sum (v128.const i32x4 0 0 0 0))
+      (local.set $j (local.get $jStart))
+      (loop $exps
+        (local.set $s (call $exp4 (f32x4.sub
+          (v128.load (i32.add (local.get $scratch) (i32.shl (local.get $j) (i32.const 2))))
+          (f32x4.splat (local.get $m)))))
+        (v128.store (i32.add (local.get $scratch) (i32.shl (local.get $j) (i32.const 2))) (local.get $s))
+        (local.set $sum (f32x4.add (local.get $sum) (local.get $s)))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br_if $exps (i32.lt_u (local.get $j) (local.get $width))))
+      (local.set $total (call $hsum (local.get $sum)))
+      (local.set $inv (f32.div (f32.const 1) (local.get $total)))
+      ;; Σ p_j·v_j / Σ p_j, skipping the masked slots (p = 0)
+      (call $zero (local.get $outRow) (local.get $dBytes))
+      (local.set $j (local.get $jStart))
+      (loop $weighted
+        (local.set $p (f32.load (i32.add (local.get $scratch) (i32.shl (local.get $j) (i32.const 2)))))
+        (if (f32.ne (local.get $p) (f32.const 0))
+          (then (call $axpy (f32x4.splat (f32.mul (local.get $p) (local.get $inv)))
+            (i32.add (local.get $v) (i32.mul (i32.add (local.get $window) (local.get $j)) (local.get $dBytes)))
+            (local.get $outRow) (local.get $dBytes))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br_if $weighted (i32.lt_u (local.get $j) (local.get $width))))
+      (f32.store (i32.add (local.get $outRow) (local.get $dBytes)) (f32.add (local.get $m) (call $log (local.get $total))))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br_if $rowsLoop (i32.lt_u (local.get $r) (local.get $rows)))))
+
+  ;; attendGrad: from attend's inputs, its output y [rows, d + 1] and the cotangent dy [rows, d + 1]
+  ;; (of the weighted values, then of the log-sum-exp), the gradients dq, dk, dv [rows, d]. With
+  ;; p_j = e^(s_j − lse): ds_j = p_j·(dy·v_j − dy·y + dlse), dq = scale·Σ ds_j·k_j,
+  ;; dk_j += scale·ds_j·q, dv_j += p_j·dy.
+  (func (export "attendGrad")
+    (param $rows i32) (param $chunk i32) (param $nC i32) (param $d i32) (param $scale f32)
+    (param $q i32) (param $k i32) (param $v i32) (param $bias i32) (param $y i32) (param $dy i32)
+    (param $dq i32) (param $dk i32) (param $dv i32) (param $scratch i32)
+    (local $dBytes i32) (local $width i32) (local $r i32) (local $inChunk i32) (local $jStart i32)
+    (local $window i32) (local $qRow i32) (local $biasRow i32) (local $yRow i32) (local $dyRow i32) (local $j i32)
+    (local $s v128) (local $p v128) (local $vScale v128) (local $shift v128) (local $lse f32) (local $pj f32)
+    (local $key i32) (local $dqRow i32) (local $stride i32)
+    (local.set $dBytes (i32.shl (local.get $d) (i32.const 2)))
+    (local.set $stride (i32.add (local.get $dBytes) (i32.const 4)))
+    (local.set $width (i32.shl (local.get $chunk) (i32.const 1)))
+    (local.set $vScale (f32x4.splat (local.get $scale)))
+    (call $zero (local.get $dq) (i32.mul (local.get $rows) (local.get $dBytes)))
+    (call $zero (local.get $dk) (i32.mul (local.get $rows) (local.get $dBytes)))
+    (call $zero (local.get $dv) (i32.mul (local.get $rows) (local.get $dBytes)))
+    (loop $rowsLoop
+      (local.set $inChunk (i32.rem_u (local.get $r) (local.get $chunk)))
+      (local.set $jStart (select (local.get $chunk) (i32.const 0)
+        (i32.eqz (i32.rem_u (i32.div_u (local.get $r) (local.get $chunk)) (local.get $nC)))))
+      (local.set $window (i32.sub (i32.sub (local.get $r) (local.get $inChunk)) (local.get $chunk)))
+      (local.set $qRow (i32.add (local.get $q) (i32.mul (local.get $r) (local.get $dBytes))))
+      (local.set $dqRow (i32.add (local.get $dq) (i32.mul (local.get $r) (local.get $dBytes))))
+      (local.set $biasRow (i32.add (local.get $bias) (i32.shl (i32.mul (local.get $r) (local.get $width)) (i32.const 2))))
+      (local.set $yRow (i32.add (local.get $y) (i32.mul (local.get $r) (local.get $stride))))
+      (local.set $dyRow (i32.add (local.get $dy) (i32.mul (local.get $r) (local.get $stride))))
+      (local.set $lse (f32.load (i32.add (local.get $yRow) (local.get $dBytes))))
+      ;; ds_j = p_j·(dy·v_j + shift), shift = dlse − dy·y
+      (local.set $shift (f32x4.splat (f32.sub
+        (f32.load (i32.add (local.get $dyRow) (local.get $dBytes)))
+        (call $dot (local.get $dyRow) (local.get $yRow) (local.get $dBytes)))))
+      (local.set $j (local.get $jStart))
+      (loop $scores
+        (local.set $key (i32.mul (i32.add (local.get $window) (local.get $j)) (local.get $dBytes)))
+        (local.set $s (f32x4.add
+          (f32x4.mul (call $dot4 (local.get $qRow) (i32.add (local.get $k) (local.get $key)) (local.get $dBytes) (local.get $dBytes)) (local.get $vScale))
+          (v128.load (i32.add (local.get $biasRow) (i32.shl (local.get $j) (i32.const 2))))))
+        (local.set $p (call $exp4 (f32x4.sub (local.get $s) (f32x4.splat (local.get $lse)))))
+        (v128.store (i32.add (local.get $scratch) (i32.shl (local.get $j) (i32.const 2))) (local.get $p))
+        ;; scale·ds, kept beside p; 0 where all four slots are masked
+        (v128.store (i32.add (local.get $scratch) (i32.shl (i32.add (local.get $width) (local.get $j)) (i32.const 2)))
+          (if (result v128) (v128.any_true (local.get $p))
+            (then (f32x4.mul (f32x4.mul (local.get $p) (local.get $vScale))
+              (f32x4.add (call $dot4 (local.get $dyRow) (i32.add (local.get $v) (local.get $key)) (local.get $dBytes) (local.get $dBytes)) (local.get $shift))))
+            (else (v128.const i32x4 0 0 0 0))))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br_if $scores (i32.lt_u (local.get $j) (local.get $width))))
+      (local.set $j (local.get $jStart))
+      (loop $grads
+        (local.set $pj (f32.load (i32.add (local.get $scratch) (i32.shl (local.get $j) (i32.const 2)))))
+        (if (f32.ne (local.get $pj) (f32.const 0))
+          (then
+            (local.set $key (i32.mul (i32.add (local.get $window) (local.get $j)) (local.get $dBytes)))
+            (local.set $s (f32x4.splat (f32.load (i32.add (local.get $scratch) (i32.shl (i32.add (local.get $width) (local.get $j)) (i32.const 2))))))
+            (call $axpy (local.get $s) (i32.add (local.get $k) (local.get $key)) (local.get $dqRow) (local.get $dBytes))
+            (call $axpy (local.get $s) (local.get $qRow) (i32.add (local.get $dk) (local.get $key)) (local.get $dBytes))
+            (call $axpy (f32x4.splat (local.get $pj)) (local.get $dyRow) (i32.add (local.get $dv) (local.get $key)) (local.get $dBytes))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br_if $grads (i32.lt_u (local.get $j) (local.get $width))))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br_if $rowsLoop (i32.lt_u (local.get $r) (local.get $rows))))))
