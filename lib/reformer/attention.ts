@@ -47,7 +47,7 @@ function previousChunk(x: tf.Tensor, fill: number): tf.Tensor {
  * the slot itself, −1e9 elsewhere. Built here as one constant, so the gradient tape holds no mask
  * arithmetic of the scores' size.
  */
-function windowBias(sortedBuckets: Int32Array, length: number, chunk: number): tf.Tensor3D {
+export function windowBias(sortedBuckets: Int32Array, length: number, chunk: number): tf.Tensor3D {
   const n = sortedBuckets.length;
   return writtenTensor<tf.Rank.R3>([n / chunk, chunk, 2 * chunk], (out) => writeWindowBias(out, sortedBuckets, length, chunk));
 }
@@ -83,7 +83,7 @@ export function attendRounds(qk: tf.Tensor3D, v: tf.Tensor3D, plan: SortPlan, ch
   return tf.tidy(() => {
     const sq = gatherRounds(qk.reshape([G * L, D]) as tf.Tensor2D, plan).reshape([RG, nC, chunk, D]) as tf.Tensor4D; // sorted queries
     const sv = gatherRounds(v.reshape([G * L, D]) as tf.Tensor2D, plan).reshape([RG, nC, chunk, D]) as tf.Tensor4D;
-    const { o, lse } = attendSorted(sq, sv, windowBias(plan.sortedBuckets, plan.length, chunk));
+    const { o, lse } = attendSorted(sq, sv, plan.sortedBuckets);
     return {
       out: scatterRounds(o.reshape([R * G * L, D]) as tf.Tensor2D, plan).reshape([R, G, L, D]) as tf.Tensor4D,
       lse: scatterRounds(lse.reshape([R * G * L, 1]) as tf.Tensor2D, plan).reshape([R, G, L, 1]) as tf.Tensor4D,
@@ -93,22 +93,25 @@ export function attendRounds(qk: tf.Tensor3D, v: tf.Tensor3D, plan: SortPlan, ch
 
 /**
  * The chunked attention of sorted rows: sq, sv [S, nC, C, D] (S sequences of nC chunks, each chunk
- * attending to itself and the chunk before it), `bias` the windowBias of their slots. Returns the
- * output [S·nC, C, D] and log-sum-exp [S·nC, C, 1], in sorted order.
+ * attending to itself and the chunk before it, within the run of its slots' buckets:
+ * `sortedBuckets` [S·nC·C]). Returns the output [S·nC, C, D] and log-sum-exp [S·nC, C, 1], in
+ * sorted order.
  */
-function attendSorted(sq: tf.Tensor4D, sv: tf.Tensor4D, bias: tf.Tensor3D): { o: tf.Tensor3D; lse: tf.Tensor3D } {
+function attendSorted(sq: tf.Tensor4D, sv: tf.Tensor4D, sortedBuckets: Int32Array): { o: tf.Tensor3D; lse: tf.Tensor3D } {
   const [S, nC, chunk, D] = sq.shape;
   const sk = normalizeKeys(sq);
-  if (simdAttention(sq, chunk)) {
-    // On WASM, one kernel per direction (kernels/simd.ts): the scores are never stored.
+  if (simdAttention(sq)) {
+    // On WASM, one kernel per direction (kernels/simd.ts): the scores are never stored, and the
+    // slots windowBias masks are never computed.
     const rows = S * nC * chunk;
     const flat = (x: tf.Tensor) => x.reshape([rows, D]) as tf.Tensor2D;
-    const both = fusedChunkAttention(flat(sq), flat(sk), flat(sv), bias, chunk, nC);
+    const both = fusedChunkAttention(flat(sq), flat(sk), flat(sv), sortedBuckets, chunk, nC * chunk);
     return {
       o: both.slice([0, 0], [rows, D]).reshape([S * nC, chunk, D]) as tf.Tensor3D,
       lse: both.slice([0, D], [rows, 1]).reshape([S * nC, chunk, 1]) as tf.Tensor3D,
     };
   }
+  const bias = windowBias(sortedBuckets, nC * chunk, chunk);
   const kWin = tf.concat([previousChunk(sk, 0), sk], 2).reshape([S * nC, 2 * chunk, D]); // [S·nC, 2C, D]
   const vWin = tf.concat([previousChunk(sv, 0), sv], 2).reshape([S * nC, 2 * chunk, D]);
   const scaled = tf.mul(sq, 1 / Math.sqrt(D)).reshape([S * nC, chunk, D]) as tf.Tensor3D;
@@ -220,8 +223,7 @@ function chunkPieceForward(sq: tf.Tensor2D, sv: tf.Tensor2D, piece: AttentionPie
     const { from, keep, end } = chunkSlots(piece, chunk);
     const D = sq.shape[1];
     const nC = (end - from) / chunk;
-    const bias = windowBias(piece.plan.sortedBuckets.subarray(from, end), end - from, chunk);
-    const { o, lse } = attendSorted(sq.reshape([1, nC, chunk, D]) as tf.Tensor4D, sv.reshape([1, nC, chunk, D]) as tf.Tensor4D, bias);
+    const { o, lse } = attendSorted(sq.reshape([1, nC, chunk, D]) as tf.Tensor4D, sv.reshape([1, nC, chunk, D]) as tf.Tensor4D, piece.plan.sortedBuckets.subarray(from, end));
     const both = tf.concat([o.reshape([end - from, D]), lse.reshape([end - from, 1])], 1) as tf.Tensor2D;
     return keep === from ? both : both.slice([keep - from, 0], [end - keep, D + 1]);
   });

@@ -24,8 +24,8 @@ interface Kernels {
   productNT(batch: number, n: number, m: number, k: number, a: number, b: number, c: number): void;
   exp(size: number, x: number, y: number): void;
   log(x: number): number;
-  attend(rows: number, chunk: number, nC: number, d: number, scale: number, q: number, k: number, v: number, bias: number, out: number, scratch: number): void;
-  attendGrad(rows: number, chunk: number, nC: number, d: number, scale: number, q: number, k: number, v: number, bias: number, y: number, dy: number, dq: number, dk: number, dv: number, scratch: number): void;
+  attend(rows: number, chunk: number, seqLen: number, d: number, scale: number, q: number, k: number, v: number, buckets: number, out: number, scratch: number): void;
+  attendGrad(rows: number, chunk: number, seqLen: number, d: number, scale: number, q: number, k: number, v: number, buckets: number, y: number, dy: number, dq: number, dk: number, dv: number, scratch: number): void;
 }
 
 /** The parts of tfjs-backend-wasm's BackendWasm the kernels use. */
@@ -80,8 +80,8 @@ const EXP = 'ReformerExp';
 const ATTEND = 'ReformerAttend';
 const ATTEND_GRAD = 'ReformerAttendGrad';
 
-/** attend's attributes: rows in chunks of `chunk`, `chunks` of them per sorted sequence, scores scaled by `scale`. */
-type AttendAttrs = { chunk: number; chunks: number; scale: number };
+/** attend's attributes: windows of `chunk` slots back, sorted sequences of `seqLen` slots, scores scaled by `scale`. */
+type AttendAttrs = { chunk: number; seqLen: number; scale: number };
 
 function register<A extends object = object>(kernelName: string, run: (backend: WasmBackend, kernels: Kernels, inputs: tf.TensorInfo[], attrs: A) => tf.TensorInfo | tf.TensorInfo[]) {
   if (tf.getKernel(kernelName, 'wasm')) return;
@@ -111,51 +111,53 @@ register(EXP, (backend, kernels, [x]) => {
   return out;
 });
 
-register<AttendAttrs>(ATTEND, (backend, kernels, [q, k, v, bias], { chunk, chunks, scale }) => {
+register<AttendAttrs>(ATTEND, (backend, kernels, [q, k, v, buckets], { chunk, seqLen, scale }) => {
   const [rows, d] = q.shape;
   const out = backend.makeOutput([rows, d + 1], 'float32');
-  const scratch = backend.makeOutput([4 * chunk], 'float32');
+  const scratch = backend.makeOutput([chunk + 8], 'float32');
   const at = (t: tf.TensorInfo) => offset(backend, t);
-  kernels.attend(rows, chunk, chunks, d, scale, at(q), at(k), at(v), at(bias), at(out), at(scratch));
+  kernels.attend(rows, chunk, seqLen, d, scale, at(q), at(k), at(v), at(buckets), at(out), at(scratch));
   backend.disposeData(scratch.dataId);
   return out;
 });
 
-register<AttendAttrs>(ATTEND_GRAD, (backend, kernels, [q, k, v, bias, y, dy], { chunk, chunks, scale }) => {
+register<AttendAttrs>(ATTEND_GRAD, (backend, kernels, [q, k, v, buckets, y, dy], { chunk, seqLen, scale }) => {
   const [rows, d] = q.shape;
   const grads = [0, 1, 2].map(() => backend.makeOutput([rows, d], 'float32'));
-  const scratch = backend.makeOutput([4 * chunk], 'float32');
+  const scratch = backend.makeOutput([chunk + 8], 'float32');
   const at = (t: tf.TensorInfo) => offset(backend, t);
-  kernels.attendGrad(rows, chunk, chunks, d, scale, at(q), at(k), at(v), at(bias), at(y), at(dy), at(grads[0]!), at(grads[1]!), at(grads[2]!), at(scratch));
+  kernels.attendGrad(rows, chunk, seqLen, d, scale, at(q), at(k), at(v), at(buckets), at(y), at(dy), at(grads[0]!), at(grads[1]!), at(grads[2]!), at(scratch));
   backend.disposeData(scratch.dataId);
   return grads;
 });
 
-/** Whether the fused chunk attention of rows of this width, in chunks of `chunk`, runs here. */
-export function simdAttention(q: tf.Tensor, chunk: number): boolean {
+/** Whether the fused chunk attention of rows of this width runs here. */
+export function simdAttention(q: tf.Tensor): boolean {
   const d = q.shape[q.shape.length - 1]!;
-  return q.size > 0 && d % 4 === 0 && chunk % 4 === 0 && currentKernels(q) !== null;
+  return q.size > 0 && d % 4 === 0 && currentKernels(q) !== null;
 }
 
 /**
  * Chunked attention in one pass per row, with no score tensor: q, k, v [N, D] are sorted slots,
- * N = sequences · `chunks` · `chunk`; each row attends to its own chunk and the chunk before it
- * (none before a sequence's first chunk) with scores q·k/√D + bias, bias [N/chunk, chunk,
- * 2·chunk] (attention.ts's windowBias). → [N, D + 1]: the softmax-weighted values, then the
- * scores' log-sum-exp. Differentiable in q, k and v; the backward pass recomputes the scores row
- * by row. Only where simdAttention says so.
+ * sequences of `seqLen` of them, and `buckets` [N] their hash buckets. Each slot attends to the
+ * earlier slots of its bucket's run at most `chunk` back, with scores q·k/√D, and to itself at
+ * −1e5 (alone only when there is nothing else): attention.ts's window of the chunk before and its
+ * own, with every slot its windowBias masks skipped rather than computed. → [N, D + 1]: the
+ * softmax-weighted values, then the scores' log-sum-exp. Differentiable in q, k and v; the
+ * backward pass recomputes the scores row by row. Only where simdAttention says so.
  */
-export function fusedChunkAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, bias: tf.Tensor3D, chunk: number, chunks: number): tf.Tensor2D {
+export function fusedChunkAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, buckets: Int32Array, chunk: number, seqLen: number): tf.Tensor2D {
   const [rows, d] = q.shape;
-  if (rows % (chunk * chunks) !== 0 || bias.size !== rows * 2 * chunk) throw new Error(`fusedChunkAttention: ${rows} rows do not fit chunks of ${chunk} × ${chunks} and bias [${bias.shape}]`);
-  const attrs: AttendAttrs = { chunk, chunks, scale: 1 / Math.sqrt(d) };
+  if (rows % seqLen !== 0 || buckets.length !== rows) throw new Error(`fusedChunkAttention: ${rows} rows do not fit sequences of ${seqLen} and ${buckets.length} buckets`);
+  const attrs: AttendAttrs = { chunk, seqLen, scale: 1 / Math.sqrt(d) };
   const f = tf.customGrad(((qi: tf.Tensor, ki: tf.Tensor, vi: tf.Tensor, save: tf.GradSaveFunc) => {
-    const value = tf.engine().runKernel(ATTEND, { q: qi, k: ki, v: vi, bias }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
-    save([qi, ki, vi, bias, value]);
+    const b = tf.tensor1d(buckets, 'int32');
+    const value = tf.engine().runKernel(ATTEND, { q: qi, k: ki, v: vi, buckets: b }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+    save([qi, ki, vi, b, value]);
     return {
       value,
-      gradFunc: (dy: tf.Tensor, [qs, ks, vs, b, y]: tf.Tensor[]) =>
-        tf.engine().runKernel(ATTEND_GRAD, { q: qs, k: ks, v: vs, bias: b, y, dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[],
+      gradFunc: (dy: tf.Tensor, [qs, ks, vs, bs, y]: tf.Tensor[]) =>
+        tf.engine().runKernel(ATTEND_GRAD, { q: qs, k: ks, v: vs, buckets: bs, y, dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[],
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return f(q, k, v) as tf.Tensor2D;

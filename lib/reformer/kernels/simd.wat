@@ -123,12 +123,14 @@
 
   ;; ───── Chunked attention, fused: no score tensor is ever written out. ─────
   ;;
-  ;; Rows are sorted slots, `rows` = sequences · nC · chunk of them, each of d floats: q (queries),
-  ;; k (normalised keys), v (values), [rows, d] at byte offsets q, k, v. Row r, slot i of chunk c of
-  ;; its sequence, attends to window slot j < 2·chunk: the rows of chunk c − 1 (j < chunk; none
-  ;; before a sequence's first chunk, where the bias masks them anyway) then of chunk c, with score
-  ;; scale·q_r·k_j + bias[r, j] (bias [rows, 2·chunk]). Needs d % 4 == 0 and chunk % 4 == 0; the
-  ;; caller checks. `scratch` holds 4·chunk floats.
+  ;; Rows are sorted slots, `rows` = sequences · seqLen of them, each of d floats: q (queries),
+  ;; k (normalised keys), v (values), [rows, d] at byte offsets q, k, v; buckets [rows] (int32) is
+  ;; each slot's hash bucket. Slot r attends to the slots of its own bucket's run (sorted order
+  ;; keeps a bucket together) that are at most `chunk` slots before it, score scale·q_r·k_t, and to
+  ;; itself with score scale·q_r·k_r − 1e5 (so itself only when there is nothing else). This is the
+  ;; chunked attention's window (the chunk before and its own) with every masked slot skipped:
+  ;; attention.ts's windowBias gives the masked ones −1e9, whose weights are exactly 0. Needs
+  ;; d % 4 == 0; `scratch` holds chunk + 8 floats.
 
   ;; (x·y0, x·y1, x·y2, x·y3) for a row x and the rows y0 = y, y1 = y + stride, …, each dBytes long.
   (func $dot4 (param $x i32) (param $y i32) (param $stride i32) (param $dBytes i32) (result v128)
@@ -225,130 +227,145 @@
   ;; Exported for the unit test of $log.
   (func (export "log") (param $x f32) (result f32) (call $log (local.get $x)))
 
+  ;; The window of slot r: from lo = max(r − chunk, start of r's bucket run) to r itself.
+  (func $runStart (param $r i32) (param $seqLen i32) (param $buckets i32) (param $runStart i32) (result i32)
+    (if (result i32) (i32.eqz (i32.rem_u (local.get $r) (local.get $seqLen)))
+      (then (local.get $r))
+      (else
+        (select (local.get $runStart) (local.get $r)
+          (i32.eq (i32.load (i32.add (local.get $buckets) (i32.shl (local.get $r) (i32.const 2))))
+                  (i32.load (i32.add (local.get $buckets) (i32.shl (i32.sub (local.get $r) (i32.const 1)) (i32.const 2)))))))))
+
+  ;; scratch[t] = score of slot lo + t for t < n (the last is r itself, −1e5 added), then −∞ up to
+  ;; a multiple of 4, which it returns.
+  (func $windowScores (param $qRow i32) (param $keys i32) (param $n i32) (param $dBytes i32) (param $scale f32) (param $scratch i32) (result i32)
+    (local $t i32) (local $full i32) (local $at i32)
+    (local.set $full (i32.and (local.get $n) (i32.const -4)))
+    (block $fullDone
+      (loop $groups
+        (br_if $fullDone (i32.ge_u (local.get $t) (local.get $full)))
+        (v128.store (i32.add (local.get $scratch) (i32.shl (local.get $t) (i32.const 2)))
+          (f32x4.mul (call $dot4 (local.get $qRow) (i32.add (local.get $keys) (i32.mul (local.get $t) (local.get $dBytes))) (local.get $dBytes) (local.get $dBytes))
+            (f32x4.splat (local.get $scale))))
+        (local.set $t (i32.add (local.get $t) (i32.const 4)))
+        (br $groups)))
+    (block $tailDone
+      (loop $tail
+        (br_if $tailDone (i32.ge_u (local.get $t) (local.get $n)))
+        (f32.store (i32.add (local.get $scratch) (i32.shl (local.get $t) (i32.const 2)))
+          (f32.mul (call $dot (local.get $qRow) (i32.add (local.get $keys) (i32.mul (local.get $t) (local.get $dBytes))) (local.get $dBytes)) (local.get $scale)))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br $tail)))
+    (block $padDone
+      (loop $pad
+        (br_if $padDone (i32.eqz (i32.and (local.get $t) (i32.const 3))))
+        (f32.store (i32.add (local.get $scratch) (i32.shl (local.get $t) (i32.const 2))) (f32.const -inf))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br $pad)))
+    (local.set $at (i32.add (local.get $scratch) (i32.shl (i32.sub (local.get $n) (i32.const 1)) (i32.const 2))))
+    (f32.store (local.get $at) (f32.add (f32.load (local.get $at)) (f32.const -1e5)))
+    (local.get $t))
+
   ;; attend: out [rows, d + 1] = each row's softmax-weighted values, then its log-sum-exp.
   (func (export "attend")
-    (param $rows i32) (param $chunk i32) (param $nC i32) (param $d i32) (param $scale f32)
-    (param $q i32) (param $k i32) (param $v i32) (param $bias i32) (param $out i32) (param $scratch i32)
-    (local $dBytes i32) (local $width i32) (local $r i32) (local $inChunk i32) (local $jStart i32)
-    (local $window i32) (local $qRow i32) (local $biasRow i32) (local $outRow i32) (local $j i32)
-    (local $s v128) (local $mx v128) (local $sum v128) (local $m f32) (local $total f32) (local $p f32)
-    (local $vScale v128) (local $inv f32)
+    (param $rows i32) (param $chunk i32) (param $seqLen i32) (param $d i32) (param $scale f32)
+    (param $q i32) (param $k i32) (param $v i32) (param $buckets i32) (param $out i32) (param $scratch i32)
+    (local $dBytes i32) (local $r i32) (local $runStart i32) (local $lo i32) (local $n i32) (local $padded i32)
+    (local $qRow i32) (local $outRow i32) (local $t i32)
+    (local $s v128) (local $mx v128) (local $sum v128) (local $m f32) (local $total f32) (local $p f32) (local $inv f32)
     (local.set $dBytes (i32.shl (local.get $d) (i32.const 2)))
-    (local.set $width (i32.shl (local.get $chunk) (i32.const 1)))
-    (local.set $vScale (f32x4.splat (local.get $scale)))
     (loop $rowsLoop
-      (local.set $inChunk (i32.rem_u (local.get $r) (local.get $chunk)))
-      ;; a sequence's first chunk has no chunk before it
-      (local.set $jStart (select (local.get $chunk) (i32.const 0)
-        (i32.eqz (i32.rem_u (i32.div_u (local.get $r) (local.get $chunk)) (local.get $nC)))))
-      ;; row offset (in rows) of window slot 0; wraps below 0 for a first chunk, never read there
-      (local.set $window (i32.sub (i32.sub (local.get $r) (local.get $inChunk)) (local.get $chunk)))
+      (local.set $runStart (call $runStart (local.get $r) (local.get $seqLen) (local.get $buckets) (local.get $runStart)))
+      (local.set $lo (i32.sub (local.get $r) (local.get $chunk)))
+      (if (i32.lt_s (local.get $lo) (local.get $runStart)) (then (local.set $lo (local.get $runStart))))
+      (local.set $n (i32.add (i32.sub (local.get $r) (local.get $lo)) (i32.const 1)))
       (local.set $qRow (i32.add (local.get $q) (i32.mul (local.get $r) (local.get $dBytes))))
-      (local.set $biasRow (i32.add (local.get $bias) (i32.shl (i32.mul (local.get $r) (local.get $width)) (i32.const 2))))
       (local.set $outRow (i32.add (local.get $out) (i32.mul (local.get $r) (i32.add (local.get $dBytes) (i32.const 4)))))
-      ;; scores, and their max
+      (local.set $padded (call $windowScores (local.get $qRow) (i32.add (local.get $k) (i32.mul (local.get $lo) (local.get $dBytes)))
+        (local.get $n) (local.get $dBytes) (local.get $scale) (local.get $scratch)))
+      ;; max, then e^(s − max) and their sum
       (local.set $mx (v128.const f32x4 -inf -inf -inf -inf))
-      (local.set $j (local.get $jStart))
-      (loop $scores
-        (local.set $s (f32x4.add
-          (f32x4.mul (call $dot4 (local.get $qRow)
-            (i32.add (local.get $k) (i32.mul (i32.add (local.get $window) (local.get $j)) (local.get $dBytes)))
-            (local.get $dBytes) (local.get $dBytes)) (local.get $vScale))
-          (v128.load (i32.add (local.get $biasRow) (i32.shl (local.get $j) (i32.const 2))))))
-        (v128.store (i32.add (local.get $scratch) (i32.shl (local.get $j) (i32.const 2))) (local.get $s))
-        (local.set $mx (f32x4.max (local.get $mx) (local.get $s)))
-        (local.set $j (i32.add (local.get $j) (i32.const 4)))
-        (br_if $scores (i32.lt_u (local.get $j) (local.get $width))))
+      (local.set $t (i32.const 0))
+      (loop $max
+        (local.set $mx (f32x4.max (local.get $mx) (v128.load (i32.add (local.get $scratch) (i32.shl (local.get $t) (i32.const 2))))))
+        (local.set $t (i32.add (local.get $t) (i32.const 4)))
+        (br_if $max (i32.lt_u (local.get $t) (local.get $padded))))
       (local.set $m (call $hmax (local.get $mx)))
-      ;; e^(s − max), and their sum
       (local.set $sum (v128.const i32x4 0 0 0 0))
-      (local.set $j (local.get $jStart))
+      (local.set $t (i32.const 0))
       (loop $exps
         (local.set $s (call $exp4 (f32x4.sub
-          (v128.load (i32.add (local.get $scratch) (i32.shl (local.get $j) (i32.const 2))))
+          (v128.load (i32.add (local.get $scratch) (i32.shl (local.get $t) (i32.const 2))))
           (f32x4.splat (local.get $m)))))
-        (v128.store (i32.add (local.get $scratch) (i32.shl (local.get $j) (i32.const 2))) (local.get $s))
+        (v128.store (i32.add (local.get $scratch) (i32.shl (local.get $t) (i32.const 2))) (local.get $s))
         (local.set $sum (f32x4.add (local.get $sum) (local.get $s)))
-        (local.set $j (i32.add (local.get $j) (i32.const 4)))
-        (br_if $exps (i32.lt_u (local.get $j) (local.get $width))))
+        (local.set $t (i32.add (local.get $t) (i32.const 4)))
+        (br_if $exps (i32.lt_u (local.get $t) (local.get $padded))))
       (local.set $total (call $hsum (local.get $sum)))
       (local.set $inv (f32.div (f32.const 1) (local.get $total)))
-      ;; Σ p_j·v_j / Σ p_j, skipping the masked slots (p = 0)
+      ;; Σ p_t·v_t / Σ p_t (the self weight underflows to 0 beside any other slot)
       (call $zero (local.get $outRow) (local.get $dBytes))
-      (local.set $j (local.get $jStart))
+      (local.set $t (i32.const 0))
       (loop $weighted
-        (local.set $p (f32.load (i32.add (local.get $scratch) (i32.shl (local.get $j) (i32.const 2)))))
+        (local.set $p (f32.load (i32.add (local.get $scratch) (i32.shl (local.get $t) (i32.const 2)))))
         (if (f32.ne (local.get $p) (f32.const 0))
           (then (call $axpy (f32x4.splat (f32.mul (local.get $p) (local.get $inv)))
-            (i32.add (local.get $v) (i32.mul (i32.add (local.get $window) (local.get $j)) (local.get $dBytes)))
+            (i32.add (local.get $v) (i32.mul (i32.add (local.get $lo) (local.get $t)) (local.get $dBytes)))
             (local.get $outRow) (local.get $dBytes))))
-        (local.set $j (i32.add (local.get $j) (i32.const 1)))
-        (br_if $weighted (i32.lt_u (local.get $j) (local.get $width))))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br_if $weighted (i32.lt_u (local.get $t) (local.get $n))))
       (f32.store (i32.add (local.get $outRow) (local.get $dBytes)) (f32.add (local.get $m) (call $log (local.get $total))))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br_if $rowsLoop (i32.lt_u (local.get $r) (local.get $rows)))))
 
   ;; attendGrad: from attend's inputs, its output y [rows, d + 1] and the cotangent dy [rows, d + 1]
   ;; (of the weighted values, then of the log-sum-exp), the gradients dq, dk, dv [rows, d]. With
-  ;; p_j = e^(s_j − lse): ds_j = p_j·(dy·v_j − dy·y + dlse), dq = scale·Σ ds_j·k_j,
-  ;; dk_j += scale·ds_j·q, dv_j += p_j·dy.
+  ;; p_t = e^(s_t − lse): ds_t = p_t·(dy·v_t − dy·y + dlse), dq = scale·Σ ds_t·k_t,
+  ;; dk_t += scale·ds_t·q, dv_t += p_t·dy.
   (func (export "attendGrad")
-    (param $rows i32) (param $chunk i32) (param $nC i32) (param $d i32) (param $scale f32)
-    (param $q i32) (param $k i32) (param $v i32) (param $bias i32) (param $y i32) (param $dy i32)
+    (param $rows i32) (param $chunk i32) (param $seqLen i32) (param $d i32) (param $scale f32)
+    (param $q i32) (param $k i32) (param $v i32) (param $buckets i32) (param $y i32) (param $dy i32)
     (param $dq i32) (param $dk i32) (param $dv i32) (param $scratch i32)
-    (local $dBytes i32) (local $width i32) (local $r i32) (local $inChunk i32) (local $jStart i32)
-    (local $window i32) (local $qRow i32) (local $biasRow i32) (local $yRow i32) (local $dyRow i32) (local $j i32)
-    (local $s v128) (local $p v128) (local $vScale v128) (local $shift v128) (local $lse f32) (local $pj f32)
-    (local $key i32) (local $dqRow i32) (local $stride i32)
+    (local $dBytes i32) (local $stride i32) (local $r i32) (local $runStart i32) (local $lo i32) (local $n i32) (local $padded i32)
+    (local $qRow i32) (local $dqRow i32) (local $yRow i32) (local $dyRow i32) (local $t i32) (local $key i32)
+    (local $lse f32) (local $shift f32) (local $p f32) (local $ds f32)
     (local.set $dBytes (i32.shl (local.get $d) (i32.const 2)))
     (local.set $stride (i32.add (local.get $dBytes) (i32.const 4)))
-    (local.set $width (i32.shl (local.get $chunk) (i32.const 1)))
-    (local.set $vScale (f32x4.splat (local.get $scale)))
     (call $zero (local.get $dq) (i32.mul (local.get $rows) (local.get $dBytes)))
     (call $zero (local.get $dk) (i32.mul (local.get $rows) (local.get $dBytes)))
     (call $zero (local.get $dv) (i32.mul (local.get $rows) (local.get $dBytes)))
     (loop $rowsLoop
-      (local.set $inChunk (i32.rem_u (local.get $r) (local.get $chunk)))
-      (local.set $jStart (select (local.get $chunk) (i32.const 0)
-        (i32.eqz (i32.rem_u (i32.div_u (local.get $r) (local.get $chunk)) (local.get $nC)))))
-      (local.set $window (i32.sub (i32.sub (local.get $r) (local.get $inChunk)) (local.get $chunk)))
+      (local.set $runStart (call $runStart (local.get $r) (local.get $seqLen) (local.get $buckets) (local.get $runStart)))
+      (local.set $lo (i32.sub (local.get $r) (local.get $chunk)))
+      (if (i32.lt_s (local.get $lo) (local.get $runStart)) (then (local.set $lo (local.get $runStart))))
+      (local.set $n (i32.add (i32.sub (local.get $r) (local.get $lo)) (i32.const 1)))
       (local.set $qRow (i32.add (local.get $q) (i32.mul (local.get $r) (local.get $dBytes))))
       (local.set $dqRow (i32.add (local.get $dq) (i32.mul (local.get $r) (local.get $dBytes))))
-      (local.set $biasRow (i32.add (local.get $bias) (i32.shl (i32.mul (local.get $r) (local.get $width)) (i32.const 2))))
       (local.set $yRow (i32.add (local.get $y) (i32.mul (local.get $r) (local.get $stride))))
       (local.set $dyRow (i32.add (local.get $dy) (i32.mul (local.get $r) (local.get $stride))))
       (local.set $lse (f32.load (i32.add (local.get $yRow) (local.get $dBytes))))
-      ;; ds_j = p_j·(dy·v_j + shift), shift = dlse − dy·y
-      (local.set $shift (f32x4.splat (f32.sub
-        (f32.load (i32.add (local.get $dyRow) (local.get $dBytes)))
-        (call $dot (local.get $dyRow) (local.get $yRow) (local.get $dBytes)))))
-      (local.set $j (local.get $jStart))
-      (loop $scores
-        (local.set $key (i32.mul (i32.add (local.get $window) (local.get $j)) (local.get $dBytes)))
-        (local.set $s (f32x4.add
-          (f32x4.mul (call $dot4 (local.get $qRow) (i32.add (local.get $k) (local.get $key)) (local.get $dBytes) (local.get $dBytes)) (local.get $vScale))
-          (v128.load (i32.add (local.get $biasRow) (i32.shl (local.get $j) (i32.const 2))))))
-        (local.set $p (call $exp4 (f32x4.sub (local.get $s) (f32x4.splat (local.get $lse)))))
-        (v128.store (i32.add (local.get $scratch) (i32.shl (local.get $j) (i32.const 2))) (local.get $p))
-        ;; scale·ds, kept beside p; 0 where all four slots are masked
-        (v128.store (i32.add (local.get $scratch) (i32.shl (i32.add (local.get $width) (local.get $j)) (i32.const 2)))
-          (if (result v128) (v128.any_true (local.get $p))
-            (then (f32x4.mul (f32x4.mul (local.get $p) (local.get $vScale))
-              (f32x4.add (call $dot4 (local.get $dyRow) (i32.add (local.get $v) (local.get $key)) (local.get $dBytes) (local.get $dBytes)) (local.get $shift))))
-            (else (v128.const i32x4 0 0 0 0))))
-        (local.set $j (i32.add (local.get $j) (i32.const 4)))
-        (br_if $scores (i32.lt_u (local.get $j) (local.get $width))))
-      (local.set $j (local.get $jStart))
+      (local.set $shift (f32.sub (f32.load (i32.add (local.get $dyRow) (local.get $dBytes)))
+        (call $dot (local.get $dyRow) (local.get $yRow) (local.get $dBytes))))
+      (local.set $padded (call $windowScores (local.get $qRow) (i32.add (local.get $k) (i32.mul (local.get $lo) (local.get $dBytes)))
+        (local.get $n) (local.get $dBytes) (local.get $scale) (local.get $scratch)))
+      (local.set $t (i32.const 0))
+      (loop $exps
+        (v128.store (i32.add (local.get $scratch) (i32.shl (local.get $t) (i32.const 2)))
+          (call $exp4 (f32x4.sub (v128.load (i32.add (local.get $scratch) (i32.shl (local.get $t) (i32.const 2)))) (f32x4.splat (local.get $lse)))))
+        (local.set $t (i32.add (local.get $t) (i32.const 4)))
+        (br_if $exps (i32.lt_u (local.get $t) (local.get $padded))))
+      (local.set $t (i32.const 0))
       (loop $grads
-        (local.set $pj (f32.load (i32.add (local.get $scratch) (i32.shl (local.get $j) (i32.const 2)))))
-        (if (f32.ne (local.get $pj) (f32.const 0))
+        (local.set $p (f32.load (i32.add (local.get $scratch) (i32.shl (local.get $t) (i32.const 2)))))
+        (if (f32.ne (local.get $p) (f32.const 0))
           (then
-            (local.set $key (i32.mul (i32.add (local.get $window) (local.get $j)) (local.get $dBytes)))
-            (local.set $s (f32x4.splat (f32.load (i32.add (local.get $scratch) (i32.shl (i32.add (local.get $width) (local.get $j)) (i32.const 2))))))
-            (call $axpy (local.get $s) (i32.add (local.get $k) (local.get $key)) (local.get $dqRow) (local.get $dBytes))
-            (call $axpy (local.get $s) (local.get $qRow) (i32.add (local.get $dk) (local.get $key)) (local.get $dBytes))
-            (call $axpy (f32x4.splat (local.get $pj)) (local.get $dyRow) (i32.add (local.get $dv) (local.get $key)) (local.get $dBytes))))
-        (local.set $j (i32.add (local.get $j) (i32.const 1)))
-        (br_if $grads (i32.lt_u (local.get $j) (local.get $width))))
+            (local.set $key (i32.mul (i32.add (local.get $lo) (local.get $t)) (local.get $dBytes)))
+            (local.set $ds (f32.mul (f32.mul (local.get $p) (local.get $scale))
+              (f32.add (call $dot (local.get $dyRow) (i32.add (local.get $v) (local.get $key)) (local.get $dBytes)) (local.get $shift))))
+            (call $axpy (f32x4.splat (local.get $ds)) (i32.add (local.get $k) (local.get $key)) (local.get $dqRow) (local.get $dBytes))
+            (call $axpy (f32x4.splat (local.get $ds)) (local.get $qRow) (i32.add (local.get $dk) (local.get $key)) (local.get $dBytes))
+            (call $axpy (f32x4.splat (local.get $p)) (local.get $dyRow) (i32.add (local.get $dv) (local.get $key)) (local.get $dBytes))))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br_if $grads (i32.lt_u (local.get $t) (local.get $n))))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br_if $rowsLoop (i32.lt_u (local.get $r) (local.get $rows))))))

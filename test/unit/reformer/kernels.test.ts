@@ -6,6 +6,7 @@ import { compileWat, KERNELS_DIR, wasmModuleSource } from '@/lib/reformer/kernel
 import { heapGatherRows, writtenTensor } from '@/lib/reformer/kernels/heap';
 import { exp, fusedChunkAttention, kernelLog, productNT, simdAttention, simdExp, simdProductNT } from '@/lib/reformer/kernels/simd';
 import { installWasmSlice } from '@/lib/reformer/kernels/slice';
+import { windowBias } from '@/lib/reformer/attention';
 import { embeddingLookup, gatherRows } from '@/lib/reformer/ops';
 import * as tf from '@/lib/reformer/tf';
 
@@ -96,27 +97,25 @@ describe('exp', () => {
 });
 
 describe('fused chunk attention', () => {
-  /** Sequences of nC chunks of C rows; a random mask, the self score, and a first chunk with nothing before it. */
+  /** Sequences of nC chunks of C sorted slots in runs of random buckets, and the window bias that masks them. */
   function inputs(S: number, nC: number, C: number, D: number) {
     const N = S * nC * C;
-    const bias = new Float32Array(N * 2 * C);
+    const buckets = new Int32Array(N);
     let seed = 5;
     const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
-    for (let r = 0; r < N; r++) {
-      const first = Math.floor(r / C) % nC === 0;
-      for (let j = 0; j < 2 * C; j++) bias[r * 2 * C + j] = first && j < C ? -1e9 : j === C + (r % C) ? -1e5 : rnd() < 0.4 ? -1e9 : 0;
-    }
+    for (let r = 1; r < N; r++) buckets[r] = r % (nC * C) === 0 ? 0 : buckets[r - 1]! + (rnd() < 0.08 ? 1 : 0);
     return {
       N,
+      buckets,
       q: tf.randomNormal([N, D], 0, 1, 'float32', 1) as tf.Tensor2D,
       k: tf.randomNormal([N, D], 0, 1, 'float32', 2) as tf.Tensor2D,
       v: tf.randomNormal([N, D], 0, 1, 'float32', 3) as tf.Tensor2D,
-      bias: tf.tensor3d(bias, [N / C, C, 2 * C]),
+      bias: windowBias(buckets, nC * C, C),
       weights: tf.randomNormal([N, D + 1], 0, 1, 'float32', 4),
     };
   }
 
-  /** The same attention in plain tf ops: each chunk's window is the chunk before it (zeros before the first) and itself. */
+  /** The same attention in plain tf ops over the whole window (the chunk before, zeros before the first, and its own), masked by windowBias. */
   function reference(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, bias: tf.Tensor, S: number, nC: number, C: number) {
     const D = q.shape[1]!;
     const window = (x: tf.Tensor) => {
@@ -133,19 +132,19 @@ describe('fused chunk attention', () => {
   test.each([
     [2, 3, 8, 16],
     [1, 2, 64, 64], // the base preset's chunk and head size
+    [2, 3, 6, 8], // a chunk that is no multiple of 4
     [3, 1, 4, 4], // one chunk per sequence: nothing before any of them
-  ])('%i sequences of %i chunks of %i rows, D %i: values and gradients equal plain tf ops', async (S, nC, C, D) => {
+  ])('%i sequences of %i chunks of %i slots, D %i: values and gradients equal plain tf ops masked by windowBias', async (S, nC, C, D) => {
     const x = inputs(S, nC, C, D);
-    expect(simdAttention(x.q, C)).toBe(true);
+    expect(simdAttention(x.q)).toBe(true);
     const loss = (f: (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => tf.Tensor) => (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => tf.sum(tf.mul(f(q, k, v), x.weights));
-    const fused = (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => fusedChunkAttention(q as tf.Tensor2D, k as tf.Tensor2D, v as tf.Tensor2D, x.bias, C, nC);
+    const fused = (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => fusedChunkAttention(q as tf.Tensor2D, k as tf.Tensor2D, v as tf.Tensor2D, x.buckets, C, nC * C);
     const got = [fused(x.q, x.k, x.v), ...tf.grads(loss(fused))([x.q, x.k, x.v])].map((t) => t.dataSync());
     await tf.setBackend('cpu'); // the reference on another backend, in tfjs's own kernels
     try {
-      const plain = (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => reference(q, k, v, x.bias, S, nC, C);
       const [q, k, v, bias, weights] = [x.q, x.k, x.v, x.bias, x.weights].map((t) => tf.tensor(t.dataSync(), t.shape));
       const ref = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(reference(a, b, c, bias!, S, nC, C), weights!));
-      const want = [plain(q!, k!, v!), ...tf.grads(ref)([q!, k!, v!])].map((t) => t.dataSync());
+      const want = [reference(q!, k!, v!, bias!, S, nC, C), ...tf.grads(ref)([q!, k!, v!])].map((t) => t.dataSync());
       for (let i = 0; i < 4; i++) {
         expect(got[i]!.length).toBe(want[i]!.length);
         expect(maxAbsDiff(got[i]!, want[i]!)).toBeLessThan(2e-6 * Math.sqrt(D));
@@ -155,13 +154,11 @@ describe('fused chunk attention', () => {
     }
   });
 
-  test('masked slots take no weight and get no gradient: a row that sees only itself returns its own value', () => {
+  test('a slot alone in its bucket attends to itself and returns its own value', () => {
     const C = 4;
     const q = tf.randomNormal([2 * C, 4], 0, 1, 'float32', 7) as tf.Tensor2D;
     const v = tf.randomNormal([2 * C, 4], 0, 1, 'float32', 8) as tf.Tensor2D;
-    const bias = new Float32Array(2 * C * 2 * C).fill(-1e9);
-    for (let r = 0; r < 2 * C; r++) bias[r * 2 * C + C + (r % C)] = -1e5;
-    const out = fusedChunkAttention(q, q, v, tf.tensor3d(bias, [2, C, 2 * C]), C, 2).arraySync();
+    const out = fusedChunkAttention(q, q, v, Int32Array.from({ length: 2 * C }, (_, i) => i), C, 2 * C).arraySync();
     const values = v.arraySync();
     for (let r = 0; r < 2 * C; r++) expect(out[r]!.slice(0, 4)).toEqual(values[r]!.map((x) => expect.closeTo(x, 6)));
   });
@@ -170,13 +167,13 @@ describe('fused chunk attention', () => {
     const x = inputs(1, 2, 8, 8);
     const before = tf.memory().numTensors;
     const bytes = tf.memory().numBytes;
-    const out = fusedChunkAttention(x.q, x.k, x.v, x.bias, 8, 2);
+    const out = fusedChunkAttention(x.q, x.k, x.v, x.buckets, 8, 16);
     expect(tf.memory().numTensors).toBe(before + 1);
     expect(tf.memory().numBytes).toBe(bytes + x.N * 9 * 4);
     out.dispose();
   });
 
-  test('the log-sum-exp’s ln is within 1 ulp of Math.log over the sums it takes (1 to 2·chunk)', () => {
+  test('the log-sum-exp’s ln is within 1 ulp of Math.log over the sums it takes (1 to chunk + 1)', () => {
     let worstUlp = 0;
     for (let x = 1; x < 1024; x *= 1.000731) {
       const f = Math.fround(x);
@@ -187,12 +184,11 @@ describe('fused chunk attention', () => {
     expect(worstUlp).toBeLessThanOrEqual(1);
   });
 
-  test('shapes the kernels do not take, and other backends, keep the plain path', async () => {
-    expect(simdAttention(tf.zeros([8, 6]), 4)).toBe(false); // D not a multiple of 4
-    expect(simdAttention(tf.zeros([12, 8]), 6)).toBe(false);
+  test('rows whose width is no multiple of 4, and other backends, keep the plain path', async () => {
+    expect(simdAttention(tf.zeros([8, 6]))).toBe(false);
     await tf.setBackend('cpu');
     try {
-      expect(simdAttention(tf.zeros([8, 8]), 4)).toBe(false);
+      expect(simdAttention(tf.zeros([8, 8]))).toBe(false);
     } finally {
       await tf.setBackend('wasm');
     }
