@@ -21,15 +21,54 @@ export function dense(x: tf.Tensor, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor 
   const dIn = x.shape[x.shape.length - 1];
   const flat = x.reshape([-1, dIn]) as tf.Tensor2D;
   const product = matMul2d(flat, w);
-  const y = b ? tf.add(product, b) : product;
+  const y = b ? addBias(product, b) : product;
   return y.reshape([...x.shape.slice(0, -1), w.shape[1]]);
 }
 
-/** Layer normalisation over the last axis. */
+/**
+ * Σ over the rows of x [n, m] → [m], as the product ones [1, n] · x. tfjs-wasm sums over any axis
+ * but the last by transposing x first; a product with no transpose flag runs in XNNPACK.
+ */
+export function columnSums(x: tf.Tensor2D): tf.Tensor1D {
+  return tf.tidy(() => tf.matMul(tf.ones([1, x.shape[0]]), x).reshape([x.shape[1]]) as tf.Tensor1D);
+}
+
+type Grad2 = { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[] };
+
+/** x [n, m] + b [m]; b's gradient is the column sums of dy (tfjs's own would sum over axis 0). */
+function addBias(x: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
+  const f = tf.customGrad(((xi: tf.Tensor, bi: tf.Tensor) => ({
+    value: tf.add(xi, bi),
+    gradFunc: (dy: tf.Tensor) => [dy, columnSums(dy as tf.Tensor2D)],
+  })) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(x, b) as tf.Tensor2D;
+}
+
+/**
+ * Layer normalisation over the last axis, with its gradient written out: per row, with x̂ the
+ * normalised x and r = 1/σ, dx = r·(g − mean(g) − x̂·mean(g·x̂)) for g = dy·γ; dγ and dβ are column
+ * sums (columnSums). Autodiff of the forward formula took some twenty kernels, several of them
+ * sums over rows that tfjs-wasm transposes for.
+ */
 export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps = 1e-5): tf.Tensor {
-  const axis = x.shape.length - 1;
-  const { mean, variance } = tf.moments(x, axis, true);
-  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), gamma), beta);
+  const d = x.shape[x.shape.length - 1]!;
+  const f = tf.customGrad(((xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+    const flat = xi.reshape([-1, d]);
+    const { mean, variance } = tf.moments(flat, 1, true);
+    const r = tf.rsqrt(tf.add(variance, eps));
+    const xHat = tf.mul(tf.sub(flat, mean), r);
+    save([xHat, r, g]);
+    return {
+      value: tf.add(tf.mul(xHat, g), b).reshape(xi.shape),
+      gradFunc: (dy: tf.Tensor, [xh, rs, gs]: tf.Tensor[]) => {
+        const dyFlat = dy.reshape([-1, d]) as tf.Tensor2D;
+        const gx = tf.mul(dyFlat, gs!);
+        const dx = tf.mul(tf.sub(tf.sub(gx, tf.mean(gx, 1, true)), tf.mul(xh!, tf.mean(tf.mul(gx, xh!), 1, true))), rs!);
+        return [dx.reshape(dy.shape), columnSums(tf.mul(dyFlat, xh!) as tf.Tensor2D), columnSums(dyFlat)];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(x, gamma, beta);
 }
 
 /**
