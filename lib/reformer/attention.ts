@@ -75,6 +75,11 @@ function writeWindowBias(out: Float32Array, sortedBuckets: Int32Array, length: n
  * [R, G, L, D] and log-sum-exp [R, G, L, 1] in the original order.
  */
 export function attendRounds(qk: tf.Tensor3D, v: tf.Tensor3D, plan: SortPlan, chunk: number): { out: tf.Tensor4D; lse: tf.Tensor4D } {
+  return tf.tidy(() => splitOutLse(attendRoundsJoined(qk, v, plan, chunk)));
+}
+
+/** attendRounds' output and log-sum-exp side by side, [R, G, L, D + 1]: sorted back in one gather. */
+function attendRoundsJoined(qk: tf.Tensor3D, v: tf.Tensor3D, plan: SortPlan, chunk: number): tf.Tensor4D {
   const [G, L, D] = qk.shape;
   const R = plan.rounds;
   if (L % chunk !== 0) throw new Error(`chunkedAttention: length ${L} must be a multiple of chunk ${chunk}`);
@@ -83,33 +88,31 @@ export function attendRounds(qk: tf.Tensor3D, v: tf.Tensor3D, plan: SortPlan, ch
   return tf.tidy(() => {
     const sq = gatherRounds(qk.reshape([G * L, D]) as tf.Tensor2D, plan).reshape([RG, nC, chunk, D]) as tf.Tensor4D; // sorted queries
     const sv = gatherRounds(v.reshape([G * L, D]) as tf.Tensor2D, plan).reshape([RG, nC, chunk, D]) as tf.Tensor4D;
-    const { o, lse } = attendSorted(sq, sv, plan.sortedBuckets);
-    return {
-      out: scatterRounds(o.reshape([R * G * L, D]) as tf.Tensor2D, plan).reshape([R, G, L, D]) as tf.Tensor4D,
-      lse: scatterRounds(lse.reshape([R * G * L, 1]) as tf.Tensor2D, plan).reshape([R, G, L, 1]) as tf.Tensor4D,
-    };
+    return scatterRounds(attendSorted(sq, sv, plan.sortedBuckets), plan).reshape([R, G, L, D + 1]) as tf.Tensor4D;
   });
+}
+
+/** [..., D + 1] → the output [..., D] and the log-sum-exp [..., 1]. */
+function splitOutLse<T extends tf.Tensor>(both: T): { out: T; lse: T } {
+  const [out, lse] = tf.split(both, [both.shape[both.rank - 1]! - 1, 1], both.rank - 1);
+  return { out: out as T, lse: lse as T };
 }
 
 /**
  * The chunked attention of sorted rows: sq, sv [S, nC, C, D] (S sequences of nC chunks, each chunk
  * attending to itself and the chunk before it, within the run of its slots' buckets:
- * `sortedBuckets` [S·nC·C]). Returns the output [S·nC, C, D] and log-sum-exp [S·nC, C, 1], in
- * sorted order.
+ * `sortedBuckets` [S·nC·C]). Returns the output and the log-sum-exp side by side, [S·nC·C, D + 1],
+ * in sorted order.
  */
-function attendSorted(sq: tf.Tensor4D, sv: tf.Tensor4D, sortedBuckets: Int32Array): { o: tf.Tensor3D; lse: tf.Tensor3D } {
+function attendSorted(sq: tf.Tensor4D, sv: tf.Tensor4D, sortedBuckets: Int32Array): tf.Tensor2D {
   const [S, nC, chunk, D] = sq.shape;
+  const rows = S * nC * chunk;
   const sk = normalizeKeys(sq);
   if (simdAttention(sq)) {
     // On WASM, one kernel per direction (kernels/simd.ts): the scores are never stored, and the
     // slots windowBias masks are never computed.
-    const rows = S * nC * chunk;
     const flat = (x: tf.Tensor) => x.reshape([rows, D]) as tf.Tensor2D;
-    const both = fusedChunkAttention(flat(sq), flat(sk), flat(sv), sortedBuckets, chunk, nC * chunk);
-    return {
-      o: both.slice([0, 0], [rows, D]).reshape([S * nC, chunk, D]) as tf.Tensor3D,
-      lse: both.slice([0, D], [rows, 1]).reshape([S * nC, chunk, 1]) as tf.Tensor3D,
-    };
+    return fusedChunkAttention(flat(sq), flat(sk), flat(sv), sortedBuckets, chunk, nC * chunk);
   }
   const bias = windowBias(sortedBuckets, nC * chunk, chunk);
   const kWin = tf.concat([previousChunk(sk, 0), sk], 2).reshape([S * nC, 2 * chunk, D]); // [S·nC, 2C, D]
@@ -118,9 +121,9 @@ function attendSorted(sq: tf.Tensor4D, sv: tf.Tensor4D, sortedBuckets: Int32Arra
   // Masked scores become −1e9 + q·k and the self score −1e5 + q·k: both still vanish beside any
   // real key, and a slot with only itself attends to itself, as in decode.ts.
   const scores = tf.add(batchMatMulNT(scaled, kWin as tf.Tensor3D), bias); // [S·nC, C, 2C]
-  const lse = logSumExpLast(scores) as tf.Tensor3D; // [S·nC, C, 1]
+  const lse = logSumExpLast(scores); // [S·nC, C, 1]
   const o = batchMatMulNT(exp(tf.sub(scores, lse)) as tf.Tensor3D, vWin.transpose([0, 2, 1]) as tf.Tensor3D); // [S·nC, C, D]
-  return { o, lse };
+  return tf.concat([o.reshape([rows, D]), lse.reshape([rows, 1])], 1) as tf.Tensor2D;
 }
 
 /**
@@ -200,10 +203,7 @@ function chunkSlots(piece: AttentionPiece, chunk: number): { from: number; keep:
  * a tape.
  */
 function pieceForward(qk: tf.Tensor3D, v: tf.Tensor3D, piece: AttentionPiece, chunk: number): tf.Tensor {
-  return tf.tidy(() => {
-    const a = attendRounds(qk, v, piece.plan, chunk);
-    return tf.concat([a.out, a.lse], 3);
-  });
+  return attendRoundsJoined(qk, v, piece.plan, chunk);
 }
 
 /** The cotangent of pieceForward's value, from the layer's dOut [R, G, L, D] and dLse [R, G, L, 1]. */
@@ -223,8 +223,7 @@ function chunkPieceForward(sq: tf.Tensor2D, sv: tf.Tensor2D, piece: AttentionPie
     const { from, keep, end } = chunkSlots(piece, chunk);
     const D = sq.shape[1];
     const nC = (end - from) / chunk;
-    const { o, lse } = attendSorted(sq.reshape([1, nC, chunk, D]) as tf.Tensor4D, sv.reshape([1, nC, chunk, D]) as tf.Tensor4D, piece.plan.sortedBuckets.subarray(from, end));
-    const both = tf.concat([o.reshape([end - from, D]), lse.reshape([end - from, 1])], 1) as tf.Tensor2D;
+    const both = attendSorted(sq.reshape([1, nC, chunk, D]) as tf.Tensor4D, sv.reshape([1, nC, chunk, D]) as tf.Tensor4D, piece.plan.sortedBuckets.subarray(from, end));
     return keep === from ? both : both.slice([keep - from, 0], [end - keep, D + 1]);
   });
 }
@@ -401,7 +400,7 @@ function pieceInput(x: tf.Tensor3D, piece: AttentionPiece): tf.Tensor3D {
  */
 export function attendInPieces(qk: tf.Tensor3D, v: tf.Tensor3D, plan: SortPlan, chunk: number): { out: tf.Tensor4D; lse: tf.Tensor4D } {
   const pieces = attentionPieces(plan, chunk);
-  if (pieces.length === 1) return tf.tidy(() => attendRounds(qk, v, plan, chunk));
+  if (pieces.length === 1) return attendRounds(qk, v, plan, chunk);
   const [, L, D] = qk.shape;
   const outs: tf.Tensor4D[] = [];
   const lses: tf.Tensor4D[] = [];
