@@ -8,7 +8,7 @@
  * products (attention's [chunks, C, 2C]) are all in the A·Bᵀ layout, which on WASM runs in our own
  * SIMD kernel (kernels/simd.ts: ~26 GFLOP/s against the naive loop's ~2).
  */
-import { productNT } from './kernels/simd';
+import { productNT, transposeLastTwo } from './kernels/simd';
 import * as tf from './tf';
 
 type Grad2 = { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[] };
@@ -17,8 +17,6 @@ function customGrad2(f: (a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => G
   return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
 }
 
-const T2 = [1, 0];
-const T3 = [0, 2, 1];
 
 /** a [n, k] · b [k, m] → [n, m], gradients without transpose flags. */
 export function matMul2d(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
@@ -26,7 +24,7 @@ export function matMul2d(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
     save([x, w]);
     return {
       value: tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D),
-      gradFunc: (dy, [xs, ws]) => [tf.matMul(dy as tf.Tensor2D, ws.transpose(T2) as tf.Tensor2D), tf.matMul(xs.transpose(T2) as tf.Tensor2D, dy as tf.Tensor2D)],
+      gradFunc: (dy, [xs, ws]) => [tf.matMul(dy as tf.Tensor2D, transposeLastTwo(ws) as tf.Tensor2D), tf.matMul(transposeLastTwo(xs) as tf.Tensor2D, dy as tf.Tensor2D)],
     };
   });
   return f(a, b) as tf.Tensor2D;
@@ -39,8 +37,8 @@ export function batchMatMulNT(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
     return {
       value: productNT(x as tf.Tensor3D, y as tf.Tensor3D),
       gradFunc: (dy, [xs, ys]) => [
-        productNT(dy as tf.Tensor3D, ys.transpose(T3) as tf.Tensor3D), // dA = dC·B
-        productNT(dy.transpose(T3) as tf.Tensor3D, xs.transpose(T3) as tf.Tensor3D), // dB = dCᵀ·A
+        productNT(dy as tf.Tensor3D, transposeLastTwo(ys) as tf.Tensor3D), // dA = dC·B
+        productNT(transposeLastTwo(dy) as tf.Tensor3D, transposeLastTwo(xs) as tf.Tensor3D), // dB = dCᵀ·A
       ],
     };
   });

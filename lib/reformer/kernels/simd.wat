@@ -368,4 +368,46 @@
         (local.set $t (i32.add (local.get $t) (i32.const 1)))
         (br_if $grads (i32.lt_u (local.get $t) (local.get $n))))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
-      (br_if $rowsLoop (i32.lt_u (local.get $r) (local.get $rows))))))
+      (br_if $rowsLoop (i32.lt_u (local.get $r) (local.get $rows)))))
+
+  ;; transpose: y [batch, m, n] = x [batch, n, m] with its last two axes swapped, in 4 × 4 blocks
+  ;; (four rows of x loaded, turned by shuffles, stored as four rows of y). Needs n % 4 == 0 and
+  ;; m % 4 == 0; the caller checks.
+  (func (export "transpose") (param $batch i32) (param $n i32) (param $m i32) (param $x i32) (param $y i32)
+    (local $rowX i32) (local $rowY i32) (local $i i32) (local $j i32) (local $b i32) (local $src i32) (local $dst i32)
+    (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local.set $rowX (i32.shl (local.get $m) (i32.const 2)))
+    (local.set $rowY (i32.shl (local.get $n) (i32.const 2)))
+    (block $done
+      (loop $batches
+        (br_if $done (i32.ge_u (local.get $b) (local.get $batch)))
+        (local.set $i (i32.const 0))
+        (loop $rows
+          (local.set $j (i32.const 0))
+          (loop $cols
+            ;; x rows i … i+3, columns j … j+3
+            (local.set $src (i32.add (local.get $x) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $m)) (local.get $j)) (i32.const 2))))
+            (local.set $r0 (v128.load (local.get $src)))
+            (local.set $r1 (v128.load (i32.add (local.get $src) (local.get $rowX))))
+            (local.set $r2 (v128.load (i32.add (local.get $src) (i32.shl (local.get $rowX) (i32.const 1)))))
+            (local.set $r3 (v128.load (i32.add (local.get $src) (i32.mul (local.get $rowX) (i32.const 3)))))
+            ;; (a0 b0 a1 b1), (a2 b2 a3 b3) for rows a, b = r0, r1 and c, d = r2, r3
+            (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
+            (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
+            (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+            (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+            ;; y rows j … j+3, columns i … i+3
+            (local.set $dst (i32.add (local.get $y) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $n)) (local.get $i)) (i32.const 2))))
+            (v128.store (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+            (v128.store (i32.add (local.get $dst) (local.get $rowY)) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+            (v128.store (i32.add (local.get $dst) (i32.shl (local.get $rowY) (i32.const 1))) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+            (v128.store (i32.add (local.get $dst) (i32.mul (local.get $rowY) (i32.const 3))) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br_if $cols (i32.lt_u (local.get $j) (local.get $m))))
+          (local.set $i (i32.add (local.get $i) (i32.const 4)))
+          (br_if $rows (i32.lt_u (local.get $i) (local.get $n))))
+        (local.set $x (i32.add (local.get $x) (i32.mul (local.get $n) (local.get $rowX))))
+        (local.set $y (i32.add (local.get $y) (i32.mul (local.get $m) (local.get $rowY))))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $batches)))))

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { compileWat, KERNELS_DIR, wasmModuleSource } from '@/lib/reformer/kernels/build';
 import { heapGatherRows, writtenTensor } from '@/lib/reformer/kernels/heap';
-import { exp, fusedChunkAttention, kernelLog, productNT, simdAttention, simdExp, simdProductNT } from '@/lib/reformer/kernels/simd';
+import { exp, fusedChunkAttention, kernelLog, productNT, simdAttention, simdExp, simdProductNT, transposeLastTwo } from '@/lib/reformer/kernels/simd';
 import { installWasmSlice } from '@/lib/reformer/kernels/slice';
 import { windowBias } from '@/lib/reformer/attention';
 import { embeddingLookup, gatherRows } from '@/lib/reformer/ops';
@@ -57,6 +57,24 @@ describe('productNT', () => {
     expect(tf.memory().numTensors).toBe(before);
     expect(productNT(a, a).dataSync()[0]).toBe(8);
   });
+});
+
+test.each([
+  [[8, 12]],
+  [[3, 4, 8]],
+  [[2, 2, 16, 4]],
+  [[5, 4]], // rows no multiple of 4: tfjs's Transpose
+  [[4, 6]],
+])('transposeLastTwo of %j swaps the last two axes as tf.transpose does', async (shape) => {
+  const x = tf.tensor(Array.from({ length: tf.util.sizeFromShape(shape) }, (_, i) => i * 0.5 - 3), shape);
+  const r = shape.length;
+  const inKernel = shape.slice(-2).every((n) => n % 4 === 0);
+  const { kernelNames } = await tf.profile(() => transposeLastTwo(x));
+  expect(kernelNames).toEqual([inKernel ? 'ReformerTranspose' : 'Transpose']);
+  const before = tf.memory().numTensors;
+  const got = transposeLastTwo(x);
+  expect(tf.memory().numTensors).toBe(before + 1);
+  expect(got.arraySync()).toEqual(tf.transpose(x, [...Array.from({ length: r - 2 }, (_, i) => i), r - 1, r - 2]).arraySync());
 });
 
 describe('exp', () => {
