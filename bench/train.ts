@@ -1,12 +1,15 @@
 /**
  * Training throughput of the `small` preset on the built-in 32×32 emoji set (rgb, 3,072 tokens per
- * image), in Node on the WASM backend, with the same Trainer the CLI and the browser use:
+ * image) unless told otherwise, in Node on the WASM backend, with the same Trainer the CLI and the browser use:
  * steps/s, tokens/s, peak tensor memory, and achieved GFLOP/s against a plain matmul's in this
  * process. Measured on one thread, then with the batch split across worker threads as `npm run
  * train` does by default (one per core; their GFLOP/s are compared with as many matmuls'). Prints a
  * table and writes bench/results/train.json.
  *
  *   npm run bench:train [-- --steps 3 --batch 2 --threads 2]
+ *   npm run bench:train -- --preset base --dataset emoji-64-p256   # reformer-pytorch's 6-layer, 4,096-token step
+ *
+ * Another preset or dataset writes train-<preset>-<dataset>.json beside train.json.
  */
 import '@tensorflow/tfjs-backend-wasm';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -20,14 +23,14 @@ import { ensureBuiltinDatasets } from '../lib/server/datasets/builtin';
 import { getManifest } from '../lib/server/datasets/catalog';
 import { datasetBlobPrefix } from '../lib/server/datasets/prepare';
 import { getStorage } from '../lib/server/storage';
-import { configFor } from '../lib/training/presets';
+import { configFor, isPreset, PRESETS } from '../lib/training/presets';
 import { startGradientThreads } from '../lib/training/threads';
 import { Trainer } from '../lib/training/trainer';
 import { trainStepFlops } from './lib/flops';
 import { fmtMiB, median, profiledRun, table, timedRun } from './lib/measure';
 
 const { values } = parseArgs({
-  options: { steps: { type: 'string', default: '3' }, batch: { type: 'string', default: '2' }, dataset: { type: 'string', default: 'emoji-32' }, threads: { type: 'string' } },
+  options: { steps: { type: 'string', default: '3' }, batch: { type: 'string', default: '2' }, dataset: { type: 'string', default: 'emoji-32' }, preset: { type: 'string', default: 'small' }, threads: { type: 'string' } },
 });
 const steps = Number(values.steps);
 const batch = Number(values.batch);
@@ -52,7 +55,9 @@ async function main() {
   const shard = manifest.splits.train.shards[0];
   const tokens = readShard(manifest, (await storage.getBlob(datasetBlobPrefix(manifest.id) + shard.file))!).tokens;
   const data = { datasetId: manifest.id, seqLength: manifest.seqLength, vocabSize: manifest.vocabSize, dimsPerToken: dimsPerToken(manifest.tokenization), train: tokens, validation: tokens.subarray(0, 0) };
-  const model = new ReformerLM(configFor('small', manifest));
+  const preset = values.preset!;
+  if (!isPreset(preset)) throw new Error(`--preset ${preset}: not one of ${Object.keys(PRESETS).join(', ')}`);
+  const model = new ReformerLM(configFor(preset, manifest));
   const trainer = new Trainer(model, data, { steps: 1000, batchSize: batch, learningRate: 1e-3, warmupSteps: 10, evalEvery: 1000, evalImages: 1, seed: 1 });
 
   const matmul = await matmulGflops();
@@ -87,7 +92,7 @@ async function main() {
   const runs = [await measure(1), ...(threadCount > 1 ? [await measure(threadCount)] : [])];
   const result = {
     backend: tf.getBackend(),
-    preset: 'small',
+    preset,
     dataset: manifest.id,
     seqLength: manifest.seqLength,
     batch,
@@ -101,14 +106,15 @@ async function main() {
   };
   console.log(
     table(
-      `training step, small preset, ${manifest.id} (${manifest.seqLength} tokens), batch ${batch}, wasm`,
+      `training step, ${preset} preset, ${manifest.id} (${manifest.seqLength} tokens), batch ${batch}, wasm`,
       ['threads', 'steps/s', 'tokens/s', 'step', 'peak tensors', 'matmul GFLOP/s', 'step GFLOP/s', 'ratio'],
       runs.map((r) => [r.threads, r.stepsPerSecond.toFixed(3), Math.round(r.tokensPerSecond), `${(r.stepMs / 1000).toFixed(2)} s`, fmtMiB(r.peakTensorBytes), (matmul * r.threads).toFixed(1), r.trainStepGflops.toFixed(2), `${(100 * r.ratio).toFixed(0)}%`]),
     ),
   );
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-  writeFileSync(new URL('./results/train.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
-  console.log('wrote bench/results/train.json');
+  const file = preset === 'small' && values.dataset === 'emoji-32' ? 'train.json' : `train-${preset}-${values.dataset}.json`;
+  writeFileSync(new URL(`./results/${file}`, import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`wrote bench/results/${file}`);
   trainer.dispose();
   model.dispose();
   storage.close();

@@ -39,6 +39,8 @@ export function trainStepFlops(c: ResolvedConfig, batch: number, length: number)
     `3 × forward (forward + backward ≈ 2× forward) of [qk, v, out projections; feed-forward w1, w2; ` +
     `attention scores and weighted sums within chunks: L·2C·dHead·2 each, per round and head; head logits]` +
     (c.reversible ? ` + 1 × the layers' forward again (reversible recompute)` : '') +
-    ` + LSH hashing once; not counted: norms, softmax, gathers, element-wise ops, embeddings`;
+    ` + LSH hashing once; not counted: norms, softmax, gathers, element-wise ops, embeddings. ` +
+    `On WASM the fused attention kernel scores only the slots a row may attend to (its bucket's run, at most a chunk back), ` +
+    `fewer than the 2C per row counted here, so the attention share of this count includes work it skips`;
   return { layerForward, layerHash: hash(c.layers[0]), headForward, total, counted };
 }
