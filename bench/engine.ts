@@ -190,7 +190,7 @@ async function childAttention(L: number): Promise<void> {
   const dy = tf.randomNormal([1, L, BASE.dModel!], 0, 1, 'float32', 8) as tf.Tensor3D;
   // The first run at L grows the heap to its peak, and on this machine a fresh page costs ~12 µs
   // on first touch (95 ms to fill a new 32 MiB array, 1.2 ms the second time): at 64k the first
-  // run took 36.2 s and the second 26.9 s. A training run pays that once; its steps are the second
+  // run took 18.0 s and the second 11.2 s. A training run pays that once; its steps are the second
   // run's, which the in-process rows' medians are too.
   const first = await profiledRun(() => attentionStep(model, 'lsh', x, dy, 1));
   const r = await profiledRun(() => attentionStep(model, 'lsh', x, dy, 1));
