@@ -18,6 +18,7 @@ interface WasmBackend {
 }
 
 const GATHER_ROWS = 'ReformerGatherRows';
+const SCATTER_ADD_ROWS = 'ReformerScatterAddRows';
 const WRITE = 'ReformerWrite';
 
 function register(config: tf.KernelConfig): void {
@@ -52,6 +53,31 @@ register({
 });
 
 register({
+  kernelName: SCATTER_ADD_ROWS,
+  backendName: 'wasm',
+  kernelFunc: ({ inputs, backend, attrs }) => {
+    const wasm = backend as unknown as WasmBackend;
+    const { x } = inputs as { x: tf.TensorInfo };
+    const { index, rows } = attrs as unknown as { index: Int32Array; rows: number };
+    const [N, D] = x.shape as [number, number];
+    if (index.length !== N) throw new RangeError(`scatterAddRows: ${index.length} rows named for a [${N}, ${D}] tensor`);
+    for (let i = 0; i < N; i++) {
+      if (!(index[i]! >= 0 && index[i]! < rows)) throw new RangeError(`scatterAddRows: row ${index[i]} of ${rows}`);
+    }
+    const out = wasm.makeOutput([rows, D], 'float32');
+    const src = wasm.typedArrayFromHeap(x) as Float32Array;
+    const dst = wasm.typedArrayFromHeap(out) as Float32Array;
+    dst.fill(0);
+    for (let i = 0; i < N; i++) {
+      const to = index[i]! * D;
+      const from = i * D;
+      for (let d = 0; d < D; d++) dst[to + d] += src[from + d]!;
+    }
+    return out;
+  },
+});
+
+register({
   kernelName: WRITE,
   backendName: 'wasm',
   kernelFunc: ({ backend, attrs }) => {
@@ -70,6 +96,15 @@ export const onHeap = (...tensors: tf.Tensor[]) => tf.getBackend() === 'wasm' &&
 export function heapGatherRows(x: tf.Tensor2D, index: Int32Array): tf.Tensor2D | null {
   if (!onHeap(x)) return null;
   return tf.engine().runKernel(GATHER_ROWS, { x }, { index } as unknown as tf.NamedAttrMap) as tf.Tensor2D;
+}
+
+/**
+ * y [rows, D] with y[index[i]] += x[i] for x [N, D] on the wasm heap (rows no index names are 0),
+ * or null off `wasm`: the gradient of a row gather, in order, one pass. No gradient.
+ */
+export function heapScatterAddRows(x: tf.Tensor2D, index: Int32Array, rows: number): tf.Tensor2D | null {
+  if (!onHeap(x)) return null;
+  return tf.engine().runKernel(SCATTER_ADD_ROWS, { x }, { index, rows } as unknown as tf.NamedAttrMap) as tf.Tensor2D;
 }
 
 /**

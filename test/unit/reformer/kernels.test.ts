@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { compileWat, KERNELS_DIR, wasmModuleSource } from '@/lib/reformer/kernels/build';
-import { heapGatherRows, writtenTensor } from '@/lib/reformer/kernels/heap';
+import { heapGatherRows, heapScatterAddRows, writtenTensor } from '@/lib/reformer/kernels/heap';
 import { exp, fusedChunkAttention, kernelLog, productNT, simdAttention, simdExp, simdProductNT, transposeLastTwo } from '@/lib/reformer/kernels/simd';
 import { installWasmSlice } from '@/lib/reformer/kernels/slice';
 import { windowBias } from '@/lib/reformer/attention';
@@ -270,6 +270,27 @@ describe('tensors written on the wasm heap', () => {
     expect(Array.from(got.dataSync())).toEqual(rows.flatMap((r) => values.slice(r * D, (r + 1) * D)));
     expect(gatherRows(x, index).arraySync()).toEqual(got.arraySync());
     tf.dispose([x, got]);
+  });
+
+  test('scatter-adding rows sums each row into its id, and an embedding’s gradient on wasm equals the one-hot product on cpu', async () => {
+    const dy = tf.tensor2d(Array.from({ length: 5 * 3 }, (_, i) => i - 4), [5, 3]);
+    const ids = Int32Array.from([2, 0, 2, 3, 2]);
+    expect(heapScatterAddRows(dy, ids, 4)!.arraySync()).toEqual([[-1, 0, 1], [0, 0, 0], [-4 + 2 + 8, -3 + 3 + 9, -2 + 4 + 10], [5, 6, 7]]);
+    expect(() => heapScatterAddRows(dy, Int32Array.from([0, 1, 2, 3, 4]), 4)).toThrow(/row 4 of 4/);
+    const grad = () => {
+      const table = tf.tensor2d(Array.from({ length: 6 * 4 }, (_, i) => Math.sin(i)), [6, 4]);
+      const tokens = tf.tensor1d([5, 1, 1, 0, 5, 5, 2], 'int32');
+      const w = tf.tensor2d(Array.from({ length: 7 * 4 }, (_, i) => Math.cos(i)), [7, 4]);
+      return tf.grad((t: tf.Tensor) => tf.sum(tf.mul(embeddingLookup(t as tf.Tensor2D, tokens), w)))(table).arraySync();
+    };
+    const onWasm = grad();
+    await tf.setBackend('cpu');
+    try {
+      const onCpu = grad() as number[][];
+      expect(onWasm).toEqual(onCpu.map((row) => row.map((x) => expect.closeTo(x, 6))));
+    } finally {
+      await tf.setBackend('wasm');
+    }
   });
 
   test('a row outside the tensor is refused, not read from whatever lies next to it on the heap', () => {
