@@ -45,7 +45,8 @@ function previousChunk(x: tf.Tensor, fill: number): tf.Tensor {
  * chunk). 0 where the slot may attend — j < C + i and j at or after the later of "C slots back"
  * and "the start of its bucket's run" (sorted order keeps a bucket's positions together) — −1e5 on
  * the slot itself, −1e9 elsewhere. Built here as one constant, so the gradient tape holds no mask
- * arithmetic of the scores' size.
+ * arithmetic of the scores' size. The plain path's mask; on WASM the fused kernel skips the slots
+ * it masks instead (kernels/simd.ts), and its unit test checks the two agree.
  */
 export function windowBias(sortedBuckets: Int32Array, length: number, chunk: number): tf.Tensor3D {
   const n = sortedBuckets.length;
@@ -159,9 +160,10 @@ export const attentionMemory = { pieceScoreBytes: 8 * 2 ** 20 };
 
 /**
  * The pieces of a plan: every round, groups in slices whose score tensor stays under 8 MiB; a
- * group over it alone (past 16,384 tokens at C 64) in runs of chunks that are. A piece's tape
- * holds ~50× its score tensor: one LSH layer's step at 16k tokens peaks at 566 MiB inside a piece,
- * on a baseline of ~160 MiB (bench:engine, and a kernel-by-kernel trace). A run of chunks also
+ * group over it alone (past 16,384 tokens at C 64) in runs of chunks that are. On the plain path
+ * a piece's tape holds ~50× its score tensor (one LSH layer's step at 16k tokens peaked at 566 MiB
+ * inside a piece, on a baseline of ~160 MiB); on WASM the fused kernel stores no scores, and the
+ * same step peaks at 298 MiB (bench:engine). A run of chunks also
  * computes the chunk before it, whose keys its first chunk attends to, and drops that chunk's own
  * output.
  */

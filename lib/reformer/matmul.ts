@@ -17,7 +17,6 @@ function customGrad2(f: (a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => G
   return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
 }
 
-
 /** a [n, k] · b [k, m] → [n, m], gradients without transpose flags. */
 export function matMul2d(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
   const f = customGrad2((x, w, save) => {

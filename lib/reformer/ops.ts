@@ -1,8 +1,9 @@
 /**
  * Small tensor building blocks shared by the layers, each with a gradient every backend can run.
  * WASM has no gradient for `gather` (UnsortedSegmentSum is not registered there), so row
- * permutations and embedding lookups carry their own gradients: the inverse permutation, and a
- * one-hot matmul.
+ * permutations and embedding lookups carry their own gradients: the inverse permutation, and rows
+ * added into their ids' rows (on the wasm heap; a one-hot matmul elsewhere). Dense biases and layer
+ * norms carry theirs too, to keep sums over rows off tfjs-wasm's transposing Sum.
  */
 import { heapGatherRows, heapScatterAddRows, onHeap } from './kernels/heap';
 import { exp } from './kernels/simd';
@@ -32,8 +33,6 @@ export function dense(x: tf.Tensor, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor 
 export function columnSums(x: tf.Tensor2D): tf.Tensor1D {
   return tf.tidy(() => tf.matMul(tf.ones([1, x.shape[0]]), x).reshape([x.shape[1]]) as tf.Tensor1D);
 }
-
-type Grad2 = { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[] };
 
 /** x [n, m] + b [m]; b's gradient is the column sums of dy (tfjs's own would sum over axis 0). */
 function addBias(x: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
