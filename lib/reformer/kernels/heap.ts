@@ -25,56 +25,50 @@ function register(config: tf.KernelConfig): void {
   if (!tf.getKernel(config.kernelName, 'wasm')) tf.registerKernel(config);
 }
 
-register({
-  kernelName: GATHER_ROWS,
-  backendName: 'wasm',
-  kernelFunc: ({ inputs, backend, attrs }) => {
-    const wasm = backend as unknown as WasmBackend;
-    const { x } = inputs as { x: tf.TensorInfo };
-    const index = (attrs as unknown as { index: Int32Array }).index;
-    const [M, D] = x.shape as [number, number];
-    for (let i = 0; i < index.length; i++) {
-      if (!(index[i]! >= 0 && index[i]! < M)) throw new RangeError(`gatherRows: row ${index[i]} of a [${M}, ${D}] tensor`);
-    }
-    const out = wasm.makeOutput([index.length, D], 'float32');
-    // Views taken after makeOutput: growing the heap replaces its buffer. Rows move within the
-    // heap's one buffer by copyWithin, which allocates nothing (a subarray per row did, and cost
-    // more than the copy at 32 floats a row).
-    const src = wasm.typedArrayFromHeap(x) as Float32Array;
-    const dst = wasm.typedArrayFromHeap(out) as Float32Array;
-    const heap = new Float32Array(src.buffer);
-    const [s0, d0] = [src.byteOffset / 4, dst.byteOffset / 4];
-    for (let i = 0; i < index.length; i++) {
-      const from = s0 + index[i]! * D;
-      heap.copyWithin(d0 + i * D, from, from + D);
-    }
-    return out;
-  },
+/** A wasm kernel of one float32 input `x` and attributes A. */
+function registerOnHeap<A>(kernelName: string, run: (wasm: WasmBackend, x: tf.TensorInfo, attrs: A) => tf.TensorInfo): void {
+  register({ kernelName, backendName: 'wasm', kernelFunc: ({ inputs, backend, attrs }) => run(backend as unknown as WasmBackend, (inputs as { x: tf.TensorInfo }).x, attrs as unknown as A) });
+}
+
+/** Refuses an index outside [0, rows): it would read or write whatever lies next to the tensor on the heap. */
+function checkRows(what: string, index: Int32Array, rows: number, of: string): void {
+  for (let i = 0; i < index.length; i++) {
+    if (!(index[i]! >= 0 && index[i]! < rows)) throw new RangeError(`${what}: row ${index[i]} of ${of}`);
+  }
+}
+
+registerOnHeap<{ index: Int32Array }>(GATHER_ROWS, (wasm, x, { index }) => {
+  const [M, D] = x.shape as [number, number];
+  checkRows('gatherRows', index, M, `a [${M}, ${D}] tensor`);
+  const out = wasm.makeOutput([index.length, D], 'float32');
+  // Views taken after makeOutput: growing the heap replaces its buffer. Rows move within the
+  // heap's one buffer by copyWithin, which allocates nothing (a subarray per row did, and cost
+  // more than the copy at 32 floats a row).
+  const src = wasm.typedArrayFromHeap(x) as Float32Array;
+  const dst = wasm.typedArrayFromHeap(out) as Float32Array;
+  const heap = new Float32Array(src.buffer);
+  const [s0, d0] = [src.byteOffset / 4, dst.byteOffset / 4];
+  for (let i = 0; i < index.length; i++) {
+    const from = s0 + index[i]! * D;
+    heap.copyWithin(d0 + i * D, from, from + D);
+  }
+  return out;
 });
 
-register({
-  kernelName: SCATTER_ADD_ROWS,
-  backendName: 'wasm',
-  kernelFunc: ({ inputs, backend, attrs }) => {
-    const wasm = backend as unknown as WasmBackend;
-    const { x } = inputs as { x: tf.TensorInfo };
-    const { index, rows } = attrs as unknown as { index: Int32Array; rows: number };
-    const [N, D] = x.shape as [number, number];
-    if (index.length !== N) throw new RangeError(`scatterAddRows: ${index.length} rows named for a [${N}, ${D}] tensor`);
-    for (let i = 0; i < N; i++) {
-      if (!(index[i]! >= 0 && index[i]! < rows)) throw new RangeError(`scatterAddRows: row ${index[i]} of ${rows}`);
-    }
-    const out = wasm.makeOutput([rows, D], 'float32');
-    const src = wasm.typedArrayFromHeap(x) as Float32Array;
-    const dst = wasm.typedArrayFromHeap(out) as Float32Array;
-    dst.fill(0);
-    for (let i = 0; i < N; i++) {
-      const to = index[i]! * D;
-      const from = i * D;
-      for (let d = 0; d < D; d++) dst[to + d] += src[from + d]!;
-    }
-    return out;
-  },
+registerOnHeap<{ index: Int32Array; rows: number }>(SCATTER_ADD_ROWS, (wasm, x, { index, rows }) => {
+  const [N, D] = x.shape as [number, number];
+  if (index.length !== N) throw new RangeError(`scatterAddRows: ${index.length} rows named for a [${N}, ${D}] tensor`);
+  checkRows('scatterAddRows', index, rows, String(rows));
+  const out = wasm.makeOutput([rows, D], 'float32');
+  const src = wasm.typedArrayFromHeap(x) as Float32Array;
+  const dst = wasm.typedArrayFromHeap(out) as Float32Array;
+  dst.fill(0);
+  for (let i = 0; i < N; i++) {
+    const to = index[i]! * D;
+    const from = i * D;
+    for (let d = 0; d < D; d++) dst[to + d] += src[from + d]!;
+  }
+  return out;
 });
 
 register({
