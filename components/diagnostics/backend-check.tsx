@@ -6,6 +6,7 @@ import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
 import { maxDifference, runSelfCheck, type SelfCheckResult } from '@/lib/reformer/selfcheck';
 import * as tf from '@/lib/reformer/tf';
+import { type AvoidList, backendsToAvoid, saveBackendCheck } from '@/lib/runtime/backend-checks';
 import { activateTfjsBackend } from '@/lib/runtime/backends';
 
 /** Every backend the studio can run on, the CPU reference first. */
@@ -48,6 +49,8 @@ async function adapterDescription(): Promise<string> {
 export function BackendCheck() {
   const [rows, setRows] = useState<Row[]>([]);
   const [running, setRunning] = useState(false);
+  /** What automatic selection skips after the last check (saved for the studio and the Train page). */
+  const [avoid, setAvoid] = useState<AvoidList | null>(null);
   // Enabled once hydrated, so an early click is not lost.
   const [ready, setReady] = useState(false);
   useEffect(() => setReady(true), []);
@@ -78,6 +81,9 @@ export function BackendCheck() {
       setRows([...out]);
     }
     await tf.setBackend('cpu');
+    const record = { checkedAt: new Date().toISOString(), results: Object.fromEntries(out.map((r) => [r.backend, { status: r.status, diff: r.diff, detail: r.detail }])) };
+    saveBackendCheck(record);
+    setAvoid(backendsToAvoid(record));
     setRunning(false);
   }
 
@@ -92,6 +98,13 @@ export function BackendCheck() {
       >
         {running ? 'Checking…' : 'Run the check'}
       </button>
+      {avoid && (
+        <p data-testid="backend-check-saved" className="text-sm text-neutral-400">
+          {Object.keys(avoid).length === 0
+            ? 'Saved in this browser: every backend agreed, so the studio and the Train page choose among all of them.'
+            : `Saved in this browser: the studio and the Train page will not choose ${Object.keys(avoid).join(', ')} by themselves (you can still force one). Run the check again to update this.`}
+        </p>
+      )}
       {rows.length > 0 && (
         <table className="w-full text-left text-sm">
           <thead className="text-neutral-400">

@@ -6,6 +6,7 @@
  */
 import { useEffect, useState } from 'react';
 import { type ShippedModel, ShippedIndexSchema } from '@/lib/models/card';
+import { backendsToAvoid } from '@/lib/runtime/backend-checks';
 import type { BackendChoice, BackendName } from '@/lib/runtime/backends';
 import { WorkerClient } from '@/lib/runtime/client';
 import type { ModelSource } from '@/lib/runtime/protocol';
@@ -43,7 +44,7 @@ export function useEngine(backendPref: BackendName | 'auto', restarts = 0) {
     setClient(c);
     setChoice(null);
     setError(null);
-    c.init(backendPref).then(
+    c.init(backendPref, backendsToAvoid()).then(
       (choice) => live && setChoice(choice),
       (e: Error) => live && setError(e),
     );

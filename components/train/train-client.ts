@@ -3,6 +3,7 @@
  * promise of its typed result; `start` also streams the run's events to a callback. `close` lets a
  * live run save its checkpoint before the worker ends, so the client may outlive its page.
  */
+import type { AvoidList } from '@/lib/runtime/backend-checks';
 import type { PublishArtifacts, SavedRun, TrainEvent, TrainReply, TrainRequest, TrainResults, TrainSettings } from '@/lib/runtime/train-protocol';
 
 type Pending = { resolve: (value: never) => void; reject: (err: Error) => void; onProgress?: (event: TrainEvent) => void };
@@ -68,9 +69,9 @@ export class TrainClient {
     return this.request('list', {});
   }
 
-  /** A new run of `settings`, or the saved run `resumeRunId`. */
-  start(settings: TrainSettings, resumeRunId: string | undefined, onEvent: (e: TrainEvent) => void) {
-    return this.request('start', { settings, ...(resumeRunId !== undefined && { resumeRunId }) }, onEvent);
+  /** A new run of `settings`, or the saved run `resumeRunId`; `avoid`: backends automatic selection skips (backend-checks.ts). */
+  start(settings: TrainSettings, resumeRunId: string | undefined, onEvent: (e: TrainEvent) => void, avoid?: AvoidList) {
+    return this.request('start', { settings, ...(resumeRunId !== undefined && { resumeRunId }), ...(avoid && { avoid }) }, onEvent);
   }
 
   pause() {

@@ -4,6 +4,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { ConfirmAction } from '@/components/confirm-action';
 import { ShippedIndexSchema } from '@/lib/models/card';
 import type { DatasetSummary } from '@/lib/pixels/manifest';
+import { backendsToAvoid } from '@/lib/runtime/backend-checks';
 import { MAX_SAMPLE_TOKENS, type RunState, type SampleImage, type SavedRun, type TrainEvent, type TrainHistory, type TrainPreset, type TrainSettings } from '@/lib/runtime/train-protocol';
 import { addStepTime, etaSeconds, etaSpan, type StepTime } from './eta';
 import { LossChart } from './loss-chart';
@@ -294,7 +295,7 @@ export function TrainStudio() {
     setElapsed(0);
     void refreshSaved(); // the run that was on screen is listed again
     try {
-      await c.start(settings, resumeRunId, onEvent);
+      await c.start(settings, resumeRunId, onEvent, backendsToAvoid());
     } catch (err) {
       setPhase('error');
       setPending(null);

@@ -160,6 +160,8 @@ export interface SelectOptions {
   checks?: FeatureChecks;
   /** Defaults to tfjs activation (`activateTfjsBackend`); tests pass a stub. */
   activate?: Activate;
+  /** Backends automatic selection skips, each with its reason (backend-checks.ts: what /diagnostics found wrong here); a forced one still runs. */
+  avoid?: Partial<Record<BackendName, string>>;
 }
 
 /**
@@ -177,6 +179,11 @@ export async function selectBackend(opts: SelectOptions = {}): Promise<BackendCh
   const candidates = force ? BACKENDS.filter((b) => b.name === force) : BACKENDS;
   const passed: string[] = [];
   for (const candidate of candidates) {
+    const avoided = force ? undefined : opts.avoid?.[candidate.name];
+    if (avoided) {
+      passed.push(`${candidate.label}: ${avoided}`);
+      continue;
+    }
     const verdict = await candidate.check(checks, force !== undefined);
     if (!verdict.ok) {
       if (force === 'webgpu') throw new WebGpuUnavailableError(verdict.why);

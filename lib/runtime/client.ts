@@ -4,6 +4,7 @@
  * settles it. Tests use `InProcessEngine` directly, which has the same interface.
  */
 import { GenerationCancelled } from '@/lib/reformer/generate';
+import type { AvoidList } from './backend-checks';
 import type { BackendChoice, BackendName } from './backends';
 import type { StudioEngine } from './engine';
 import { reviveError } from './errors';
@@ -56,8 +57,8 @@ export class WorkerClient implements StudioEngine {
     return { id, done };
   }
 
-  init(backend: BackendName | 'auto'): Promise<BackendChoice> {
-    return this.request('init', { backend }).done;
+  init(backend: BackendName | 'auto', avoid?: AvoidList): Promise<BackendChoice> {
+    return this.request('init', { backend, avoid }).done;
   }
 
   load(source: ModelSource, onProgress?: (p: LoadProgress) => void): Promise<LoadedModel> {

@@ -9,6 +9,7 @@ import { generate, GenerationCancelled } from '@/lib/reformer/generate';
 import { ReformerLM } from '@/lib/reformer/model';
 import { loadModel, modelFromArtifacts } from '@/lib/reformer/serialize';
 import * as tf from '@/lib/reformer/tf';
+import type { AvoidList } from './backend-checks';
 import { type Activate, type BackendChoice, type BackendName, type FeatureChecks, selectBackend } from './backends';
 import { classifyBackendError, DeviceLostError, LoadSupersededError } from './errors';
 import { fetchModelArtifacts } from './model-cache';
@@ -18,7 +19,8 @@ export { GenerationCancelled };
 
 /** What the UI talks to: the worker client and the in-process engine alike. */
 export interface StudioEngine {
-  init(backend: BackendName | 'auto'): Promise<BackendChoice>;
+  /** `avoid`: backends automatic selection skips here, with why (backend-checks.ts). */
+  init(backend: BackendName | 'auto', avoid?: AvoidList): Promise<BackendChoice>;
   load(source: ModelSource, onProgress?: (p: LoadProgress) => void): Promise<LoadedModel>;
   /** Streams chunks of tokens; throws GenerationCancelled when `signal` aborts. */
   sample(req: SampleRequest, signal?: AbortSignal): AsyncGenerator<SampleChunk, Results['sample']>;
@@ -54,8 +56,8 @@ export class InProcessEngine implements StudioEngine {
   /** Set when the WebGPU device is lost: every later run fails with it until a new engine starts. */
   private lost: DeviceLostError | null = null;
 
-  async init(backend: BackendName | 'auto'): Promise<BackendChoice> {
-    this.backend = await selectBackend({ force: backend, checks: this.options.checks, activate: this.options.activate });
+  async init(backend: BackendName | 'auto', avoid?: AvoidList): Promise<BackendChoice> {
+    this.backend = await selectBackend({ force: backend, avoid, checks: this.options.checks, activate: this.options.activate });
     if (this.backend.name === 'webgpu') {
       const device = (tf.backend() as unknown as { device?: { lost?: Promise<{ message?: string }> } }).device;
       device?.lost?.then((info) => (this.lost = new DeviceLostError(`the GPU device was lost${info.message ? ` (${info.message})` : ''}`)));

@@ -22,7 +22,7 @@ async function handle(req: Request): Promise<void> {
   const { id } = req;
   switch (req.kind) {
     case 'init':
-      return post({ kind: 'result', id, payload: await engine.init(req.payload.backend) });
+      return post({ kind: 'result', id, payload: await engine.init(req.payload.backend, req.payload.avoid) });
     case 'load':
       return post({ kind: 'result', id, payload: await engine.load(req.payload.source, (p) => post({ kind: 'progress', id, payload: p })) });
     case 'sample': {

@@ -5,6 +5,7 @@
  */
 import type { ReformerConfig } from '@/lib/reformer/config';
 import type { ModelCard } from '@/lib/models/card';
+import type { AvoidList } from './backend-checks';
 import type { BackendChoice, BackendName } from './backends';
 
 /** Where a model comes from: a shipped/served model.json, the browser's IndexedDB, or random weights (benchmarks). */
@@ -72,7 +73,7 @@ export interface MemoryStats {
 }
 
 export type Request =
-  | { kind: 'init'; id: number; payload: { backend: BackendName | 'auto' } }
+  | { kind: 'init'; id: number; payload: { backend: BackendName | 'auto'; avoid?: AvoidList } }
   | { kind: 'load'; id: number; payload: { source: ModelSource } }
   | { kind: 'sample'; id: number; payload: SampleRequest }
   | { kind: 'cancel'; id: number; payload: { target: number } }

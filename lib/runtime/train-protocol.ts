@@ -5,6 +5,7 @@
  * streams TrainEvents; `pause`, `resume`, `stop`, `publish` and `close` act on that run between steps.
  */
 import type { ModelCard } from '@/lib/models/card';
+import type { AvoidList } from './backend-checks';
 import type { BackendChoice, BackendName } from './backends';
 
 export type TrainPreset = 'tiny' | 'small';
@@ -111,7 +112,7 @@ export interface PublishArtifacts {
 export type TrainRequest =
   | { kind: 'list'; id: number; payload: Record<string, never> }
   /** A new run of `settings`, or with `resumeRunId` that saved run (its own settings). */
-  | { kind: 'start'; id: number; payload: { settings: TrainSettings; resumeRunId?: string } }
+  | { kind: 'start'; id: number; payload: { settings: TrainSettings; resumeRunId?: string; avoid?: AvoidList } }
   | { kind: 'pause'; id: number; payload: Record<string, never> }
   | { kind: 'resume'; id: number; payload: Record<string, never> }
   | { kind: 'stop'; id: number; payload: Record<string, never> }

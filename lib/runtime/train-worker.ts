@@ -17,6 +17,7 @@ import { configFor } from '@/lib/training/presets';
 import { lineageAfter, startMismatch } from '@/lib/training/start-from';
 import { type Endpoint, GradientClient, type HelperReply } from '@/lib/training/gradient-service';
 import { DEFAULT_TRAIN, Trainer, trainingDataFrom, type TrainingData } from '@/lib/training/trainer';
+import type { AvoidList } from './backend-checks';
 import { type BackendChoice, selectBackend } from './backends';
 import { RunOpenElsewhereError } from './errors';
 import { type CheckpointStore, indexedDbCheckpoints, type RunLocks, webRunLocks } from './train-checkpoints';
@@ -241,7 +242,7 @@ export class TrainingSession {
     this.progress(r.id, { type: 'samples', step: r.trainer.step, images }, images.map((i) => i.rgb.buffer as ArrayBuffer));
   }
 
-  private async start(id: number, requested: TrainSettings, resumeRunId: string | undefined): Promise<{ step: number; state: 'stopped' | 'done' }> {
+  private async start(id: number, requested: TrainSettings, resumeRunId: string | undefined, avoid?: AvoidList): Promise<{ step: number; state: 'stopped' | 'done' }> {
     if (this.run && (this.run.state === 'running' || this.run.state === 'paused' || this.run.state === 'loading')) {
       throw new Error('A run is already in progress here; stop it before starting another.');
     }
@@ -252,7 +253,7 @@ export class TrainingSession {
     if (!release) throw new RunOpenElsewhereError('resumed');
     let r: Run;
     try {
-      r = await this.open(id, runId, release, requested, resumeRunId !== undefined);
+      r = await this.open(id, runId, release, requested, resumeRunId !== undefined, avoid);
     } catch (err) {
       await release();
       throw err;
@@ -261,9 +262,9 @@ export class TrainingSession {
   }
 
   /** The run's trainer and helpers, from fresh weights, a starting model, or its checkpoint. */
-  private async open(id: number, runId: string, release: () => Promise<void>, requested: TrainSettings, resume: boolean): Promise<Run> {
+  private async open(id: number, runId: string, release: () => Promise<void>, requested: TrainSettings, resume: boolean, avoid?: AvoidList): Promise<Run> {
     this.progress(id, { type: 'loading', message: 'Choosing a backend…' });
-    this.backend ??= await selectBackend({ force: requested.backend });
+    this.backend ??= await selectBackend({ force: requested.backend, avoid });
 
     let settings = requested;
     let history: TrainHistory = { train: [], validation: [] };
@@ -455,7 +456,7 @@ export class TrainingSession {
         return this.post({ kind: 'result', id, payload: await this.savedRuns() });
       case 'start':
         try {
-          return this.post({ kind: 'result', id, payload: await this.start(id, req.payload.settings, req.payload.resumeRunId) });
+          return this.post({ kind: 'result', id, payload: await this.start(id, req.payload.settings, req.payload.resumeRunId, req.payload.avoid) });
         } catch (err) {
           if (this.run?.id === id) {
             this.run.state = 'stopped';

@@ -1,4 +1,5 @@
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
+import { backendsToAvoid, loadBackendCheck, saveBackendCheck } from '@/lib/runtime/backend-checks';
 import { type AdapterInfo, type BackendName, BACKENDS, type FeatureChecks, selectBackend } from '@/lib/runtime/backends';
 import { BackendUnavailableError, WebGpuUnavailableError } from '@/lib/runtime/errors';
 
@@ -51,6 +52,17 @@ describe('selectBackend', () => {
     expect(r.activated).toEqual(['wasm']);
   });
 
+  test('a backend the check found wrong here is skipped by automatic selection, with why, but runs when forced', async () => {
+    const avoid = { webgpu: 'failed the backend check (/diagnostics) on 2026-11-30: its logits were off by 2.0e-1' };
+    const r = recorder();
+    const choice = await selectBackend({ checks: browser({ adapter: HARDWARE }), activate: r.activate, avoid });
+    expect(choice.name).toBe('wasm');
+    expect(choice.reason).toContain('skipped WebGPU: failed the backend check (/diagnostics) on 2026-11-30');
+    expect(r.activated).toEqual(['wasm']);
+    const forced = await selectBackend({ force: 'webgpu', checks: browser({ adapter: HARDWARE }), activate: r.activate, avoid });
+    expect(forced.name).toBe('webgpu');
+  });
+
   test('forcing webgpu uses even a fallback adapter', async () => {
     const r = recorder();
     const choice = await selectBackend({ force: 'webgpu', checks: browser({ adapter: SWIFTSHADER }), activate: r.activate });
@@ -84,5 +96,41 @@ describe('selectBackend', () => {
   test('with nothing else, plain CPU is chosen', async () => {
     const choice = await selectBackend({ checks: browser({ wasm: false, webgl2: false }), activate: recorder().activate });
     expect(choice.name).toBe('cpu');
+  });
+});
+
+describe('backend check records', () => {
+  const record = {
+    checkedAt: '2026-11-30T12:00:00.000Z',
+    results: {
+      cpu: { status: 'failed' as const, detail: 'reference' },
+      wasm: { status: 'ok' as const, diff: 1e-6, detail: 'WebAssembly' },
+      webgl: { status: 'failed' as const, diff: 0.25, detail: 'WebGL2' },
+      webgpu: { status: 'failed' as const, detail: 'device lost' },
+    },
+  };
+
+  test('only failed backends are avoided, never the cpu reference, each with its reason', () => {
+    expect(backendsToAvoid(record)).toEqual({
+      webgl: 'failed the backend check (/diagnostics) on 2026-11-30: its logits were off by 2.5e-1',
+      webgpu: 'failed the backend check (/diagnostics) on 2026-11-30: device lost',
+    });
+    expect(backendsToAvoid(null)).toEqual({});
+  });
+
+  test('a record round-trips through localStorage; a missing, corrupt or foreign one reads as none', () => {
+    const store = new Map<string, string>();
+    vi.stubGlobal('localStorage', { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => store.set(k, v) });
+    try {
+      expect(loadBackendCheck()).toBeNull();
+      saveBackendCheck(record);
+      expect(loadBackendCheck()).toEqual(record);
+      store.set('reformer.backendCheck.v1', '{not json');
+      expect(loadBackendCheck()).toBeNull();
+      store.set('reformer.backendCheck.v1', JSON.stringify({ checkedAt: 1, results: {} }));
+      expect(loadBackendCheck()).toBeNull();
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 });
