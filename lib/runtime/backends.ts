@@ -8,6 +8,7 @@
  * `info.architecture === 'swiftshader'`) is correct but far slower than WASM on the same CPU, so
  * `auto` passes over it; forcing `webgpu` still uses it.
  */
+import type { AvoidList } from './backend-checks';
 import { BackendUnavailableError, type BackendName, WebGpuUnavailableError } from './errors';
 
 export { BackendUnavailableError, type BackendName } from './errors';
@@ -161,7 +162,7 @@ export interface SelectOptions {
   /** Defaults to tfjs activation (`activateTfjsBackend`); tests pass a stub. */
   activate?: Activate;
   /** Backends automatic selection skips, each with its reason (backend-checks.ts: what /diagnostics found wrong here); a forced one still runs. */
-  avoid?: Partial<Record<BackendName, string>>;
+  avoid?: AvoidList;
 }
 
 /**
