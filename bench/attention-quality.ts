@@ -47,7 +47,8 @@ const { values } = parseArgs({
 async function main() {
   if (!isPreset(values.config!)) throw new Error(`--config ${values.config} is not a preset`);
   const neighbours = values.neighbours as NeighbourPlan;
-  if (!NEIGHBOUR_PLANS.includes(neighbours)) throw new Error(`--neighbours must be one of ${NEIGHBOUR_PLANS.join(', ')}`);
+  if (!NEIGHBOUR_PLANS.includes(neighbours))
+    throw new Error(`--neighbours must be one of ${NEIGHBOUR_PLANS.join(', ')}`);
   await tf.setBackend('wasm');
   await tf.ready();
   const storage = getStorage();
@@ -62,7 +63,13 @@ async function main() {
     seed: 1,
   };
 
-  type Run = { curve: { step: number; validationBitsPerDim: number }[]; msPerStep: number; parameters: number; finalWithHashes?: Record<string, number>; measuredAt?: string };
+  type Run = {
+    curve: { step: number; validationBitsPerDim: number }[];
+    msPerStep: number;
+    parameters: number;
+    finalWithHashes?: Record<string, number>;
+    measuredAt?: string;
+  };
   const runs: Record<string, Run> = {};
   const file = `bench/results/attention-quality-${manifest.id}-${neighbours}.json`;
   const kinds = values.only ? [values.only as 'lsh' | 'full'] : (['lsh', 'full'] as const);
@@ -71,23 +78,36 @@ async function main() {
     if (!['lsh', 'full'].includes(values.only)) throw new Error('--only must be lsh or full');
     const other = values.only === 'lsh' ? 'full' : 'lsh';
     const last = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
-    if (!last?.[other] || JSON.stringify(last.options) !== JSON.stringify(options)) throw new Error(`--only ${values.only} needs ${file} with a ${other} run of the same options`);
+    if (!last?.[other] || JSON.stringify(last.options) !== JSON.stringify(options))
+      throw new Error(`--only ${values.only} needs ${file} with a ${other} run of the same options`);
     runs[other] = { ...last[other], measuredAt: last[other].measuredAt ?? last.meta?.measuredAt };
   }
-  const meta = () => ({ measuredAt: new Date().toISOString(), loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100), cpus: os.cpus().length });
+  const meta = () => ({
+    measuredAt: new Date().toISOString(),
+    loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
+    cpus: os.cpus().length,
+  });
   // Written after every evaluation too, so a run stopped early still leaves its curves.
   const save = (extra: object) => {
     mkdirSync('bench/results', { recursive: true });
-    writeFileSync(file, `${JSON.stringify({ dataset: manifest.id, seqLength: manifest.seqLength, preset: values.config, neighbours, options, threads: Math.min(Number(values.threads), options.batchSize), ...runs, ...extra, meta: meta() }, null, 2)}\n`);
+    writeFileSync(
+      file,
+      `${JSON.stringify({ dataset: manifest.id, seqLength: manifest.seqLength, preset: values.config, neighbours, options, threads: Math.min(Number(values.threads), options.batchSize), ...runs, ...extra, meta: meta() }, null, 2)}\n`,
+    );
   };
   for (const attention of kinds) {
-    const trainer = new Trainer(new ReformerLM(configFor(values.config!, manifest, { attention, neighbours, seed: options.seed })), data, options);
+    const trainer = new Trainer(
+      new ReformerLM(configFor(values.config!, manifest, { attention, neighbours, seed: options.seed })),
+      data,
+      options,
+    );
     const curve: { step: number; validationBitsPerDim: number }[] = [];
     const ms: number[] = [];
     runs[attention] = { curve, msPerStep: 0, parameters: trainer.model.parameterCount };
     // Each batch split across threads as `npm run train` does (the same step as one thread's, tested).
     const threadCount = Math.min(Number(values.threads), options.batchSize);
-    const threads = threadCount > 1 ? await startGradientThreads(threadCount - 1, trainer.model.config, tf.getBackend()) : undefined;
+    const threads =
+      threadCount > 1 ? await startGradientThreads(threadCount - 1, trainer.model.config, tf.getBackend()) : undefined;
     while (trainer.step < options.steps) {
       const r = threads ? await trainer.trainStepParallel(threads.helpers) : trainer.trainStep();
       ms.push(r.ms);
@@ -95,7 +115,9 @@ async function main() {
         curve.push({ step: r.step, validationBitsPerDim: Math.round(trainer.evaluate() * 1e4) / 1e4 });
         runs[attention].msPerStep = Math.round(median(ms));
         save({ complete: false });
-        console.error(`${attention} step ${r.step}: val ${curve.at(-1)!.validationBitsPerDim} bits/dim, ${(median(ms) / 1000).toFixed(2)} s/step`);
+        console.error(
+          `${attention} step ${r.step}: val ${curve.at(-1)!.validationBitsPerDim} bits/dim, ${(median(ms) / 1000).toFixed(2)} s/step`,
+        );
       }
     }
     await threads?.close();
@@ -117,13 +139,26 @@ async function main() {
 
   const rows = runs.lsh.curve.map((p, i) => {
     const full = runs.full.curve[i].validationBitsPerDim;
-    return [p.step, p.validationBitsPerDim.toFixed(3), full.toFixed(3), `${(((p.validationBitsPerDim - full) / full) * 100).toFixed(1)}%`];
+    return [
+      p.step,
+      p.validationBitsPerDim.toFixed(3),
+      full.toFixed(3),
+      `${(((p.validationBitsPerDim - full) / full) * 100).toFixed(1)}%`,
+    ];
   });
-  console.log(table(`${values.config} preset on ${manifest.id} (${manifest.seqLength} tokens), batch ${options.batchSize}, same seed`, ['step', 'LSH bits/dim', 'full bits/dim', 'LSH vs full'], rows));
+  console.log(
+    table(
+      `${values.config} preset on ${manifest.id} (${manifest.seqLength} tokens), batch ${options.batchSize}, same seed`,
+      ['step', 'LSH bits/dim', 'full bits/dim', 'LSH vs full'],
+      rows,
+    ),
+  );
   console.log(`s/step: LSH ${(runs.lsh.msPerStep / 1000).toFixed(2)}, full ${(runs.full.msPerStep / 1000).toFixed(2)}`);
   for (const [hashes, bpd] of Object.entries(runs.lsh.finalWithHashes ?? {})) {
     const full = runs.full.curve.at(-1)!.validationBitsPerDim;
-    console.log(`LSH evaluated with ${hashes} hash rounds (trained with ${configFor(values.config!, manifest).nHashes}): ${bpd.toFixed(3)} bits/dim, ${(((bpd - full) / full) * 100).toFixed(1)}% vs full`);
+    console.log(
+      `LSH evaluated with ${hashes} hash rounds (trained with ${configFor(values.config!, manifest).nHashes}): ${bpd.toFixed(3)} bits/dim, ${(((bpd - full) / full) * 100).toFixed(1)}% vs full`,
+    );
   }
 
   save({ complete: true, finalGapPercent: Number(String(rows.at(-1)![3]).replace('%', '')) });

@@ -31,14 +31,18 @@ const { values } = parseArgs({
 
 type Codec = { name: string; encode: (image: ReturnType<typeof sharp>) => Promise<Buffer> };
 const CODECS: Codec[] = [
-  { name: 'PNG (sharp, level 9, adaptive filtering)', encode: (i) => i.png({ compressionLevel: 9, adaptiveFiltering: true, palette: false }).toBuffer() },
+  {
+    name: 'PNG (sharp, level 9, adaptive filtering)',
+    encode: (i) => i.png({ compressionLevel: 9, adaptiveFiltering: true, palette: false }).toBuffer(),
+  },
   { name: 'WebP lossless (sharp, effort 6)', encode: (i) => i.webp({ lossless: true, effort: 6 }).toBuffer() },
 ];
 
 async function main() {
   const storage = getStorage();
   const { manifest, data } = await loadTrainingData(storage, values.dataset!);
-  if (manifest.tokenization !== 'rgb') throw new Error(`${manifest.id} is not an rgb dataset: codecs compare on raw pixels`);
+  if (manifest.tokenization !== 'rgb')
+    throw new Error(`${manifest.id} is not an rgb dataset: codecs compare on raw pixels`);
   const { width, height, seqLength } = manifest;
   const images = data.validation.length / seqLength;
   const dims = seqLength; // one dimension per channel value
@@ -51,7 +55,9 @@ async function main() {
       const pixels = Buffer.from(data.validation.subarray(i * seqLength, (i + 1) * seqLength));
       bytes.push((await codec.encode(sharp(pixels, { raw: { width, height, channels: 3 } }))).length);
     }
-    const bitsPerDimOver = Object.fromEntries(prefixes.map((n) => [n, (bytes.slice(0, n).reduce((a, b) => a + b, 0) * 8) / (n * dims)]));
+    const bitsPerDimOver = Object.fromEntries(
+      prefixes.map((n) => [n, (bytes.slice(0, n).reduce((a, b) => a + b, 0) * 8) / (n * dims)]),
+    );
     codecs.push({ name: codec.name, meanBytes: bytes.reduce((a, b) => a + b, 0) / images, bitsPerDimOver });
   }
 
@@ -62,15 +68,27 @@ async function main() {
     const { model: lm, metadata } = await loadModel(fileSystemHandler(values.model));
     const n = Math.min(Number(values['model-images']), images);
     const card = (metadata as { card?: { steps?: number } }).card;
-    model = { dir: values.model, images: n, bitsPerDim: imagesBitsPerDim(lm, data, data.validation, n, 2), steps: card?.steps };
+    model = {
+      dir: values.model,
+      images: n,
+      bitsPerDim: imagesBitsPerDim(lm, data, data.validation, n, 2),
+      steps: card?.steps,
+    };
     lm.dispose();
   }
 
   const header = ['', ...prefixes.map((n) => `first ${n} images`)];
   const rows = codecs.map((c) => [c.name, ...prefixes.map((n) => c.bitsPerDimOver[n].toFixed(3))]);
-  if (model) rows.push([`model ${model.dir} (${model.steps ?? '?'} steps)`, ...prefixes.map((n) => (n === model.images ? model.bitsPerDim.toFixed(3) : '—'))]);
-  console.log(table(`bits/dim on ${manifest.id} validation (${images} images of ${width}×${height} rgb)`, header, rows));
-  if (model && !prefixes.includes(model.images)) console.log(`model over its first ${model.images} images: ${model.bitsPerDim.toFixed(3)} bits/dim`);
+  if (model)
+    rows.push([
+      `model ${model.dir} (${model.steps ?? '?'} steps)`,
+      ...prefixes.map((n) => (n === model.images ? model.bitsPerDim.toFixed(3) : '—')),
+    ]);
+  console.log(
+    table(`bits/dim on ${manifest.id} validation (${images} images of ${width}×${height} rgb)`, header, rows),
+  );
+  if (model && !prefixes.includes(model.images))
+    console.log(`model over its first ${model.images} images: ${model.bitsPerDim.toFixed(3)} bits/dim`);
 
   mkdirSync('bench/results', { recursive: true });
   writeFileSync(

@@ -35,7 +35,9 @@ try {
     const cpu = process.cpuUsage(cpuStart);
     // CPU time per image is what the 2-core target rests on; wall time also reflects other load on the machine.
     runs.push({ seconds, cpuMsPerImage: (cpu.user + cpu.system) / 1000 / inputs.length });
-    console.log(`rgb 32×32 run ${run + 1}: ${inputs.length} files (${accepted} accepted) in ${seconds.toFixed(2)} s = ${(inputs.length / seconds).toFixed(0)} images/s, ${runs[run].cpuMsPerImage.toFixed(2)} CPU ms/image, load ${loadavg()[0].toFixed(1)}`);
+    console.log(
+      `rgb 32×32 run ${run + 1}: ${inputs.length} files (${accepted} accepted) in ${seconds.toFixed(2)} s = ${(inputs.length / seconds).toFixed(0)} images/s, ${runs[run].cpuMsPerImage.toFixed(2)} CPU ms/image, load ${loadavg()[0].toFixed(1)}`,
+    );
   }
   const best = runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
   const seconds = best.seconds;
@@ -46,7 +48,9 @@ try {
   console.log(`rgb 32×32 best: ${imagesPerSecond.toFixed(0)} images/s, peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
 
   // Palette fit alone, on the same prepared pixels the pipeline would fit on.
-  const manifest = await storage.getRecord<{ splits: { train: { shards: { file: string }[] }; validation: { shards: { file: string }[] } } }>('datasets', 'bench-rgb32-0');
+  const manifest = await storage.getRecord<{
+    splits: { train: { shards: { file: string }[] }; validation: { shards: { file: string }[] } };
+  }>('datasets', 'bench-rgb32-0');
   const shardFiles = [...manifest!.splits.train.shards, ...manifest!.splits.validation.shards].map((s) => s.file);
   const blobs = await Promise.all(shardFiles.map((f) => storage.getBlob(`datasets/bench-rgb32-0/${f}`)));
   const pixels = new Uint8Array(blobs.reduce((n, b) => n + b!.length, 0));
@@ -58,15 +62,32 @@ try {
   console.log(`palette K=256 fit on ${pixels.length / 3} pixels (32×32): ${fitSeconds.toFixed(2)} s`);
 
   const paletteStart = performance.now();
-  for await (const _ of prepareDataset(inputs, { ...options, tokenization: 'palette' }, { storage, id: 'bench-p256' })) {
+  for await (const _ of prepareDataset(
+    inputs,
+    { ...options, tokenization: 'palette' },
+    { storage, id: 'bench-p256' },
+  )) {
     // drain
   }
   const palettePrepareSeconds = (performance.now() - paletteStart) / 1000;
   console.log(`palette K=256 full preparation 32×32: ${palettePrepareSeconds.toFixed(2)} s`);
 
   const results = {
-    rgb32: { imagesPerSecond: Math.round(imagesPerSecond), peakRssMiB: Math.round(rgbPeakRss / 2 ** 20), images: inputs.length, accepted, seconds: +seconds.toFixed(3), cpuMsPerImage: +cpuMsPerImage.toFixed(3), runsImagesPerSecond: runs.map((r) => Math.round(inputs.length / r.seconds)) },
-    palette256: { fitSeconds: +fitSeconds.toFixed(3), pixels: pixels.length / 3, preparationSeconds: +palettePrepareSeconds.toFixed(3), peakRssMiB: Math.round(peakRss / 2 ** 20) },
+    rgb32: {
+      imagesPerSecond: Math.round(imagesPerSecond),
+      peakRssMiB: Math.round(rgbPeakRss / 2 ** 20),
+      images: inputs.length,
+      accepted,
+      seconds: +seconds.toFixed(3),
+      cpuMsPerImage: +cpuMsPerImage.toFixed(3),
+      runsImagesPerSecond: runs.map((r) => Math.round(inputs.length / r.seconds)),
+    },
+    palette256: {
+      fitSeconds: +fitSeconds.toFixed(3),
+      pixels: pixels.length / 3,
+      preparationSeconds: +palettePrepareSeconds.toFixed(3),
+      peakRssMiB: Math.round(peakRss / 2 ** 20),
+    },
     machine: { cores: availableParallelism(), node: process.version, loadAverage1m: +loadavg()[0].toFixed(2) },
     measuredAt: new Date().toISOString(),
   };

@@ -29,8 +29,26 @@ const WASM_HEAP_MAX = 4294901760;
 
 // Sizes: the full run is the brief; --quick is a seconds-long smoke run of the same code paths.
 const S = QUICK
-  ? { attnL: [128, 256], revL: 128, depths: [1, 2], decodeAt: [32, 64], decodeSteps: 3, naiveAt: [32], effDepth: 2, mm: 256 }
-  : { attnL: [1024, 4096, 16384, 65536], revL: 4096, depths: [2, 6, 12, 24], decodeAt: [1024, 4096, 16384], decodeSteps: 50, naiveAt: [1024, 4096, 16384], effDepth: 6, mm: 1024 };
+  ? {
+      attnL: [128, 256],
+      revL: 128,
+      depths: [1, 2],
+      decodeAt: [32, 64],
+      decodeSteps: 3,
+      naiveAt: [32],
+      effDepth: 2,
+      mm: 256,
+    }
+  : {
+      attnL: [1024, 4096, 16384, 65536],
+      revL: 4096,
+      depths: [2, 6, 12, 24],
+      decodeAt: [1024, 4096, 16384],
+      decodeSteps: 50,
+      naiveAt: [1024, 4096, 16384],
+      effDepth: 6,
+      mm: 1024,
+    };
 
 /**
  * `--only reversible,efficiency` reruns some sections (with their share of the budget) and merges
@@ -44,7 +62,8 @@ const argValue = (name: string) => {
 type Section = 'attention' | 'reversible' | 'decode' | 'efficiency';
 const ALL_SECTIONS: Section[] = ['attention', 'reversible', 'decode', 'efficiency'];
 const ONLY = (argValue('--only')?.split(',') as Section[] | undefined) ?? ALL_SECTIONS;
-for (const o of ONLY) if (!ALL_SECTIONS.includes(o)) throw new Error(`--only ${o}: sections are ${ALL_SECTIONS.join(', ')}`);
+for (const o of ONLY)
+  if (!ALL_SECTIONS.includes(o)) throw new Error(`--only ${o}: sections are ${ALL_SECTIONS.join(', ')}`);
 const RUN_DEPTHS = argValue('--depths')?.split(',').map(Number) ?? S.depths;
 const SINGLE_RUNS = argValue('--depths') !== undefined;
 /** Each section's share of the budget; a section must end by the cumulative share of those run. */
@@ -58,7 +77,17 @@ const SECTION_END = Object.fromEntries(
   }),
 ) as Record<Section, number>;
 
-const BASE: Partial<ReformerConfig> = { dModel: 256, nHeads: 4, dFF: 1024, chunkLength: 64, nHashes: 4, nBuckets: 'auto', vocabSize: 256, dropout: 0, seed: 1 };
+const BASE: Partial<ReformerConfig> = {
+  dModel: 256,
+  nHeads: 4,
+  dFF: 1024,
+  chunkLength: 64,
+  nHashes: 4,
+  nBuckets: 'auto',
+  vocabSize: 256,
+  dropout: 0,
+  seed: 1,
+};
 
 type Row = Record<string, unknown>;
 const log = (s: string) => console.log(s);
@@ -84,13 +113,22 @@ async function describeFailure(e: unknown): Promise<string> {
  * Measures `run` (warm-up, then up to `runs` profiled runs) if the budget allows: `projectedMs` is
  * one run's expected time; runs are dropped (warm-up first) until they fit in `allowMs`.
  */
-async function measureCase(run: () => void, runs: number, projectedMs: number | undefined, allowMs: number, needsWarmup = true) {
+async function measureCase(
+  run: () => void,
+  runs: number,
+  projectedMs: number | undefined,
+  allowMs: number,
+  needsWarmup = true,
+) {
   let warmups = needsWarmup && !QUICK ? 1 : 0;
   let n = QUICK ? 1 : runs;
   if (projectedMs !== undefined) {
     while (n > 1 && (warmups + n) * projectedMs > allowMs) n--;
     if ((warmups + n) * projectedMs > allowMs) warmups = 0;
-    if (n * projectedMs > allowMs) return { skipped: `skipped for time: one run projected at ${fmtMs(projectedMs)}, ${fmtMs(Math.max(0, allowMs))} left in this section's budget` };
+    if (n * projectedMs > allowMs)
+      return {
+        skipped: `skipped for time: one run projected at ${fmtMs(projectedMs)}, ${fmtMs(Math.max(0, allowMs))} left in this section's budget`,
+      };
   }
   for (let i = 0; i < warmups; i++) await profiledRun(run);
   const results: RunResult[] = [];
@@ -104,7 +142,14 @@ async function measureCase(run: () => void, runs: number, projectedMs: number | 
   }
   const ms = median(results.map((r) => r.ms));
   const peakBytes = Math.max(...results.map((r) => r.peakBytes));
-  return { ms, peakBytes, runs: n, warmups, kernels: results[results.length - 1].kernels, allMs: results.map((r) => Math.round(r.ms)) };
+  return {
+    ms,
+    peakBytes,
+    runs: n,
+    warmups,
+    kernels: results[results.length - 1].kernels,
+    allMs: results.map((r) => Math.round(r.ms)),
+  };
 }
 
 // ───────────────────────── 1. attention ─────────────────────────
@@ -122,7 +167,13 @@ function attentionModel(L: number): ReformerLM {
  * One attention layer forward + backward w.r.t. the input and the layer's attention weights, the
  * way training runs it (attentionVjp: projections, then one hash round × head slice at a time).
  */
-function attentionStep(model: ReformerLM, kind: AttentionKind, x: tf.Tensor3D, dy: tf.Tensor3D, stepSeed: number): void {
+function attentionStep(
+  model: ReformerLM,
+  kind: AttentionKind,
+  x: tf.Tensor3D,
+  dy: tf.Tensor3D,
+  stepSeed: number,
+): void {
   const w = model.layers[0].attention;
   const rot = kind === 'lsh' ? model.rotations(0, stepSeed) : undefined;
   const tape: LayerTape = {};
@@ -161,14 +212,22 @@ const CHILD_PROCESS_L = 32768;
 
 /** One profiled LSH attention step at L in a fresh process; its row, or the way it died. */
 function attentionInChild(L: number): Row {
-  const child = spawnSync(process.execPath, [...process.execArgv, new URL(import.meta.url).pathname, '--child-attention', String(L)], {
-    encoding: 'utf8',
-    timeout: Math.round(Math.max(300_000, BUDGET.sectionRemainingMs(SECTION_END.attention))), // measured alone: 126 s at 64k
-    maxBuffer: 64 * 2 ** 20,
-  });
+  const child = spawnSync(
+    process.execPath,
+    [...process.execArgv, new URL(import.meta.url).pathname, '--child-attention', String(L)],
+    {
+      encoding: 'utf8',
+      timeout: Math.round(Math.max(300_000, BUDGET.sectionRemainingMs(SECTION_END.attention))), // measured alone: 126 s at 64k
+      maxBuffer: 64 * 2 ** 20,
+    },
+  );
   const line = child.stdout.split('\n').find((l) => l.startsWith('CHILD_RESULT '));
   if (line) return JSON.parse(line.slice('CHILD_RESULT '.length)) as Row;
-  const why = (child.stderr || '').split('\n').filter((l) => /Error|Aborted/.test(l)).pop() ?? `exit ${child.status ?? child.signal}`;
+  const why =
+    (child.stderr || '')
+      .split('\n')
+      .filter((l) => /Error|Aborted/.test(l))
+      .pop() ?? `exit ${child.status ?? child.signal}`;
   return { kind: 'lsh', L, error: `the process died: ${why.trim().slice(0, 300)}` };
 }
 
@@ -203,7 +262,9 @@ async function attentionSection(): Promise<Row[]> {
   const rows: Row[] = [];
   const lastMs = new Map<AttentionKind, { L: number; ms: number }>();
   const deferred: { c: AttentionCase; reason: string }[] = [];
-  const cases: AttentionCase[] = S.attnL.flatMap((L) => (['full', 'lsh'] as AttentionKind[]).map((kind) => ({ kind, L })));
+  const cases: AttentionCase[] = S.attnL.flatMap((L) =>
+    (['full', 'lsh'] as AttentionKind[]).map((kind) => ({ kind, L })),
+  );
   for (const c of cases) {
     const verdict = memoryVerdict(c, rows);
     if (verdict) {
@@ -226,10 +287,24 @@ async function attentionSection(): Promise<Row[]> {
     let seed = 0;
     try {
       const runs = c.L <= 1024 ? 3 : c.kind === 'lsh' ? 2 : 1;
-      const m = await measureCase(() => attentionStep(model, c.kind, x, dy, ++seed), runs, projected, BUDGET.sectionRemainingMs(SECTION_END.attention));
+      const m = await measureCase(
+        () => attentionStep(model, c.kind, x, dy, ++seed),
+        runs,
+        projected,
+        BUDGET.sectionRemainingMs(SECTION_END.attention),
+      );
       if ('skipped' in m) rows.push({ kind: c.kind, L: c.L, error: m.skipped });
       else {
-        rows.push({ kind: c.kind, L: c.L, ms: Math.round(m.ms), peakBytes: m.peakBytes, runs: m.runs, warmups: m.warmups, runsMs: m.allMs, topKernels: topKernels(m.kernels) });
+        rows.push({
+          kind: c.kind,
+          L: c.L,
+          ms: Math.round(m.ms),
+          peakBytes: m.peakBytes,
+          runs: m.runs,
+          warmups: m.warmups,
+          runsMs: m.allMs,
+          topKernels: topKernels(m.kernels),
+        });
         lastMs.set(c.kind, { L: c.L, ms: m.ms });
       }
     } catch (e) {
@@ -253,7 +328,10 @@ async function attentionSection(): Promise<Row[]> {
         const model = attentionModel(c.L);
         const x = tf.randomNormal([1, c.L, BASE.dModel!], 0, 1, 'float32', 7) as tf.Tensor3D;
         const dy = tf.randomNormal([1, c.L, BASE.dModel!], 0, 1, 'float32', 8) as tf.Tensor3D;
-        return { run: () => attentionStep(model, 'lsh', x, dy, 1), cleanup: () => (tf.dispose([x, dy]), model.dispose()) };
+        return {
+          run: () => attentionStep(model, 'lsh', x, dy, 1),
+          cleanup: () => (tf.dispose([x, dy]), model.dispose()),
+        };
       },
     });
   }
@@ -292,7 +370,11 @@ async function runRealAttempts(): Promise<void> {
       p.run();
       const ms = Math.round(performance.now() - t0);
       delete a.row.error;
-      Object.assign(a.row, { ms, peakBytes: null, note: 'completed despite the memory projection; one unprofiled run, peak not measured' });
+      Object.assign(a.row, {
+        ms,
+        peakBytes: null,
+        note: 'completed despite the memory projection; one unprofiled run, peak not measured',
+      });
     } catch (e) {
       a.row.error += `; a real attempt failed after ${fmtMs(performance.now() - t0)}: ${errorText(e).slice(0, 300)}${previousFailed ? ' (an earlier failed attempt may have left the wasm heap corrupt)' : ''}`;
       previousFailed = true;
@@ -310,7 +392,13 @@ async function runRealAttempts(): Promise<void> {
 // ───────────────────────── 2. reversible ─────────────────────────
 
 function stackModel(depth: number, reversible: boolean, L: number, layers: AttentionKind = 'lsh'): ReformerLM {
-  return new ReformerLM({ ...BASE, layers: Array(depth).fill(layers), seqLength: L, axialShape: [L / 64, 64], reversible });
+  return new ReformerLM({
+    ...BASE,
+    layers: Array(depth).fill(layers),
+    seqLength: L,
+    axialShape: [L / 64, 64],
+    reversible,
+  });
 }
 
 function randomTokens(L: number, seed: number): tf.Tensor2D {
@@ -326,7 +414,12 @@ async function reversibleSection(attention: Row[]): Promise<Row[]> {
   for (const depth of RUN_DEPTHS) {
     for (const reversible of [true, false]) {
       if (failed.has(reversible)) {
-        rows.push({ reversible, depth, L, error: `not run: this stack already failed or was projected out of memory at depth ${rows.find((r) => r.reversible === reversible && r.error)?.depth}` });
+        rows.push({
+          reversible,
+          depth,
+          L,
+          error: `not run: this stack already failed or was projected out of memory at depth ${rows.find((r) => r.reversible === reversible && r.error)?.depth}`,
+        });
         continue;
       }
       // A plain stack's tape holds every layer's activations, and its attention runs whole under the
@@ -337,7 +430,8 @@ async function reversibleSection(attention: Row[]): Promise<Row[]> {
       const PLAIN_LAYER_FACTOR = 3.8;
       // Margin for heap fragmentation: 3.5 GiB projected at depth 2 still aborted the process.
       const PLAIN_SAFE_BYTES = 2.5 * 2 ** 30;
-      const piecePeak = attention.find((r) => r.kind === 'lsh' && r.L === L && typeof r.peakBytes === 'number')?.peakBytes as number | undefined;
+      const piecePeak = attention.find((r) => r.kind === 'lsh' && r.L === L && typeof r.peakBytes === 'number')
+        ?.peakBytes as number | undefined;
       const layerPeak = piecePeak === undefined ? undefined : piecePeak * PLAIN_LAYER_FACTOR;
       if (!reversible && layerPeak !== undefined && depth * layerPeak > PLAIN_SAFE_BYTES) {
         const row: Row = {
@@ -357,7 +451,8 @@ async function reversibleSection(attention: Row[]): Promise<Row[]> {
       const prev = last.get(reversible);
       // Before any step is measured: ≈ 1.6 × one LSH layer's forward + backward per layer (forward,
       // then recompute + backward, plus the feed-forward), from section 1; only used for scheduling.
-      const attnMs = attention.find((r) => r.kind === 'lsh' && r.L === L && typeof r.ms === 'number')?.ms as number | undefined;
+      const attnMs = attention.find((r) => r.kind === 'lsh' && r.L === L && typeof r.ms === 'number')?.ms as
+        number | undefined;
       const projected = prev ? (prev.ms * depth) / prev.depth : attnMs !== undefined ? 1.6 * depth * attnMs : undefined;
       let seed = 0;
       try {
@@ -373,7 +468,18 @@ async function reversibleSection(attention: Row[]): Promise<Row[]> {
         if ('skipped' in m) rows.push({ reversible, depth, L, error: m.skipped });
         else {
           // The step returns a gradient for every weight: bytes that grow with depth whatever the activations do.
-          rows.push({ reversible, depth, L, ms: Math.round(m.ms), peakBytes: m.peakBytes, gradientBytes: 4 * model.parameterCount, runs: m.runs, warmups: m.warmups, runsMs: m.allMs, topKernels: topKernels(m.kernels) });
+          rows.push({
+            reversible,
+            depth,
+            L,
+            ms: Math.round(m.ms),
+            peakBytes: m.peakBytes,
+            gradientBytes: 4 * model.parameterCount,
+            runs: m.runs,
+            warmups: m.warmups,
+            runsMs: m.allMs,
+            topKernels: topKernels(m.kernels),
+          });
           last.set(reversible, { depth, ms: m.ms });
         }
       } catch (e) {
@@ -396,9 +502,21 @@ async function decodeSection(): Promise<{ rows: Row[]; model: Row }> {
   const end = SECTION_END.decode;
   const maxPos = S.decodeAt[S.decodeAt.length - 1];
   const seqLength = maxPos + 64;
-  const cfg: Partial<ReformerConfig> = { ...BASE, layers: Array(QUICK ? 2 : 6).fill('lsh'), seqLength, axialShape: [seqLength / 64, 64] };
+  const cfg: Partial<ReformerConfig> = {
+    ...BASE,
+    layers: Array(QUICK ? 2 : 6).fill('lsh'),
+    seqLength,
+    axialShape: [seqLength / 64, 64],
+  };
   const model = new ReformerLM(cfg);
-  const modelInfo: Row = { dModel: cfg.dModel, layers: cfg.layers!.length, kind: 'lsh', seqLength, nBuckets: model.config.nBuckets, batch: 1 };
+  const modelInfo: Row = {
+    dModel: cfg.dModel,
+    layers: cfg.layers!.length,
+    kind: 'lsh',
+    seqLength,
+    nBuckets: model.config.nBuckets,
+    batch: 1,
+  };
   let rng = 12345;
   const nextToken = () => (rng = (Math.imul(rng, 1103515245) + 12345) >>> 0) % BASE.vocabSize!;
 
@@ -413,7 +531,11 @@ async function decodeSection(): Promise<{ rows: Row[]; model: Row }> {
       const perStep = advanced > 0 ? advanceMs / advanced : undefined;
       const left = BUDGET.sectionRemainingMs(end) - 60_000 * (QUICK ? 0 : 1); // keep a minute for the naive rows
       if (perStep !== undefined && perStep * (toAdvance + S.decodeSteps) > left) {
-        rows.push({ cached: true, position: pos, error: `skipped for time: reaching it needs ${toAdvance} more steps ≈ ${fmtMs(perStep * toAdvance)}, ${fmtMs(Math.max(0, left))} left` });
+        rows.push({
+          cached: true,
+          position: pos,
+          error: `skipped for time: reaching it needs ${toAdvance} more steps ≈ ${fmtMs(perStep * toAdvance)}, ${fmtMs(Math.max(0, left))} left`,
+        });
         continue;
       }
       const t0 = performance.now();
@@ -421,9 +543,18 @@ async function decodeSection(): Promise<{ rows: Row[]; model: Row }> {
       advanceMs += performance.now() - t0;
       advanced += toAdvance;
       const times: number[] = [];
-      for (let i = 0; i < S.decodeSteps; i++) times.push(await timedRun(async () => void (await decoder.step([nextToken()]))));
-      rows.push({ cached: true, position: pos, msPerToken: +median(times).toFixed(3), steps: S.decodeSteps, p90: +[...times].sort((a, b) => a - b)[Math.floor(0.9 * times.length)].toFixed(3) });
-      log(`  decode cached @${pos}: ${JSON.stringify(rows[rows.length - 1])} (advance ${fmtMs(advanceMs / Math.max(1, advanced))}/step)`);
+      for (let i = 0; i < S.decodeSteps; i++)
+        times.push(await timedRun(async () => void (await decoder.step([nextToken()]))));
+      rows.push({
+        cached: true,
+        position: pos,
+        msPerToken: +median(times).toFixed(3),
+        steps: S.decodeSteps,
+        p90: +[...times].sort((a, b) => a - b)[Math.floor(0.9 * times.length)].toFixed(3),
+      });
+      log(
+        `  decode cached @${pos}: ${JSON.stringify(rows[rows.length - 1])} (advance ${fmtMs(advanceMs / Math.max(1, advanced))}/step)`,
+      );
     }
     modelInfo.advanceMsPerStep = +(advanceMs / Math.max(1, advanced)).toFixed(3);
   } catch (e) {
@@ -444,10 +575,23 @@ async function decodeSection(): Promise<{ rows: Row[]; model: Row }> {
     };
     try {
       const projected = prev && (prev.ms * pos) / prev.pos;
-      const m = await measureCase(run, pos <= 1024 ? 3 : 1, projected, BUDGET.sectionRemainingMs(end), prev === undefined);
+      const m = await measureCase(
+        run,
+        pos <= 1024 ? 3 : 1,
+        projected,
+        BUDGET.sectionRemainingMs(end),
+        prev === undefined,
+      );
       if ('skipped' in m) rows.push({ cached: false, position: pos, error: m.skipped });
       else {
-        rows.push({ cached: false, position: pos, msPerToken: Math.round(m.ms), runs: m.runs, warmups: m.warmups, topKernels: topKernels(m.kernels, 4) });
+        rows.push({
+          cached: false,
+          position: pos,
+          msPerToken: Math.round(m.ms),
+          runs: m.runs,
+          warmups: m.warmups,
+          topKernels: topKernels(m.kernels, 4),
+        });
         prev = { pos, ms: m.ms };
       }
     } catch (e) {
@@ -481,11 +625,28 @@ async function matmulGflops(m: number, k: number, n: number): Promise<number> {
 async function efficiencySection(reversible: Row[]): Promise<Row> {
   const square = await matmulGflops(S.mm, S.mm, S.mm);
   const modelShaped = await matmulGflops(S.revL, 256, 1024);
-  const step = reversible.find((r) => r.reversible === true && r.depth === S.effDepth && typeof r.ms === 'number') ?? reversible.filter((r) => r.reversible === true && typeof r.ms === 'number').pop();
-  const out: Row = { matmulGflops: +square.toFixed(2), matmulShape: `[${S.mm},${S.mm}]×[${S.mm},${S.mm}]`, modelShapedMatmulGflops: +modelShaped.toFixed(2), modelShapedMatmul: `[${S.revL},256]×[256,1024]` };
+  const step =
+    reversible.find((r) => r.reversible === true && r.depth === S.effDepth && typeof r.ms === 'number') ??
+    reversible.filter((r) => r.reversible === true && typeof r.ms === 'number').pop();
+  const out: Row = {
+    matmulGflops: +square.toFixed(2),
+    matmulShape: `[${S.mm},${S.mm}]×[${S.mm},${S.mm}]`,
+    modelShapedMatmulGflops: +modelShaped.toFixed(2),
+    modelShapedMatmul: `[${S.revL},256]×[256,1024]`,
+  };
   if (!step) return { ...out, trainStepGflops: null, error: 'no reversible training step was measured' };
   const depth = step.depth as number;
-  const flops = trainStepFlops(resolveConfig({ ...BASE, layers: Array(depth).fill('lsh'), seqLength: S.revL, axialShape: [S.revL / 64, 64], reversible: true }), 1, S.revL);
+  const flops = trainStepFlops(
+    resolveConfig({
+      ...BASE,
+      layers: Array(depth).fill('lsh'),
+      seqLength: S.revL,
+      axialShape: [S.revL / 64, 64],
+      reversible: true,
+    }),
+    1,
+    S.revL,
+  );
   const gflops = flops.total / ((step.ms as number) / 1000) / 1e9;
   return {
     ...out,
@@ -515,14 +676,29 @@ function targets(attention: Row[], rev: Row[], decode: Row[], eff: Row): string[
     out.push(verdict(t >= 8, `full/LSH time at L=${L16}: ${t.toFixed(2)}× (target ≥ 8×)`));
     out.push(verdict(m >= 16, `full/LSH peak bytes at L=${L16}: ${m.toFixed(2)}× (target ≥ 16×)`));
   } else {
-    out.push(verdict(undefined, `full/LSH time and peak at L=${L16} (targets ≥ 8×, ≥ 16×): full ${f16?.error ? 'failed' : 'ok'}, LSH ${l16?.error ? 'failed' : 'ok'} — see errors`));
+    out.push(
+      verdict(
+        undefined,
+        `full/LSH time and peak at L=${L16} (targets ≥ 8×, ≥ 16×): full ${f16?.error ? 'failed' : 'ok'}, LSH ${l16?.error ? 'failed' : 'ok'} — see errors`,
+      ),
+    );
   }
   const l64 = get('lsh', L64);
-  out.push(verdict(typeof l64?.ms === 'number', `LSH completes at L=${L64}${l64?.error ? `: ${String(l64.error).slice(0, 120)}…` : ''}`));
+  out.push(
+    verdict(
+      typeof l64?.ms === 'number',
+      `LSH completes at L=${L64}${l64?.error ? `: ${String(l64.error).slice(0, 120)}…` : ''}`,
+    ),
+  );
   const l4 = get('lsh', S.attnL[1]);
   if (typeof l4?.ms === 'number' && typeof l64?.ms === 'number') {
     const g = (l64.ms as number) / (l4.ms as number);
-    out.push(verdict(g <= 20, `LSH time L=${S.attnL[1]}→${L64}: ${g.toFixed(1)}× (target ≤ 20×, by ${((g / 20 - 1) * 100).toFixed(0)}%)`));
+    out.push(
+      verdict(
+        g <= 20,
+        `LSH time L=${S.attnL[1]}→${L64}: ${g.toFixed(1)}× (target ≤ 20×, by ${((g / 20 - 1) * 100).toFixed(0)}%)`,
+      ),
+    );
   } else out.push(verdict(undefined, `LSH time L=${S.attnL[1]}→${L64} ≤ 20×: not both measured`));
   const r2 = rev.find((r) => r.reversible === true && r.depth === S.depths[0]);
   const rMax = rev.find((r) => r.reversible === true && r.depth === S.depths[S.depths.length - 1]);
@@ -532,21 +708,50 @@ function targets(attention: Row[], rev: Row[], decode: Row[], eff: Row): string[
     // weights, as in any training. Judged on the peak less them, where the rows record them.
     const grads = (r: Row) => (typeof r.gradientBytes === 'number' ? r.gradientBytes : 0);
     const a = (rMax.peakBytes - grads(rMax)) / (r2.peakBytes - grads(r2));
-    const split = grads(rMax) > 0 ? `; less the weights' gradients (${fmtMiB(grads(r2))} at depth ${r2.depth}, ${fmtMiB(grads(rMax))} at ${rMax.depth}): ${a.toFixed(2)}×` : '';
-    out.push(verdict(a <= 1.3, `reversible peak depth ${rMax.depth} / depth ${r2.depth}: ${k.toFixed(2)}×${split} (target ≤ 1.3×)`));
+    const split =
+      grads(rMax) > 0
+        ? `; less the weights' gradients (${fmtMiB(grads(r2))} at depth ${r2.depth}, ${fmtMiB(grads(rMax))} at ${rMax.depth}): ${a.toFixed(2)}×`
+        : '';
+    out.push(
+      verdict(
+        a <= 1.3,
+        `reversible peak depth ${rMax.depth} / depth ${r2.depth}: ${k.toFixed(2)}×${split} (target ≤ 1.3×)`,
+      ),
+    );
   } else {
     const deepest = rev.filter((r) => r.reversible === true && typeof r.peakBytes === 'number').pop();
-    const partial = deepest && typeof r2?.peakBytes === 'number' && deepest !== r2 ? `; measured depth ${deepest.depth}/${r2.depth}: ${((deepest.peakBytes as number) / (r2.peakBytes as number)).toFixed(2)}×` : '';
-    out.push(verdict(undefined, `reversible peak depth ${S.depths[S.depths.length - 1]} ≤ 1.3× depth ${S.depths[0]}: depth ${S.depths[S.depths.length - 1]} not measured${partial}`));
+    const partial =
+      deepest && typeof r2?.peakBytes === 'number' && deepest !== r2
+        ? `; measured depth ${deepest.depth}/${r2.depth}: ${((deepest.peakBytes as number) / (r2.peakBytes as number)).toFixed(2)}×`
+        : '';
+    out.push(
+      verdict(
+        undefined,
+        `reversible peak depth ${S.depths[S.depths.length - 1]} ≤ 1.3× depth ${S.depths[0]}: depth ${S.depths[S.depths.length - 1]} not measured${partial}`,
+      ),
+    );
   }
   const c1 = decode.find((r) => r.cached === true && r.position === S.decodeAt[0]);
   const cMax = decode.find((r) => r.cached === true && r.position === S.decodeAt[S.decodeAt.length - 1]);
   if (typeof c1?.msPerToken === 'number' && typeof cMax?.msPerToken === 'number') {
     const k = cMax.msPerToken / c1.msPerToken;
-    out.push(verdict(k <= 1.5, `cached decode ms/token @${cMax.position} / @${c1.position}: ${k.toFixed(2)}× (target ≤ 1.5×)`));
-  } else out.push(verdict(undefined, `cached decode @${S.decodeAt[S.decodeAt.length - 1]} ≤ 1.5× @${S.decodeAt[0]}: not both measured`));
+    out.push(
+      verdict(k <= 1.5, `cached decode ms/token @${cMax.position} / @${c1.position}: ${k.toFixed(2)}× (target ≤ 1.5×)`),
+    );
+  } else
+    out.push(
+      verdict(
+        undefined,
+        `cached decode @${S.decodeAt[S.decodeAt.length - 1]} ≤ 1.5× @${S.decodeAt[0]}: not both measured`,
+      ),
+    );
   if (typeof eff.ratio === 'number') {
-    out.push(verdict(eff.ratio >= 0.4, `training step ${eff.trainStepGflops} GFLOP/s = ${(eff.ratio * 100).toFixed(1)}% of matmul ${eff.matmulGflops} GFLOP/s (target ≥ 40%)`));
+    out.push(
+      verdict(
+        eff.ratio >= 0.4,
+        `training step ${eff.trainStepGflops} GFLOP/s = ${(eff.ratio * 100).toFixed(1)}% of matmul ${eff.matmulGflops} GFLOP/s (target ≥ 40%)`,
+      ),
+    );
   } else out.push(verdict(undefined, 'training step efficiency: no step measured'));
   return out;
 }
@@ -568,13 +773,18 @@ async function main() {
     loadAverageAtStart: os.loadavg().map((x) => +x.toFixed(2)),
     quick: QUICK,
     budgetMinutes: BUDGET.totalMs / 60_000,
-    peakMethod: 'tf.profile peakBytes (max engine numBytes after any kernel) minus tf.memory().numBytes just before the run; tensor bytes only, not wasm heap fragmentation',
-    timeMethod: 'wall time of a profiled run (the profiler adds a timestamp and a record per kernel); median of `runs` after `warmups` warm-ups',
+    peakMethod:
+      'tf.profile peakBytes (max engine numBytes after any kernel) minus tf.memory().numBytes just before the run; tensor bytes only, not wasm heap fragmentation',
+    timeMethod:
+      'wall time of a profiled run (the profiler adds a timestamp and a record per kernel); median of `runs` after `warmups` warm-ups',
   };
-  log(`Reformer engine benchmark — ${env.date}, node ${env.node}, backend ${env.backend}, SIMD ${env.wasmSimd}, threads ${env.wasmThreads}, load ${env.loadAverageAtStart.join(' ')}, budget ${env.budgetMinutes} min${QUICK ? ' (quick)' : ''}`);
+  log(
+    `Reformer engine benchmark — ${env.date}, node ${env.node}, backend ${env.backend}, SIMD ${env.wasmSimd}, threads ${env.wasmThreads}, load ${env.loadAverageAtStart.join(' ')}, budget ${env.budgetMinutes} min${QUICK ? ' (quick)' : ''}`,
+  );
 
   const resultsUrl = new URL('./results/engine.json', import.meta.url);
-  const previous = ONLY.length < ALL_SECTIONS.length && existsSync(resultsUrl) ? JSON.parse(readFileSync(resultsUrl, 'utf8')) : {};
+  const previous =
+    ONLY.length < ALL_SECTIONS.length && existsSync(resultsUrl) ? JSON.parse(readFileSync(resultsUrl, 'utf8')) : {};
   /** New rows replace previous rows with the same identity; other previous rows stay. */
   const merge = (old: Row[] | undefined, fresh: Row[], key: (r: Row) => string) => {
     const keys = new Set(fresh.map(key));
@@ -607,24 +817,77 @@ async function main() {
   const mib = (b: unknown) => (typeof b === 'number' ? fmtMiB(b) : '—');
   const ms = (v: unknown) => (typeof v === 'number' ? fmtMs(v) : '—');
   const why = (r: Row) => (r.error ? String(r.error).slice(0, 110) + (String(r.error).length > 110 ? '…' : '') : '');
-  log(table('attention (forward + backward, one layer)', ['kind', 'L', 'time', 'peak', 'runs', 'top kernel / error'], attention.map((r) => [r.kind as string, r.L as number, ms(r.ms), mib(r.peakBytes), (r.runs as number) ?? '—', r.error ? why(r) : ((r.topKernels as string[])?.[0] ?? '')])));
-  log(table(`reversible vs plain (training step, L ${S.revL})`, ['reversible', 'depth', 'time', 'peak', 'runs', 'top kernel / error'], reversible.map((r) => [String(r.reversible), r.depth as number, ms(r.ms), mib(r.peakBytes), (r.runs as number) ?? '—', r.error ? why(r) : ((r.topKernels as string[])?.[0] ?? '')])));
-  log(table(`decode (${decode.model.layers} LSH layers, d ${decode.model.dModel}, seqLength ${decode.model.seqLength}, batch 1)`, ['cached', 'position', 'ms/token', 'note'], decode.rows.map((r) => [String(r.cached), r.position as number, typeof r.msPerToken === 'number' ? String(r.msPerToken) : '—', r.error ? why(r) : r.cached ? `median of ${r.steps} steps, p90 ${r.p90}` : `median of ${r.runs}`])));
-  log(table('efficiency', ['measure', 'value'], [
-    [`matmul ${efficiency.matmulShape}`, `${efficiency.matmulGflops} GFLOP/s`],
-    [`matmul ${efficiency.modelShapedMatmul}`, `${efficiency.modelShapedMatmulGflops} GFLOP/s`],
-    [`training step ${JSON.stringify(efficiency.step ?? {})}`, `${efficiency.trainStepGflops ?? '—'} GFLOP/s`],
-    ['ratio step / matmul', typeof efficiency.ratio === 'number' ? `${(efficiency.ratio * 100).toFixed(1)}%` : '—'],
-  ]));
+  log(
+    table(
+      'attention (forward + backward, one layer)',
+      ['kind', 'L', 'time', 'peak', 'runs', 'top kernel / error'],
+      attention.map((r) => [
+        r.kind as string,
+        r.L as number,
+        ms(r.ms),
+        mib(r.peakBytes),
+        (r.runs as number) ?? '—',
+        r.error ? why(r) : ((r.topKernels as string[])?.[0] ?? ''),
+      ]),
+    ),
+  );
+  log(
+    table(
+      `reversible vs plain (training step, L ${S.revL})`,
+      ['reversible', 'depth', 'time', 'peak', 'runs', 'top kernel / error'],
+      reversible.map((r) => [
+        String(r.reversible),
+        r.depth as number,
+        ms(r.ms),
+        mib(r.peakBytes),
+        (r.runs as number) ?? '—',
+        r.error ? why(r) : ((r.topKernels as string[])?.[0] ?? ''),
+      ]),
+    ),
+  );
+  log(
+    table(
+      `decode (${decode.model.layers} LSH layers, d ${decode.model.dModel}, seqLength ${decode.model.seqLength}, batch 1)`,
+      ['cached', 'position', 'ms/token', 'note'],
+      decode.rows.map((r) => [
+        String(r.cached),
+        r.position as number,
+        typeof r.msPerToken === 'number' ? String(r.msPerToken) : '—',
+        r.error ? why(r) : r.cached ? `median of ${r.steps} steps, p90 ${r.p90}` : `median of ${r.runs}`,
+      ]),
+    ),
+  );
+  log(
+    table(
+      'efficiency',
+      ['measure', 'value'],
+      [
+        [`matmul ${efficiency.matmulShape}`, `${efficiency.matmulGflops} GFLOP/s`],
+        [`matmul ${efficiency.modelShapedMatmul}`, `${efficiency.modelShapedMatmulGflops} GFLOP/s`],
+        [`training step ${JSON.stringify(efficiency.step ?? {})}`, `${efficiency.trainStepGflops ?? '—'} GFLOP/s`],
+        ['ratio step / matmul', typeof efficiency.ratio === 'number' ? `${(efficiency.ratio * 100).toFixed(1)}%` : '—'],
+      ],
+    ),
+  );
   if (efficiency.counted) log(`  FLOPs counted: ${efficiency.counted}`);
   const t = targets(attention, reversible, decode.rows, efficiency);
   log('\ntargets\n' + t.join('\n'));
-  if (maskedErrors.length) log(`\nerrors the profiler masked (unhandled rejections):\n  ${[...new Set(maskedErrors)].map((e) => e.slice(0, 200)).join('\n  ')}`);
+  if (maskedErrors.length)
+    log(
+      `\nerrors the profiler masked (unhandled rejections):\n  ${[...new Set(maskedErrors)].map((e) => e.slice(0, 200)).join('\n  ')}`,
+    );
 
   const result = {
     backend: env.backend,
     ...(ONLY.length < ALL_SECTIONS.length ? { previousRuns: [...(previous.previousRuns ?? []), previous.env] } : {}),
-    env: { ...env, sectionsRun: ONLY, ...(SINGLE_RUNS ? { depthsRun: RUN_DEPTHS } : {}), loadAverageAtEnd: os.loadavg().map((x) => +x.toFixed(2)), wallSeconds: Math.round(BUDGET.elapsedMs / 1000), wasmHeapMaxBytes: WASM_HEAP_MAX },
+    env: {
+      ...env,
+      sectionsRun: ONLY,
+      ...(SINGLE_RUNS ? { depthsRun: RUN_DEPTHS } : {}),
+      loadAverageAtEnd: os.loadavg().map((x) => +x.toFixed(2)),
+      wallSeconds: Math.round(BUDGET.elapsedMs / 1000),
+      wasmHeapMaxBytes: WASM_HEAP_MAX,
+    },
     attention,
     reversible,
     decode: decode.rows,

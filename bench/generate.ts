@@ -54,10 +54,19 @@ async function freePort(): Promise<number> {
 async function startServer(): Promise<{ url: string; child?: ChildProcess }> {
   if (process.env.BENCH_URL) return { url: process.env.BENCH_URL };
   const port = await freePort();
-  const child = spawn('npx', ['next', 'start', '-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore', env: { ...process.env, DATA_DIR: process.env.DATA_DIR ?? '.data-e2e' } });
+  const child = spawn('npx', ['next', 'start', '-H', '127.0.0.1', '-p', String(port)], {
+    stdio: 'ignore',
+    env: { ...process.env, DATA_DIR: process.env.DATA_DIR ?? '.data-e2e' },
+  });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 120; i++) {
-    if (await fetch(`${url}/api/health`).then((r) => r.ok, () => false)) return { url, child };
+    if (
+      await fetch(`${url}/api/health`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return { url, child };
     await new Promise((r) => setTimeout(r, 500));
   }
   child.kill();
@@ -87,25 +96,43 @@ async function measure(page: Page, plan: BackendPlan, model: ModelRef, model65k:
               break;
             }
           }
-          return { tokensPerSecond: Math.round(result.tokensPerSecond * 10) / 10, positions: result.positions, seconds: Math.round(result.elapsedMs) / 1000 };
+          return {
+            tokensPerSecond: Math.round(result.tokensPerSecond * 10) / 10,
+            positions: result.positions,
+            seconds: Math.round(result.elapsedMs) / 1000,
+          };
         };
         // Best of two: the first run at a batch size still pays for one-off costs (JIT, kernel and
         // shader compilation for new shapes) and other jobs share this machine; both are recorded.
         const best = async (batch: number) => {
-          const runs = [await rate(batch, Math.min(plan.positions, loaded.seqLength)), await rate(batch, Math.min(plan.positions, loaded.seqLength))];
-          return { ...runs.reduce((a, b) => (b.tokensPerSecond > a.tokensPerSecond ? b : a)), runs: runs.map((r) => r.tokensPerSecond) };
+          const runs = [
+            await rate(batch, Math.min(plan.positions, loaded.seqLength)),
+            await rate(batch, Math.min(plan.positions, loaded.seqLength)),
+          ];
+          return {
+            ...runs.reduce((a, b) => (b.tokensPerSecond > a.tokensPerSecond ? b : a)),
+            runs: runs.map((r) => r.tokensPerSecond),
+          };
         };
         const batch1 = await best(1);
         const batch8 = await best(8);
         const full = plan.fullImage ? await rate(1, loaded.seqLength) : null;
-        const fullImageSeconds = full ? full.seconds : Math.round((loaded.seqLength / batch1.tokensPerSecond) * 10) / 10;
+        const fullImageSeconds = full
+          ? full.seconds
+          : Math.round((loaded.seqLength / batch1.tokensPerSecond) * 10) / 10;
 
-        const loaded65k = await client.load({ kind: 'url', ...model65k, id: `${model65k.id}@${model65k.sha256.slice(0, 12)}` });
+        const loaded65k = await client.load({
+          kind: 'url',
+          ...model65k,
+          id: `${model65k.id}@${model65k.sha256.slice(0, 12)}`,
+        });
         const steps65k = Math.min(plan.steps65k, loaded65k.seqLength);
         const tokens65k: number[] = [];
         const before = await client.memory();
         let uaMemory: number | null = null;
-        const measureUa = (performance as unknown as { measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }> }).measureUserAgentSpecificMemory;
+        const measureUa = (
+          performance as unknown as { measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }> }
+        ).measureUserAgentSpecificMemory;
         let uaPromise: Promise<void> | null = null;
         let positions = 0;
         const t0 = performance.now();
@@ -163,12 +190,15 @@ async function writeImage(entry: ShippedModel, tokens: number[], file: string) {
   const full = new Int32Array(width * height);
   full.set(tokens.slice(0, full.length));
   const rgb = tokensToImage({ tokenization, palette }, full);
-  await sharp(rgb, { raw: { width, height, channels: 3 } }).png().toFile(file);
+  await sharp(rgb, { raw: { width, height, channels: 3 } })
+    .png()
+    .toFile(file);
 }
 
 async function main() {
   const index = ShippedIndexSchema.parse(JSON.parse(readFileSync('public/models/index.json', 'utf8')));
-  const entry = index.models.find((m) => m.card.dataset.width === 32 && m.card.dataset.tokenization === 'rgb') ?? index.models[0];
+  const entry =
+    index.models.find((m) => m.card.dataset.width === 32 && m.card.dataset.tokenization === 'rgb') ?? index.models[0];
   if (!entry) throw new Error('public/models/index.json lists no model: publish one first');
   const entry65k = index.models.find((m) => m.card.dataset.width * m.card.dataset.height === 65536);
   if (!entry65k) throw new Error('public/models/index.json lists no 256×256 model: train and publish one (see README)');
@@ -178,7 +208,10 @@ async function main() {
       : `${entry.card.id} (${entry.card.dataset.width}×${entry.card.dataset.height} ${entry.card.dataset.tokenization}): the 32×32 default is not in public/models/index.json yet`;
   mkdirSync('bench/results', { recursive: true });
   const { url, child } = await startServer();
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: chromiumArgs });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: chromiumArgs,
+  });
   const results: Record<string, unknown> = {};
   try {
     const only = process.env.BENCH_BACKENDS?.split(',');
@@ -193,8 +226,12 @@ async function main() {
       console.error(`${plan.backend}: measuring…`);
       const { tokens65k, ...result } = await measure(page, plan, ref(entry), ref(entry65k));
       results[plan.backend] = result;
-      if (result.detail65k.wholeImage) await writeImage(entry65k, tokens65k, `bench/results/generate-256-${plan.backend}.png`);
-      console.error(`${plan.backend}: done in ${((Date.now() - t0) / 1000).toFixed(0)} s`, JSON.stringify(results[plan.backend]));
+      if (result.detail65k.wholeImage)
+        await writeImage(entry65k, tokens65k, `bench/results/generate-256-${plan.backend}.png`);
+      console.error(
+        `${plan.backend}: done in ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+        JSON.stringify(results[plan.backend]),
+      );
       await page.close();
     }
   } finally {
@@ -202,10 +239,14 @@ async function main() {
     child?.kill();
   }
   // Backends left out by BENCH_BACKENDS keep their previous figures, marked with when they were measured.
-  const previous = existsSync('bench/results/generate.json') ? JSON.parse(readFileSync('bench/results/generate.json', 'utf8')) : {};
+  const previous = existsSync('bench/results/generate.json')
+    ? JSON.parse(readFileSync('bench/results/generate.json', 'utf8'))
+    : {};
   const carried = PLANS.map((p) => p.backend).filter((b) => !(b in results) && b in previous);
   const out = {
-    ...Object.fromEntries(carried.map((b) => [b, { ...previous[b], measuredAt: previous[b].measuredAt ?? previous.meta?.measuredAt }])),
+    ...Object.fromEntries(
+      carried.map((b) => [b, { ...previous[b], measuredAt: previous[b].measuredAt ?? previous.meta?.measuredAt }]),
+    ),
     ...results,
     meta: {
       model: note,

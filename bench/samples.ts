@@ -80,7 +80,9 @@ async function main() {
   const { manifest, data } = await loadTrainingData(storage, values.dataset!);
   const { width, height, seqLength } = manifest;
   const validationImages = data.validation.length / seqLength;
-  const real = Array.from({ length: validationImages }, (_, i) => pictureStats(tokensToImage(manifest, data.validation.subarray(i * seqLength, (i + 1) * seqLength)), width, height));
+  const real = Array.from({ length: validationImages }, (_, i) =>
+    pictureStats(tokensToImage(manifest, data.validation.subarray(i * seqLength, (i + 1) * seqLength)), width, height),
+  );
 
   await tf.setBackend('wasm');
   await tf.ready();
@@ -106,21 +108,44 @@ async function main() {
         stats.push(pictureStats(rgb, width, height));
         if (seed > 1) continue;
         for (let y = 0; y < height; y++) {
-          grid.set(rgb.subarray(y * width * 3, (y + 1) * width * 3), ((row * height + y) * BATCH * width + b * width) * 3);
+          grid.set(
+            rgb.subarray(y * width * 3, (y + 1) * width * 3),
+            ((row * height + y) * BATCH * width + b * width) * 3,
+          );
         }
       }
     }
-    results.push({ sampling, images: stats.length, stray: mean(stats.map((s) => s.stray)), ink: mean(stats.map((s) => s.ink)), seconds: (performance.now() - started) / 1000 });
+    results.push({
+      sampling,
+      images: stats.length,
+      stray: mean(stats.map((s) => s.stray)),
+      ink: mean(stats.map((s) => s.ink)),
+      seconds: (performance.now() - started) / 1000,
+    });
   }
 
-  const validation = { images: validationImages, stray: mean(real.map((s) => s.stray)), ink: mean(real.map((s) => s.ink)) };
+  const validation = {
+    images: validationImages,
+    stray: mean(real.map((s) => s.stray)),
+    ink: mean(real.map((s) => s.ink)),
+  };
   const recommended = recommendSampling(validation, results);
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
   const rows = [
     [`validation images (${validationImages})`, pct(validation.stray), pct(validation.ink)],
-    ...results.map((r) => [`T ${r.sampling.temperature}, top-p ${r.sampling.topP}, ε ${r.sampling.epsilon} (${r.images} samples)${r === recommended ? ' ← nearest' : ''}`, pct(r.stray), pct(r.ink)]),
+    ...results.map((r) => [
+      `T ${r.sampling.temperature}, top-p ${r.sampling.topP}, ε ${r.sampling.epsilon} (${r.images} samples)${r === recommended ? ' ← nearest' : ''}`,
+      pct(r.stray),
+      pct(r.ink),
+    ]),
   ];
-  console.log(table(`${card?.id ?? values.model} (${card?.steps ?? '?'} steps) on ${manifest.id}`, ['', 'stray pixels', 'ink'], rows));
+  console.log(
+    table(
+      `${card?.id ?? values.model} (${card?.steps ?? '?'} steps) on ${manifest.id}`,
+      ['', 'stray pixels', 'ink'],
+      rows,
+    ),
+  );
 
   mkdirSync('bench/results', { recursive: true });
   const scale = Math.max(1, Math.round(96 / width));
@@ -136,7 +161,10 @@ async function main() {
       {
         dataset: manifest.id,
         model: { dir: values.model, id: card?.id, steps: card?.steps },
-        definitions: { stray: `a pixel more than ${STRAY_LEVELS} levels from each of its 8 neighbours in some channel`, ink: `a pixel with some channel below ${WHITE}` },
+        definitions: {
+          stray: `a pixel more than ${STRAY_LEVELS} levels from each of its 8 neighbours in some channel`,
+          ink: `a pixel with some channel below ${WHITE}`,
+        },
         validation,
         samples: results,
         recommended: recommended.sampling,
@@ -150,7 +178,13 @@ async function main() {
   );
   console.log(`wrote ${resultsFile} and ${gridFile}`);
   if (values.recommend) {
-    const measured = { samples: recommended.images, stray: recommended.stray, ink: recommended.ink, validationStray: validation.stray, validationInk: validation.ink };
+    const measured = {
+      samples: recommended.images,
+      stray: recommended.stray,
+      ink: recommended.ink,
+      validationStray: validation.stray,
+      validationInk: validation.ink,
+    };
     const where = await writeCardSampling(values.model!, { ...recommended.sampling, measured });
     console.log(`recommended sampling written to ${where.join(' and ')}`);
   }

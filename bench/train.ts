@@ -30,7 +30,13 @@ import { trainStepFlops } from './lib/flops';
 import { fmtMiB, median, profiledRun, table, timedRun } from './lib/measure';
 
 const { values } = parseArgs({
-  options: { steps: { type: 'string', default: '3' }, batch: { type: 'string', default: '2' }, dataset: { type: 'string', default: 'emoji-32' }, preset: { type: 'string', default: 'small' }, threads: { type: 'string' } },
+  options: {
+    steps: { type: 'string', default: '3' },
+    batch: { type: 'string', default: '2' },
+    dataset: { type: 'string', default: 'emoji-32' },
+    preset: { type: 'string', default: 'small' },
+    threads: { type: 'string' },
+  },
 });
 const steps = Number(values.steps);
 const batch = Number(values.batch);
@@ -54,11 +60,26 @@ async function main() {
   const manifest = await getManifest(storage, values.dataset!);
   const shard = manifest.splits.train.shards[0];
   const tokens = readShard(manifest, (await storage.getBlob(datasetBlobPrefix(manifest.id) + shard.file))!).tokens;
-  const data = { datasetId: manifest.id, seqLength: manifest.seqLength, vocabSize: manifest.vocabSize, dimsPerToken: dimsPerToken(manifest.tokenization), train: tokens, validation: tokens.subarray(0, 0) };
+  const data = {
+    datasetId: manifest.id,
+    seqLength: manifest.seqLength,
+    vocabSize: manifest.vocabSize,
+    dimsPerToken: dimsPerToken(manifest.tokenization),
+    train: tokens,
+    validation: tokens.subarray(0, 0),
+  };
   const preset = values.preset!;
   if (!isPreset(preset)) throw new Error(`--preset ${preset}: not one of ${Object.keys(PRESETS).join(', ')}`);
   const model = new ReformerLM(configFor(preset, manifest));
-  const trainer = new Trainer(model, data, { steps: 1000, batchSize: batch, learningRate: 1e-3, warmupSteps: 10, evalEvery: 1000, evalImages: 1, seed: 1 });
+  const trainer = new Trainer(model, data, {
+    steps: 1000,
+    batchSize: batch,
+    learningRate: 1e-3,
+    warmupSteps: 10,
+    evalEvery: 1000,
+    evalImages: 1,
+    seed: 1,
+  });
 
   const matmul = await matmulGflops();
   const flops = trainStepFlops(model.config, batch, manifest.seqLength);
@@ -102,17 +123,32 @@ async function main() {
     speedup: runs.length > 1 ? runs[0].stepMs / runs[1].stepMs : 1,
     peakRssBytes: process.memoryUsage().rss,
     counted: flops.counted,
-    env: { date: new Date().toISOString(), node: process.version, cpus: availableParallelism(), load: os.loadavg().map((l) => +l.toFixed(2)) },
+    env: {
+      date: new Date().toISOString(),
+      node: process.version,
+      cpus: availableParallelism(),
+      load: os.loadavg().map((l) => +l.toFixed(2)),
+    },
   };
   console.log(
     table(
       `training step, ${preset} preset, ${manifest.id} (${manifest.seqLength} tokens), batch ${batch}, wasm`,
       ['threads', 'steps/s', 'tokens/s', 'step', 'peak tensors', 'matmul GFLOP/s', 'step GFLOP/s', 'ratio'],
-      runs.map((r) => [r.threads, r.stepsPerSecond.toFixed(3), Math.round(r.tokensPerSecond), `${(r.stepMs / 1000).toFixed(2)} s`, fmtMiB(r.peakTensorBytes), (matmul * r.threads).toFixed(1), r.trainStepGflops.toFixed(2), `${(100 * r.ratio).toFixed(0)}%`]),
+      runs.map((r) => [
+        r.threads,
+        r.stepsPerSecond.toFixed(3),
+        Math.round(r.tokensPerSecond),
+        `${(r.stepMs / 1000).toFixed(2)} s`,
+        fmtMiB(r.peakTensorBytes),
+        (matmul * r.threads).toFixed(1),
+        r.trainStepGflops.toFixed(2),
+        `${(100 * r.ratio).toFixed(0)}%`,
+      ]),
     ),
   );
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-  const file = preset === 'small' && values.dataset === 'emoji-32' ? 'train.json' : `train-${preset}-${values.dataset}.json`;
+  const file =
+    preset === 'small' && values.dataset === 'emoji-32' ? 'train.json' : `train-${preset}-${values.dataset}.json`;
   writeFileSync(new URL(`./results/${file}`, import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
   console.log(`wrote bench/results/${file}`);
   trainer.dispose();

@@ -59,7 +59,12 @@ export function ConfirmAction({
   return (
     <div className="flex flex-wrap items-center gap-2 text-sm" role="group" aria-label={question}>
       <span className="text-neutral-400">{question}</span>
-      <button type="button" onClick={() => setState('idle')} disabled={state === 'busy'} className="rounded-md px-2 py-1.5 text-neutral-300 hover:bg-neutral-800 disabled:opacity-50">
+      <button
+        type="button"
+        onClick={() => setState('idle')}
+        disabled={state === 'busy'}
+        className="rounded-md px-2 py-1.5 text-neutral-300 hover:bg-neutral-800 disabled:opacity-50"
+      >
         Cancel
       </button>
       <button

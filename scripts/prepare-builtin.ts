@@ -11,14 +11,18 @@ const storage = getStorage();
 console.log(`DATA_DIR=${process.env.DATA_DIR ?? '.data'}`);
 for await (const e of ensureBuiltinDatasets(storage, only.length ? only : undefined)) {
   if ('status' in e) {
-    console.log(e.status === 'present' ? `${e.id}: already present, skipped` : `${e.id}: prepared in ${e.seconds!.toFixed(1)} s`);
+    console.log(
+      e.status === 'present' ? `${e.id}: already present, skipped` : `${e.id}: prepared in ${e.seconds!.toFixed(1)} s`,
+    );
   } else if (e.event.type === 'progress' && (e.event.done % 500 === 0 || e.event.done === e.event.total)) {
     console.log(`${e.id}: ${e.event.done}/${e.event.total} files`);
   } else if (e.event.type === 'file' && e.event.status === 'skipped' && !e.event.reason.startsWith('duplicate of')) {
     console.log(`${e.id}: skipped ${e.event.name}: ${e.event.reason}`);
   } else if (e.event.type === 'done') {
     const c = e.event.dataset.counts;
-    console.log(`${e.id}: ${c.train} train + ${c.validation} validation images, ${c.skipped} skipped (identical files count once)`);
+    console.log(
+      `${e.id}: ${c.train} train + ${c.validation} validation images, ${c.skipped} skipped (identical files count once)`,
+    );
   }
 }
 storage.close();

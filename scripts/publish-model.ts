@@ -29,8 +29,15 @@ const { values, positionals } = parseArgs({
 });
 const run = positionals[0];
 const evalImages = values['eval-images'] === undefined ? Infinity : Number(values['eval-images']);
-if (!run || !existsSync(path.join(run, 'model', 'model.json')) || !(evalImages >= 1) || !(Number.isInteger(evalImages) || evalImages === Infinity)) {
-  console.error('usage: npm run publish:model -- RUN_DIR [--id ID] [--default] [--eval-images N]   (RUN_DIR/model/model.json must exist; N a whole number ≥ 1)');
+if (
+  !run ||
+  !existsSync(path.join(run, 'model', 'model.json')) ||
+  !(evalImages >= 1) ||
+  !(Number.isInteger(evalImages) || evalImages === Infinity)
+) {
+  console.error(
+    'usage: npm run publish:model -- RUN_DIR [--id ID] [--default] [--eval-images N]   (RUN_DIR/model/model.json must exist; N a whole number ≥ 1)',
+  );
   process.exit(2);
 }
 const modelJson = JSON.parse(readFileSync(path.join(run, 'model', 'model.json'), 'utf8'));
@@ -39,14 +46,18 @@ const card = ModelCardSchema.parse({ ...modelJson.userDefinedMetadata?.card, ...
 await tf.setBackend('wasm');
 await tf.ready();
 const storage = getStorage();
-const { data } = await loadTrainingData(storage, card.dataset.id, () => console.log(`preparing built-in dataset ${card.dataset.id}…`));
+const { data } = await loadTrainingData(storage, card.dataset.id, () =>
+  console.log(`preparing built-in dataset ${card.dataset.id}…`),
+);
 storage.close();
 const validationImages = Math.min(evalImages, data.validation.length / data.seqLength);
 if (validationImages > 0) {
   const { model } = await loadModel(fileSystemHandler(path.join(run, 'model')));
   const started = performance.now();
   card.validationBitsPerDim = imagesBitsPerDim(model, data, data.validation, validationImages, 2, (done, of) => {
-    process.stdout.write(`\rvalidation bits/dim: ${done}/${of} images, ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    process.stdout.write(
+      `\rvalidation bits/dim: ${done}/${of} images, ${((performance.now() - started) / 1000).toFixed(0)} s`,
+    );
   });
   card.validationImages = validationImages;
   process.stdout.write('\n');
@@ -70,9 +81,15 @@ const json = JSON.stringify(modelJson);
 // model.json (refused on load unless the shapes agree); publishing again mends it.
 await writeAtomically(dir, 'weights.bin', weights);
 await writeAtomically(dir, 'model.json', new TextEncoder().encode(json));
-for (const f of readdirSync(dir)) if ((f.endsWith('.bin') && f !== 'weights.bin') || /\.tmp-[0-9a-f]+$/.test(f)) rmSync(path.join(dir, f));
-if (existsSync(path.join(run, 'train.log'))) await writeAtomically(dir, 'train.log', readFileSync(path.join(run, 'train.log')));
+for (const f of readdirSync(dir))
+  if ((f.endsWith('.bin') && f !== 'weights.bin') || /\.tmp-[0-9a-f]+$/.test(f)) rmSync(path.join(dir, f));
+if (existsSync(path.join(run, 'train.log')))
+  await writeAtomically(dir, 'train.log', readFileSync(path.join(run, 'train.log')));
 
 const entry = await listShipped(card, json, weights, values.default);
-console.log(`published ${card.id}: ${(entry.bytes / 2 ** 20).toFixed(2)} MiB, ${card.steps} steps, val ${card.validationBitsPerDim?.toFixed(3) ?? '?'} bits/dim on ${card.validationImages ?? '?'} images → ${entry.url}`);
-console.log(`its card has no recommended sampling yet: npm run bench:samples -- --model ${dir} --dataset ${card.dataset.id} --recommend`);
+console.log(
+  `published ${card.id}: ${(entry.bytes / 2 ** 20).toFixed(2)} MiB, ${card.steps} steps, val ${card.validationBitsPerDim?.toFixed(3) ?? '?'} bits/dim on ${card.validationImages ?? '?'} images → ${entry.url}`,
+);
+console.log(
+  `its card has no recommended sampling yet: npm run bench:samples -- --model ${dir} --dataset ${card.dataset.id} --recommend`,
+);

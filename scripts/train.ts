@@ -48,7 +48,15 @@ import * as tf from '@/lib/reformer/tf';
 import { loadTrainingData } from '@/lib/server/datasets/training-data';
 import { AppError } from '@/lib/server/errors';
 import { getStorage, type Storage } from '@/lib/server/storage';
-import { ATTENTION_PLANS, type AttentionPlan, configFor, isPreset, NEIGHBOUR_PLANS, type NeighbourPlan, PRESETS } from '@/lib/training/presets';
+import {
+  ATTENTION_PLANS,
+  type AttentionPlan,
+  configFor,
+  isPreset,
+  NEIGHBOUR_PLANS,
+  type NeighbourPlan,
+  PRESETS,
+} from '@/lib/training/presets';
 import { type Lineage, lineageAfter, startMismatch } from '@/lib/training/start-from';
 import { startGradientThreads } from '@/lib/training/threads';
 import { DEFAULT_TRAIN, Trainer, type TrainingData } from '@/lib/training/trainer';
@@ -105,7 +113,9 @@ const MODEL_FLAGS = ['config', 'attention', 'neighbours'] as const;
 /** What a run started with --init begins from: the saved model at `dir`, its card, and its log. */
 async function initialModel(dir: string): Promise<{ model: ReformerLM; card?: ModelCard; log?: string }> {
   if (!existsSync(path.join(dir, 'model.json'))) {
-    fail(`--init ${dir}: no model.json there${existsSync(path.join(dir, 'model', 'model.json')) ? ` (a run's model is in ${path.join(dir, 'model')})` : ''}`);
+    fail(
+      `--init ${dir}: no model.json there${existsSync(path.join(dir, 'model', 'model.json')) ? ` (a run's model is in ${path.join(dir, 'model')})` : ''}`,
+    );
   }
   let model: ReformerLM;
   let metadata: Record<string, unknown>;
@@ -115,12 +125,15 @@ async function initialModel(dir: string): Promise<{ model: ReformerLM; card?: Mo
     fail(`--init ${dir}: ${(e as Error).message}`);
   }
   const parsed = metadata.card === undefined ? undefined : ModelCardSchema.safeParse(metadata.card);
-  if (parsed && !parsed.success) fail(`--init ${dir}: the model's card is unreadable: ${parsed.error.issues[0].message}`);
+  if (parsed && !parsed.success)
+    fail(`--init ${dir}: the model's card is unreadable: ${parsed.error.issues[0].message}`);
   // A shipped model keeps its log beside it; a run keeps it beside model/.
-  const logFile = [path.join(dir, 'train.log'), ...(path.basename(path.resolve(dir)) === 'model' ? [path.join(dir, '..', 'train.log')] : [])].find((f) => existsSync(f));
+  const logFile = [
+    path.join(dir, 'train.log'),
+    ...(path.basename(path.resolve(dir)) === 'model' ? [path.join(dir, '..', 'train.log')] : []),
+  ].find((f) => existsSync(f));
   return { model, card: parsed?.data, log: logFile && readFileSync(logFile, 'utf8') };
 }
-
 
 /** The command a fresh run's log starts with (`# <arguments>`), for checkpoints that predate `command` in their metadata. */
 function startCommandFromLog(logFile: string): string | undefined {
@@ -141,7 +154,8 @@ async function loadData(storage: Storage, id: string): Promise<{ data: TrainingD
 /** --ema: the weight average's decay, in [0, 1); 0 = none. */
 function emaArg(): number {
   const d = Number(args.ema);
-  if (!(d >= 0 && d < 1)) fail(`--ema must be a decay in [0, 1) such as 0.999, or 0 for no weight average; got "${args.ema}"`);
+  if (!(d >= 0 && d < 1))
+    fail(`--ema must be a decay in [0, 1) such as 0.999, or 0 for no weight average; got "${args.ema}"`);
   return d;
 }
 
@@ -166,15 +180,23 @@ async function main() {
   const out = args.resume ?? args.out ?? fail('--out DIR is required (or --resume DIR)');
   if (args.resume) {
     const given = RUN_FLAGS.filter((f) => args[f] !== undefined);
-    if (given.length > 0) fail(`${given.map((f) => `--${f}`).join(', ')} cannot change when resuming: the run keeps the options it started with (its train.log lists them); start a new run with --out to change them`);
+    if (given.length > 0)
+      fail(
+        `${given.map((f) => `--${f}`).join(', ')} cannot change when resuming: the run keeps the options it started with (its train.log lists them); start a new run with --out to change them`,
+      );
   }
   if (args.init) {
     const given = MODEL_FLAGS.filter((f) => args[f] !== undefined);
-    if (given.length > 0) fail(`${given.map((f) => `--${f}`).join(', ')} cannot be given with --init: the model it starts from decides its layers`);
-    if (existsSync(path.join(out, 'checkpoint', 'model.json'))) fail(`${out} already holds a run; resume it with --resume ${out}, or give --init a new --out`);
+    if (given.length > 0)
+      fail(
+        `${given.map((f) => `--${f}`).join(', ')} cannot be given with --init: the model it starts from decides its layers`,
+      );
+    if (existsSync(path.join(out, 'checkpoint', 'model.json')))
+      fail(`${out} already holds a run; resume it with --resume ${out}, or give --init a new --out`);
     // The new log starts as a copy of the model's: an --out with a log of its own (a run whose
     // checkpoint is gone, or an --init run killed before its first save) would mix the two.
-    if (existsSync(path.join(out, 'train.log'))) fail(`${out} already has a train.log; give --init a new --out (or remove ${path.join(out, 'train.log')})`);
+    if (existsSync(path.join(out, 'train.log')))
+      fail(`${out} already has a train.log; give --init a new --out (or remove ${path.join(out, 'train.log')})`);
   }
   const presetName = args.config ?? 'small';
   const attention = (args.attention ?? 'lsh') as AttentionPlan;
@@ -183,13 +205,19 @@ async function main() {
   if (!ATTENTION_PLANS.includes(attention)) fail(`--attention must be one of ${ATTENTION_PLANS.join(', ')}`);
   if (!NEIGHBOUR_PLANS.includes(neighbours)) fail(`--neighbours must be one of ${NEIGHBOUR_PLANS.join(', ')}`);
   const steps = intArg('steps');
-  const evalOptions = { ...(args['eval-every'] !== undefined && { evalEvery: intArg('eval-every')! }), ...(args['eval-images'] !== undefined && { evalImages: intArg('eval-images')! }) };
+  const evalOptions = {
+    ...(args['eval-every'] !== undefined && { evalEvery: intArg('eval-every')! }),
+    ...(args['eval-images'] !== undefined && { evalImages: intArg('eval-images')! }),
+  };
   const learningRate = learningRateArg();
   const batchSize = intArg('batch', DEFAULT_TRAIN.batchSize)!;
   // Warm-up within the run: by default at most a tenth of it, as in the browser; given, shorter than it.
   const totalSteps = steps ?? DEFAULT_TRAIN.steps;
   const warmupSteps = intArg('warmup', Math.min(DEFAULT_TRAIN.warmupSteps, Math.floor(totalSteps / 10)), 0)!;
-  if (!args.resume && warmupSteps >= totalSteps) fail(`--warmup ${warmupSteps} must be shorter than the run (--steps ${totalSteps}): the learning rate would never leave its warm-up`);
+  if (!args.resume && warmupSteps >= totalSteps)
+    fail(
+      `--warmup ${warmupSteps} must be shorter than the run (--steps ${totalSteps}): the learning rate would never leave its warm-up`,
+    );
   const seed = intArg('seed', DEFAULT_TRAIN.seed)!;
   const emaDecay = args.ema === undefined ? undefined : emaArg();
   const threadsWanted = intArg('threads', availableParallelism())!;
@@ -216,21 +244,40 @@ async function main() {
   if (args.resume) {
     if (!existsSync(path.join(checkpointDir, 'model.json'))) fail(`no checkpoint in ${checkpointDir}`);
     const artifacts = await fileSystemHandler(checkpointDir).load!();
-    const meta = artifacts.userDefinedMetadata as { checkpoint?: { datasetId?: string }; preset?: string; command?: string; initialisedFrom?: Lineage; baseSteps?: number };
-    const datasetId = args.dataset ?? meta.checkpoint?.datasetId ?? fail('the checkpoint names no dataset; pass --dataset');
+    const meta = artifacts.userDefinedMetadata as {
+      checkpoint?: { datasetId?: string };
+      preset?: string;
+      command?: string;
+      initialisedFrom?: Lineage;
+      baseSteps?: number;
+    };
+    const datasetId =
+      args.dataset ?? meta.checkpoint?.datasetId ?? fail('the checkpoint names no dataset; pass --dataset');
     preset = meta.preset ?? preset;
     command = meta.command ?? startCommandFromLog(logFile) ?? command;
     initialisedFrom = meta.initialisedFrom;
     baseSteps = meta.baseSteps ?? 0;
     const loaded = await loadData(storage, datasetId);
     manifest = loaded.manifest;
-    trainer = Trainer.fromCheckpoint(artifacts, loaded.data, { ...(steps && { steps }), ...evalOptions, ...(emaDecay !== undefined && { emaDecay }) });
+    trainer = Trainer.fromCheckpoint(artifacts, loaded.data, {
+      ...(steps && { steps }),
+      ...evalOptions,
+      ...(emaDecay !== undefined && { emaDecay }),
+    });
     const extension = trainer.options.scheduleExtension;
-    const schedule = extension?.step === trainer.step ? `; the learning rate goes on from ${extension.learningRate.toExponential(2)} and decays to ${(trainer.options.learningRate * 0.1).toExponential(2)} at the new target` : '';
-    log(`# resumed at step ${baseSteps + trainer.step} from ${checkpointDir} (${new Date().toISOString()}), target ${trainer.options.steps} steps${baseSteps ? ` of this run (step ${baseSteps + trainer.options.steps})` : ''}${schedule}`);
+    const schedule =
+      extension?.step === trainer.step
+        ? `; the learning rate goes on from ${extension.learningRate.toExponential(2)} and decays to ${(trainer.options.learningRate * 0.1).toExponential(2)} at the new target`
+        : '';
+    log(
+      `# resumed at step ${baseSteps + trainer.step} from ${checkpointDir} (${new Date().toISOString()}), target ${trainer.options.steps} steps${baseSteps ? ` of this run (step ${baseSteps + trainer.options.steps})` : ''}${schedule}`,
+    );
   } else {
     const init = args.init ? await initialModel(args.init) : undefined;
-    const datasetId = args.dataset ?? init?.card?.dataset.id ?? fail(args.init ? `--init ${args.init}: the model names no dataset; pass --dataset` : '--dataset ID is required');
+    const datasetId =
+      args.dataset ??
+      init?.card?.dataset.id ??
+      fail(args.init ? `--init ${args.init}: the model names no dataset; pass --dataset` : '--dataset ID is required');
     const loaded = await loadData(storage, datasetId);
     manifest = loaded.manifest;
     const options = {
@@ -251,18 +298,30 @@ async function main() {
       baseSteps = init.card?.steps ?? 0;
       preset = init.card?.preset ?? 'custom';
       initialisedFrom = init.card && lineageAfter(init.card);
-      if (init.log !== undefined) writeFileSync(logFile, init.log.endsWith('\n') || init.log === '' ? init.log : `${init.log}\n`);
+      if (init.log !== undefined)
+        writeFileSync(logFile, init.log.endsWith('\n') || init.log === '' ? init.log : `${init.log}\n`);
     } else {
-      model = new ReformerLM(configFor(presetName, { ...manifest, vocabSize: manifest.vocabSize }, { attention, neighbours, seed: options.seed }));
+      model = new ReformerLM(
+        configFor(
+          presetName,
+          { ...manifest, vocabSize: manifest.vocabSize },
+          { attention, neighbours, seed: options.seed },
+        ),
+      );
     }
     try {
       trainer = new Trainer(model, loaded.data, options);
     } catch (e) {
       fail(`${args.init ? `--init ${args.init}: ` : ''}${(e as Error).message}`);
     }
-    if (init) log(`# initialised from ${args.init}${init.card ? ` (model ${init.card.id}, ${init.card.steps.toLocaleString()} steps)` : ''}: its weights, fresh optimizer state and learning-rate schedule; steps count on from ${baseSteps}`);
+    if (init)
+      log(
+        `# initialised from ${args.init}${init.card ? ` (model ${init.card.id}, ${init.card.steps.toLocaleString()} steps)` : ''}: its weights, fresh optimizer state and learning-rate schedule; steps count on from ${baseSteps}`,
+      );
     log(`# ${process.argv.slice(2).join(' ')}`);
-    log(`# ${new Date().toISOString()} dataset ${datasetId} (${loaded.data.train.length / manifest.seqLength} train images, ${manifest.seqLength} tokens each), preset ${preset}, ${trainer.model.parameterCount.toLocaleString()} parameters, backend ${tf.getBackend()}`);
+    log(
+      `# ${new Date().toISOString()} dataset ${datasetId} (${loaded.data.train.length / manifest.seqLength} train images, ${manifest.seqLength} tokens each), preset ${preset}, ${trainer.model.parameterCount.toLocaleString()} parameters, backend ${tf.getBackend()}`,
+    );
     log(`# options ${JSON.stringify(options)}`);
   }
 
@@ -270,11 +329,23 @@ async function main() {
   let lastValidation: number | undefined;
   let savedAt = -1;
   const save = async () => {
-    await fileSystemHandler(checkpointDir).save!(await trainer.checkpoint({ preset, command, initialisedFrom, baseSteps }));
+    await fileSystemHandler(checkpointDir).save!(
+      await trainer.checkpoint({ preset, command, initialisedFrom, baseSteps }),
+    );
     const card: ModelCard = {
-      id: path.basename(path.resolve(out)).toLowerCase().replace(/[^a-z0-9-]/g, '-'),
+      id: path
+        .basename(path.resolve(out))
+        .toLowerCase()
+        .replace(/[^a-z0-9-]/g, '-'),
       name: `${manifest.name} · ${preset}`,
-      dataset: { id: manifest.id, name: manifest.name, tokenization: manifest.tokenization, width: manifest.width, height: manifest.height, palette: manifest.palette },
+      dataset: {
+        id: manifest.id,
+        name: manifest.name,
+        tokenization: manifest.tokenization,
+        width: manifest.width,
+        height: manifest.height,
+        palette: manifest.palette,
+      },
       preset,
       parameters: model.parameterCount,
       steps: baseSteps + trainer.step,
@@ -293,8 +364,12 @@ async function main() {
     lastValidation = trainer.evaluate();
     return `val_bpd ${lastValidation.toFixed(4)}${trainer.average ? ` val_trained ${trainer.evaluateTrained().toFixed(4)}` : ''}`;
   };
-  if (trainer.evaluationSplit === 'train') log(`# dataset ${manifest.id} has no validation images: val_bpd is measured on training images, and the model card gives no validation figure`);
-  if (trainer.average) log(`# weight average: decay ${trainer.average.decay}, ${trainer.average.updates} updates so far`);
+  if (trainer.evaluationSplit === 'train')
+    log(
+      `# dataset ${manifest.id} has no validation images: val_bpd is measured on training images, and the model card gives no validation figure`,
+    );
+  if (trainer.average)
+    log(`# weight average: decay ${trainer.average.decay}, ${trainer.average.updates} updates so far`);
 
   let stopping = false;
   let firstSignal = 0;
@@ -312,7 +387,8 @@ async function main() {
   process.on('SIGTERM', onSignal);
 
   const threadCount = Math.min(threadsWanted, trainer.options.batchSize);
-  const threads = threadCount > 1 ? await startGradientThreads(threadCount - 1, model.config, tf.getBackend()) : undefined;
+  const threads =
+    threadCount > 1 ? await startGradientThreads(threadCount - 1, model.config, tf.getBackend()) : undefined;
   log(`# ${threadCount} thread${threadCount > 1 ? 's' : ''} (${process.argv.slice(2).join(' ')})`);
 
   const total = trainer.options.steps;
@@ -326,7 +402,9 @@ async function main() {
     const rate = (trainer.step - startStep) / ((performance.now() - started) / 1000);
     const tokensPerSecond = rate * trainer.options.batchSize * manifest.seqLength;
     if (process.stdout.isTTY) {
-      process.stdout.write(`\r${bar(r.step, total)} ${r.step}/${total} loss ${r.bitsPerDim.toFixed(3)} bits/dim | ${rate.toFixed(2)} steps/s ${Math.round(tokensPerSecond)} tok/s | ETA ${duration((total - r.step) / rate)}   `);
+      process.stdout.write(
+        `\r${bar(r.step, total)} ${r.step}/${total} loss ${r.bitsPerDim.toFixed(3)} bits/dim | ${rate.toFixed(2)} steps/s ${Math.round(tokensPerSecond)} tok/s | ETA ${duration((total - r.step) / rate)}   `,
+      );
     }
     const atEval = r.step % trainer.options.evalEvery === 0 || r.step === total;
     if (r.step % 10 === 0 || atEval) {

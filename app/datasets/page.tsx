@@ -10,12 +10,17 @@ export default function DatasetsPage() {
       <header className="mb-8">
         <h1 className="text-2xl font-semibold tracking-tight">Datasets</h1>
         <p className="mt-1 max-w-2xl text-sm text-neutral-400">
-          Training sets of small images, stored as token sequences. Built-in sets come first; upload your own images or a
-          zip to add one.
+          Training sets of small images, stored as token sequences. Built-in sets come first; upload your own images or
+          a zip to add one.
         </p>
       </header>
       <DatasetLibrary
-        limits={{ filesPerUpload: LIMITS.filesPerUpload, bytesPerFile: LIMITS.bytesPerFile, requestBytes: LIMITS.requestBytes, decodedBytesPerUpload: LIMITS.decodedBytesPerUpload }}
+        limits={{
+          filesPerUpload: LIMITS.filesPerUpload,
+          bytesPerFile: LIMITS.bytesPerFile,
+          requestBytes: LIMITS.requestBytes,
+          decodedBytesPerUpload: LIMITS.decodedBytesPerUpload,
+        }}
       />
     </main>
   );

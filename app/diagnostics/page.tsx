@@ -9,8 +9,9 @@ export default function DiagnosticsPage() {
       <div>
         <h1 className="text-2xl font-semibold">Diagnostics</h1>
         <p className="mt-2 text-neutral-400">
-          Runs one small seeded Reformer (LSH, local and full attention layers) on each backend this browser offers — a forward pass and twelve cached
-          decoding steps — and compares every logit with the plain-JavaScript reference. If a backend disagrees, choose another one under Backend in the studio, and please report it.
+          Runs one small seeded Reformer (LSH, local and full attention layers) on each backend this browser offers — a
+          forward pass and twelve cached decoding steps — and compares every logit with the plain-JavaScript reference.
+          If a backend disagrees, choose another one under Backend in the studio, and please report it.
         </p>
       </div>
       <BackendCheck />

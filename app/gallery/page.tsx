@@ -45,7 +45,10 @@ export default async function GalleryPage({ searchParams }: Props) {
     <main className="mx-auto max-w-6xl px-6 py-10">
       <header className="mb-6 flex flex-col gap-1">
         <h1 className="text-2xl font-semibold tracking-tight">Gallery</h1>
-        <p className="max-w-2xl text-sm text-neutral-400">Images people drew pixel by pixel with a Reformer in their own browser, newest first. Open one to see its recipe and remix it.</p>
+        <p className="max-w-2xl text-sm text-neutral-400">
+          Images people drew pixel by pixel with a Reformer in their own browser, newest first. Open one to see its
+          recipe and remix it.
+        </p>
       </header>
 
       <nav aria-label="Filter by model" className="mb-8 flex flex-wrap gap-2">
@@ -58,7 +61,9 @@ export default async function GalleryPage({ searchParams }: Props) {
               data-testid="gallery-filter"
               aria-current={active ? 'page' : undefined}
               className={`rounded-full border px-3 py-1 text-xs font-medium transition-colors ${
-                active ? 'border-emerald-500/60 bg-emerald-500/10 text-emerald-200' : 'border-neutral-800 text-neutral-400 hover:border-neutral-600 hover:text-neutral-100'
+                active
+                  ? 'border-emerald-500/60 bg-emerald-500/10 text-emerald-200'
+                  : 'border-neutral-800 text-neutral-400 hover:border-neutral-600 hover:text-neutral-100'
               }`}
             >
               {f.name}
@@ -68,7 +73,10 @@ export default async function GalleryPage({ searchParams }: Props) {
       </nav>
 
       {page.samples.length === 0 ? (
-        <div data-testid="gallery-empty" className="rounded-2xl border border-dashed border-neutral-800 px-6 py-16 text-center">
+        <div
+          data-testid="gallery-empty"
+          className="rounded-2xl border border-dashed border-neutral-800 px-6 py-16 text-center"
+        >
           <p className="text-neutral-300">{cursor ? 'No older samples.' : 'Nothing shared here yet.'}</p>
           <p className="mt-1 text-sm text-neutral-500">
             Generate an image in the{' '}
@@ -97,7 +105,11 @@ export default async function GalleryPage({ searchParams }: Props) {
           <span />
         )}
         {page.nextCursor && (
-          <Link href={galleryHref(model, page.nextCursor)} data-testid="gallery-older" className="rounded-md border border-neutral-700 px-4 py-1.5 font-medium text-neutral-200 hover:bg-neutral-800">
+          <Link
+            href={galleryHref(model, page.nextCursor)}
+            data-testid="gallery-older"
+            className="rounded-md border border-neutral-700 px-4 py-1.5 font-medium text-neutral-200 hover:bg-neutral-800"
+          >
             Older →
           </Link>
         )}

@@ -27,7 +27,8 @@ export function trainStepFlops(c: ResolvedConfig, batch: number, length: number)
   // Per hash round and head: L·2C·dHead·2 for the scores and again for the weighted sum.
   const rounds = (kind: string) => (kind === 'lsh' ? c.nHashes : 1);
   const attn = (kind: string) => rounds(kind) * c.nHeads * 2 * (N * 2 * c.chunkLength * c.dHead * 2);
-  const hash = (kind: string) => (kind === 'lsh' ? c.nHeads * 2 * N * c.dHead * c.nHashes * rotationColumns(c.bucketFactors) : 0);
+  const hash = (kind: string) =>
+    kind === 'lsh' ? c.nHeads * 2 * N * c.dHead * c.nHashes * rotationColumns(c.bucketFactors) : 0;
   const layers = c.layers.map((k) => proj + ff + attn(k));
   const layerForward = layers[0];
   const headForward = 2 * N * d * c.vocabSize;

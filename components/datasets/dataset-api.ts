@@ -27,7 +27,8 @@ export class DatasetApiError extends Error {
 function errorFromReply(status: number, text: string): DatasetApiError {
   try {
     const body = JSON.parse(text) as { error?: { code?: string; message?: string } };
-    if (body.error?.message) return new DatasetApiError(body.error.code ?? `http_${status}`, body.error.message, status);
+    if (body.error?.message)
+      return new DatasetApiError(body.error.code ?? `http_${status}`, body.error.message, status);
   } catch {
     // Not JSON (a proxy page or a crash): fall through to the status line.
   }

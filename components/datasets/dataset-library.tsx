@@ -45,7 +45,10 @@ export function DatasetLibrary({ limits }: { limits: UploadLimits }) {
         </div>
 
         {error && (
-          <div role="alert" className="flex items-center justify-between rounded-lg border border-red-500/40 bg-red-500/10 px-3 py-2 text-sm text-red-300">
+          <div
+            role="alert"
+            className="flex items-center justify-between rounded-lg border border-red-500/40 bg-red-500/10 px-3 py-2 text-sm text-red-300"
+          >
             <span>Could not load datasets: {error}</span>
             <button type="button" onClick={() => void refresh()} className="text-xs underline underline-offset-2">
               Retry

@@ -3,7 +3,14 @@
 import { useEffect, useRef, useState } from 'react';
 import { DatasetApiError, prepareDataset, type DatasetSummary, type PrepareOptions } from './dataset-api';
 import { formatBytes } from './format-bytes';
-import { DEFAULT_OPTIONS, limitsLine, nameFromFiles, optionProblems, type UploadLimits, uploadProblems } from './prepare-options';
+import {
+  DEFAULT_OPTIONS,
+  limitsLine,
+  nameFromFiles,
+  optionProblems,
+  type UploadLimits,
+  uploadProblems,
+} from './prepare-options';
 import { PrepareOptionsForm } from './prepare-options-form';
 import { FileOutcomeList, PrepareProgressBar, PrepareSummary, type FileOutcome } from './prepare-progress';
 import { UploadDropzone } from './upload-dropzone';
@@ -44,7 +51,11 @@ export function DatasetUpload({ onChanged, limits }: { onChanged: () => void; li
     const controller = new AbortController();
     abortRef.current = controller;
     setOutcomes([]);
-    setRun({ phase: 'running', percent: null, label: `Uploading ${files.length} file${files.length === 1 ? '' : 's'}…` });
+    setRun({
+      phase: 'running',
+      percent: null,
+      label: `Uploading ${files.length} file${files.length === 1 ? '' : 's'}…`,
+    });
     const payload: PrepareOptions = {
       ...options,
       name: options.name.trim(),
@@ -66,7 +77,11 @@ export function DatasetUpload({ onChanged, limits }: { onChanged: () => void; li
             );
             break;
           case 'queued':
-            setRun({ phase: 'running', percent: null, label: `Waiting for other datasets to finish preparing (${event.position === 1 ? 'next' : `number ${event.position}`} in line)…` });
+            setRun({
+              phase: 'running',
+              percent: null,
+              label: `Waiting for other datasets to finish preparing (${event.position === 1 ? 'next' : `number ${event.position}`} in line)…`,
+            });
             break;
           case 'unzipping':
             setRun({
@@ -87,10 +102,18 @@ export function DatasetUpload({ onChanged, limits }: { onChanged: () => void; li
             });
             break;
           case 'tokenizing':
-            setRun({ phase: 'running', percent: (100 * event.done) / event.total, label: `Mapping images to the palette (${event.done}/${event.total})…` });
+            setRun({
+              phase: 'running',
+              percent: (100 * event.done) / event.total,
+              label: `Mapping images to the palette (${event.done}/${event.total})…`,
+            });
             break;
           case 'writing':
-            setRun({ phase: 'running', percent: event.total > 0 ? (100 * event.done) / event.total : 0, label: `Saving images to shards (${event.done}/${event.total})…` });
+            setRun({
+              phase: 'running',
+              percent: event.total > 0 ? (100 * event.done) / event.total : 0,
+              label: `Saving images to shards (${event.done}/${event.total})…`,
+            });
             break;
           case 'file': {
             const outcome: FileOutcome =
@@ -129,7 +152,10 @@ export function DatasetUpload({ onChanged, limits }: { onChanged: () => void; li
   }
 
   return (
-    <section aria-labelledby="upload-heading" className="space-y-5 rounded-xl border border-neutral-800 bg-neutral-900/40 p-5">
+    <section
+      aria-labelledby="upload-heading"
+      className="space-y-5 rounded-xl border border-neutral-800 bg-neutral-900/40 p-5"
+    >
       <div>
         <h2 id="upload-heading" className="text-base font-semibold">
           New dataset
@@ -140,7 +166,13 @@ export function DatasetUpload({ onChanged, limits }: { onChanged: () => void; li
       </div>
 
       <UploadDropzone files={files} onFilesChange={chooseFiles} disabled={running} hint={limitsLine(limits)} />
-      <PrepareOptionsForm value={options} onChange={setOptions} square={square} onSquareChange={setSquare} disabled={running} />
+      <PrepareOptionsForm
+        value={options}
+        onChange={setOptions}
+        square={square}
+        onSquareChange={setSquare}
+        disabled={running}
+      />
 
       {files.length > 0 && fileCheck.notes.length > 0 && (
         <ul data-testid="dataset-upload-notes" className="space-y-0.5 text-xs text-neutral-400">
@@ -187,7 +219,11 @@ export function DatasetUpload({ onChanged, limits }: { onChanged: () => void; li
       {run.phase === 'done' && <PrepareProgressBar percent={100} label="Done" />}
 
       {run.phase === 'failed' && (
-        <div role="alert" data-testid="dataset-error" className="rounded-lg border border-red-500/40 bg-red-500/10 px-3 py-2 text-sm text-red-300">
+        <div
+          role="alert"
+          data-testid="dataset-error"
+          className="rounded-lg border border-red-500/40 bg-red-500/10 px-3 py-2 text-sm text-red-300"
+        >
           <p className="font-medium">Preparation failed</p>
           <p className="mt-0.5 text-red-200/90">{run.message}</p>
           <p className="mt-1 font-mono text-[11px] text-red-400/70">{run.code}</p>

@@ -4,7 +4,15 @@ import { ConfirmAction } from '@/components/confirm-action';
 import { deleteDataset } from './dataset-api';
 
 /** Two-step delete: the first click asks, the second deletes. No modal, nothing to dismiss. */
-export function DeleteDatasetButton({ id, name, onDeleted }: { id: string; name: string; onDeleted: (id: string) => void }) {
+export function DeleteDatasetButton({
+  id,
+  name,
+  onDeleted,
+}: {
+  id: string;
+  name: string;
+  onDeleted: (id: string) => void;
+}) {
   return (
     <ConfirmAction
       label="Delete"

@@ -33,16 +33,21 @@ export function optionProblems(o: PrepareOptions): string[] {
     ['Width', o.width],
     ['Height', o.height],
   ] as const) {
-    if (!isInt(v) || v < SIZE_MIN || v > SIZE_MAX) problems.push(`${label} must be a whole number from ${SIZE_MIN} to ${SIZE_MAX}.`);
+    if (!isInt(v) || v < SIZE_MIN || v > SIZE_MAX)
+      problems.push(`${label} must be a whole number from ${SIZE_MIN} to ${SIZE_MAX}.`);
   }
   if (!/^#[0-9a-f]{6}$/i.test(o.background)) problems.push('Background must be a colour like #ffffff.');
-  if (o.tokenization === 'palette' && (!isInt(o.paletteSize) || o.paletteSize < PALETTE_MIN || o.paletteSize > PALETTE_MAX)) {
+  if (
+    o.tokenization === 'palette' &&
+    (!isInt(o.paletteSize) || o.paletteSize < PALETTE_MIN || o.paletteSize > PALETTE_MAX)
+  ) {
     problems.push(`Palette size must be a whole number from ${PALETTE_MIN} to ${PALETTE_MAX}.`);
   }
   if (!(o.validationFraction >= 0 && o.validationFraction <= VALIDATION_MAX)) {
     problems.push(`Validation fraction must be between 0 and ${VALIDATION_MAX}.`);
   }
-  if (!isInt(o.seed) || o.seed < 0 || o.seed > 0xffffffff) problems.push('Seed must be a whole number from 0 to 4294967295.');
+  if (!isInt(o.seed) || o.seed < 0 || o.seed > 0xffffffff)
+    problems.push('Seed must be a whole number from 0 to 4294967295.');
   return problems;
 }
 
@@ -68,26 +73,42 @@ const isZipName = (name: string) => name.toLowerCase().endsWith('.zip');
  * would refuse the whole upload (so Prepare stays off); `notes`: files it would skip, with why.
  * Images inside zips are counted only by the server.
  */
-export function uploadProblems(files: { name: string; size: number }[], o: PrepareOptions, limits: UploadLimits): { blocking: string[]; notes: string[] } {
+export function uploadProblems(
+  files: { name: string; size: number }[],
+  o: PrepareOptions,
+  limits: UploadLimits,
+): { blocking: string[]; notes: string[] } {
   const blocking: string[] = [];
   const notes: string[] = [];
   const total = files.reduce((sum, f) => sum + f.size, 0);
   if (total > limits.requestBytes) {
-    blocking.push(`These files come to ${formatBytes(total)}; one upload takes at most ${formatBytes(limits.requestBytes)}. Upload them as several datasets, or fewer at a time.`);
+    blocking.push(
+      `These files come to ${formatBytes(total)}; one upload takes at most ${formatBytes(limits.requestBytes)}. Upload them as several datasets, or fewer at a time.`,
+    );
   }
   const images = files.filter((f) => !isZipName(f.name));
   const tooBig = images.filter((f) => f.size > limits.bytesPerFile);
   if (tooBig.length > 0) {
-    const names = tooBig.slice(0, 3).map((f) => f.name).join(', ') + (tooBig.length > 3 ? ', …' : '');
-    notes.push(`${tooBig.length === 1 ? 'One image is' : `${tooBig.length} images are`} over ${formatBytes(limits.bytesPerFile)} and will be skipped: ${names}.`);
+    const names =
+      tooBig
+        .slice(0, 3)
+        .map((f) => f.name)
+        .join(', ') + (tooBig.length > 3 ? ', …' : '');
+    notes.push(
+      `${tooBig.length === 1 ? 'One image is' : `${tooBig.length} images are`} over ${formatBytes(limits.bytesPerFile)} and will be skipped: ${names}.`,
+    );
   }
   if (images.length > limits.filesPerUpload) {
-    notes.push(`Only the first ${limits.filesPerUpload.toLocaleString()} files of an upload are read; ${(images.length - limits.filesPerUpload).toLocaleString()} will be skipped.`);
+    notes.push(
+      `Only the first ${limits.filesPerUpload.toLocaleString()} files of an upload are read; ${(images.length - limits.filesPerUpload).toLocaleString()} will be skipped.`,
+    );
   }
   if (isInt(o.width) && isInt(o.height) && o.width > 0 && o.height > 0) {
     const fit = Math.floor(limits.decodedBytesPerUpload / (o.width * o.height * 3));
     if (images.length > fit) {
-      notes.push(`At ${o.width}×${o.height}, ${fit.toLocaleString()} images fit the ${formatBytes(limits.decodedBytesPerUpload)} the server decodes per upload; the other ${(images.length - fit).toLocaleString()} will be skipped. Choose a smaller size to keep them all.`);
+      notes.push(
+        `At ${o.width}×${o.height}, ${fit.toLocaleString()} images fit the ${formatBytes(limits.decodedBytesPerUpload)} the server decodes per upload; the other ${(images.length - fit).toLocaleString()} will be skipped. Choose a smaller size to keep them all.`,
+      );
     }
   }
   return { blocking, notes };

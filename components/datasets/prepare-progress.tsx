@@ -45,7 +45,10 @@ export function FileOutcomeList({ outcomes }: { outcomes: FileOutcome[] }) {
         {' · '}
         <span className={skipped.length ? 'text-red-400' : ''}>{skipped.length} skipped</span>
       </p>
-      <ul aria-label="Files" className="max-h-56 divide-y divide-neutral-800 overflow-y-auto rounded-lg border border-neutral-800 text-xs">
+      <ul
+        aria-label="Files"
+        className="max-h-56 divide-y divide-neutral-800 overflow-y-auto rounded-lg border border-neutral-800 text-xs"
+      >
         {skipped.map((o, i) => (
           <FileOutcomeRow key={`s${i}`} outcome={o} />
         ))}
@@ -65,7 +68,10 @@ function FileOutcomeRow({ outcome: o }: { outcome: FileOutcome }) {
   return (
     <li data-testid="dataset-file-row" data-status={o.status} className="px-3 py-1.5">
       <div className="flex items-center gap-2">
-        <span aria-hidden="true" className={`inline-block size-2 shrink-0 rounded-full ${ok ? 'bg-emerald-500' : 'bg-red-500'}`} />
+        <span
+          aria-hidden="true"
+          className={`inline-block size-2 shrink-0 rounded-full ${ok ? 'bg-emerald-500' : 'bg-red-500'}`}
+        />
         <span className="min-w-0 truncate text-neutral-200" title={o.name}>
           {o.name}
         </span>

@@ -51,7 +51,11 @@ export function UploadDropzone({
       >
         <span className="text-sm font-medium text-neutral-200">Drop images or a .zip here</span>
         <span className="text-xs text-neutral-500">or click to choose files (PNG, JPEG, WebP, GIF…)</span>
-        {hint && <span data-testid="dataset-limits" className="text-xs text-neutral-500">{hint}</span>}
+        {hint && (
+          <span data-testid="dataset-limits" className="text-xs text-neutral-500">
+            {hint}
+          </span>
+        )}
         <input
           id={inputId}
           data-testid="dataset-files"

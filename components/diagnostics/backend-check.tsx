@@ -39,7 +39,10 @@ const TOLERANCE = 1e-3;
 async function adapterDescription(): Promise<string> {
   const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
   if (!gpu) return 'navigator.gpu is missing (no WebGPU in this browser or context)';
-  const adapter = (await gpu.requestAdapter()) as { info?: { vendor?: string; architecture?: string; description?: string }; isFallbackAdapter?: boolean } | null;
+  const adapter = (await gpu.requestAdapter()) as {
+    info?: { vendor?: string; architecture?: string; description?: string };
+    isFallbackAdapter?: boolean;
+  } | null;
   if (!adapter) return 'no WebGPU adapter';
   const info = adapter.info ?? {};
   const fallback = adapter.isFallbackAdapter || info.architecture === 'swiftshader';
@@ -81,7 +84,10 @@ export function BackendCheck() {
       setRows([...out]);
     }
     await tf.setBackend('cpu');
-    const record = { checkedAt: new Date().toISOString(), results: Object.fromEntries(out.map((r) => [r.backend, { status: r.status, diff: r.diff, detail: r.detail }])) };
+    const record = {
+      checkedAt: new Date().toISOString(),
+      results: Object.fromEntries(out.map((r) => [r.backend, { status: r.status, diff: r.diff, detail: r.detail }])),
+    };
     saveBackendCheck(record);
     setAvoid(backendsToAvoid(record));
     setRunning(false);
@@ -118,9 +124,21 @@ export function BackendCheck() {
           </thead>
           <tbody>
             {rows.map((r) => (
-              <tr key={r.backend} data-testid={`backend-row-${r.backend}`} data-status={r.status} data-diff={r.diff ?? ''} className="border-t border-neutral-800">
+              <tr
+                key={r.backend}
+                data-testid={`backend-row-${r.backend}`}
+                data-status={r.status}
+                data-diff={r.diff ?? ''}
+                className="border-t border-neutral-800"
+              >
                 <td className="py-2 font-mono">{r.backend}</td>
-                <td className={r.status === 'ok' ? 'text-emerald-400' : r.status === 'failed' ? 'text-red-400' : 'text-neutral-400'}>{r.status}</td>
+                <td
+                  className={
+                    r.status === 'ok' ? 'text-emerald-400' : r.status === 'failed' ? 'text-red-400' : 'text-neutral-400'
+                  }
+                >
+                  {r.status}
+                </td>
                 <td className="font-mono">{r.diff === undefined ? '—' : r.diff.toExponential(2)}</td>
                 <td className="font-mono">{r.ms === undefined ? '—' : `${Math.round(r.ms)} ms`}</td>
                 <td className="text-neutral-400">{r.detail}</td>

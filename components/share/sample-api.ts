@@ -20,11 +20,16 @@ async function failure(res: Response): Promise<SampleApiError> {
   const text = await res.text().catch(() => '');
   try {
     const body = JSON.parse(text) as { error?: { code?: string; message?: string } };
-    if (body.error?.message) return new SampleApiError(body.error.code ?? `http_${res.status}`, body.error.message, res.status);
+    if (body.error?.message)
+      return new SampleApiError(body.error.code ?? `http_${res.status}`, body.error.message, res.status);
   } catch {
     // Not JSON (a proxy page or a crash): fall back to the status line.
   }
-  return new SampleApiError(`http_${res.status}`, `The server answered ${res.status} ${res.statusText}.`.trim(), res.status);
+  return new SampleApiError(
+    `http_${res.status}`,
+    `The server answered ${res.status} ${res.statusText}.`.trim(),
+    res.status,
+  );
 }
 
 export async function shareSample(png: Blob, recipe: Recipe): Promise<ShareResult> {
@@ -37,7 +42,10 @@ export async function shareSample(png: Blob, recipe: Recipe): Promise<ShareResul
 }
 
 export async function deleteSample(id: string, token: string): Promise<void> {
-  const res = await fetch(`/api/samples/${encodeURIComponent(id)}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+  const res = await fetch(`/api/samples/${encodeURIComponent(id)}`, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${token}` },
+  });
   if (!res.ok) throw await failure(res);
 }
 

@@ -12,13 +12,24 @@ import { saveDeleteToken, shareSample } from './sample-api';
  * recipe (see fromStudioRecipe: a model only this browser has) shows a disabled button saying why.
  */
 export function ShareButton({ png, recipe }: { png: Blob; recipe: Recipe | null }) {
-  const [state, setState] = useState<{ kind: 'idle' } | { kind: 'sharing' } | { kind: 'shared'; result: ShareResult } | { kind: 'error'; message: string }>({
+  const [state, setState] = useState<
+    | { kind: 'idle' }
+    | { kind: 'sharing' }
+    | { kind: 'shared'; result: ShareResult }
+    | { kind: 'error'; message: string }
+  >({
     kind: 'idle',
   });
 
   if (!recipe) {
     return (
-      <button type="button" data-testid="share-button" disabled title="Only shipped or published models can be shared: publish this model first." className="rounded-md bg-neutral-800 px-4 py-1.5 text-sm font-semibold text-neutral-500">
+      <button
+        type="button"
+        data-testid="share-button"
+        disabled
+        title="Only shipped or published models can be shared: publish this model first."
+        className="rounded-md bg-neutral-800 px-4 py-1.5 text-sm font-semibold text-neutral-500"
+      >
         Share
       </button>
     );
@@ -44,7 +55,11 @@ export function ShareButton({ png, recipe }: { png: Blob; recipe: Recipe | null 
     return (
       <div data-testid="share-result" className="flex flex-wrap items-center gap-2 text-sm">
         <span className="text-xs font-medium text-emerald-400">Shared</span>
-        <Link href={state.result.url} data-testid="share-link" className="font-mono text-emerald-300 underline-offset-4 hover:underline">
+        <Link
+          href={state.result.url}
+          data-testid="share-link"
+          className="font-mono text-emerald-300 underline-offset-4 hover:underline"
+        >
           {state.result.url}
         </Link>
         <CopyLinkButton path={state.result.url} />

@@ -9,5 +9,15 @@ import { ShareButton } from './share-button';
  * which a server page cannot pass: app/page.tsx renders this instead of <Studio />.
  */
 export function StudioWithSharing() {
-  return <Studio renderShare={(png, recipe) => <ShareButton key={`${recipe.seed}-${recipe.imageIndex}-${recipe.createdAt}`} png={png} recipe={fromStudioRecipe(recipe)} />} />;
+  return (
+    <Studio
+      renderShare={(png, recipe) => (
+        <ShareButton
+          key={`${recipe.seed}-${recipe.imageIndex}-${recipe.createdAt}`}
+          png={png}
+          recipe={fromStudioRecipe(recipe)}
+        />
+      )}
+    />
+  );
 }

@@ -31,14 +31,25 @@ function useDatasetSamples(dataset: DatasetInfo): CompletionSource[] {
       const res = await fetch(`/api/datasets/${dataset.id}`);
       if (!res.ok) return;
       const manifest = DatasetManifestSchema.parse(await res.json());
-      if (manifest.width !== dataset.width || manifest.height !== dataset.height || manifest.tokenization !== dataset.tokenization) return;
+      if (
+        manifest.width !== dataset.width ||
+        manifest.height !== dataset.height ||
+        manifest.tokenization !== dataset.tokenization
+      )
+        return;
       const shard = manifest.splits.validation.shards[0] ?? manifest.splits.train.shards[0];
       const split = manifest.splits.validation.shards[0] ? 'validation' : 'train';
       if (!shard) return;
       const bytes = new Uint8Array(await (await fetch(shardUrl(dataset.id, shard))).arrayBuffer());
       const reader = readShard(manifest, bytes);
       const n = Math.min(6, reader.images);
-      if (live) setSamples(Array.from({ length: n }, (_, i) => ({ label: `${manifest.name} · ${split} #${i + 1}`, tokens: Int32Array.from(reader.imageAt(i)) })));
+      if (live)
+        setSamples(
+          Array.from({ length: n }, (_, i) => ({
+            label: `${manifest.name} · ${split} #${i + 1}`,
+            tokens: Int32Array.from(reader.imageAt(i)),
+          })),
+        );
     })().catch(() => {}); // no dataset here: results and uploads still work
     return () => {
       live = false;
@@ -68,15 +79,32 @@ export function CompletionPanel({ dataset, results, disabled, onComplete }: Prop
   return (
     <div className="space-y-4">
       <div className="flex gap-3">
-        <div className="relative shrink-0 overflow-hidden rounded-md bg-neutral-900 ring-1 ring-neutral-800" style={previewBox(dataset.width, dataset.height)}>
+        <div
+          className="relative shrink-0 overflow-hidden rounded-md bg-neutral-900 ring-1 ring-neutral-800"
+          style={previewBox(dataset.width, dataset.height)}
+        >
           {source ? (
             <>
-              <canvas ref={canvas} data-testid="completion-source" width={dataset.width} height={dataset.height} className="pixelated h-full w-full" />
-              <span className="pointer-events-none absolute inset-x-0 bottom-0 bg-neutral-950/75" style={{ top: `${(keepRows / dataset.height) * 100}%` }} />
-              <span className="pointer-events-none absolute inset-x-0 border-t border-dashed border-emerald-300" style={{ top: `${(keepRows / dataset.height) * 100}%` }} />
+              <canvas
+                ref={canvas}
+                data-testid="completion-source"
+                width={dataset.width}
+                height={dataset.height}
+                className="pixelated h-full w-full"
+              />
+              <span
+                className="pointer-events-none absolute inset-x-0 bottom-0 bg-neutral-950/75"
+                style={{ top: `${(keepRows / dataset.height) * 100}%` }}
+              />
+              <span
+                className="pointer-events-none absolute inset-x-0 border-t border-dashed border-emerald-300"
+                style={{ top: `${(keepRows / dataset.height) * 100}%` }}
+              />
             </>
           ) : (
-            <span className="flex h-full items-center justify-center p-2 text-center text-[11px] text-neutral-500">Generate or upload an image</span>
+            <span className="flex h-full items-center justify-center p-2 text-center text-[11px] text-neutral-500">
+              Generate or upload an image
+            </span>
           )}
         </div>
         <div className="min-w-0 flex-1 space-y-2">
@@ -120,9 +148,23 @@ export function CompletionPanel({ dataset, results, disabled, onComplete }: Prop
         </div>
       </div>
       <Field label="Keep top rows" hint={`${keepRows} of ${dataset.height}`}>
-        <Slider label="Keep top rows" testId="completion-rows" value={keepRows} min={1} max={dataset.height - 1} step={1} onChange={setKeepRows} />
+        <Slider
+          label="Keep top rows"
+          testId="completion-rows"
+          value={keepRows}
+          min={1}
+          max={dataset.height - 1}
+          step={1}
+          onChange={setKeepRows}
+        />
       </Field>
-      <Button variant="secondary" className="w-full" data-testid="complete-button" disabled={disabled || !source} onClick={() => source && onComplete(source, keepRows)}>
+      <Button
+        variant="secondary"
+        className="w-full"
+        data-testid="complete-button"
+        disabled={disabled || !source}
+        onClick={() => source && onComplete(source, keepRows)}
+      >
         Complete the image
       </Button>
     </div>
@@ -132,5 +174,7 @@ export function CompletionPanel({ dataset, results, disabled, onComplete }: Prop
 /** The preview's box: 96 px on its longer side, the image's aspect ratio (rows line up with the keep-rows marker). */
 function previewBox(width: number, height: number): { width: number; height: number } {
   const side = 96;
-  return width >= height ? { width: side, height: (side * height) / width } : { width: (side * width) / height, height: side };
+  return width >= height
+    ? { width: side, height: (side * height) / width }
+    : { width: (side * width) / height, height: side };
 }

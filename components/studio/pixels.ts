@@ -74,7 +74,9 @@ export async function imagePng(rgba: Uint8ClampedArray, width: number, height: n
     ctx.imageSmoothingEnabled = false;
     ctx.drawImage(source, 0, 0, out.width, out.height);
   }
-  return new Promise((resolve, reject) => out.toBlob((b) => (b ? resolve(b) : reject(new Error('the browser could not encode a PNG'))), 'image/png'));
+  return new Promise((resolve, reject) =>
+    out.toBlob((b) => (b ? resolve(b) : reject(new Error('the browser could not encode a PNG'))), 'image/png'),
+  );
 }
 
 /**
@@ -121,6 +123,7 @@ function rgbaToTokens(rgba: Uint8ClampedArray, d: DatasetInfo): Int32Array {
     rgb[j + 1] = rgba[i + 1];
     rgb[j + 2] = rgba[i + 2];
   }
-  const tokens = d.tokenization === 'rgb' ? rgbToTokens(rgb) : rgbToPaletteTokens(rgb, Uint8Array.from(d.palette ?? []));
+  const tokens =
+    d.tokenization === 'rgb' ? rgbToTokens(rgb) : rgbToPaletteTokens(rgb, Uint8Array.from(d.palette ?? []));
   return Int32Array.from(tokens);
 }

@@ -121,13 +121,24 @@ export function ResultGrid({ painters, canvasRefs, complete, keptRows, recipeFor
             >
               PNG ×{Math.max(1, Math.floor(512 / d.width))}
             </Button>
-            <Button data-testid="download-recipe" onClick={() => download(new Blob([JSON.stringify(recipe, null, 2)], { type: 'application/json' }), `${base(active)}.json`)}>
+            <Button
+              data-testid="download-recipe"
+              onClick={() =>
+                download(
+                  new Blob([JSON.stringify(recipe, null, 2)], { type: 'application/json' }),
+                  `${base(active)}.json`,
+                )
+              }
+            >
               Recipe JSON
             </Button>
             {/* Sharing slot: the sharing feature renders its Share button here. */}
             {renderShare && png && <div data-testid="share-slot">{renderShare(png, recipe)}</div>}
           </div>
-          <pre data-testid="recipe" className="mt-3 max-h-56 overflow-auto rounded-md bg-neutral-950 p-3 font-mono text-[11px] leading-relaxed text-neutral-400">
+          <pre
+            data-testid="recipe"
+            className="mt-3 max-h-56 overflow-auto rounded-md bg-neutral-950 p-3 font-mono text-[11px] leading-relaxed text-neutral-400"
+          >
             {JSON.stringify(recipe, null, 2)}
           </pre>
         </section>

@@ -80,7 +80,12 @@ export function Studio({ renderShare }: StudioProps) {
 
   const [wantedModelId, setWantedModelId] = useState<string | null>(null);
   /** A Remix of a completion: the shared image whose top rows are the prefix, read back once the model is known. */
-  const [remixPrefix, setRemixPrefix] = useState<{ sampleId: string; keepRows: number; tokens?: Int32Array; error?: string } | null>(null);
+  const [remixPrefix, setRemixPrefix] = useState<{
+    sampleId: string;
+    keepRows: number;
+    tokens?: Int32Array;
+    error?: string;
+  } | null>(null);
   const batchFromLink = useRef(false);
   /** A Remix link's sampling: it holds until the user picks a model, which then opens with its own. */
   const linkSampling = useRef<Sampling | null>(null);
@@ -90,7 +95,10 @@ export function Studio({ renderShare }: StudioProps) {
     setSeed(q.seed ?? randomSeed());
     if ([q.temperature, q.topK, q.topP, q.epsilon].some((v) => v !== undefined)) {
       const given = { temperature: q.temperature, topK: q.topK, topP: q.topP, epsilon: q.epsilon };
-      linkSampling.current = { ...PLAIN_SAMPLING, ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) };
+      linkSampling.current = {
+        ...PLAIN_SAMPLING,
+        ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)),
+      };
     }
     // Image i of a seed samples from the seed's stream i: a run of one image starting there redraws it.
     if (q.image !== undefined) {
@@ -115,12 +123,16 @@ export function Studio({ renderShare }: StudioProps) {
     const fallback = choice?.adapterInfo?.isFallback ? 'is only a slow software fallback here' : null;
     const why = backendError ? `cannot run here (${backendError.message})` : fallback;
     if (!why) return;
-    setBackendNotice(`This recipe ran on ${linkBackend}, which ${why}: using the fastest backend available instead, so a few pixels may differ. Choose ${linkBackend} under Backend to force it.`);
+    setBackendNotice(
+      `This recipe ran on ${linkBackend}, which ${why}: using the fastest backend available instead, so a few pixels may differ. Choose ${linkBackend} under Backend to force it.`,
+    );
     setLinkBackend(null);
     setBackendPref('auto');
   }, [linkBackend, backendPref, backendError, choice]);
   const model: ModelEntry | undefined =
-    models?.find((m) => m.key === modelKey) ?? (wantedModelId ? models?.find((m) => m.card.id === wantedModelId) : undefined) ?? models?.[0];
+    models?.find((m) => m.key === modelKey) ??
+    (wantedModelId ? models?.find((m) => m.card.id === wantedModelId) : undefined) ??
+    models?.[0];
 
   // Each model opens with the sampling its card recommends (the setting bench:samples found
   // nearest its images), or plain temperature-1 sampling; a Remix link's own holds until the user
@@ -138,7 +150,12 @@ export function Studio({ renderShare }: StudioProps) {
     applySampling(linkSampling.current ?? recommended ?? PLAIN_SAMPLING);
     // Only a change of model resets the controls (`recommended` comes with it).
   }, [openedModel]);
-  const onRecommended = recommended !== undefined && temperature === recommended.temperature && topK === recommended.topK && topP === recommended.topP && epsilon === recommended.epsilon;
+  const onRecommended =
+    recommended !== undefined &&
+    temperature === recommended.temperature &&
+    topK === recommended.topK &&
+    topP === recommended.topP &&
+    epsilon === recommended.epsilon;
 
   // Load the chosen model into the worker as soon as the backend is up.
   useEffect(() => {
@@ -148,15 +165,17 @@ export function Studio({ renderShare }: StudioProps) {
     let live = true;
     setLoadError(null);
     setLoadProgress({ stage: 'download', loaded: 0, total: model.bytes });
-    client.load(model.source, (p) => live && setLoadProgress(p)).then(
-      (m) => live && (setLoaded(m), setLoadProgress(null)),
-      (e: Error) => {
-        if (!live) return;
-        setLoadError(`${e.name}: ${e.message}`);
-        setLoadProgress(null);
-        restartIfLost(e);
-      },
-    );
+    client
+      .load(model.source, (p) => live && setLoadProgress(p))
+      .then(
+        (m) => live && (setLoaded(m), setLoadProgress(null)),
+        (e: Error) => {
+          if (!live) return;
+          setLoadError(`${e.name}: ${e.message}`);
+          setLoadProgress(null);
+          restartIfLost(e);
+        },
+      );
     return () => {
       live = false;
     };
@@ -198,7 +217,12 @@ export function Studio({ renderShare }: StudioProps) {
       const prefixTokens = prefix ? Math.min(prefix.keepRows * tokensPerRow(dataset), length) : 0;
       const sampling = { temperature, topK, topP, epsilon };
       const recipe: RunState['recipe'] = {
-        model: { id: model.card.id, name: model.card.name, sha256: model.sha256, url: model.source.kind === 'random' ? '' : model.source.url },
+        model: {
+          id: model.card.id,
+          name: model.card.name,
+          sha256: model.sha256,
+          url: model.source.kind === 'random' ? '' : model.source.url,
+        },
         seed,
         firstImage,
         batch,
@@ -210,10 +234,26 @@ export function Studio({ renderShare }: StudioProps) {
       };
       canvasRefs.current = [];
       setRunError(null);
-      setRun({ status: 'running', painters, done: 0, total: length, tokensPerSecond: 0, elapsedMs: 0, recipe, keptRows: prefix?.keepRows });
+      setRun({
+        status: 'running',
+        painters,
+        done: 0,
+        total: length,
+        tokensPerSecond: 0,
+        elapsedMs: 0,
+        recipe,
+        keptRows: prefix?.keepRows,
+      });
       try {
         const stream = client.sample(
-          { batch, seed, firstImage, sampling, length, prefix: prefix ? painters.map(() => Array.from(prefix.tokens.subarray(0, prefixTokens))) : undefined },
+          {
+            batch,
+            seed,
+            firstImage,
+            sampling,
+            length,
+            prefix: prefix ? painters.map(() => Array.from(prefix.tokens.subarray(0, prefixTokens))) : undefined,
+          },
           controller.signal,
         );
         for await (const chunk of stream) {
@@ -221,7 +261,9 @@ export function Studio({ renderShare }: StudioProps) {
             painters[b].write(chunk.start, row);
             painters[b].paint(canvasRefs.current[b]);
           });
-          setRun((r) => r && { ...r, done: chunk.done, tokensPerSecond: chunk.tokensPerSecond, elapsedMs: chunk.elapsedMs });
+          setRun(
+            (r) => r && { ...r, done: chunk.done, tokensPerSecond: chunk.tokensPerSecond, elapsedMs: chunk.elapsedMs },
+          );
         }
         const memory = await client.memory().catch(() => undefined);
         setRun((r) => r && { ...r, status: 'done', memory });
@@ -251,12 +293,21 @@ export function Studio({ renderShare }: StudioProps) {
   // mean other things (RGB values are not palette indices) or lie outside its vocabulary.
   const sameModel = run?.recipe.model.id === model?.card.id && run?.recipe.model.sha256 === model?.sha256;
   const completionSources = useMemo<CompletionSource[]>(
-    () => (sameModel && run?.status === 'done' && run.done === run.total ? run.painters.map((p, i) => ({ label: `Result #${i + 1} (seed ${run.recipe.seed})`, tokens: p.tokens.slice() })) : []),
+    () =>
+      sameModel && run?.status === 'done' && run.done === run.total
+        ? run.painters.map((p, i) => ({
+            label: `Result #${i + 1} (seed ${run.recipe.seed})`,
+            tokens: p.tokens.slice(),
+          }))
+        : [],
     [sameModel, run?.status, run?.painters, run?.done, run?.total, run?.recipe.seed],
   );
   // A Remix link whose model is not here (deleted, or trained on another server): say so, since
   // the same seed on the model shown instead draws a different image.
-  const missingModel = wantedModelId !== null && modelKey === null && models !== null && !models.some((m) => m.card.id === wantedModelId) ? wantedModelId : null;
+  const missingModel =
+    wantedModelId !== null && modelKey === null && models !== null && !models.some((m) => m.card.id === wantedModelId)
+      ? wantedModelId
+      : null;
 
   const eta = run && run.done > 0 && running ? ((run.total - run.done) * run.elapsedMs) / run.done : NaN;
   const percent = run ? Math.round((100 * run.done) / Math.max(1, run.total)) : 0;
@@ -266,15 +317,23 @@ export function Studio({ renderShare }: StudioProps) {
       <aside className="space-y-6 lg:sticky lg:top-20 lg:self-start">
         <div>
           <h1 className="text-xl font-semibold tracking-tight text-white">Studio</h1>
-          <p className="mt-1 text-sm text-neutral-400">A Reformer paints images one token at a time, right here in your browser.</p>
+          <p className="mt-1 text-sm text-neutral-400">
+            A Reformer paints images one token at a time, right here in your browser.
+          </p>
         </div>
 
         <section className="space-y-4 rounded-xl border border-neutral-800 bg-neutral-900/40 p-4">
           <Field label="Model">
-            <select data-testid="model-select" className={inputClass} value={model?.key ?? ''} onChange={(e) => {
+            <select
+              data-testid="model-select"
+              className={inputClass}
+              value={model?.key ?? ''}
+              onChange={(e) => {
                 linkSampling.current = null;
                 setModelKey(e.target.value);
-              }} disabled={running || !models?.length}>
+              }}
+              disabled={running || !models?.length}
+            >
               {models === null && <option>Loading models…</option>}
               {models?.length === 0 && <option>No models published yet</option>}
               {models?.map((m) => (
@@ -286,12 +345,28 @@ export function Studio({ renderShare }: StudioProps) {
             </select>
           </Field>
           {model && (
-            <dl className="grid grid-cols-3 gap-2 text-center" data-testid="model-card" data-loaded={loaded ? (loaded.fromCache ? 'cache' : 'network') : ''}>
+            <dl
+              className="grid grid-cols-3 gap-2 text-center"
+              data-testid="model-card"
+              data-loaded={loaded ? (loaded.fromCache ? 'cache' : 'network') : ''}
+            >
               <Stat label="Resolution" value={`${model.card.dataset.width}×${model.card.dataset.height}`} />
-              <Stat label="Tokens" value={model.card.dataset.tokenization === 'rgb' ? 'RGB' : `${(model.card.dataset.palette?.length ?? 0) / 3} colours`} />
-              <Stat label="Bits/dim" value={model.card.validationBitsPerDim?.toFixed(2) ?? '–'} title={`Bits per sub-pixel ${validationScope(model.card)}: lower is better`} />
+              <Stat
+                label="Tokens"
+                value={
+                  model.card.dataset.tokenization === 'rgb'
+                    ? 'RGB'
+                    : `${(model.card.dataset.palette?.length ?? 0) / 3} colours`
+                }
+              />
+              <Stat
+                label="Bits/dim"
+                value={model.card.validationBitsPerDim?.toFixed(2) ?? '–'}
+                title={`Bits per sub-pixel ${validationScope(model.card)}: lower is better`}
+              />
               <p className="col-span-3 text-left text-xs text-neutral-500">
-                {model.card.dataset.name} · {(model.card.parameters / 1000).toFixed(0)}k parameters · {model.card.steps.toLocaleString()} steps
+                {model.card.dataset.name} · {(model.card.parameters / 1000).toFixed(0)}k parameters ·{' '}
+                {model.card.steps.toLocaleString()} steps
                 {model.bytes ? ` · ${formatBytes(model.bytes)}` : ''}
                 {loaded?.fromCache ? ' · cached in this browser' : ''}
               </p>
@@ -301,7 +376,8 @@ export function Studio({ renderShare }: StudioProps) {
           {modelsError && <p className="text-xs text-rose-300">{modelsError}</p>}
           {missingModel && model && (
             <p role="status" data-testid="remix-model-missing" className="text-xs text-amber-300">
-              This recipe&apos;s model “{missingModel}” is not available here, so {model.card.name} is selected instead: the same seed will draw a different image.
+              This recipe&apos;s model “{missingModel}” is not available here, so {model.card.name} is selected instead:
+              the same seed will draw a different image.
             </p>
           )}
           {loadError && (
@@ -317,42 +393,118 @@ export function Studio({ renderShare }: StudioProps) {
         <section className="space-y-4 rounded-xl border border-neutral-800 bg-neutral-900/40 p-4">
           <div className="grid grid-cols-[88px_minmax(0,1fr)] gap-3">
             <Field label="Images">
-              <input data-testid="batch-input" type="number" min={1} max={16} className={inputClass} value={batch} disabled={running} onChange={(e) => setBatch(Math.min(16, Math.max(1, Math.round(Number(e.target.value) || 1))))} />
+              <input
+                data-testid="batch-input"
+                type="number"
+                min={1}
+                max={16}
+                className={inputClass}
+                value={batch}
+                disabled={running}
+                onChange={(e) => setBatch(Math.min(16, Math.max(1, Math.round(Number(e.target.value) || 1))))}
+              />
             </Field>
             <Field label="Seed" hint={firstImage > 0 ? `from image #${firstImage + 1}` : undefined}>
               <div className="flex gap-1">
-                <input data-testid="seed-input" type="number" min={0} max={4294967295} className={inputClass} value={seed} disabled={running} onChange={(e) => changeSeed(Math.min(4294967295, Math.max(0, Math.floor(Number(e.target.value) || 0))))} />
-                <Button aria-label="Random seed" title="Random seed" data-testid="seed-random" disabled={running} onClick={() => changeSeed(randomSeed())} className="px-2">
+                <input
+                  data-testid="seed-input"
+                  type="number"
+                  min={0}
+                  max={4294967295}
+                  className={inputClass}
+                  value={seed}
+                  disabled={running}
+                  onChange={(e) =>
+                    changeSeed(Math.min(4294967295, Math.max(0, Math.floor(Number(e.target.value) || 0))))
+                  }
+                />
+                <Button
+                  aria-label="Random seed"
+                  title="Random seed"
+                  data-testid="seed-random"
+                  disabled={running}
+                  onClick={() => changeSeed(randomSeed())}
+                  className="px-2"
+                >
                   ⚄
                 </Button>
               </div>
             </Field>
           </div>
           <Field label="Temperature" hint={temperature === 0 ? 'greedy' : temperature.toFixed(2)}>
-            <Slider label="Temperature" testId="temperature-input" value={temperature} min={0} max={1.5} step={0.05} onChange={setTemperature} disabled={running} />
+            <Slider
+              label="Temperature"
+              testId="temperature-input"
+              value={temperature}
+              min={0}
+              max={1.5}
+              step={0.05}
+              onChange={setTemperature}
+              disabled={running}
+            />
           </Field>
           <Field label="Top-k" hint={topK === 0 ? 'off' : String(topK)}>
-            <Slider label="Top-k" testId="topk-input" value={topK} min={0} max={64} step={1} onChange={setTopK} disabled={running} />
+            <Slider
+              label="Top-k"
+              testId="topk-input"
+              value={topK}
+              min={0}
+              max={64}
+              step={1}
+              onChange={setTopK}
+              disabled={running}
+            />
           </Field>
           <Field label="Top-p" hint={topP === 1 ? 'off' : topP.toFixed(2)}>
-            <Slider label="Top-p" testId="topp-input" value={topP} min={0.05} max={1} step={0.05} onChange={setTopP} disabled={running} />
+            <Slider
+              label="Top-p"
+              testId="topp-input"
+              value={topP}
+              min={0.05}
+              max={1}
+              step={0.05}
+              onChange={setTopP}
+              disabled={running}
+            />
           </Field>
           <Field label="Probability floor" hint={epsilon === 0 ? 'off' : 'drops shades less likely than this'}>
-            <select data-testid="epsilon-select" aria-label="Probability floor" className={inputClass} value={epsilon} disabled={running} onChange={(e) => setEpsilon(Number(e.target.value))}>
-              {[...new Set([...EPSILON_CHOICES, epsilon])].sort((a, b) => a - b).map((v) => (
-                <option key={v} value={v}>
-                  {v === 0 ? 'off' : v}
-                </option>
-              ))}
+            <select
+              data-testid="epsilon-select"
+              aria-label="Probability floor"
+              className={inputClass}
+              value={epsilon}
+              disabled={running}
+              onChange={(e) => setEpsilon(Number(e.target.value))}
+            >
+              {[...new Set([...EPSILON_CHOICES, epsilon])]
+                .sort((a, b) => a - b)
+                .map((v) => (
+                  <option key={v} value={v}>
+                    {v === 0 ? 'off' : v}
+                  </option>
+                ))}
             </select>
           </Field>
-          {recommended && <RecommendedSampling sampling={recommended} active={onRecommended} disabled={running} onUse={() => applySampling(recommended)} />}
+          {recommended && (
+            <RecommendedSampling
+              sampling={recommended}
+              active={onRecommended}
+              disabled={running}
+              onUse={() => applySampling(recommended)}
+            />
+          )}
           <Field label="Backend">
-            <select data-testid="backend-select" className={inputClass} value={backendPref} disabled={running} onChange={(e) => {
+            <select
+              data-testid="backend-select"
+              className={inputClass}
+              value={backendPref}
+              disabled={running}
+              onChange={(e) => {
                 setLinkBackend(null);
                 setBackendNotice(null);
                 setBackendPref(e.target.value as BackendName | 'auto');
-              }}>
+              }}
+            >
               <option value="auto">Auto (fastest available)</option>
               {BACKENDS.map((b) => (
                 <option key={b.name} value={b.name}>
@@ -361,16 +513,39 @@ export function Studio({ renderShare }: StudioProps) {
               ))}
             </select>
           </Field>
-          <p data-testid="backend-reason" data-backend={choice?.name ?? ''} className="text-xs leading-relaxed text-neutral-500">
-            {backendNotice && <span data-testid="backend-notice" className="mb-1 block text-amber-300">{backendNotice}</span>}
-            {backendError ? <span className="text-rose-300">{backendError.message}</span> : choice ? <><span className="font-medium text-emerald-300">{choice.name}</span> · {choice.reason}</> : 'Starting the engine…'}
+          <p
+            data-testid="backend-reason"
+            data-backend={choice?.name ?? ''}
+            className="text-xs leading-relaxed text-neutral-500"
+          >
+            {backendNotice && (
+              <span data-testid="backend-notice" className="mb-1 block text-amber-300">
+                {backendNotice}
+              </span>
+            )}
+            {backendError ? (
+              <span className="text-rose-300">{backendError.message}</span>
+            ) : choice ? (
+              <>
+                <span className="font-medium text-emerald-300">{choice.name}</span> · {choice.reason}
+              </>
+            ) : (
+              'Starting the engine…'
+            )}
           </p>
           {running ? (
             <Button key="cancel" variant="danger" className="w-full" data-testid="cancel-button" onClick={cancel}>
               Cancel
             </Button>
           ) : (
-            <Button key="generate" variant="primary" className="w-full py-2.5" data-testid="generate-button" disabled={!loaded} onClick={() => start()}>
+            <Button
+              key="generate"
+              variant="primary"
+              className="w-full py-2.5"
+              data-testid="generate-button"
+              disabled={!loaded}
+              onClick={() => start()}
+            >
               {loaded ? `Generate ${batch} image${batch === 1 ? '' : 's'}` : 'Loading model…'}
             </Button>
           )}
@@ -380,14 +555,21 @@ export function Studio({ renderShare }: StudioProps) {
           <section className="rounded-xl border border-neutral-800 bg-neutral-900/40 p-4">
             <h2 className="mb-3 text-xs font-medium uppercase tracking-wider text-neutral-400">Complete an image</h2>
             {remixPrefix && (
-              <div data-testid="remix-completion" className="mb-4 space-y-2 rounded-lg border border-emerald-500/30 bg-emerald-500/5 p-3 text-xs text-neutral-300">
+              <div
+                data-testid="remix-completion"
+                className="mb-4 space-y-2 rounded-lg border border-emerald-500/30 bg-emerald-500/5 p-3 text-xs text-neutral-300"
+              >
                 <p>
-                  This recipe completed the top {remixPrefix.keepRows} rows of an image. To redraw it, complete the same rows, read back from the shared sample.
+                  This recipe completed the top {remixPrefix.keepRows} rows of an image. To redraw it, complete the same
+                  rows, read back from the shared sample.
                 </p>
-                {remixPrefix.error && <p className="text-rose-300">Could not read the shared sample: {remixPrefix.error}.</p>}
+                {remixPrefix.error && (
+                  <p className="text-rose-300">Could not read the shared sample: {remixPrefix.error}.</p>
+                )}
                 {remixPrefix.keepRows >= dataset.height && (
                   <p className="text-rose-300" data-testid="remix-complete-nothing">
-                    This link keeps all {dataset.height} rows of the image, so there is nothing left to draw. Choose fewer rows below.
+                    This link keeps all {dataset.height} rows of the image, so there is nothing left to draw. Choose
+                    fewer rows below.
                   </p>
                 )}
                 <Button
@@ -395,14 +577,27 @@ export function Studio({ renderShare }: StudioProps) {
                   className="w-full"
                   data-testid="remix-complete"
                   disabled={running || !loaded || !remixPrefix.tokens || remixPrefix.keepRows >= dataset.height}
-                  onClick={() => remixPrefix.tokens && start({ tokens: remixPrefix.tokens, keepRows: remixPrefix.keepRows, label: `Shared sample ${remixPrefix.sampleId}` })}
+                  onClick={() =>
+                    remixPrefix.tokens &&
+                    start({
+                      tokens: remixPrefix.tokens,
+                      keepRows: remixPrefix.keepRows,
+                      label: `Shared sample ${remixPrefix.sampleId}`,
+                    })
+                  }
                 >
                   Complete the shared image&apos;s top {remixPrefix.keepRows} rows
                 </Button>
               </div>
             )}
             {/* Keyed by what tokens mean: an uploaded image read for one model is not another's prefix. */}
-            <CompletionPanel key={`${dataset.id}:${dataset.width}x${dataset.height}:${dataset.tokenization}`} dataset={dataset} results={completionSources} disabled={running || !loaded} onComplete={(s, keepRows) => start({ tokens: s.tokens, keepRows, label: s.label })} />
+            <CompletionPanel
+              key={`${dataset.id}:${dataset.width}x${dataset.height}:${dataset.tokenization}`}
+              dataset={dataset}
+              results={completionSources}
+              disabled={running || !loaded}
+              onComplete={(s, keepRows) => start({ tokens: s.tokens, keepRows, label: s.label })}
+            />
           </section>
         )}
       </aside>
@@ -412,17 +607,41 @@ export function Studio({ renderShare }: StudioProps) {
           <div className="flex flex-wrap items-baseline gap-x-6 gap-y-1 text-sm tabular-nums text-neutral-400">
             <span className="font-medium text-neutral-200">{run ? statusLabel(run.status) : 'Ready'}</span>
             <span>
-              <span data-testid="tokens-per-second" className="text-neutral-100">{run ? Math.round(run.tokensPerSecond).toLocaleString() : '–'}</span> tokens/s
+              <span data-testid="tokens-per-second" className="text-neutral-100">
+                {run ? Math.round(run.tokensPerSecond).toLocaleString() : '–'}
+              </span>{' '}
+              tokens/s
             </span>
-            <span>elapsed <span className="text-neutral-100">{run ? formatDuration(run.elapsedMs) : '–'}</span></span>
-            <span>ETA <span className="text-neutral-100">{running ? formatDuration(eta) : '–'}</span></span>
+            <span>
+              elapsed <span className="text-neutral-100">{run ? formatDuration(run.elapsedMs) : '–'}</span>
+            </span>
+            <span>
+              ETA <span className="text-neutral-100">{running ? formatDuration(eta) : '–'}</span>
+            </span>
             {run?.memory && <MemoryReadout memory={run.memory} />}
-            <span className="ml-auto">{run ? `${run.done.toLocaleString()} / ${run.total.toLocaleString()} tokens` : ''}</span>
+            <span className="ml-auto">
+              {run ? `${run.done.toLocaleString()} / ${run.total.toLocaleString()} tokens` : ''}
+            </span>
           </div>
-          <div data-testid="progress" role="progressbar" aria-label="Generation progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent} className="mt-3 h-1.5 overflow-hidden rounded-full bg-neutral-800">
-            <div className={`h-full rounded-full transition-[width] duration-150 ${run?.status === 'cancelled' ? 'bg-neutral-500' : run?.status === 'error' ? 'bg-rose-400' : 'bg-emerald-400'}`} style={{ width: `${percent}%` }} />
+          <div
+            data-testid="progress"
+            role="progressbar"
+            aria-label="Generation progress"
+            aria-valuemin={0}
+            aria-valuemax={100}
+            aria-valuenow={percent}
+            className="mt-3 h-1.5 overflow-hidden rounded-full bg-neutral-800"
+          >
+            <div
+              className={`h-full rounded-full transition-[width] duration-150 ${run?.status === 'cancelled' ? 'bg-neutral-500' : run?.status === 'error' ? 'bg-rose-400' : 'bg-emerald-400'}`}
+              style={{ width: `${percent}%` }}
+            />
           </div>
-          {runError && <p role="alert" className="mt-3 text-sm text-rose-300">{runError}</p>}
+          {runError && (
+            <p role="alert" className="mt-3 text-sm text-rose-300">
+              {runError}
+            </p>
+          )}
         </div>
 
         {run ? (
@@ -454,16 +673,32 @@ type Sampling = Recipe['sampling'];
 const PLAIN_SAMPLING: Sampling = { temperature: 1, topK: 0, topP: 1, epsilon: 0 };
 
 /** What the card's recommended sampling was measured to draw, and a way back to it. */
-function RecommendedSampling({ sampling, active, disabled, onUse }: { sampling: NonNullable<ModelEntry['card']['sampling']>; active: boolean; disabled: boolean; onUse: () => void }) {
+function RecommendedSampling({
+  sampling,
+  active,
+  disabled,
+  onUse,
+}: {
+  sampling: NonNullable<ModelEntry['card']['sampling']>;
+  active: boolean;
+  disabled: boolean;
+  onUse: () => void;
+}) {
   const pct = (x: number) => `${(100 * x).toFixed(x < 0.1 ? 1 : 0)}%`;
   const m = sampling.measured;
   return (
-    <div data-testid="sampling-recommended" data-active={active} className="space-y-1.5 text-xs leading-relaxed text-neutral-500">
+    <div
+      data-testid="sampling-recommended"
+      data-active={active}
+      className="space-y-1.5 text-xs leading-relaxed text-neutral-500"
+    >
       <p>
-        {active ? 'Recommended for this model' : 'This model\'s recommended sampling'}: T {sampling.temperature}
+        {active ? 'Recommended for this model' : "This model's recommended sampling"}: T {sampling.temperature}
         {sampling.topK ? `, top-k ${sampling.topK}` : ''}
         {sampling.topP < 1 ? `, top-p ${sampling.topP}` : ''}
-        {sampling.epsilon ? `, floor ${sampling.epsilon}` : ''}. Its samples had {pct(m.stray)} stray pixels and ink on {pct(m.ink)} of the canvas ({m.samples} samples, bench:samples), against {pct(m.validationStray)} and {pct(m.validationInk)} in the validation images.
+        {sampling.epsilon ? `, floor ${sampling.epsilon}` : ''}. Its samples had {pct(m.stray)} stray pixels and ink on{' '}
+        {pct(m.ink)} of the canvas ({m.samples} samples, bench:samples), against {pct(m.validationStray)} and{' '}
+        {pct(m.validationInk)} in the validation images.
       </p>
       {!active && (
         <Button data-testid="sampling-use-recommended" className="px-2 py-0.5" disabled={disabled} onClick={onUse}>
@@ -528,7 +763,9 @@ function MemoryReadout({ memory }: { memory: MemoryStats }) {
 
 function LoadBar({ progress }: { progress: LoadProgress }) {
   const pct = progress.total ? Math.round((100 * (progress.loaded ?? 0)) / progress.total) : undefined;
-  const label = { download: 'Downloading', cache: 'Reading from cache', build: 'Building', warmup: 'Warming up' }[progress.stage];
+  const label = { download: 'Downloading', cache: 'Reading from cache', build: 'Building', warmup: 'Warming up' }[
+    progress.stage
+  ];
   return (
     <div data-testid="model-loading" className="space-y-1">
       <div className="flex justify-between text-xs text-neutral-500">
@@ -536,7 +773,10 @@ function LoadBar({ progress }: { progress: LoadProgress }) {
         {progress.stage === 'download' && pct !== undefined && <span className="tabular-nums">{pct}%</span>}
       </div>
       <div className="h-1 overflow-hidden rounded-full bg-neutral-800">
-        <div className="h-full bg-emerald-500/70 transition-[width]" style={{ width: `${progress.stage === 'download' ? (pct ?? 0) : 100}%` }} />
+        <div
+          className="h-full bg-emerald-500/70 transition-[width]"
+          style={{ width: `${progress.stage === 'download' ? (pct ?? 0) : 100}%` }}
+        />
       </div>
     </div>
   );
@@ -548,7 +788,10 @@ function EmptyCanvas() {
       <div className="text-center">
         <div className="mx-auto grid w-16 grid-cols-4 gap-1 opacity-60">
           {Array.from({ length: 16 }, (_, i) => (
-            <span key={i} className={`aspect-square rounded-[2px] ${[0, 1, 2, 4, 5, 8].includes(i) ? 'bg-emerald-400/70' : 'bg-neutral-800'}`} />
+            <span
+              key={i}
+              className={`aspect-square rounded-[2px] ${[0, 1, 2, 4, 5, 8].includes(i) ? 'bg-emerald-400/70' : 'bg-neutral-800'}`}
+            />
           ))}
         </div>
         <p className="mt-4 text-sm text-neutral-400">Pick a model and press Generate.</p>

@@ -76,12 +76,15 @@ export function useModels(client: WorkerClient | null) {
         .then((r) => (r.ok ? r.json() : Promise.reject(new Error(`${url}: HTTP ${r.status}`))))
         .then((json) => ShippedIndexSchema.parse(json).models.map((m) => toEntry(m, origin)));
     // Shipped defaults first, then models trained and published on this server (GET /api/models, same shape).
-    Promise.allSettled([read('/models/index.json', 'shipped'), read('/api/models', 'trained')]).then(([shippedList, trainedList]) => {
-      const seen = new Set<string>();
-      const all = [shippedList, trainedList].flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
-      setShipped(all.filter((m) => !seen.has(m.sha256!) && seen.add(m.sha256!)));
-      if (shippedList.status === 'rejected') setError(`Could not read the model list (${(shippedList.reason as Error).message}).`);
-    });
+    Promise.allSettled([read('/models/index.json', 'shipped'), read('/api/models', 'trained')]).then(
+      ([shippedList, trainedList]) => {
+        const seen = new Set<string>();
+        const all = [shippedList, trainedList].flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
+        setShipped(all.filter((m) => !seen.has(m.sha256!) && seen.add(m.sha256!)));
+        if (shippedList.status === 'rejected')
+          setError(`Could not read the model list (${(shippedList.reason as Error).message}).`);
+      },
+    );
   }, []);
 
   useEffect(() => {
@@ -91,7 +94,17 @@ export function useModels(client: WorkerClient | null) {
       .then((list) =>
         setLocal(
           list.flatMap((m) =>
-            m.card ? [{ key: `local:${m.url}`, card: m.card, source: { kind: 'indexeddb', id: m.url, url: m.url } as ModelSource, bytes: m.bytes, origin: 'local' as const }] : [],
+            m.card
+              ? [
+                  {
+                    key: `local:${m.url}`,
+                    card: m.card,
+                    source: { kind: 'indexeddb', id: m.url, url: m.url } as ModelSource,
+                    bytes: m.bytes,
+                    origin: 'local' as const,
+                  },
+                ]
+              : [],
           ),
         ),
       )

@@ -45,7 +45,8 @@ export function LossChart({ train, validation, totalSteps, evaluationSplit = 'va
   const xMax = Math.max(totalSteps, 1);
   const x = (step: number) => PAD.left + (step / xMax) * (W - PAD.left - PAD.right);
   const y = (v: number) => PAD.top + (1 - (v - yMin) / (yMax - yMin)) * (H - PAD.top - PAD.bottom);
-  const path = (points: [number, number][]) => points.map(([s, v], i) => `${i ? 'L' : 'M'}${x(s).toFixed(1)},${y(v).toFixed(1)}`).join('');
+  const path = (points: [number, number][]) =>
+    points.map(([s, v], i) => `${i ? 'L' : 'M'}${x(s).toFixed(1)},${y(v).toFixed(1)}`).join('');
 
   return (
     <figure
@@ -61,28 +62,66 @@ export function LossChart({ train, validation, totalSteps, evaluationSplit = 'va
             <span className="h-0.5 w-4 rounded bg-emerald-400" /> training (smoothed)
           </span>
           <span className="flex items-center gap-1.5">
-            <span className="h-2 w-2 rounded-full bg-amber-400" /> {evaluationSplit === 'validation' ? 'validation' : 'training images, no validation split'} (averaged weights)
+            <span className="h-2 w-2 rounded-full bg-amber-400" />{' '}
+            {evaluationSplit === 'validation' ? 'validation' : 'training images, no validation split'} (averaged
+            weights)
           </span>
         </span>
       </figcaption>
-      <svg viewBox={`0 0 ${W} ${H}`} className="h-auto w-full" role="img" aria-label={`Bits per dimension over ${train.length} training points and ${validation.length} validation points`}>
+      <svg
+        viewBox={`0 0 ${W} ${H}`}
+        className="h-auto w-full"
+        role="img"
+        aria-label={`Bits per dimension over ${train.length} training points and ${validation.length} validation points`}
+      >
         {niceTicks(yMin, yMax, 4).map((v) => (
           <g key={`y${v}`}>
-            <line x1={PAD.left} x2={W - PAD.right} y1={y(v)} y2={y(v)} className="stroke-neutral-800" strokeDasharray="2 4" />
+            <line
+              x1={PAD.left}
+              x2={W - PAD.right}
+              y1={y(v)}
+              y2={y(v)}
+              className="stroke-neutral-800"
+              strokeDasharray="2 4"
+            />
             <text x={PAD.left - 6} y={y(v) + 3} textAnchor="end" className="fill-neutral-500 text-[11px] tabular-nums">
               {v.toFixed(v < 10 ? 2 : 1)}
             </text>
           </g>
         ))}
         {niceTicks(0, xMax, 5).map((s) => (
-          <text key={`x${s}`} x={x(s)} y={H - 8} textAnchor="middle" className="fill-neutral-500 text-[11px] tabular-nums">
+          <text
+            key={`x${s}`}
+            x={x(s)}
+            y={H - 8}
+            textAnchor="middle"
+            className="fill-neutral-500 text-[11px] tabular-nums"
+          >
             {s}
           </text>
         ))}
         <line x1={PAD.left} x2={W - PAD.right} y1={H - PAD.bottom} y2={H - PAD.bottom} className="stroke-neutral-700" />
-        {train.length > 0 && <path d={path(train)} fill="none" className="stroke-emerald-400/30" strokeWidth={1} strokeLinejoin="round" />}
-        {train.length > 0 && <path d={path(smooth(train))} fill="none" className="stroke-emerald-400" strokeWidth={2} strokeLinejoin="round" />}
-        {validation.length > 1 && <path d={path(validation)} fill="none" className="stroke-amber-400/70" strokeWidth={1.25} strokeDasharray="4 3" />}
+        {train.length > 0 && (
+          <path d={path(train)} fill="none" className="stroke-emerald-400/30" strokeWidth={1} strokeLinejoin="round" />
+        )}
+        {train.length > 0 && (
+          <path
+            d={path(smooth(train))}
+            fill="none"
+            className="stroke-emerald-400"
+            strokeWidth={2}
+            strokeLinejoin="round"
+          />
+        )}
+        {validation.length > 1 && (
+          <path
+            d={path(validation)}
+            fill="none"
+            className="stroke-amber-400/70"
+            strokeWidth={1.25}
+            strokeDasharray="4 3"
+          />
+        )}
         {validation.map(([s, v]) => (
           <circle key={s} cx={x(s)} cy={y(v)} r={3} className="fill-amber-400 stroke-neutral-950" strokeWidth={1} />
         ))}

@@ -34,7 +34,8 @@ async function errorFromResponse(response: Response): Promise<ModelApiError> {
   const text = await response.text();
   try {
     const body = JSON.parse(text) as { error?: { code?: string; message?: string } };
-    if (body.error?.message) return new ModelApiError(body.error.code ?? `http_${response.status}`, body.error.message, response.status);
+    if (body.error?.message)
+      return new ModelApiError(body.error.code ?? `http_${response.status}`, body.error.message, response.status);
   } catch {
     // Not JSON: fall through to the status line.
   }
@@ -57,7 +58,9 @@ function hex(bytes: ArrayBuffer): string {
 }
 
 /** The two files exactly as tf.io.http would lay them out (weights in one file), and their sha256. */
-export async function publishFiles(artifacts: PublishableArtifacts): Promise<{ modelJson: Uint8Array; weights: Uint8Array; sha256: string }> {
+export async function publishFiles(
+  artifacts: PublishableArtifacts,
+): Promise<{ modelJson: Uint8Array; weights: Uint8Array; sha256: string }> {
   const json = {
     modelTopology: artifacts.modelTopology,
     format: artifacts.format,
@@ -78,8 +81,14 @@ export async function publishFiles(artifacts: PublishableArtifacts): Promise<{ m
 export function publishForm(files: { modelJson: Uint8Array; weights: Uint8Array; sha256: string }): FormData {
   const form = new FormData();
   form.set('manifest', JSON.stringify({ sha256: files.sha256 }));
-  form.set('model.json', new File([files.modelJson as Uint8Array<ArrayBuffer>], 'model.json', { type: 'application/json' }));
-  form.set(WEIGHTS_FILE, new File([files.weights as Uint8Array<ArrayBuffer>], WEIGHTS_FILE, { type: 'application/octet-stream' }));
+  form.set(
+    'model.json',
+    new File([files.modelJson as Uint8Array<ArrayBuffer>], 'model.json', { type: 'application/json' }),
+  );
+  form.set(
+    WEIGHTS_FILE,
+    new File([files.weights as Uint8Array<ArrayBuffer>], WEIGHTS_FILE, { type: 'application/octet-stream' }),
+  );
   return form;
 }
 

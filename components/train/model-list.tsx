@@ -6,7 +6,17 @@ import { validationScope } from '@/lib/models/card';
 import { deleteModel, type ShippedModel } from './model-api';
 
 /** Models published to this server (GET /api/models), newest first. */
-export function ModelList({ models, highlight, error, onDeleted }: { models: ShippedModel[] | null; highlight?: string; error?: string; onDeleted: (id: string) => void }) {
+export function ModelList({
+  models,
+  highlight,
+  error,
+  onDeleted,
+}: {
+  models: ShippedModel[] | null;
+  highlight?: string;
+  error?: string;
+  onDeleted: (id: string) => void;
+}) {
   return (
     <section aria-labelledby="published-models" className="mt-10">
       <div className="mb-3 flex flex-wrap items-baseline justify-between gap-x-4 gap-y-1">
@@ -33,7 +43,15 @@ export function ModelList({ models, highlight, error, onDeleted }: { models: Shi
   );
 }
 
-function ModelRow({ model, fresh, onDeleted }: { model: ShippedModel; fresh: boolean; onDeleted: (id: string) => void }) {
+function ModelRow({
+  model,
+  fresh,
+  onDeleted,
+}: {
+  model: ShippedModel;
+  fresh: boolean;
+  onDeleted: (id: string) => void;
+}) {
   const { card } = model;
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
@@ -57,15 +75,31 @@ function ModelRow({ model, fresh, onDeleted }: { model: ShippedModel; fresh: boo
       <div className="min-w-0 flex-1">
         <p className="truncate font-medium text-neutral-100" title={card.name}>
           {card.name}
-          {fresh && <span className="ml-2 rounded-full bg-emerald-500/20 px-2 py-0.5 text-[11px] text-emerald-300">just published</span>}
+          {fresh && (
+            <span className="ml-2 rounded-full bg-emerald-500/20 px-2 py-0.5 text-[11px] text-emerald-300">
+              just published
+            </span>
+          )}
         </p>
         <p className="truncate font-mono text-xs text-neutral-500">{card.id}</p>
       </div>
       <dl className="flex gap-6 text-xs">
         <Fact label="Dataset" value={`${card.dataset.name} · ${card.dataset.width}×${card.dataset.height}`} />
         <Fact label="Preset" value={card.preset} />
-        <Fact label="Steps" value={card.steps.toLocaleString()} title={card.initialisedFrom?.length ? `Counting the runs it started from: ${card.initialisedFrom.map((r) => `${r.id} (to step ${r.steps.toLocaleString()})`).join(', then ')}` : undefined} />
-        <Fact label="Val bits/dim" value={card.validationBitsPerDim?.toFixed(3) ?? '—'} title={`Bits per sub-pixel ${validationScope(card)}`} />
+        <Fact
+          label="Steps"
+          value={card.steps.toLocaleString()}
+          title={
+            card.initialisedFrom?.length
+              ? `Counting the runs it started from: ${card.initialisedFrom.map((r) => `${r.id} (to step ${r.steps.toLocaleString()})`).join(', then ')}`
+              : undefined
+          }
+        />
+        <Fact
+          label="Val bits/dim"
+          value={card.validationBitsPerDim?.toFixed(3) ?? '—'}
+          title={`Bits per sub-pixel ${validationScope(card)}`}
+        />
         <Fact label="Size" value={formatBytes(model.bytes)} />
       </dl>
       <button

@@ -4,9 +4,21 @@
  * live run save its checkpoint before the worker ends, so the client may outlive its page.
  */
 import type { AvoidList } from '@/lib/runtime/backend-checks';
-import type { PublishArtifacts, SavedRun, TrainEvent, TrainReply, TrainRequest, TrainResults, TrainSettings } from '@/lib/runtime/train-protocol';
+import type {
+  PublishArtifacts,
+  SavedRun,
+  TrainEvent,
+  TrainReply,
+  TrainRequest,
+  TrainResults,
+  TrainSettings,
+} from '@/lib/runtime/train-protocol';
 
-type Pending = { resolve: (value: never) => void; reject: (err: Error) => void; onProgress?: (event: TrainEvent) => void };
+type Pending = {
+  resolve: (value: never) => void;
+  reject: (err: Error) => void;
+  onProgress?: (event: TrainEvent) => void;
+};
 
 /** Longest a closing page waits for its run's checkpoint before ending the worker anyway (a step in flight, then the save). */
 const CLOSE_TIMEOUT_MS = 120_000;
@@ -29,7 +41,10 @@ export class TrainClient {
   dead = false;
 
   constructor() {
-    this.worker = new Worker(new URL('../../lib/runtime/train-worker.ts', import.meta.url), { type: 'module', name: 'train' });
+    this.worker = new Worker(new URL('../../lib/runtime/train-worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'train',
+    });
     this.worker.onmessage = (event: MessageEvent<TrainReply>) => {
       const reply = event.data;
       const p = this.pending.get(reply.id);
@@ -45,7 +60,10 @@ export class TrainClient {
       // Ended, so its run's lock is released and a new worker may resume the run.
       this.dead = true;
       this.worker.terminate();
-      const err = new TrainWorkerError('WorkerError', event.message || 'The training worker crashed; resume the run from its last checkpoint.');
+      const err = new TrainWorkerError(
+        'WorkerError',
+        event.message || 'The training worker crashed; resume the run from its last checkpoint.',
+      );
       for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
     };
@@ -56,7 +74,11 @@ export class TrainClient {
     return closing;
   }
 
-  private request<K extends TrainRequest['kind']>(kind: K, payload: Extract<TrainRequest, { kind: K }>['payload'], onProgress?: (e: TrainEvent) => void): Promise<TrainResults[K]> {
+  private request<K extends TrainRequest['kind']>(
+    kind: K,
+    payload: Extract<TrainRequest, { kind: K }>['payload'],
+    onProgress?: (e: TrainEvent) => void,
+  ): Promise<TrainResults[K]> {
     if (this.dead) return Promise.reject(new TrainWorkerError('WorkerError', 'The training worker has ended.'));
     const id = this.nextId++;
     return new Promise<TrainResults[K]>((resolve, reject) => {
@@ -71,7 +93,11 @@ export class TrainClient {
 
   /** A new run of `settings`, or the saved run `resumeRunId`; `avoid`: backends automatic selection skips (backend-checks.ts). */
   start(settings: TrainSettings, resumeRunId: string | undefined, onEvent: (e: TrainEvent) => void, avoid?: AvoidList) {
-    return this.request('start', { settings, ...(resumeRunId !== undefined && { resumeRunId }), ...(avoid && { avoid }) }, onEvent);
+    return this.request(
+      'start',
+      { settings, ...(resumeRunId !== undefined && { resumeRunId }), ...(avoid && { avoid }) },
+      onEvent,
+    );
   }
 
   pause() {
@@ -96,7 +122,10 @@ export class TrainClient {
 
   /** Pauses a live run, waits until its checkpoint is saved (or a generous while), then ends the worker. */
   close(): Promise<void> {
-    const saved = Promise.race([this.request('close', {}), new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS))]).catch(() => undefined);
+    const saved = Promise.race([
+      this.request('close', {}),
+      new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS)),
+    ]).catch(() => undefined);
     const ended = saved.then(() => this.dispose());
     closing = Promise.all([closing, ended]).then(() => undefined);
     return ended;

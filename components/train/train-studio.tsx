@@ -5,7 +5,16 @@ import { ConfirmAction } from '@/components/confirm-action';
 import { ShippedIndexSchema } from '@/lib/models/card';
 import type { DatasetSummary } from '@/lib/pixels/manifest';
 import { backendsToAvoid } from '@/lib/runtime/backend-checks';
-import { MAX_SAMPLE_TOKENS, type RunState, type SampleImage, type SavedRun, type TrainEvent, type TrainHistory, type TrainPreset, type TrainSettings } from '@/lib/runtime/train-protocol';
+import {
+  MAX_SAMPLE_TOKENS,
+  type RunState,
+  type SampleImage,
+  type SavedRun,
+  type TrainEvent,
+  type TrainHistory,
+  type TrainPreset,
+  type TrainSettings,
+} from '@/lib/runtime/train-protocol';
 import { addStepTime, etaSeconds, etaSpan, type StepTime } from './eta';
 import { LossChart } from './loss-chart';
 import { listModels, publishModel, type ShippedModel } from './model-api';
@@ -193,7 +202,8 @@ export function TrainStudio() {
   useEffect(() => {
     if (phase !== 'running') return;
     const timer = setInterval(() => {
-      if (runningSince.current !== null) setElapsed(elapsedBefore.current + (performance.now() - runningSince.current) / 1000);
+      if (runningSince.current !== null)
+        setElapsed(elapsedBefore.current + (performance.now() - runningSince.current) / 1000);
     }, 500);
     return () => clearInterval(timer);
   }, [phase]);
@@ -216,11 +226,17 @@ export function TrainStudio() {
           trainImages: e.trainImages,
           evaluationSplit: e.evaluationSplit,
           backend: `${BACKEND_LABELS[e.backend.name] ?? e.backend.name}${e.workers > 1 ? ` · ${e.workers} workers` : ''}`,
-          backendReason: e.workers > 1 ? `${e.backend.reason}; each batch split across ${e.workers} workers, one per core` : e.backend.reason,
+          backendReason:
+            e.workers > 1
+              ? `${e.backend.reason}; each batch split across ${e.workers} workers, one per core`
+              : e.backend.reason,
           workers: e.workers,
           step: e.step,
           totalSteps: e.totalSteps,
-          startedFrom: settingsRef.current?.startFrom && { name: settingsRef.current.startFrom.card.name, steps: e.baseSteps },
+          startedFrom: settingsRef.current?.startFrom && {
+            name: settingsRef.current.startFrom.card.name,
+            steps: e.baseSteps,
+          },
           history: e.history,
           sampling: e.samples,
           validation: e.history.validation.at(-1)?.[1],
@@ -259,12 +275,25 @@ export function TrainStudio() {
             train = [...train, [e.step, b.sum / b.count]];
             bucket.current = { sum: 0, count: 0 };
           }
-          return { ...r, step: e.step, bitsPerDim: e.bitsPerDim, learningRate: e.learningRate, history: { ...r.history, train } };
+          return {
+            ...r,
+            step: e.step,
+            bitsPerDim: e.bitsPerDim,
+            learningRate: e.learningRate,
+            history: { ...r.history, train },
+          };
         });
         return;
       }
       case 'validation':
-        setRun((r) => r && { ...r, validation: e.bitsPerDim, history: { ...r.history, validation: [...r.history.validation, [e.step, e.bitsPerDim]] } });
+        setRun(
+          (r) =>
+            r && {
+              ...r,
+              validation: e.bitsPerDim,
+              history: { ...r.history, validation: [...r.history.validation, [e.step, e.bitsPerDim]] },
+            },
+        );
         return;
       case 'samples':
         setRun((r) => r && { ...r, samples: { step: e.step, images: e.images } });
@@ -307,19 +336,17 @@ export function TrainStudio() {
 
   const start = () => {
     const evalEvery = evalEveryFor(steps);
-    void begin(
-      {
-        datasetId,
-        preset,
-        ...(startFrom && { startFrom: { url: startFrom.url, card: startFrom.card } }),
-        steps,
-        batchSize,
-        learningRate,
-        evalEvery,
-        sampleEvery: samples ? Math.max(evalEvery, Math.round(steps / 10)) : 0,
-        backend: 'auto',
-      },
-    );
+    void begin({
+      datasetId,
+      preset,
+      ...(startFrom && { startFrom: { url: startFrom.url, card: startFrom.card } }),
+      steps,
+      batchSize,
+      learningRate,
+      evalEvery,
+      sampleEvery: samples ? Math.max(evalEvery, Math.round(steps / 10)) : 0,
+      backend: 'auto',
+    });
   };
 
   const control = async (action: 'pause' | 'resume' | 'stop') => {
@@ -374,7 +401,8 @@ export function TrainStudio() {
   const percent = run ? Math.round((run.step / run.totalSteps) * 100) : 0;
   const eta = run ? etaSeconds(stepTimes, run.totalSteps) : undefined;
   // After a stop or a failure the run carries on from its last checkpoint, without a reload.
-  const resumable = run && (phase === 'stopped' || phase === 'error') && run.savedStep !== undefined && run.savedStep < run.totalSteps;
+  const resumable =
+    run && (phase === 'stopped' || phase === 'error') && run.savedStep !== undefined && run.savedStep < run.totalSteps;
 
   return (
     <div className="grid gap-8 lg:grid-cols-[20rem_1fr]">
@@ -387,7 +415,14 @@ export function TrainStudio() {
           }}
         >
           <h2 className="text-sm font-semibold text-neutral-200">New run</h2>
-          <Field label="Dataset" hint={dataset ? `${dataset.counts.train} training images · ${dataset.width}×${dataset.height} · ${dataset.seqLength} tokens each` : undefined}>
+          <Field
+            label="Dataset"
+            hint={
+              dataset
+                ? `${dataset.counts.train} training images · ${dataset.width}×${dataset.height} · ${dataset.seqLength} tokens each`
+                : undefined
+            }
+          >
             <select
               data-testid="train-dataset"
               value={datasetId}
@@ -406,10 +441,27 @@ export function TrainStudio() {
             </select>
           </Field>
           {dataset && (
-            <img src={dataset.previewUrl} alt={`Preview of ${dataset.name}`} className="pixelated h-20 w-full rounded-md border border-neutral-800 bg-neutral-950 object-cover" />
+            <img
+              src={dataset.previewUrl}
+              alt={`Preview of ${dataset.name}`}
+              className="pixelated h-20 w-full rounded-md border border-neutral-800 bg-neutral-950 object-cover"
+            />
           )}
-          <Field label="Start from" hint={startFrom ? `Its weights, trained on for the steps below (${startFrom.card.steps.toLocaleString()} so far)` : 'A new model with random weights'}>
-            <select data-testid="train-start-from" value={startFrom?.url ?? ''} onChange={(e) => setStartFromUrl(e.target.value)} disabled={busy} className={inputClass}>
+          <Field
+            label="Start from"
+            hint={
+              startFrom
+                ? `Its weights, trained on for the steps below (${startFrom.card.steps.toLocaleString()} so far)`
+                : 'A new model with random weights'
+            }
+          >
+            <select
+              data-testid="train-start-from"
+              value={startFrom?.url ?? ''}
+              onChange={(e) => setStartFromUrl(e.target.value)}
+              disabled={busy}
+              className={inputClass}
+            >
               <option value="">A new model</option>
               {startable.map((m) => (
                 <option key={m.url} value={m.url}>
@@ -418,8 +470,17 @@ export function TrainStudio() {
               ))}
             </select>
           </Field>
-          <Field label="Model size" hint={startFrom ? `The starting model's: ${startFrom.card.preset}` : PRESET_HINTS[preset]}>
-            <select data-testid="train-preset" value={startFrom ? '' : preset} onChange={(e) => setPreset(e.target.value as TrainPreset)} disabled={busy || !!startFrom} className={inputClass}>
+          <Field
+            label="Model size"
+            hint={startFrom ? `The starting model's: ${startFrom.card.preset}` : PRESET_HINTS[preset]}
+          >
+            <select
+              data-testid="train-preset"
+              value={startFrom ? '' : preset}
+              onChange={(e) => setPreset(e.target.value as TrainPreset)}
+              disabled={busy || !!startFrom}
+              className={inputClass}
+            >
               {startFrom && <option value="">{startFrom.card.preset}</option>}
               <option value="tiny">Tiny</option>
               <option value="small">Small</option>
@@ -427,17 +488,51 @@ export function TrainStudio() {
           </Field>
           <div className="grid grid-cols-2 gap-3">
             <Field label="Steps">
-              <input data-testid="train-steps" type="number" min={1} max={100000} value={steps} onChange={(e) => setSteps(Math.max(1, Math.floor(Number(e.target.value) || 1)))} disabled={busy} className={inputClass} />
+              <input
+                data-testid="train-steps"
+                type="number"
+                min={1}
+                max={100000}
+                value={steps}
+                onChange={(e) => setSteps(Math.max(1, Math.floor(Number(e.target.value) || 1)))}
+                disabled={busy}
+                className={inputClass}
+              />
             </Field>
             <Field label="Batch size">
-              <input data-testid="train-batch" type="number" min={1} max={64} value={batchSize} onChange={(e) => setBatchSize(Math.min(64, Math.max(1, Math.floor(Number(e.target.value) || 1))))} disabled={busy} className={inputClass} />
+              <input
+                data-testid="train-batch"
+                type="number"
+                min={1}
+                max={64}
+                value={batchSize}
+                onChange={(e) => setBatchSize(Math.min(64, Math.max(1, Math.floor(Number(e.target.value) || 1))))}
+                disabled={busy}
+                className={inputClass}
+              />
             </Field>
           </div>
           <Field label="Learning rate" hint="Peak rate, after warm-up; cosine decay to the last step.">
-            <input data-testid="train-lr" type="number" min={0.00001} max={0.1} step="any" value={learningRate} onChange={(e) => setLearningRate(Number(e.target.value) || 0.001)} disabled={busy} className={inputClass} />
+            <input
+              data-testid="train-lr"
+              type="number"
+              min={0.00001}
+              max={0.1}
+              step="any"
+              value={learningRate}
+              onChange={(e) => setLearningRate(Number(e.target.value) || 0.001)}
+              disabled={busy}
+              className={inputClass}
+            />
           </Field>
           <label className="flex items-center gap-2 text-sm text-neutral-300">
-            <input type="checkbox" checked={samples} onChange={(e) => setSamples(e.target.checked)} disabled={busy} className="accent-emerald-500" />
+            <input
+              type="checkbox"
+              checked={samples}
+              onChange={(e) => setSamples(e.target.checked)}
+              disabled={busy}
+              className="accent-emerald-500"
+            />
             Draw sample images during training
           </label>
           <button
@@ -448,17 +543,27 @@ export function TrainStudio() {
           >
             Start training
           </button>
-          <p className="text-xs text-neutral-500">Runs in a background thread of this tab. Checkpoints are kept in this browser, so a reload can pick up where it left off.</p>
+          <p className="text-xs text-neutral-500">
+            Runs in a background thread of this tab. Checkpoints are kept in this browser, so a reload can pick up where
+            it left off.
+          </p>
         </form>
 
         {savedError && (
-          <p role="alert" data-testid="train-saved-error" className="rounded-lg border border-red-500/40 bg-red-500/10 p-3 text-xs text-red-200">
+          <p
+            role="alert"
+            data-testid="train-saved-error"
+            className="rounded-lg border border-red-500/40 bg-red-500/10 p-3 text-xs text-red-200"
+          >
             {savedError}
           </p>
         )}
         {/* Each run keeps its own slot; the run on screen has its controls in the panel. */}
         {saved.some((s) => s.runId !== run?.runId) && (
-          <section aria-label="Saved runs" className="flex flex-col gap-3 rounded-xl border border-sky-500/30 bg-sky-500/5 p-4 text-sm">
+          <section
+            aria-label="Saved runs"
+            className="flex flex-col gap-3 rounded-xl border border-sky-500/30 bg-sky-500/5 p-4 text-sm"
+          >
             <h2 className="font-medium text-sky-200">Saved runs</h2>
             {saved
               .filter((s) => s.runId !== run?.runId)
@@ -467,18 +572,28 @@ export function TrainStudio() {
                 // deleted it can go no further, and only Discard is left.
                 const datasetGone = datasets !== null && !datasets.some((d) => d.id === s.settings.datasetId);
                 return (
-                  <div key={s.runId} data-testid="train-saved" data-run-id={s.runId} className="border-t border-sky-500/20 pt-3 first-of-type:border-t-0 first-of-type:pt-0">
+                  <div
+                    key={s.runId}
+                    data-testid="train-saved"
+                    data-run-id={s.runId}
+                    className="border-t border-sky-500/20 pt-3 first-of-type:border-t-0 first-of-type:pt-0"
+                  >
                     <p className="text-neutral-300">
-                      {s.datasetName} · {s.settings.startFrom ? `from ${s.settings.startFrom.card.name}` : s.settings.preset} — step {s.step.toLocaleString()} of {s.settings.steps.toLocaleString()}
+                      {s.datasetName} ·{' '}
+                      {s.settings.startFrom ? `from ${s.settings.startFrom.card.name}` : s.settings.preset} — step{' '}
+                      {s.step.toLocaleString()} of {s.settings.steps.toLocaleString()}
                     </p>
                     <p className="text-xs text-neutral-500">saved {ago(s.savedAt)}</p>
                     {datasetGone && !s.openElsewhere && (
                       <p data-testid="train-saved-dataset-gone" className="mt-2 text-xs text-amber-300">
-                        Its dataset was deleted, so this run can no longer train, validate or publish. Discard it to free the space it takes.
+                        Its dataset was deleted, so this run can no longer train, validate or publish. Discard it to
+                        free the space it takes.
                       </p>
                     )}
                     {s.openElsewhere ? (
-                      <p data-testid="train-saved-elsewhere" className="mt-2 text-xs text-amber-300">Open in another tab: only that tab can resume or discard it.</p>
+                      <p data-testid="train-saved-elsewhere" className="mt-2 text-xs text-amber-300">
+                        Open in another tab: only that tab can resume or discard it.
+                      </p>
                     ) : (
                       <div className="mt-2 flex flex-wrap items-start gap-2">
                         <button
@@ -486,7 +601,9 @@ export function TrainStudio() {
                           type="button"
                           onClick={() => void begin(s.settings, s.runId)}
                           disabled={busy || datasetGone}
-                          title={datasetGone ? 'Its dataset was deleted' : busy ? 'Stop the run on screen first' : undefined}
+                          title={
+                            datasetGone ? 'Its dataset was deleted' : busy ? 'Stop the run on screen first' : undefined
+                          }
                           className={
                             s.step < s.settings.steps
                               ? 'rounded-md bg-sky-500 px-3 py-1.5 text-xs font-medium text-neutral-950 hover:bg-sky-400 disabled:cursor-not-allowed disabled:opacity-40'
@@ -523,7 +640,9 @@ export function TrainStudio() {
         {!run && phase !== 'loading' && (
           <div className="flex min-h-80 flex-col items-center justify-center rounded-xl border border-dashed border-neutral-800 p-10 text-center">
             <p className="font-medium text-neutral-300">No run yet</p>
-            <p className="mt-1 max-w-sm text-sm text-neutral-500">Pick a dataset and a model size, then start. The curve, the samples and the controls appear here.</p>
+            <p className="mt-1 max-w-sm text-sm text-neutral-500">
+              Pick a dataset and a model size, then start. The curve, the samples and the controls appear here.
+            </p>
           </div>
         )}
         {!run && phase === 'loading' && (
@@ -547,7 +666,12 @@ export function TrainStudio() {
                       </span>
                     )}
                     {run.trainImages.toLocaleString()} training images · {run.width}×{run.height} ·{' '}
-                    <span data-testid="train-backend" data-workers={run.workers} title={run.backendReason} className="cursor-help underline decoration-neutral-700 decoration-dotted underline-offset-2">
+                    <span
+                      data-testid="train-backend"
+                      data-workers={run.workers}
+                      title={run.backendReason}
+                      className="cursor-help underline decoration-neutral-700 decoration-dotted underline-offset-2"
+                    >
                       {run.backend}
                     </span>
                   </p>
@@ -558,7 +682,10 @@ export function TrainStudio() {
               <div className="mt-5">
                 <div className="mb-1.5 flex items-baseline justify-between text-sm">
                   <span className="tabular-nums text-neutral-200">
-                    Step <span data-testid="train-step-count" className="font-mono font-semibold">{run.step}</span>
+                    Step{' '}
+                    <span data-testid="train-step-count" className="font-mono font-semibold">
+                      {run.step}
+                    </span>
                     <span className="text-neutral-500"> / {run.totalSteps.toLocaleString()}</span>
                   </span>
                   <span className="font-mono text-xs tabular-nums text-neutral-400">{percent}%</span>
@@ -573,11 +700,17 @@ export function TrainStudio() {
                   aria-valuetext={`${run.step} of ${run.totalSteps} steps`}
                   className="h-2 overflow-hidden rounded-full bg-neutral-800"
                 >
-                  <div className={`h-full rounded-full transition-[width] duration-300 ${phase === 'paused' ? 'bg-amber-400' : 'bg-emerald-400'}`} style={{ width: `${percent}%` }} />
+                  <div
+                    className={`h-full rounded-full transition-[width] duration-300 ${phase === 'paused' ? 'bg-amber-400' : 'bg-emerald-400'}`}
+                    style={{ width: `${percent}%` }}
+                  />
                 </div>
                 <dl className="mt-4 grid grid-cols-2 gap-3 sm:grid-cols-5">
                   <Stat label="Steps/s" value={rate > 0 ? rate.toFixed(rate < 10 ? 2 : 1) : '—'} />
-                  <Stat label="ETA" value={phase === 'running' && eta !== undefined ? duration(eta) : phase === 'done' ? 'done' : '—'} />
+                  <Stat
+                    label="ETA"
+                    value={phase === 'running' && eta !== undefined ? duration(eta) : phase === 'done' ? 'done' : '—'}
+                  />
                   <Stat label="Elapsed" value={duration(elapsed)} />
                   <Stat label="Train bits/dim" value={run.bitsPerDim?.toFixed(3) ?? '—'} accent="text-emerald-300" />
                   <Stat
@@ -585,26 +718,53 @@ export function TrainStudio() {
                     label={run.evaluationSplit === 'validation' ? 'Val bits/dim' : 'Eval bits/dim'}
                     value={run.validation?.toFixed(3) ?? '—'}
                     accent="text-amber-300"
-                    title={run.evaluationSplit === 'validation' ? undefined : 'This dataset has no validation images: measured on training images, it shows fitting, not generalisation.'}
+                    title={
+                      run.evaluationSplit === 'validation'
+                        ? undefined
+                        : 'This dataset has no validation images: measured on training images, it shows fitting, not generalisation.'
+                    }
                   />
                 </dl>
               </div>
 
               <div className="mt-5 flex flex-wrap items-center gap-2">
                 {resumable ? (
-                  <button data-testid="train-resume-run" type="button" onClick={() => void begin(settingsRef.current!, run.runId)} className={`${secondaryButton} border-emerald-500/50 text-emerald-200`}>
+                  <button
+                    data-testid="train-resume-run"
+                    type="button"
+                    onClick={() => void begin(settingsRef.current!, run.runId)}
+                    className={`${secondaryButton} border-emerald-500/50 text-emerald-200`}
+                  >
                     Resume from step {run.savedStep!.toLocaleString()}
                   </button>
                 ) : phase !== 'paused' ? (
-                  <button data-testid="train-pause" type="button" onClick={() => void control('pause')} disabled={phase !== 'running' || pending !== null} className={secondaryButton}>
+                  <button
+                    data-testid="train-pause"
+                    type="button"
+                    onClick={() => void control('pause')}
+                    disabled={phase !== 'running' || pending !== null}
+                    className={secondaryButton}
+                  >
                     {pending === 'pause' ? 'Pausing after this step…' : 'Pause'}
                   </button>
                 ) : (
-                  <button data-testid="train-resume" type="button" onClick={() => void control('resume')} disabled={pending !== null} className={`${secondaryButton} border-emerald-500/50 text-emerald-200`}>
+                  <button
+                    data-testid="train-resume"
+                    type="button"
+                    onClick={() => void control('resume')}
+                    disabled={pending !== null}
+                    className={`${secondaryButton} border-emerald-500/50 text-emerald-200`}
+                  >
                     Resume
                   </button>
                 )}
-                <button data-testid="train-stop" type="button" onClick={() => void control('stop')} disabled={(phase !== 'running' && phase !== 'paused') || pending === 'stop'} className={`${secondaryButton} hover:border-red-500/50 hover:text-red-200`}>
+                <button
+                  data-testid="train-stop"
+                  type="button"
+                  onClick={() => void control('stop')}
+                  disabled={(phase !== 'running' && phase !== 'paused') || pending === 'stop'}
+                  className={`${secondaryButton} hover:border-red-500/50 hover:text-red-200`}
+                >
                   {pending === 'stop' ? 'Stopping…' : 'Stop'}
                 </button>
                 {!busy && run.savedStep !== undefined && (
@@ -619,68 +779,110 @@ export function TrainStudio() {
                     onConfirm={() => discard(run.runId)}
                   />
                 )}
-                <span data-testid="train-checkpoint" data-saved-step={run.savedStep ?? ''} className="ml-auto text-xs text-neutral-500">
-                  {run.savedAt ? `Checkpoint saved at ${new Date(run.savedAt).toLocaleTimeString()}` : 'No checkpoint yet'}
+                <span
+                  data-testid="train-checkpoint"
+                  data-saved-step={run.savedStep ?? ''}
+                  className="ml-auto text-xs text-neutral-500"
+                >
+                  {run.savedAt
+                    ? `Checkpoint saved at ${new Date(run.savedAt).toLocaleTimeString()}`
+                    : 'No checkpoint yet'}
                 </span>
               </div>
               {run.checkpointFailed && (
-                <p role="alert" data-testid="train-checkpoint-failed" className="mt-3 rounded-lg border border-amber-500/40 bg-amber-500/10 p-3 text-xs text-amber-200">
-                  The checkpoint at step {run.checkpointFailed.step.toLocaleString()} could not be saved: {run.checkpointFailed.message} Training goes on; the next checkpoint tries again
-                  {run.savedStep !== undefined ? `, and a reload would resume from step ${run.savedStep.toLocaleString()}.` : ', and nothing is saved to resume from yet.'}
+                <p
+                  role="alert"
+                  data-testid="train-checkpoint-failed"
+                  className="mt-3 rounded-lg border border-amber-500/40 bg-amber-500/10 p-3 text-xs text-amber-200"
+                >
+                  The checkpoint at step {run.checkpointFailed.step.toLocaleString()} could not be saved:{' '}
+                  {run.checkpointFailed.message} Training goes on; the next checkpoint tries again
+                  {run.savedStep !== undefined
+                    ? `, and a reload would resume from step ${run.savedStep.toLocaleString()}.`
+                    : ', and nothing is saved to resume from yet.'}
                 </p>
               )}
             </div>
 
-            <LossChart train={run.history.train} validation={run.history.validation} totalSteps={run.totalSteps} evaluationSplit={run.evaluationSplit} />
+            <LossChart
+              train={run.history.train}
+              validation={run.history.validation}
+              totalSteps={run.totalSteps}
+              evaluationSplit={run.evaluationSplit}
+            />
 
             <div className="grid gap-4 md:grid-cols-2">
               <figure className="flex flex-col rounded-xl border border-neutral-800 bg-neutral-900/60 p-4">
                 <figcaption className="mb-3 text-xs font-medium text-neutral-200">
-                  Samples {run.samples && <span className="font-normal text-neutral-500">at step {run.samples.step}</span>}
+                  Samples{' '}
+                  {run.samples && <span className="font-normal text-neutral-500">at step {run.samples.step}</span>}
                 </figcaption>
                 {run.samples ? (
                   <div data-testid="train-samples" className="flex flex-wrap gap-3">
                     {run.samples.images.map((image, i) => (
-                      <SampleImageCanvas key={`${run.samples!.step}-${i}`} image={image} label={`Sample ${i + 1} at step ${run.samples!.step}`} />
+                      <SampleImageCanvas
+                        key={`${run.samples!.step}-${i}`}
+                        image={image}
+                        label={`Sample ${i + 1} at step ${run.samples!.step}`}
+                      />
                     ))}
                   </div>
                 ) : (
                   <p className="text-xs text-neutral-500">
-                    {run.sampling === 'on' && 'Two images are drawn from the model every few steps, so you can watch it learn.'}
+                    {run.sampling === 'on' &&
+                      'Two images are drawn from the model every few steps, so you can watch it learn.'}
                     {run.sampling === 'off' && 'Sample images are switched off for this run.'}
                     {run.sampling === 'too-long' &&
                       `No samples during this run: ${run.width}×${run.height} images are longer than ${MAX_SAMPLE_TOKENS.toLocaleString()} tokens, and drawing them would stall training for minutes. Publish the model and generate in the Studio instead.`}
                   </p>
                 )}
               </figure>
-            <div className="flex flex-col gap-3 rounded-xl border border-neutral-800 bg-neutral-900/60 p-4">
-              <Field label="Publish as" hint="The model and its card go to this server, for the studio and everyone using it.">
-                <input
-                  value={publishName}
-                  onChange={(e) => setPublishName(e.target.value)}
-                  placeholder={`${run.datasetName} · ${(run.startedFrom?.steps ?? 0) + run.step} steps`}
-                  className={inputClass}
-                />
-              </Field>
-              <button
-                data-testid="train-publish"
-                type="button"
-                onClick={() => void publish()}
-                disabled={publishing || phase === 'loading' || run.step === 0}
-                className="self-start rounded-md bg-emerald-500 px-4 py-2 text-sm font-medium text-neutral-950 hover:bg-emerald-400 disabled:cursor-not-allowed disabled:opacity-40"
-              >
-                {publishing ? 'Publishing…' : `Publish step ${((run.startedFrom?.steps ?? 0) + run.step).toLocaleString()}`}
-              </button>
-              {published && <p className="text-sm text-emerald-300">Published as <span className="font-mono">{published}</span>; it is in the list below.</p>}
-              {publishError && <p role="alert" className="text-sm text-red-300">{publishError}</p>}
-            </div>
+              <div className="flex flex-col gap-3 rounded-xl border border-neutral-800 bg-neutral-900/60 p-4">
+                <Field
+                  label="Publish as"
+                  hint="The model and its card go to this server, for the studio and everyone using it."
+                >
+                  <input
+                    value={publishName}
+                    onChange={(e) => setPublishName(e.target.value)}
+                    placeholder={`${run.datasetName} · ${(run.startedFrom?.steps ?? 0) + run.step} steps`}
+                    className={inputClass}
+                  />
+                </Field>
+                <button
+                  data-testid="train-publish"
+                  type="button"
+                  onClick={() => void publish()}
+                  disabled={publishing || phase === 'loading' || run.step === 0}
+                  className="self-start rounded-md bg-emerald-500 px-4 py-2 text-sm font-medium text-neutral-950 hover:bg-emerald-400 disabled:cursor-not-allowed disabled:opacity-40"
+                >
+                  {publishing
+                    ? 'Publishing…'
+                    : `Publish step ${((run.startedFrom?.steps ?? 0) + run.step).toLocaleString()}`}
+                </button>
+                {published && (
+                  <p className="text-sm text-emerald-300">
+                    Published as <span className="font-mono">{published}</span>; it is in the list below.
+                  </p>
+                )}
+                {publishError && (
+                  <p role="alert" className="text-sm text-red-300">
+                    {publishError}
+                  </p>
+                )}
+              </div>
             </div>
           </>
         )}
       </section>
 
       <div className="lg:col-span-2">
-        <ModelList models={models} highlight={published} error={modelsError} onDeleted={(id) => setModels((m) => m?.filter((x) => x.card.id !== id) ?? null)} />
+        <ModelList
+          models={models}
+          highlight={published}
+          error={modelsError}
+          onDeleted={(id) => setModels((m) => m?.filter((x) => x.card.id !== id) ?? null)}
+        />
       </div>
     </div>
   );
@@ -701,7 +903,19 @@ function Field({ label, hint, children }: { label: string; hint?: string; childr
   );
 }
 
-function Stat({ label, value, accent = 'text-neutral-100', title, testId }: { label: string; value: string; accent?: string; title?: string; testId?: string }) {
+function Stat({
+  label,
+  value,
+  accent = 'text-neutral-100',
+  title,
+  testId,
+}: {
+  label: string;
+  value: string;
+  accent?: string;
+  title?: string;
+  testId?: string;
+}) {
   return (
     <div className="rounded-lg bg-neutral-950/60 px-3 py-2" title={title} data-testid={testId}>
       <dt className="text-[11px] uppercase tracking-wide text-neutral-500">{label}</dt>
@@ -723,7 +937,11 @@ const BADGES: Record<Phase, [string, string]> = {
 function StateBadge({ phase }: { phase: Phase }) {
   const [label, cls] = BADGES[phase];
   return (
-    <span data-testid="train-state" data-state={phase} className={`flex items-center gap-1.5 rounded-full border px-2.5 py-1 text-xs font-medium ${cls}`}>
+    <span
+      data-testid="train-state"
+      data-state={phase}
+      className={`flex items-center gap-1.5 rounded-full border px-2.5 py-1 text-xs font-medium ${cls}`}
+    >
       {phase === 'running' && <span className="h-1.5 w-1.5 animate-pulse rounded-full bg-emerald-400" />}
       {label}
     </span>

@@ -36,7 +36,9 @@ export const ModelCardSchema = z.object({
    * before it, oldest first, each with its model's id, the steps it ended at and its command.
    * `steps` above counts theirs too.
    */
-  initialisedFrom: z.array(z.object({ id: z.string(), steps: z.number().int().min(0), command: z.string().optional() })).optional(),
+  initialisedFrom: z
+    .array(z.object({ id: z.string(), steps: z.number().int().min(0), command: z.string().optional() }))
+    .optional(),
   /**
    * The sampling the studio opens this model with: of the settings `npm run bench:samples` tried,
    * the one whose samples' stray pixels and ink came nearest the validation images'
@@ -48,7 +50,13 @@ export const ModelCardSchema = z.object({
       topK: z.number().int().min(0),
       topP: z.number().gt(0).max(1),
       epsilon: z.number().min(0).lt(1),
-      measured: z.object({ samples: z.number().int().positive(), stray: z.number().min(0).max(1), ink: z.number().min(0).max(1), validationStray: z.number().min(0).max(1), validationInk: z.number().min(0).max(1) }),
+      measured: z.object({
+        samples: z.number().int().positive(),
+        stray: z.number().min(0).max(1),
+        ink: z.number().min(0).max(1),
+        validationStray: z.number().min(0).max(1),
+        validationInk: z.number().min(0).max(1),
+      }),
     })
     .optional(),
 });

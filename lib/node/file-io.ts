@@ -46,24 +46,21 @@ export function fileSystemHandler(dir: string): tf.io.IOHandler {
 
 async function saveArtifacts(dir: string, artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
   if (artifacts.modelTopology instanceof ArrayBuffer) {
-    throw new Error(
-      'fileSystemHandler saves JSON model topologies only; got a binary (graph model) topology',
-    );
+    throw new Error('fileSystemHandler saves JSON model topologies only; got a binary (graph model) topology');
   }
-  const weights = new Uint8Array(artifacts.weightData === undefined
-    ? new ArrayBuffer(0)
-    : tf.io.CompositeArrayBuffer.join(artifacts.weightData));
+  const weights = new Uint8Array(
+    artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData),
+  );
   const weightsFile = `weights-${hashPrefix(weights)}.bin`;
-  const manifest: tf.io.WeightsManifestConfig = [
-    { paths: [weightsFile], weights: artifacts.weightSpecs ?? [] },
-  ];
+  const manifest: tf.io.WeightsManifestConfig = [{ paths: [weightsFile], weights: artifacts.weightSpecs ?? [] }];
   await mkdir(dir, { recursive: true });
   await writeAtomically(dir, weightsFile, weights);
   const json = JSON.stringify(modelJSONFor(artifacts, manifest));
   await writeAtomically(dir, MODEL_JSON, new TextEncoder().encode(json));
   // Committed: what the previous model.json named, and leftovers of interrupted saves, can go.
   for (const name of await readdir(dir)) {
-    if ((SAVED_WEIGHTS.test(name) && name !== weightsFile) || TEMP_FILE.test(name)) await rm(path.join(dir, name), { force: true });
+    if ((SAVED_WEIGHTS.test(name) && name !== weightsFile) || TEMP_FILE.test(name))
+      await rm(path.join(dir, name), { force: true });
   }
   return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
 }
@@ -175,7 +172,9 @@ async function readWeights(
       shards.push(await readFile(file));
     } catch (err) {
       if (isNotFound(err)) {
-        throw new CheckpointError(`${MODEL_JSON} lists ${name} but it is missing from ${dir}: the checkpoint is incomplete`);
+        throw new CheckpointError(
+          `${MODEL_JSON} lists ${name} but it is missing from ${dir}: the checkpoint is incomplete`,
+        );
       }
       throw err;
     }
@@ -204,7 +203,13 @@ async function readWeights(
 }
 
 const BYTES_PER_ELEMENT: Record<string, number> = {
-  float32: 4, int32: 4, bool: 1, complex64: 8, uint8: 1, uint16: 2, float16: 2,
+  float32: 4,
+  int32: 4,
+  bool: 1,
+  complex64: 8,
+  uint8: 1,
+  uint16: 2,
+  float16: 2,
 };
 
 /** Sum of the specs' byte sizes, or null when a string weight makes it data-dependent. */

@@ -15,7 +15,13 @@ export const SHIPPED_ROOT = path.join('public', 'models');
  * listed keeps its place, a new one goes last, and `first` puts it first (the one the studio opens
  * on). Entries whose folder is gone are dropped.
  */
-export async function listShipped(card: ModelCard, json: string, weights: Uint8Array, first: boolean, root = SHIPPED_ROOT): Promise<ShippedModel> {
+export async function listShipped(
+  card: ModelCard,
+  json: string,
+  weights: Uint8Array,
+  first: boolean,
+  root = SHIPPED_ROOT,
+): Promise<ShippedModel> {
   const entry: ShippedModel = {
     card,
     url: `/models/${card.id}/model.json`,
@@ -23,10 +29,16 @@ export async function listShipped(card: ModelCard, json: string, weights: Uint8A
     bytes: Buffer.byteLength(json) + weights.length,
   };
   const indexPath = path.join(root, 'index.json');
-  const index = existsSync(indexPath) ? ShippedIndexSchema.parse(JSON.parse(readFileSync(indexPath, 'utf8'))) : { models: [] };
+  const index = existsSync(indexPath)
+    ? ShippedIndexSchema.parse(JSON.parse(readFileSync(indexPath, 'utf8')))
+    : { models: [] };
   const others = index.models.filter((m) => m.card.id !== card.id);
   const listedAlready = index.models.some((m) => m.card.id === card.id);
-  const listed = first ? [entry, ...others] : listedAlready ? index.models.map((m) => (m.card.id === card.id ? entry : m)) : [...others, entry];
+  const listed = first
+    ? [entry, ...others]
+    : listedAlready
+      ? index.models.map((m) => (m.card.id === card.id ? entry : m))
+      : [...others, entry];
   const folders = readdirSync(root);
   const models = listed.filter((m) => folders.includes(m.card.id));
   await writeAtomically(root, 'index.json', new TextEncoder().encode(`${JSON.stringify({ models }, null, 2)}\n`));
@@ -43,7 +55,11 @@ function shippedId(dir: string, root = SHIPPED_ROOT): string | null {
  * Sets the card's recommended sampling in DIR/model.json; for a shipped model's folder, its index
  * entry (card and sha256) follows. Returns the files written.
  */
-export async function writeCardSampling(dir: string, sampling: NonNullable<ModelCard['sampling']>, root = SHIPPED_ROOT): Promise<string[]> {
+export async function writeCardSampling(
+  dir: string,
+  sampling: NonNullable<ModelCard['sampling']>,
+  root = SHIPPED_ROOT,
+): Promise<string[]> {
   const modelJson = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8'));
   const card = ModelCardSchema.parse({ ...modelJson.userDefinedMetadata?.card, sampling });
   modelJson.userDefinedMetadata.card = card;

@@ -113,24 +113,29 @@ export const DatasetManifestSchema = z
     } else {
       if (m.paletteSize === undefined || m.palette === undefined) fail('palette datasets need paletteSize and palette');
       else {
-        if (m.palette.length !== 3 * m.paletteSize) fail(`palette must have ${3 * m.paletteSize} entries (K×3), got ${m.palette.length}`);
+        if (m.palette.length !== 3 * m.paletteSize)
+          fail(`palette must have ${3 * m.paletteSize} entries (K×3), got ${m.palette.length}`);
         if (m.vocabSize !== m.paletteSize) fail(`palette vocabSize must equal paletteSize ${m.paletteSize}`);
       }
       if (m.seqLength !== pixels) fail(`palette seqLength must be W·H = ${pixels}, got ${m.seqLength}`);
     }
-    if (m.bytesPerToken !== (m.vocabSize > 256 ? 2 : 1)) fail(`bytesPerToken must be ${m.vocabSize > 256 ? 2 : 1} for vocab ${m.vocabSize}`);
+    if (m.bytesPerToken !== (m.vocabSize > 256 ? 2 : 1))
+      fail(`bytesPerToken must be ${m.vocabSize > 256 ? 2 : 1} for vocab ${m.vocabSize}`);
     for (const split of ['train', 'validation'] as const) {
       const { shards, sources } = m.splits[split];
       const images = shards.reduce((n, s) => n + s.images, 0);
-      if (images !== m.counts[split]) fail(`${split} shards hold ${images} images but counts.${split} is ${m.counts[split]}`);
+      if (images !== m.counts[split])
+        fail(`${split} shards hold ${images} images but counts.${split} is ${m.counts[split]}`);
       if (sources.length !== images) fail(`${split}.sources has ${sources.length} entries for ${images} images`);
       for (const s of shards) {
         if (!s.file.startsWith(`${split}-`)) fail(`shard ${s.file} listed under ${split}`);
-        if (s.bytes !== s.images * m.seqLength * m.bytesPerToken) fail(`shard ${s.file} has ${s.bytes} bytes, expected images×seqLength×bytesPerToken`);
+        if (s.bytes !== s.images * m.seqLength * m.bytesPerToken)
+          fail(`shard ${s.file} has ${s.bytes} bytes, expected images×seqLength×bytesPerToken`);
       }
       if (sources.some((i) => i >= m.source.files.length)) fail(`${split}.sources points past source.files`);
     }
-    if (m.counts.train + m.counts.validation !== m.counts.accepted) fail('counts.train + counts.validation must equal counts.accepted');
+    if (m.counts.train + m.counts.validation !== m.counts.accepted)
+      fail('counts.train + counts.validation must equal counts.accepted');
   });
 export type DatasetManifest = z.infer<typeof DatasetManifestSchema>;
 
@@ -262,7 +267,10 @@ export function tokensToShardBytes(tokens: TokenArray, bytesPerToken: 1 | 2): Ui
 }
 
 /** One image's tokens → interleaved RGB bytes [H·W·3], exactly what the model sees. */
-export function tokensToImage(manifest: Pick<DatasetManifest, 'tokenization' | 'palette'>, tokens: ArrayLike<number>): Uint8Array {
+export function tokensToImage(
+  manifest: Pick<DatasetManifest, 'tokenization' | 'palette'>,
+  tokens: ArrayLike<number>,
+): Uint8Array {
   if (manifest.tokenization === 'rgb') return tokensToRgb(tokens);
   if (!manifest.palette) throw new Error('palette dataset without a palette');
   return paletteTokensToRgb(tokens, Uint8Array.from(manifest.palette));

@@ -142,7 +142,12 @@ function pixelReader(rgb: PixelSource): { count: number; colourAt(p: number): nu
 }
 
 /** k-means++: first centre by weight, each next one with probability ∝ weight·D². */
-function* seedCentres(points: Float64Array, weights: Float64Array, k: number, random: () => number): Generator<void, Float64Array> {
+function* seedCentres(
+  points: Float64Array,
+  weights: Float64Array,
+  k: number,
+  random: () => number,
+): Generator<void, Float64Array> {
   const n = weights.length;
   const centres = new Float64Array(k * 3);
   const d2 = new Float64Array(n).fill(Infinity);
@@ -150,9 +155,13 @@ function* seedCentres(points: Float64Array, weights: Float64Array, k: number, ra
   for (let j = 0; j < k; j++) {
     if (j > 0) yield;
     centres.set(points.subarray(3 * pick, 3 * pick + 3), 3 * j);
-    const cr = points[3 * pick], cg = points[3 * pick + 1], cb = points[3 * pick + 2];
+    const cr = points[3 * pick],
+      cg = points[3 * pick + 1],
+      cb = points[3 * pick + 2];
     for (let p = 0; p < n; p++) {
-      const dr = points[3 * p] - cr, dg = points[3 * p + 1] - cg, db = points[3 * p + 2] - cb;
+      const dr = points[3 * p] - cr,
+        dg = points[3 * p + 1] - cg,
+        db = points[3 * p + 2] - cb;
       const d = dr * dr + dg * dg + db * db;
       if (d < d2[p]) d2[p] = d;
     }
@@ -174,11 +183,15 @@ function pickWeighted(weights: Float64Array, d2: Float64Array | null, random: ()
 }
 
 function nearestCentre(points: Float64Array, p: number, centres: Float64Array, k: number): [number, number] {
-  const r = points[3 * p], g = points[3 * p + 1], b = points[3 * p + 2];
+  const r = points[3 * p],
+    g = points[3 * p + 1],
+    b = points[3 * p + 2];
   let best = 0;
   let bestD = Infinity;
   for (let j = 0; j < k; j++) {
-    const dr = r - centres[3 * j], dg = g - centres[3 * j + 1], db = b - centres[3 * j + 2];
+    const dr = r - centres[3 * j],
+      dg = g - centres[3 * j + 1],
+      db = b - centres[3 * j + 2];
     const d = dr * dr + dg * dg + db * db;
     if (d < bestD) {
       bestD = d;
@@ -235,7 +248,9 @@ export function paletteMapper(palette: Uint8Array): (rgb: Uint8Array, out: Uint8
   return (rgb, out) => {
     const n = Math.floor(rgb.length / 3);
     for (let p = 0; p < n; p++) {
-      const r = rgb[3 * p], g = rgb[3 * p + 1], b = rgb[3 * p + 2];
+      const r = rgb[3 * p],
+        g = rgb[3 * p + 1],
+        b = rgb[3 * p + 2];
       const colour = (r << 16) | (g << 8) | b;
       const slot = Math.imul(colour, 0x9e3779b1) >>> (32 - cacheBits);
       if (cacheKeys[slot] === colour) {

@@ -50,7 +50,9 @@ function previousChunk(x: tf.Tensor, fill: number): tf.Tensor {
  */
 export function windowBias(sortedBuckets: Int32Array, length: number, chunk: number): tf.Tensor3D {
   const n = sortedBuckets.length;
-  return writtenTensor<tf.Rank.R3>([n / chunk, chunk, 2 * chunk], (out) => writeWindowBias(out, sortedBuckets, length, chunk));
+  return writtenTensor<tf.Rank.R3>([n / chunk, chunk, 2 * chunk], (out) =>
+    writeWindowBias(out, sortedBuckets, length, chunk),
+  );
 }
 
 function writeWindowBias(out: Float32Array, sortedBuckets: Int32Array, length: number, chunk: number): void {
@@ -75,7 +77,12 @@ function writeWindowBias(out: Float32Array, sortedBuckets: Int32Array, length: n
  * `chunk`; `plan` sorts R copies of the G·L rows (see hashing.ts). Returns each round's output
  * [R, G, L, D] and log-sum-exp [R, G, L, 1] in the original order.
  */
-export function attendRounds(qk: tf.Tensor3D, v: tf.Tensor3D, plan: SortPlan, chunk: number): { out: tf.Tensor4D; lse: tf.Tensor4D } {
+export function attendRounds(
+  qk: tf.Tensor3D,
+  v: tf.Tensor3D,
+  plan: SortPlan,
+  chunk: number,
+): { out: tf.Tensor4D; lse: tf.Tensor4D } {
   return tf.tidy(() => splitOutLse(attendRoundsJoined(qk, v, plan, chunk)));
 }
 
@@ -178,7 +185,8 @@ export function attentionPieces(plan: SortPlan, chunk: number): AttentionPiece[]
     for (let r = 0; r < plan.rounds; r++) {
       for (let g = 0; g < plan.groups; g++) {
         const groupPlan = piecePlan(plan, r, g, g + 1);
-        for (let c0 = 0; c0 < nC; c0 += run) pieces.push({ round: r, g0: g, g1: g + 1, plan: groupPlan, chunks: { c0, c1: Math.min(nC, c0 + run) } });
+        for (let c0 = 0; c0 < nC; c0 += run)
+          pieces.push({ round: r, g0: g, g1: g + 1, plan: groupPlan, chunks: { c0, c1: Math.min(nC, c0 + run) } });
       }
     }
     return pieces;
@@ -212,7 +220,15 @@ function pieceForward(qk: tf.Tensor3D, v: tf.Tensor3D, piece: AttentionPiece, ch
 function pieceCotangent(dOut: tf.Tensor4D, dLse: tf.Tensor4D, piece: AttentionPiece): tf.Tensor {
   const [, , L, D] = dOut.shape;
   const n = piece.g1 - piece.g0;
-  return tf.tidy(() => tf.concat([dOut.slice([piece.round, piece.g0, 0, 0], [1, n, L, D]), dLse.slice([piece.round, piece.g0, 0, 0], [1, n, L, 1])], 3));
+  return tf.tidy(() =>
+    tf.concat(
+      [
+        dOut.slice([piece.round, piece.g0, 0, 0], [1, n, L, D]),
+        dLse.slice([piece.round, piece.g0, 0, 0], [1, n, L, 1]),
+      ],
+      3,
+    ),
+  );
 }
 
 /**
@@ -225,7 +241,11 @@ function chunkPieceForward(sq: tf.Tensor2D, sv: tf.Tensor2D, piece: AttentionPie
     const { from, keep, end } = chunkSlots(piece, chunk);
     const D = sq.shape[1];
     const nC = (end - from) / chunk;
-    const both = attendSorted(sq.reshape([1, nC, chunk, D]) as tf.Tensor4D, sv.reshape([1, nC, chunk, D]) as tf.Tensor4D, piece.plan.sortedBuckets.subarray(from, end));
+    const both = attendSorted(
+      sq.reshape([1, nC, chunk, D]) as tf.Tensor4D,
+      sv.reshape([1, nC, chunk, D]) as tf.Tensor4D,
+      piece.plan.sortedBuckets.subarray(from, end),
+    );
     return keep === from ? both : both.slice([keep - from, 0], [end - keep, D + 1]);
   });
 }
@@ -260,7 +280,12 @@ function chunkRunsForward(qk: tf.Tensor3D, v: tf.Tensor3D, run: AttentionPiece[]
     const sv = gatherRows(groupRows(v, g0), plan.perm);
     const parts = run.map((piece) => {
       const { from, end } = chunkSlots(piece, chunk);
-      return chunkPieceForward(sq.slice([from, 0], [end - from, D]), sv.slice([from, 0], [end - from, D]), piece, chunk);
+      return chunkPieceForward(
+        sq.slice([from, 0], [end - from, D]),
+        sv.slice([from, 0], [end - from, D]),
+        piece,
+        chunk,
+      );
     });
     return gatherRows(tf.concat(parts, 0) as tf.Tensor2D, plan.inverse);
   });
@@ -275,7 +300,15 @@ export type VjpFn = (fn: () => tf.Tensor, xs: tf.Tensor[], dy: tf.Tensor) => { v
  * slots. A piece's context chunk is the previous piece's last chunk, so its gradient there is added
  * to that piece's; the sorted gradients go back to the original order once per round and group.
  */
-function chunkPiecesVjp(qk: tf.Tensor3D, v: tf.Tensor3D, dOut: tf.Tensor4D, dLse: tf.Tensor4D, pieces: AttentionPiece[], chunk: number, vjp: VjpFn): { dqk: tf.Tensor3D; dv: tf.Tensor3D } {
+function chunkPiecesVjp(
+  qk: tf.Tensor3D,
+  v: tf.Tensor3D,
+  dOut: tf.Tensor4D,
+  dLse: tf.Tensor4D,
+  pieces: AttentionPiece[],
+  chunk: number,
+  vjp: VjpFn,
+): { dqk: tf.Tensor3D; dv: tf.Tensor3D } {
   const [G, L, D] = qk.shape;
   const dq: (tf.Tensor2D | undefined)[] = new Array(G);
   const dv: (tf.Tensor2D | undefined)[] = new Array(G);
@@ -289,7 +322,16 @@ function chunkPiecesVjp(qk: tf.Tensor3D, v: tf.Tensor3D, dOut: tf.Tensor4D, dLse
     const [sq, sv, cot] = tf.tidy(() => [
       gatherRows(groupRows(qk, g0), plan.perm),
       gatherRows(groupRows(v, g0), plan.perm),
-      gatherRows(tf.concat([dOut.slice([round, g0, 0, 0], [1, 1, L, D]).reshape([L, D]), dLse.slice([round, g0, 0, 0], [1, 1, L, 1]).reshape([L, 1])], 1) as tf.Tensor2D, plan.perm),
+      gatherRows(
+        tf.concat(
+          [
+            dOut.slice([round, g0, 0, 0], [1, 1, L, D]).reshape([L, D]),
+            dLse.slice([round, g0, 0, 0], [1, 1, L, 1]).reshape([L, 1]),
+          ],
+          1,
+        ) as tf.Tensor2D,
+        plan.perm,
+      ),
     ]);
     // The gradients of the sorted slots, piece by piece: [q, v] parts, each freed once joined.
     const parts: [tf.Tensor2D[], tf.Tensor2D[]] = [[], []];
@@ -298,14 +340,26 @@ function chunkPiecesVjp(qk: tf.Tensor3D, v: tf.Tensor3D, dOut: tf.Tensor4D, dLse
       const context = keep - from;
       const grads = tf.tidy(() => {
         const [q, vv] = [sq.slice([from, 0], [end - from, D]), sv.slice([from, 0], [end - from, D])];
-        return vjp(() => chunkPieceForward(q, vv, piece, chunk), [q, vv], cot.slice([keep, 0], [end - keep, D + 1])).grads as tf.Tensor2D[];
+        return vjp(() => chunkPieceForward(q, vv, piece, chunk), [q, vv], cot.slice([keep, 0], [end - keep, D + 1]))
+          .grads as tf.Tensor2D[];
       });
       grads.forEach((grad, i) => {
         const own = parts[i]!;
         if (context > 0) {
           const prev = own.pop()!;
           const n = prev.shape[0];
-          own.push(tf.tidy(() => tf.concat([prev.slice([0, 0], [n - context, D]), tf.add(prev.slice([n - context, 0], [context, D]), grad.slice([0, 0], [context, D]))], 0) as tf.Tensor2D));
+          own.push(
+            tf.tidy(
+              () =>
+                tf.concat(
+                  [
+                    prev.slice([0, 0], [n - context, D]),
+                    tf.add(prev.slice([n - context, 0], [context, D]), grad.slice([0, 0], [context, D])),
+                  ],
+                  0,
+                ) as tf.Tensor2D,
+            ),
+          );
           prev.dispose();
         }
         own.push(context > 0 ? grad.slice([context, 0], [end - keep, D]) : grad);
@@ -334,7 +388,15 @@ function chunkPiecesVjp(qk: tf.Tensor3D, v: tf.Tensor3D, dOut: tf.Tensor4D, dLse
  * over a slice of groups) on its own tape, gradients summed over rounds per slice, then joined
  * along the groups.
  */
-function groupPiecesVjp(qk: tf.Tensor3D, v: tf.Tensor3D, dOut: tf.Tensor4D, dLse: tf.Tensor4D, pieces: AttentionPiece[], chunk: number, vjp: VjpFn): { dqk: tf.Tensor3D; dv: tf.Tensor3D } {
+function groupPiecesVjp(
+  qk: tf.Tensor3D,
+  v: tf.Tensor3D,
+  dOut: tf.Tensor4D,
+  dLse: tf.Tensor4D,
+  pieces: AttentionPiece[],
+  chunk: number,
+  vjp: VjpFn,
+): { dqk: tf.Tensor3D; dv: tf.Tensor3D } {
   const slices = new Map<number, { dq?: tf.Tensor; dv?: tf.Tensor }>();
   const sum = (acc: tf.Tensor | undefined, t: tf.Tensor) => {
     if (!acc) return t;
@@ -355,7 +417,10 @@ function groupPiecesVjp(qk: tf.Tensor3D, v: tf.Tensor3D, dOut: tf.Tensor4D, dLse
     slices.set(piece.g0, entry);
   }
   const ordered = [...slices.entries()].sort((a, b) => a[0] - b[0]).map(([, e]) => e);
-  return { dqk: joinGroups(ordered.map((e) => e.dq!)) as tf.Tensor3D, dv: joinGroups(ordered.map((e) => e.dv!)) as tf.Tensor3D };
+  return {
+    dqk: joinGroups(ordered.map((e) => e.dq!)) as tf.Tensor3D,
+    dv: joinGroups(ordered.map((e) => e.dv!)) as tf.Tensor3D,
+  };
 }
 
 /** Group slices' gradients joined along the groups (axis 0); the slices are freed. */
@@ -371,9 +436,19 @@ export function joinGroups(parts: tf.Tensor[]): tf.Tensor {
  * [R, G, L, D] and dLse [R, G, L, 1], piece by piece (attentionPieces), each piece on a tape of its
  * own (`vjp`): group slices, or past 16k tokens a group, runs of sorted chunks.
  */
-export function piecesVjp(qk: tf.Tensor3D, v: tf.Tensor3D, dOut: tf.Tensor4D, dLse: tf.Tensor4D, plan: SortPlan, chunk: number, vjp: VjpFn): { dqk: tf.Tensor3D; dv: tf.Tensor3D } {
+export function piecesVjp(
+  qk: tf.Tensor3D,
+  v: tf.Tensor3D,
+  dOut: tf.Tensor4D,
+  dLse: tf.Tensor4D,
+  plan: SortPlan,
+  chunk: number,
+  vjp: VjpFn,
+): { dqk: tf.Tensor3D; dv: tf.Tensor3D } {
   const pieces = attentionPieces(plan, chunk);
-  return pieces[0]!.chunks ? chunkPiecesVjp(qk, v, dOut, dLse, pieces, chunk, vjp) : groupPiecesVjp(qk, v, dOut, dLse, pieces, chunk, vjp);
+  return pieces[0]!.chunks
+    ? chunkPiecesVjp(qk, v, dOut, dLse, pieces, chunk, vjp)
+    : groupPiecesVjp(qk, v, dOut, dLse, pieces, chunk, vjp);
 }
 
 /** The plan of round r over groups [g0, g1) of a multi-round plan (indices rebased to the piece). */
@@ -386,7 +461,14 @@ function piecePlan(plan: SortPlan, r: number, g0: number, g1: number): SortPlan 
     for (let i = 0; i < out.length; i++) out[i] -= start;
     return out;
   };
-  return { rounds: 1, groups: g1 - g0, length: plan.length, perm: rebase(plan.perm), inverse: rebase(plan.inverse), sortedBuckets: plan.sortedBuckets.slice(start, end) };
+  return {
+    rounds: 1,
+    groups: g1 - g0,
+    length: plan.length,
+    perm: rebase(plan.perm),
+    inverse: rebase(plan.inverse),
+    sortedBuckets: plan.sortedBuckets.slice(start, end),
+  };
 }
 
 /** The piece's slice of [G, L, D]. */
@@ -400,7 +482,12 @@ function pieceInput(x: tf.Tensor3D, piece: AttentionPiece): tf.Tensor3D {
  * → out [R, G, L, D], lse [R, G, L, 1]. Runs outside gradient tapes (inference, and the forward
  * half of attentionVjp).
  */
-export function attendInPieces(qk: tf.Tensor3D, v: tf.Tensor3D, plan: SortPlan, chunk: number): { out: tf.Tensor4D; lse: tf.Tensor4D } {
+export function attendInPieces(
+  qk: tf.Tensor3D,
+  v: tf.Tensor3D,
+  plan: SortPlan,
+  chunk: number,
+): { out: tf.Tensor4D; lse: tf.Tensor4D } {
   const pieces = attentionPieces(plan, chunk);
   if (pieces.length === 1) return attendRounds(qk, v, plan, chunk);
   const [, L, D] = qk.shape;
@@ -413,7 +500,8 @@ export function attendInPieces(qk: tf.Tensor3D, v: tf.Tensor3D, plan: SortPlan, 
   };
   if (pieces[0]!.chunks) {
     // Each round of each group in runs of sorted chunks.
-    for (const run of byRoundAndGroup(pieces)) keep(tf.tidy(() => chunkRunsForward(qk, v, run, chunk).reshape([1, 1, L, D + 1])));
+    for (const run of byRoundAndGroup(pieces))
+      keep(tf.tidy(() => chunkRunsForward(qk, v, run, chunk).reshape([1, 1, L, D + 1])));
   } else {
     for (const piece of pieces) {
       const inputs = [pieceInput(qk, piece), pieceInput(v, piece)] as const;
@@ -425,7 +513,13 @@ export function attendInPieces(qk: tf.Tensor3D, v: tf.Tensor3D, plan: SortPlan, 
   // Pieces come round-major, group slices (or groups) in order within a round.
   const perRound = outs.length / plan.rounds;
   const join = (parts: tf.Tensor4D[]) =>
-    tf.tidy(() => tf.concat(Array.from({ length: plan.rounds }, (_, r) => tf.concat(parts.slice(r * perRound, (r + 1) * perRound), 1)), 0) as tf.Tensor4D);
+    tf.tidy(
+      () =>
+        tf.concat(
+          Array.from({ length: plan.rounds }, (_, r) => tf.concat(parts.slice(r * perRound, (r + 1) * perRound), 1)),
+          0,
+        ) as tf.Tensor4D,
+    );
   const out = join(outs);
   const lse = join(lses);
   tf.dispose([...outs, ...lses]);
@@ -497,7 +591,9 @@ export function fullAttention(qk: tf.Tensor3D, v: tf.Tensor3D): tf.Tensor3D {
   const taped = (tf.engine().state as { gradientDepth: number }).gradientDepth > 0;
   const pieces = fullAttentionPieces(G, L);
   if (taped || pieces.length === 1) return fullAttentionWhole(qk, v);
-  const parts = pieces.map(([g0, g1]) => tf.tidy(() => fullAttentionWhole(qk.slice([g0, 0, 0], [g1 - g0, L, D]), v.slice([g0, 0, 0], [g1 - g0, L, D]))));
+  const parts = pieces.map(([g0, g1]) =>
+    tf.tidy(() => fullAttentionWhole(qk.slice([g0, 0, 0], [g1 - g0, L, D]), v.slice([g0, 0, 0], [g1 - g0, L, D]))),
+  );
   const out = tf.concat(parts, 0) as tf.Tensor3D;
   tf.dispose(parts);
   return out;

@@ -4,7 +4,16 @@
  * positions so that the dFF-wide activations never exist for the whole sequence at once.
  */
 import * as tf from './tf';
-import { attendInPieces, chunkedAttention, combineRounds, fullAttention, fullAttentionPieces, joinGroups, piecesVjp, type VjpFn } from './attention';
+import {
+  attendInPieces,
+  chunkedAttention,
+  combineRounds,
+  fullAttention,
+  fullAttentionPieces,
+  joinGroups,
+  piecesVjp,
+  type VjpFn,
+} from './attention';
 import type { AttentionKind, ResolvedConfig } from './config';
 import { hashBuckets, hashBucketsAsync, identityPlan, sortByBucket, type SortPlan } from './hashing';
 import { dense, gelu, layerNorm, mixSeed, seededDropout } from './ops';
@@ -41,24 +50,41 @@ export interface LayerTape {
 /** Splits heads: [B, L, d] → [B·H, L, dHead]. */
 function splitHeads(x: tf.Tensor, heads: number): tf.Tensor3D {
   const [B, L, d] = x.shape;
-  return x.reshape([B, L, heads, d / heads]).transpose([0, 2, 1, 3]).reshape([B * heads, L, d / heads]) as tf.Tensor3D;
+  return x
+    .reshape([B, L, heads, d / heads])
+    .transpose([0, 2, 1, 3])
+    .reshape([B * heads, L, d / heads]) as tf.Tensor3D;
 }
 
 /** Merges heads: [B·H, L, dHead] → [B, L, d]. */
 function mergeHeads(x: tf.Tensor, batch: number): tf.Tensor3D {
   const [BH, L, dh] = x.shape;
   const H = BH / batch;
-  return x.reshape([batch, H, L, dh]).transpose([0, 2, 1, 3]).reshape([batch, L, H * dh]) as tf.Tensor3D;
+  return x
+    .reshape([batch, H, L, dh])
+    .transpose([0, 2, 1, 3])
+    .reshape([batch, L, H * dh]) as tf.Tensor3D;
 }
 
 /** Pads axis 1 of [G, L, D] with zeros up to a multiple of `m`. Padding sorts after every real position. */
 function padLength(x: tf.Tensor3D, m: number): tf.Tensor3D {
   const extra = (m - (x.shape[1] % m)) % m;
-  return extra === 0 ? x : tf.pad(x, [[0, 0], [0, extra], [0, 0]]);
+  return extra === 0
+    ? x
+    : tf.pad(x, [
+        [0, 0],
+        [0, extra],
+        [0, 0],
+      ]);
 }
 
 /** LayerNorm then the shared-QK and value projections: x [B, L, d] → qk, v [B·H, L', dHead], L' padded to C for chunked kinds. */
-function projectHeads(x: tf.Tensor3D, w: AttentionWeights, kind: AttentionKind, cfg: ResolvedConfig): { qk: tf.Tensor3D; v: tf.Tensor3D } {
+function projectHeads(
+  x: tf.Tensor3D,
+  w: AttentionWeights,
+  kind: AttentionKind,
+  cfg: ResolvedConfig,
+): { qk: tf.Tensor3D; v: tf.Tensor3D } {
   const h = layerNorm(x, w.lnGamma, w.lnBeta);
   const qk = splitHeads(dense(h, w.wqk), cfg.nHeads); // [B·H, L, dHead]
   const v = splitHeads(dense(h, w.wv), cfg.nHeads);
@@ -67,12 +93,20 @@ function projectHeads(x: tf.Tensor3D, w: AttentionWeights, kind: AttentionKind, 
 }
 
 /** The sort plan of a chunked layer, hashing (and recording the buckets in the tape) on first use. */
-function sortPlan(qk: tf.Tensor3D, kind: AttentionKind, cfg: ResolvedConfig, rotations: tf.Tensor2D | undefined, tape: LayerTape): SortPlan {
+function sortPlan(
+  qk: tf.Tensor3D,
+  kind: AttentionKind,
+  cfg: ResolvedConfig,
+  rotations: tf.Tensor2D | undefined,
+  tape: LayerTape,
+): SortPlan {
   const [G, Lp, D] = qk.shape;
   if (kind === 'local') return identityPlan(G, Lp);
   if (!tape.buckets) {
     if (!rotations && cfg.nBuckets > 1) throw new Error('attentionBlock: LSH needs rotations or recorded buckets');
-    tape.buckets = tf.tidy(() => hashBuckets(qk.reshape([G * Lp, D]) as tf.Tensor2D, rotations, cfg.nHashes, cfg.bucketFactors));
+    tape.buckets = tf.tidy(() =>
+      hashBuckets(qk.reshape([G * Lp, D]) as tf.Tensor2D, rotations, cfg.nHashes, cfg.bucketFactors),
+    );
   }
   return sortByBucket(tape.buckets, cfg.nHashes, G, Lp, cfg.nBuckets);
 }
@@ -81,7 +115,13 @@ function sortPlan(qk: tf.Tensor3D, kind: AttentionKind, cfg: ResolvedConfig, rot
  * Hashes an LSH layer's input ahead of its forward and records the buckets in the tape, reading
  * them back asynchronously, so the forward that follows needs no synchronous GPU read.
  */
-export async function prehashAttention(x: tf.Tensor3D, w: AttentionWeights, cfg: ResolvedConfig, rotations: tf.Tensor2D | undefined, tape: LayerTape): Promise<void> {
+export async function prehashAttention(
+  x: tf.Tensor3D,
+  w: AttentionWeights,
+  cfg: ResolvedConfig,
+  rotations: tf.Tensor2D | undefined,
+  tape: LayerTape,
+): Promise<void> {
   if (tape.buckets) return;
   const qk = tf.tidy(() => {
     const p = projectHeads(x, w, 'lsh', cfg);
@@ -92,7 +132,14 @@ export async function prehashAttention(x: tf.Tensor3D, w: AttentionWeights, cfg:
 }
 
 /** Attended heads [B·H, L', dHead] → output projection (+ dropout): [B, L, d]. */
-function outputProjection(attended: tf.Tensor3D, batch: number, length: number, w: AttentionWeights, cfg: ResolvedConfig, tape: LayerTape): tf.Tensor3D {
+function outputProjection(
+  attended: tf.Tensor3D,
+  batch: number,
+  length: number,
+  w: AttentionWeights,
+  cfg: ResolvedConfig,
+  tape: LayerTape,
+): tf.Tensor3D {
   const [G, , D] = attended.shape;
   const trimmed = attended.shape[1] === length ? attended : attended.slice([0, 0, 0], [G, length, D]);
   const out = dense(mergeHeads(trimmed, batch), w.wo, w.bo) as tf.Tensor3D;
@@ -112,7 +159,10 @@ export function attentionBlock(
   tape: LayerTape,
 ): tf.Tensor3D {
   const { qk, v } = projectHeads(x, w, kind, cfg);
-  const attended = kind === 'full' ? fullAttention(qk, v) : chunkedAttention(qk, v, sortPlan(qk, kind, cfg, rotations, tape), cfg.chunkLength);
+  const attended =
+    kind === 'full'
+      ? fullAttention(qk, v)
+      : chunkedAttention(qk, v, sortPlan(qk, kind, cfg, rotations, tape), cfg.chunkLength);
   return outputProjection(attended, x.shape[0], x.shape[1], w, cfg, tape);
 }
 
@@ -160,7 +210,10 @@ export function attentionVjp(
       dvs.push(g.grads[1]);
     }
     tf.dispose([dAttended, qk, v]);
-    return { value: post.value as tf.Tensor3D, dx: projectionsVjp(x, w, cfg, preVars, joinGroups(dqs), joinGroups(dvs), addGrad) };
+    return {
+      value: post.value as tf.Tensor3D,
+      dx: projectionsVjp(x, w, cfg, preVars, joinGroups(dqs), joinGroups(dvs), addGrad),
+    };
   }
   const plan = sortPlan(qk, kind, cfg, rotations, tape);
   // Forward piece by piece (one round × a slice of groups), keeping only outputs and log-sum-exps.
@@ -204,7 +257,10 @@ function roundsOutputVjp(
   const n = Math.max(1, Math.floor(projectionMemory.sliceBytes / (R * G * D * 4)));
   // seededDropout(x) is x times this multiplier (0 or 1/keep) for the same shape and seed.
   const seed = tape.dropoutSeed;
-  const mask = cfg.dropout > 0 && seed !== undefined ? tf.tidy(() => seededDropout(tf.ones([B, L, d]), cfg.dropout, seed) as tf.Tensor3D) : undefined;
+  const mask =
+    cfg.dropout > 0 && seed !== undefined
+      ? tf.tidy(() => seededDropout(tf.ones([B, L, d]), cfg.dropout, seed) as tf.Tensor3D)
+      : undefined;
   const values: tf.Tensor[] = [];
   const dOuts: tf.Tensor[] = [];
   const dLses: tf.Tensor[] = [];
@@ -223,7 +279,13 @@ function roundsOutputVjp(
       multi ? [outS, lseS, ...postVars] : [outS, ...postVars],
       dyS,
     );
-    for (const [slice, of] of [[outS, out], [lseS, lse], [dyS, dy], [maskS, mask]] as const) if (slice && slice !== of) slice.dispose();
+    for (const [slice, of] of [
+      [outS, out],
+      [lseS, lse],
+      [dyS, dy],
+      [maskS, mask],
+    ] as const)
+      if (slice && slice !== of) slice.dispose();
     const nIn = multi ? 2 : 1;
     postVars.forEach((t, i) => addGrad(t, g.grads[i + nIn]));
     values.push(g.value);
@@ -284,10 +346,14 @@ function projectionsVjp(
     const xs = m === L ? x : x.slice([0, s, 0], [B, m, d]);
     const cot = m === Lp ? cotPre : cotPre.slice([0, s, 0], [G, m, 2 * D]);
     // 'full' projects without padding: the slice's own positions.
-    const g = vjpOf(() => {
-      const p = projectHeads(xs, w, 'full', cfg);
-      return tf.concat([p.qk, p.v], 2);
-    }, [xs, ...preVars], cot);
+    const g = vjpOf(
+      () => {
+        const p = projectHeads(xs, w, 'full', cfg);
+        return tf.concat([p.qk, p.v], 2);
+      },
+      [xs, ...preVars],
+      cot,
+    );
     if (xs !== x) xs.dispose();
     if (cot !== cotPre) cot.dispose();
     g.value.dispose();
@@ -302,7 +368,13 @@ function projectionsVjp(
 }
 
 /** G(x) = FeedForward(LayerNorm(x)) on one chunk of positions: x [B, l, d] → [B, l, d]. */
-export function feedForwardChunk(x: tf.Tensor3D, w: FeedForwardWeights, cfg: ResolvedConfig, tape: LayerTape, chunkIndex: number): tf.Tensor3D {
+export function feedForwardChunk(
+  x: tf.Tensor3D,
+  w: FeedForwardWeights,
+  cfg: ResolvedConfig,
+  tape: LayerTape,
+  chunkIndex: number,
+): tf.Tensor3D {
   const h = layerNorm(x, w.lnGamma, w.lnBeta);
   const out = dense(gelu(dense(h, w.w1, w.b1)), w.w2, w.b2) as tf.Tensor3D;
   const seed = tape.dropoutSeed === undefined ? undefined : mixSeed(tape.dropoutSeed, 7, chunkIndex);
@@ -317,7 +389,12 @@ export function feedForwardChunks(length: number, chunk: number): Array<[number,
 }
 
 /** G over the whole sequence, chunk by chunk (each chunk's dFF activations freed before the next). */
-export function feedForwardBlock(x: tf.Tensor3D, w: FeedForwardWeights, cfg: ResolvedConfig, tape: LayerTape): tf.Tensor3D {
+export function feedForwardBlock(
+  x: tf.Tensor3D,
+  w: FeedForwardWeights,
+  cfg: ResolvedConfig,
+  tape: LayerTape,
+): tf.Tensor3D {
   const [B, L, d] = x.shape;
   const parts = feedForwardChunks(L, cfg.ffChunkLength).map(([s, n], i) =>
     tf.tidy(() => feedForwardChunk(x.slice([0, s, 0], [B, n, d]), w, cfg, tape, i)),

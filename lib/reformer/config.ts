@@ -74,7 +74,11 @@ export class ConfigError extends Error {
  * A config with every default filled in and `nBuckets` resolved: the bucket count per round, and
  * `bucketFactors` whose product it is ([nBuckets] when not factorised).
  */
-export type ResolvedConfig = Omit<ReformerConfig, 'nBuckets'> & { nBuckets: number; bucketFactors: number[]; dHead: number };
+export type ResolvedConfig = Omit<ReformerConfig, 'nBuckets'> & {
+  nBuckets: number;
+  bucketFactors: number[];
+  dHead: number;
+};
 
 /**
  * 'auto' factorises from this many buckets up. A round's single argmax over NB buckets costs NB/2
@@ -117,20 +121,28 @@ export function resolveConfig(input: Partial<ReformerConfig> | ResolvedConfig): 
   positiveInt('chunkLength', c.chunkLength);
   positiveInt('nHashes', c.nHashes);
   positiveInt('ffChunkLength', c.ffChunkLength);
-  if (c.vocabSize > 65535) throw new ConfigError(`vocabSize ${c.vocabSize} is above 65535; tokens are stored as Uint16`);
+  if (c.vocabSize > 65535)
+    throw new ConfigError(`vocabSize ${c.vocabSize} is above 65535; tokens are stored as Uint16`);
   if (c.dModel % c.nHeads !== 0) {
-    throw new ConfigError(`dModel ${c.dModel} must be divisible by nHeads ${c.nHeads}; try dModel ${c.nHeads * Math.ceil(c.dModel / c.nHeads)}`);
+    throw new ConfigError(
+      `dModel ${c.dModel} must be divisible by nHeads ${c.nHeads}; try dModel ${c.nHeads * Math.ceil(c.dModel / c.nHeads)}`,
+    );
   }
   if (c.layers.length === 0) throw new ConfigError('layers must list at least one attention kind, e.g. ["lsh", "lsh"]');
   for (const k of c.layers) {
-    if (k !== 'lsh' && k !== 'local' && k !== 'full') throw new ConfigError(`layer kind "${k}" must be one of lsh, local, full`);
+    if (k !== 'lsh' && k !== 'local' && k !== 'full')
+      throw new ConfigError(`layer kind "${k}" must be one of lsh, local, full`);
   }
   if (c.axialShape.length === 0 || c.axialShape.some((n) => !Number.isInteger(n) || n <= 0)) {
-    throw new ConfigError(`axialShape ${JSON.stringify(c.axialShape)} must be positive integers, e.g. [height, width, channels]`);
+    throw new ConfigError(
+      `axialShape ${JSON.stringify(c.axialShape)} must be positive integers, e.g. [height, width, channels]`,
+    );
   }
   const axialProduct = c.axialShape.reduce((a, b) => a * b, 1);
   if (axialProduct < c.seqLength) {
-    throw new ConfigError(`axialShape ${JSON.stringify(c.axialShape)} covers ${axialProduct} positions but seqLength is ${c.seqLength}; make its product ≥ ${c.seqLength}`);
+    throw new ConfigError(
+      `axialShape ${JSON.stringify(c.axialShape)} covers ${axialProduct} positions but seqLength is ${c.seqLength}; make its product ≥ ${c.seqLength}`,
+    );
   }
   for (const o of c.neighbours) {
     const shape = c.axialShape;
@@ -142,18 +154,28 @@ export function resolveConfig(input: Partial<ReformerConfig> | ResolvedConfig): 
       );
     }
   }
-  if (c.axialShape.length > c.dModel) throw new ConfigError(`axialShape has more axes than dModel ${c.dModel} has dimensions`);
+  if (c.axialShape.length > c.dModel)
+    throw new ConfigError(`axialShape has more axes than dModel ${c.dModel} has dimensions`);
   if (!(c.dropout >= 0 && c.dropout < 1)) throw new ConfigError(`dropout ${c.dropout} must be in [0, 1)`);
   if (!Number.isInteger(c.seed)) throw new ConfigError(`seed ${c.seed} must be an integer`);
 
-  const bucketFactors = c.nBuckets === 'auto' ? autoBuckets(c.seqLength, c.chunkLength) : Array.isArray(c.nBuckets) ? [...c.nBuckets] : [c.nBuckets];
+  const bucketFactors =
+    c.nBuckets === 'auto'
+      ? autoBuckets(c.seqLength, c.chunkLength)
+      : Array.isArray(c.nBuckets)
+        ? [...c.nBuckets]
+        : [c.nBuckets];
   if (bucketFactors.length === 0) throw new ConfigError('nBuckets [] must list at least one factor, e.g. [32, 64]');
   for (const f of bucketFactors) {
     const alone = bucketFactors.length === 1;
     const valid = Number.isInteger(f) && ((f >= 2 && f % 2 === 0) || (alone && f === 1));
     if (!valid) {
-      const what = alone ? `nBuckets ${f} must be 1 or an even integer` : `nBuckets factor ${f} must be an even integer`;
-      throw new ConfigError(`${what} (argmax over [xR; −xR] yields an even count); try ${Math.max(2, 2 * Math.ceil(f / 2))}`);
+      const what = alone
+        ? `nBuckets ${f} must be 1 or an even integer`
+        : `nBuckets factor ${f} must be an even integer`;
+      throw new ConfigError(
+        `${what} (argmax over [xR; −xR] yields an even count); try ${Math.max(2, 2 * Math.ceil(f / 2))}`,
+      );
     }
   }
   const nBuckets = bucketFactors.reduce((a, b) => a * b, 1);

@@ -118,14 +118,20 @@ export class ReformerDecoder {
     const c = (this.c = model.config);
     const perLayer = batch * c.seqLength * c.dModel;
     this.history = new Int32Array(c.neighbours.length > 0 ? batch * c.seqLength : 0);
-    this.head = foldNorm(model.weight<tf.Tensor1D>('final.ln.gamma'), model.weight<tf.Tensor1D>('final.ln.beta'), model.weight<tf.Tensor2D>('head.w'), model.weight<tf.Tensor1D>('head.b'));
+    this.head = foldNorm(
+      model.weight<tf.Tensor1D>('final.ln.gamma'),
+      model.weight<tf.Tensor1D>('final.ln.beta'),
+      model.weight<tf.Tensor2D>('head.w'),
+      model.weight<tf.Tensor1D>('head.b'),
+    );
     this.caches = c.layers.map((kind, i) => {
       const w = model.layers[i].attention;
       const rotations = kind === 'lsh' ? model.rotations(i) : undefined; // the model's, kept by it
       const qkvWeights = tf.tidy(() => {
         const parts: tf.Tensor2D[] = [w.wqk, w.wv];
         if (rotations) {
-          for (let h = 0; h < c.nHeads; h++) parts.push(tf.matMul(w.wqk.slice([0, h * c.dHead], [c.dModel, c.dHead]), rotations));
+          for (let h = 0; h < c.nHeads; h++)
+            parts.push(tf.matMul(w.wqk.slice([0, h * c.dHead], [c.dModel, c.dHead]), rotations));
         }
         return tf.concat(parts, 1) as tf.Tensor2D;
       });
@@ -134,7 +140,12 @@ export class ReformerDecoder {
         values: new Float32Array(perLayer),
         hashed: rotations !== undefined,
         qkv: foldNorm(w.lnGamma, w.lnBeta, qkvWeights),
-        ff1: foldNorm(model.layers[i].feedForward.lnGamma, model.layers[i].feedForward.lnBeta, model.layers[i].feedForward.w1, model.layers[i].feedForward.b1),
+        ff1: foldNorm(
+          model.layers[i].feedForward.lnGamma,
+          model.layers[i].feedForward.lnBeta,
+          model.layers[i].feedForward.w1,
+          model.layers[i].feedForward.b1,
+        ),
       };
       qkvWeights.dispose();
       if (kind === 'lsh') {
@@ -153,10 +164,18 @@ export class ReformerDecoder {
    */
   private async positionAndNeighbours(p: number, input: Int32Array): Promise<Float32Array> {
     const c = this.c;
-    this.axial ??= await Promise.all(c.axialShape.map(async (_, k) => (await this.model.weight<tf.Tensor2D>(`embed.axial.${k}`).data()) as Float32Array));
+    this.axial ??= await Promise.all(
+      c.axialShape.map(
+        async (_, k) => (await this.model.weight<tf.Tensor2D>(`embed.axial.${k}`).data()) as Float32Array,
+      ),
+    );
     const position = axialRow(this.axial, c.axialShape, p);
     if (c.neighbours.length === 0) return position;
-    this.neighbourTables ??= await Promise.all(c.neighbours.map(async (_, k) => (await this.model.weight<tf.Tensor2D>(`embed.neighbours.${k}`).data()) as Float32Array));
+    this.neighbourTables ??= await Promise.all(
+      c.neighbours.map(
+        async (_, k) => (await this.model.weight<tf.Tensor2D>(`embed.neighbours.${k}`).data()) as Float32Array,
+      ),
+    );
     const L = c.seqLength;
     const d = c.dModel;
     if (p > 0) for (let b = 0; b < this.batch; b++) this.history[b * L + p - 1] = input[b];
@@ -190,13 +209,15 @@ export class ReformerDecoder {
     if (p >= c.seqLength) throw new Error(`sequence is complete: the model's seqLength is ${c.seqLength}`);
     const input = new Int32Array(this.batch);
     if (p === 0) {
-      if (tokens !== undefined) throw new Error('the first step feeds the start token itself: call step() with no tokens');
+      if (tokens !== undefined)
+        throw new Error('the first step feeds the start token itself: call step() with no tokens');
       input.fill(this.model.startToken);
     } else {
       if (!tokens || tokens.length !== this.batch) throw new Error(`step needs ${this.batch} tokens, one per sequence`);
       for (let b = 0; b < this.batch; b++) {
         const t = tokens[b];
-        if (!Number.isInteger(t) || t < 0 || t >= c.vocabSize) throw new Error(`token ${t} is outside the vocabulary [0, ${c.vocabSize})`);
+        if (!Number.isInteger(t) || t < 0 || t >= c.vocabSize)
+          throw new Error(`token ${t} is outside the vocabulary [0, ${c.vocabSize})`);
         input[b] = t;
       }
     }
@@ -215,7 +236,10 @@ export class ReformerDecoder {
       attended.dispose();
       const y2 = tf.tidy(() => {
         const ff1 = this.caches[i].ff1;
-        return tf.add(x2, denseStep(gelu(denseStep(normalizeStep(y1), ff1.w, ff1.b)), w.feedForward.w2, w.feedForward.b2)) as tf.Tensor2D;
+        return tf.add(
+          x2,
+          denseStep(gelu(denseStep(normalizeStep(y1), ff1.w, ff1.b)), w.feedForward.w2, w.feedForward.b2),
+        ) as tf.Tensor2D;
       });
       x1.dispose();
       x2.dispose();
@@ -268,7 +292,16 @@ export class ReformerDecoder {
       s.rows = new Int32Array(L + 1);
       s.scores = new Float64Array(L + 1);
     }
-    attendCached(out, qkvData, stride, cache, s, buckets, kind, p, { B, H, D, d, L, C, nHashes: c.nHashes, nBuckets: c.nBuckets });
+    attendCached(out, qkvData, stride, cache, s, buckets, kind, p, {
+      B,
+      H,
+      D,
+      d,
+      L,
+      C,
+      nHashes: c.nHashes,
+      nBuckets: c.nBuckets,
+    });
     return tf.tensor2d(out, [B, d]);
   }
 
@@ -375,7 +408,15 @@ function attendCached(
  * argmax over [xR; −xR] of that factor's f/2 columns, combined as hashing.ts does with tensors
  * (ties go to the first index, as tf.argMax).
  */
-function hashStep(qkv: Float32Array, stride: number, offset: number, B: number, H: number, nHashes: number, factors: number[]): Int32Array {
+function hashStep(
+  qkv: Float32Array,
+  stride: number,
+  offset: number,
+  B: number,
+  H: number,
+  nHashes: number,
+  factors: number[],
+): Int32Array {
   const columns = rotationColumns(factors);
   const out = new Int32Array(B * H * nHashes);
   for (let b = 0; b < B; b++) {

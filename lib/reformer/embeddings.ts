@@ -60,7 +60,8 @@ export function neighbourSources(axialShape: number[], offsets: number[][], t: n
 /** neighbourSources for every target t < length: Int32Array [length] per offset. */
 export function neighbourIndex(axialShape: number[], offsets: number[][], length: number): Int32Array[] {
   const index = offsets.map(() => new Int32Array(length));
-  for (let t = 0; t < length; t++) neighbourSources(axialShape, offsets, t).forEach((source, k) => (index[k][t] = source));
+  for (let t = 0; t < length; t++)
+    neighbourSources(axialShape, offsets, t).forEach((source, k) => (index[k][t] = source));
   return index;
 }
 
@@ -68,13 +69,21 @@ export function neighbourIndex(axialShape: number[], offsets: number[][], length
  * The neighbour embeddings' sum for targets [B, L]: Σ_k table_k[token at offset k], with row
  * `none` (the start-token id) where the offset leaves the image. tables [vocab + 1, d] → [B, L, d].
  */
-export function embedNeighbours(targets: tf.Tensor2D, tables: tf.Tensor2D[], index: Int32Array[], none: number): tf.Tensor3D {
+export function embedNeighbours(
+  targets: tf.Tensor2D,
+  tables: tf.Tensor2D[],
+  index: Int32Array[],
+  none: number,
+): tf.Tensor3D {
   const [B, L] = targets.shape;
   const d = tables[0].shape[1];
   return tf.tidy(() => {
     const padded = tf.concat([tf.fill([B, 1], none, 'int32'), targets.toInt()], 1); // [B, 1 + L]: column 0 is "none"
     const parts = tables.map((table, k) => {
-      const columns = tf.tensor1d(index[k].map((i) => i + 1), 'int32');
+      const columns = tf.tensor1d(
+        index[k].map((i) => i + 1),
+        'int32',
+      );
       const ids = tf.gather(padded, columns, 1); // [B, L]
       return embeddingLookup(table, ids.reshape([B * L]) as tf.Tensor1D);
     });

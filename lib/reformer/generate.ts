@@ -46,7 +46,8 @@ export async function* generate(model: ReformerLM, opts: GenerateOptions): Async
   if (!Number.isInteger(length) || length < 1 || length > model.config.seqLength) {
     throw new Error(`length ${length} must be between 1 and the model's seqLength ${model.config.seqLength}`);
   }
-  if (opts.prefix && opts.prefix.length !== opts.batch) throw new Error(`prefix needs one row per sequence (${opts.batch})`);
+  if (opts.prefix && opts.prefix.length !== opts.batch)
+    throw new Error(`prefix needs one row per sequence (${opts.batch})`);
   const root = createRng(opts.seed);
   const first = opts.firstImage ?? 0;
   if (!Number.isInteger(first) || first < 0) throw new Error(`firstImage ${first} must be a whole number ≥ 0`);

@@ -13,7 +13,10 @@ import * as tf from './tf';
 
 /** Rotation columns per round: Σ f/2 over the bucket factors (1 when there is a single bucket). */
 export function rotationColumns(factors: number[]): number {
-  return Math.max(1, factors.reduce((sum, f) => sum + f / 2, 0));
+  return Math.max(
+    1,
+    factors.reduce((sum, f) => sum + f / 2, 0),
+  );
 }
 
 /** Seeded random rotations for all rounds: [dHead, nHashes · rotationColumns(factors)]. */
@@ -27,7 +30,12 @@ const single = (factors: number[]) => factors.reduce((a, b) => a * b, 1) === 1;
  * Hash buckets of every row of `qk` [rows, dHead] for every round, for bucket factors `factors`.
  * Returns Int32Array [rounds, rows] (round-major). A single bucket ([1]) puts every row in bucket 0.
  */
-export function hashBuckets(qk: tf.Tensor2D, rotations: tf.Tensor2D | undefined, nHashes: number, factors: number[]): Int32Array {
+export function hashBuckets(
+  qk: tf.Tensor2D,
+  rotations: tf.Tensor2D | undefined,
+  nHashes: number,
+  factors: number[],
+): Int32Array {
   const rows = qk.shape[0];
   if (single(factors) || !rotations) return new Int32Array(nHashes * rows);
   const rowMajor = bucketTensor(qk, rotations, nHashes, factors);
@@ -37,7 +45,12 @@ export function hashBuckets(qk: tf.Tensor2D, rotations: tf.Tensor2D | undefined,
 }
 
 /** hashBuckets without a synchronous read (WebGPU's readSync is slow and, in Chromium, fragile). */
-export async function hashBucketsAsync(qk: tf.Tensor2D, rotations: tf.Tensor2D | undefined, nHashes: number, factors: number[]): Promise<Int32Array> {
+export async function hashBucketsAsync(
+  qk: tf.Tensor2D,
+  rotations: tf.Tensor2D | undefined,
+  nHashes: number,
+  factors: number[],
+): Promise<Int32Array> {
   const rows = qk.shape[0];
   if (single(factors) || !rotations) return new Int32Array(nHashes * rows);
   const rowMajor = bucketTensor(qk, rotations, nHashes, factors);
@@ -60,7 +73,14 @@ function bucketTensor(qk: tf.Tensor2D, rotations: tf.Tensor2D, nHashes: number, 
   const hash = (x: tf.Tensor2D) =>
     tf.tidy(() => {
       const rotated = tf.matMul(x, rotations).reshape([x.shape[0], nHashes, columns]); // [rows, R, Σ f/2]
-      const parts = factors.length === 1 ? [rotated] : tf.split(rotated, factors.map((f) => f / 2), 2);
+      const parts =
+        factors.length === 1
+          ? [rotated]
+          : tf.split(
+              rotated,
+              factors.map((f) => f / 2),
+              2,
+            );
       let bucket: tf.Tensor | undefined;
       let scale = 1;
       parts.forEach((part, i) => {
@@ -108,7 +128,13 @@ export interface SortPlan {
  * order, so within a bucket the sorted order is the causal order.
  * buckets: [R, G, L] (round-major, as hashBuckets returns for rows = G·L).
  */
-export function sortByBucket(buckets: Int32Array, rounds: number, groups: number, length: number, nBuckets: number): SortPlan {
+export function sortByBucket(
+  buckets: Int32Array,
+  rounds: number,
+  groups: number,
+  length: number,
+  nBuckets: number,
+): SortPlan {
   const n = rounds * groups * length;
   const perm = new Int32Array(n);
   const inverse = new Int32Array(n);

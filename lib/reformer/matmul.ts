@@ -13,8 +13,13 @@ import * as tf from './tf';
 
 type Grad2 = { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[] };
 
-function customGrad2(f: (a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => Grad2): (a: tf.Tensor, b: tf.Tensor) => tf.Tensor {
-  return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+function customGrad2(
+  f: (a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => Grad2,
+): (a: tf.Tensor, b: tf.Tensor) => tf.Tensor {
+  return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (
+    a: tf.Tensor,
+    b: tf.Tensor,
+  ) => tf.Tensor;
 }
 
 /** a [n, k] · b [k, m] → [n, m], gradients without transpose flags. */
@@ -23,7 +28,10 @@ export function matMul2d(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
     save([x, w]);
     return {
       value: tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D),
-      gradFunc: (dy, [xs, ws]) => [tf.matMul(dy as tf.Tensor2D, transposeLastTwo(ws) as tf.Tensor2D), tf.matMul(transposeLastTwo(xs) as tf.Tensor2D, dy as tf.Tensor2D)],
+      gradFunc: (dy, [xs, ws]) => [
+        tf.matMul(dy as tf.Tensor2D, transposeLastTwo(ws) as tf.Tensor2D),
+        tf.matMul(transposeLastTwo(xs) as tf.Tensor2D, dy as tf.Tensor2D),
+      ],
     };
   });
   return f(a, b) as tf.Tensor2D;

@@ -7,7 +7,15 @@
  * reversible.ts layer by layer instead of one tape over the whole model.
  */
 import * as tf from './tf';
-import { attentionBlock, attentionVjp, feedForwardChunk, prehashAttention, type AttentionWeights, type FeedForwardWeights, type LayerTape } from './blocks';
+import {
+  attentionBlock,
+  attentionVjp,
+  feedForwardChunk,
+  prehashAttention,
+  type AttentionWeights,
+  type FeedForwardWeights,
+  type LayerTape,
+} from './blocks';
 import { axialDims, resolveConfig, type ReformerConfig, type ResolvedConfig } from './config';
 import { axialPositionTable, embedNeighbours, embedTokens, neighbourIndex } from './embeddings';
 import { hashRotations } from './hashing';
@@ -74,10 +82,18 @@ export class ReformerLM {
         throw new Error(why);
       };
       if (initial && !given) refuse(`weights are missing "${name}"`);
-      if (given && given.shape.join() !== shape.join()) refuse(`weight "${name}" has shape [${given.shape}] but the config needs [${shape}]`);
-      if (given && given.dtype !== 'float32') refuse(`weight "${name}" is ${given.dtype}; the model's weights are float32`);
+      if (given && given.shape.join() !== shape.join())
+        refuse(`weight "${name}" has shape [${given.shape}] but the config needs [${shape}]`);
+      if (given && given.dtype !== 'float32')
+        refuse(`weight "${name}" is ${given.dtype}; the model's weights are float32`);
       const value = tf.tidy(() =>
-        given ? given.clone() : init === 'normal' ? tf.randomNormal(shape, 0, std, 'float32', seed) : init === 'ones' ? tf.ones(shape) : tf.zeros(shape),
+        given
+          ? given.clone()
+          : init === 'normal'
+            ? tf.randomNormal(shape, 0, std, 'float32', seed)
+            : init === 'ones'
+              ? tf.ones(shape)
+              : tf.zeros(shape),
       );
       const v = tf.variable(value, true, `${this.prefix}/${name}`);
       value.dispose();
@@ -142,8 +158,13 @@ export class ReformerLM {
   rotations(i: number, stepSeed?: number): tf.Tensor2D | undefined {
     const c = this.config;
     if (c.layers[i] !== 'lsh' || c.nBuckets === 1) return undefined;
-    if (stepSeed !== undefined) return hashRotations(c.dHead, c.nHashes, c.bucketFactors, mixSeed(c.seed, 1000 + i, stepSeed));
-    this.inferenceRotations ??= c.layers.map((_, j) => (c.layers[j] === 'lsh' && c.nBuckets > 1 ? tf.keep(hashRotations(c.dHead, c.nHashes, c.bucketFactors, mixSeed(c.seed, 1000 + j))) : undefined));
+    if (stepSeed !== undefined)
+      return hashRotations(c.dHead, c.nHashes, c.bucketFactors, mixSeed(c.seed, 1000 + i, stepSeed));
+    this.inferenceRotations ??= c.layers.map((_, j) =>
+      c.layers[j] === 'lsh' && c.nBuckets > 1
+        ? tf.keep(hashRotations(c.dHead, c.nHashes, c.bucketFactors, mixSeed(c.seed, 1000 + j)))
+        : undefined,
+    );
     return this.inferenceRotations[i];
   }
 
@@ -174,20 +195,27 @@ export class ReformerLM {
   /** Final norm and logits from the two halves: [B, L, d] ×2 → [B, L, vocab]. */
   head(h: Halves): tf.Tensor3D {
     const mean = tf.mul(tf.add(h.x1, h.x2), 0.5);
-    const normed = layerNorm(mean, this.weight<tf.Tensor1D>('final.ln.gamma'), this.weight<tf.Tensor1D>('final.ln.beta'));
+    const normed = layerNorm(
+      mean,
+      this.weight<tf.Tensor1D>('final.ln.gamma'),
+      this.weight<tf.Tensor1D>('final.ln.beta'),
+    );
     return dense(normed, this.weight<tf.Tensor2D>('head.w'), this.weight<tf.Tensor1D>('head.b')) as tf.Tensor3D;
   }
 
   private tapes(stepSeed: number | undefined): LayerTape[] {
     return this.config.layers.map((_, i) => ({
-      dropoutSeed: stepSeed === undefined || this.config.dropout === 0 ? undefined : mixSeed(this.config.seed, 2000 + i, stepSeed),
+      dropoutSeed:
+        stepSeed === undefined || this.config.dropout === 0 ? undefined : mixSeed(this.config.seed, 2000 + i, stepSeed),
     }));
   }
 
   private checkTokens(tokens: tf.Tensor2D): void {
     if (tokens.rank !== 2) throw new Error(`tokens must be [batch, length], got shape [${tokens.shape}]`);
     if (tokens.shape[1] > this.config.seqLength) {
-      throw new Error(`sequence of ${tokens.shape[1]} tokens is longer than the model's seqLength ${this.config.seqLength}`);
+      throw new Error(
+        `sequence of ${tokens.shape[1]} tokens is longer than the model's seqLength ${this.config.seqLength}`,
+      );
     }
   }
 
@@ -265,14 +293,21 @@ export class ReformerLM {
   }
 
   private embedVariables(): tf.Variable[] {
-    const names = ['embed.tokens', ...this.config.axialShape.map((_, k) => `embed.axial.${k}`), ...this.config.neighbours.map((_, k) => `embed.neighbours.${k}`)];
+    const names = [
+      'embed.tokens',
+      ...this.config.axialShape.map((_, k) => `embed.axial.${k}`),
+      ...this.config.neighbours.map((_, k) => `embed.neighbours.${k}`),
+    ];
     return names.map((n) => this.variables.get(n)!);
   }
 
   /** For each neighbour offset, the target each position reads, −1 off the image (embeddings.ts). */
   private neighbourIndex(length: number): Int32Array[] {
     if (this.neighbourIndexCache?.length !== length) {
-      this.neighbourIndexCache = { length, index: neighbourIndex(this.config.axialShape, this.config.neighbours, length) };
+      this.neighbourIndexCache = {
+        length,
+        index: neighbourIndex(this.config.axialShape, this.config.neighbours, length),
+      };
     }
     return this.neighbourIndexCache.index;
   }
@@ -288,7 +323,10 @@ export class ReformerLM {
       const c = this.config;
       if (c.neighbours.length === 0) return x;
       const tables = c.neighbours.map((_, k) => this.weight<tf.Tensor2D>(`embed.neighbours.${k}`));
-      return tf.add(x, embedNeighbours(tokens, tables, this.neighbourIndex(tokens.shape[1]), this.startToken)) as tf.Tensor3D;
+      return tf.add(
+        x,
+        embedNeighbours(tokens, tables, this.neighbourIndex(tokens.shape[1]), this.startToken),
+      ) as tf.Tensor3D;
     });
   }
 
@@ -336,7 +374,11 @@ export class ReformerLM {
     // Head: loss and its gradient with respect to the last halves.
     const top = h;
     const headVars = this.headVariables();
-    const { value, grads: g } = tf.valueAndGrads((..._xs: tf.Tensor[]) => this.crossEntropy(this.head(top), tokens))([top.x1, top.x2, ...headVars]);
+    const { value, grads: g } = tf.valueAndGrads((..._xs: tf.Tensor[]) => this.crossEntropy(this.head(top), tokens))([
+      top.x1,
+      top.x2,
+      ...headVars,
+    ]);
     headVars.forEach((v, i) => accumulate(acc, v.name, g[i + 2]));
     const loss = value.dataSync()[0];
     value.dispose();

@@ -62,7 +62,10 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, e
       gradFunc: (dy: tf.Tensor, [xh, rs, gs]: tf.Tensor[]) => {
         const dyFlat = dy.reshape([-1, d]) as tf.Tensor2D;
         const gx = tf.mul(dyFlat, gs!);
-        const dx = tf.mul(tf.sub(tf.sub(gx, tf.mean(gx, 1, true)), tf.mul(xh!, tf.mean(tf.mul(gx, xh!), 1, true))), rs!);
+        const dx = tf.mul(
+          tf.sub(tf.sub(gx, tf.mean(gx, 1, true)), tf.mul(xh!, tf.mean(tf.mul(gx, xh!), 1, true))),
+          rs!,
+        );
         return [dx.reshape(dy.shape), columnSums(tf.mul(dyFlat, xh!) as tf.Tensor2D), columnSums(dyFlat)];
       },
     };
@@ -151,14 +154,20 @@ export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor
     save([ids]);
     // WASM's Gather kernel is ~10× slower than copying rows on the heap (the ids are a few KB).
     // Only there are the ids read back: on WebGPU a synchronous read is slow and fragile.
-    const value = onHeap(t) && ids.dtype === 'int32' ? heapGatherRows(t as tf.Tensor2D, ids.dataSync() as Int32Array)! : tf.gather(t, ids, 0);
+    const value =
+      onHeap(t) && ids.dtype === 'int32'
+        ? heapGatherRows(t as tf.Tensor2D, ids.dataSync() as Int32Array)!
+        : tf.gather(t, ids, 0);
     return {
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const onWasm = onHeap(dy) && saved[0]!.dtype === 'int32';
         if (onWasm) return heapScatterAddRows(dy as tf.Tensor2D, saved[0]!.dataSync() as Int32Array, vocab)!;
         // Transposed explicitly: a transpose flag sends WASM's MatMul to its scalar loop (matmul.ts).
-        const oneHotT = tf.oneHot(saved[0] as tf.Tensor1D, vocab).toFloat().transpose() as tf.Tensor2D;
+        const oneHotT = tf
+          .oneHot(saved[0] as tf.Tensor1D, vocab)
+          .toFloat()
+          .transpose() as tf.Tensor2D;
         return tf.matMul(oneHotT, dy as tf.Tensor2D);
       },
     };

@@ -129,8 +129,7 @@ export function createRng(seed: number): Rng {
 export function rngFromState(state: readonly number[]): Rng {
   if (!Array.isArray(state) || state.length !== 4 || !state.every(isUint32)) {
     throw new Error(
-      `rng state ${JSON.stringify(state)} must be four integers in [0, 4294967295] ` +
-        'as returned by rng.state()',
+      `rng state ${JSON.stringify(state)} must be four integers in [0, 4294967295] ` + 'as returned by rng.state()',
     );
   }
   if (state.every((w) => w === 0)) {
@@ -141,8 +140,7 @@ export function rngFromState(state: readonly number[]): Rng {
 
 /** A fresh 32-bit unsigned seed: `crypto.getRandomValues` when available, `Math.random` otherwise. */
 export function randomSeed(): number {
-  const c = (globalThis as { crypto?: { getRandomValues?: <T extends Uint32Array>(a: T) => T } })
-    .crypto;
+  const c = (globalThis as { crypto?: { getRandomValues?: <T extends Uint32Array>(a: T) => T } }).crypto;
   if (c?.getRandomValues) return c.getRandomValues(new Uint32Array(1))[0]!;
   return Math.floor(Math.random() * UINT32_RANGE) >>> 0;
 }

@@ -15,7 +15,12 @@ export interface ReversibleLayer {
   /** F: attention. [B, L, d] → [B, L, d]. */
   f(x: tf.Tensor3D, tape: LayerTape): tf.Tensor3D;
   /** F's value and VJP computed piecewise (optional; else one tape over F). Weight grads go to addGrad. */
-  fVjp?(x: tf.Tensor3D, tape: LayerTape, dy: tf.Tensor3D, addGrad: (v: tf.Tensor, g: tf.Tensor) => void): { value: tf.Tensor3D; dx: tf.Tensor3D };
+  fVjp?(
+    x: tf.Tensor3D,
+    tape: LayerTape,
+    dy: tf.Tensor3D,
+    addGrad: (v: tf.Tensor, g: tf.Tensor) => void,
+  ): { value: tf.Tensor3D; dx: tf.Tensor3D };
   /** G on one chunk of positions. [B, l, d] → [B, l, d]. */
   gChunk(x: tf.Tensor3D, tape: LayerTape, chunkIndex: number): tf.Tensor3D;
   /** Chunk length for G along the sequence. */
@@ -30,7 +35,11 @@ export interface Halves {
 }
 
 /** Applies G chunk by chunk with `fn` collecting each chunk's result, then concatenates. */
-function overChunks(x: tf.Tensor3D, chunk: number, fn: (part: tf.Tensor3D, i: number, start: number) => tf.Tensor3D): tf.Tensor3D {
+function overChunks(
+  x: tf.Tensor3D,
+  chunk: number,
+  fn: (part: tf.Tensor3D, i: number, start: number) => tf.Tensor3D,
+): tf.Tensor3D {
   const [B, L, d] = x.shape;
   const parts = feedForwardChunks(L, chunk).map(([s, n], i) => {
     const part = x.slice([0, s, 0], [B, n, d]);
@@ -82,7 +91,13 @@ export function accumulate(acc: Map<string, tf.Tensor>, name: string, g: tf.Tens
 }
 
 /** Vector-Jacobian product of fn at `x` and the variables, with cotangent dy. */
-function vjp(fn: () => tf.Tensor, x: tf.Tensor, variables: tf.Variable[], dy: tf.Tensor, grads: Map<string, tf.Tensor>): { value: tf.Tensor; dx: tf.Tensor } {
+function vjp(
+  fn: () => tf.Tensor,
+  x: tf.Tensor,
+  variables: tf.Variable[],
+  dy: tf.Tensor,
+  grads: Map<string, tf.Tensor>,
+): { value: tf.Tensor; dx: tf.Tensor } {
   const { value, grads: g } = tf.valueAndGrads((..._xs: tf.Tensor[]) => fn())([x, ...variables], dy);
   variables.forEach((v, i) => accumulate(grads, v.name, g[i + 1]));
   return { value, dx: g[0] };
@@ -92,7 +107,13 @@ function vjp(fn: () => tf.Tensor, x: tf.Tensor, variables: tf.Variable[], dy: tf
  * Backward through one layer: given its outputs and their gradients, returns its inputs, their
  * gradients, and the variables' gradients. Disposes nothing it was given.
  */
-export function reversibleBackward(layer: ReversibleLayer, outputs: Halves, dOutputs: Halves, tape: LayerTape, grads: Map<string, tf.Tensor>): ReversibleBackward {
+export function reversibleBackward(
+  layer: ReversibleLayer,
+  outputs: Halves,
+  dOutputs: Halves,
+  tape: LayerTape,
+  grads: Map<string, tf.Tensor>,
+): ReversibleBackward {
   const { x1: y1, x2: y2 } = outputs;
   const { x1: dy1, x2: dy2 } = dOutputs;
   const [B, , d] = y1.shape;
@@ -130,7 +151,9 @@ export function plainResidualForward(layers: ReversibleLayer[], input: Halves, t
   layers.forEach((layer, i) => {
     const y1 = tf.add(x1, layer.f(x2, tapes[i])) as tf.Tensor3D;
     const [B, L, d] = y1.shape;
-    const g = feedForwardChunks(L, layer.gChunkLength).map(([s, n], c) => layer.gChunk(y1.slice([0, s, 0], [B, n, d]), tapes[i], c));
+    const g = feedForwardChunks(L, layer.gChunkLength).map(([s, n], c) =>
+      layer.gChunk(y1.slice([0, s, 0], [B, n, d]), tapes[i], c),
+    );
     const y2 = tf.add(x2, g.length === 1 ? g[0] : tf.concat(g, 1)) as tf.Tensor3D;
     x1 = y1;
     x2 = y2;

@@ -54,14 +54,10 @@ export function validateSamplingOptions(o: SamplingOptions): void {
     );
   }
   if (typeof topK !== 'number' || !Number.isInteger(topK) || topK < 0) {
-    throw new Error(
-      `topK ${topK} must be an integer ≥ 0; use 0 to turn top-k filtering off`,
-    );
+    throw new Error(`topK ${topK} must be an integer ≥ 0; use 0 to turn top-k filtering off`);
   }
   if (typeof topP !== 'number' || !(topP > 0 && topP <= 1)) {
-    throw new Error(
-      `topP ${topP} must be in (0, 1]; use 1 to turn nucleus sampling off`,
-    );
+    throw new Error(`topP ${topP} must be in (0, 1]; use 1 to turn nucleus sampling off`);
   }
   if (typeof epsilon !== 'number' || !(epsilon >= 0 && epsilon < 1)) {
     throw new Error(`epsilon ${epsilon} must be in [0, 1); use 0 to keep every token, or a small floor such as 0.001`);
@@ -184,11 +180,7 @@ export function sampleFromLogits(
  * Downloads `[batch, vocab]` float32 logits and samples one token per row with
  * `sampleFromLogits`. Does not dispose `logits`.
  */
-export async function sampleNext(
-  logits: Tensor2D,
-  opts: SamplingOptions,
-  rngs: readonly Rng[],
-): Promise<Int32Array> {
+export async function sampleNext(logits: Tensor2D, opts: SamplingOptions, rngs: readonly Rng[]): Promise<Int32Array> {
   if (logits.rank !== 2) {
     throw new Error(`sampleNext expects [batch, vocab] logits, got shape [${logits.shape.join(', ')}]`);
   }
@@ -232,13 +224,7 @@ function checkedArgmax(logits: Float32Array, base: number, vocab: number, row: n
  * Writes the k largest logits' ids into `order[0..k)`, sorted descending (ties → lower id), by
  * insertion for small k and a full sort otherwise. Returns k.
  */
-function topKIndices(
-  logits: Float32Array,
-  base: number,
-  vocab: number,
-  k: number,
-  order: Int32Array,
-): number {
+function topKIndices(logits: Float32Array, base: number, vocab: number, k: number, order: Int32Array): number {
   if (k > INSERTION_TOP_K_LIMIT) {
     sortAllIndices(logits, base, vocab, order);
     return k;

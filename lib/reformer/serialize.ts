@@ -23,7 +23,10 @@ function resolveHandler(target: tf.io.IOHandler | string, mode: 'save' | 'load')
   if (typeof target !== 'string') return target;
   if (/^https?:\/\/|^\//.test(target)) return tf.io.http(target);
   const handlers = mode === 'save' ? tf.io.getSaveHandlers(target) : tf.io.getLoadHandlers(target);
-  if (handlers.length !== 1) throw new ModelFormatError(`no single ${mode} handler for "${target}"; use an http(s) URL, indexeddb://name, or a tf.io handler`);
+  if (handlers.length !== 1)
+    throw new ModelFormatError(
+      `no single ${mode} handler for "${target}"; use an http(s) URL, indexeddb://name, or a tf.io handler`,
+    );
   return handlers[0];
 }
 
@@ -51,7 +54,11 @@ export async function modelArtifacts(
 }
 
 /** Saves config + weights (+ metadata) through a handler or URL. */
-export async function saveModel(model: ReformerLM, target: tf.io.IOHandler | string, metadata: Record<string, unknown> = {}): Promise<tf.io.SaveResult> {
+export async function saveModel(
+  model: ReformerLM,
+  target: tf.io.IOHandler | string,
+  metadata: Record<string, unknown> = {},
+): Promise<tf.io.SaveResult> {
   const handler = resolveHandler(target, 'save');
   if (!handler.save) throw new ModelFormatError('this handler cannot save');
   return handler.save(await modelArtifacts(model, metadata));
@@ -63,15 +70,25 @@ const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
  * `tf.io.decodeWeights`, refusing data whose length is not exactly what the specs describe (a
  * download or a file cut short) before any tensor exists, with a ModelFormatError naming `what`.
  */
-export function decodeWeightsExactly(data: tf.io.WeightData, specs: tf.io.WeightsManifestEntry[], what: string): tf.NamedTensorMap {
+export function decodeWeightsExactly(
+  data: tf.io.WeightData,
+  specs: tf.io.WeightsManifestEntry[],
+  what: string,
+): tf.NamedTensorMap {
   let expected = 0;
   for (const s of specs) {
     const bytes = DTYPE_BYTES[s.dtype];
-    if (bytes === undefined || s.quantization) throw new ModelFormatError(`${what}: weight "${s.name}" is stored as ${s.quantization ? 'quantized ' : ''}${s.dtype}, which this studio does not read`);
+    if (bytes === undefined || s.quantization)
+      throw new ModelFormatError(
+        `${what}: weight "${s.name}" is stored as ${s.quantization ? 'quantized ' : ''}${s.dtype}, which this studio does not read`,
+      );
     expected += bytes * s.shape.reduce((a, b) => a * b, 1);
   }
   const actual = Array.isArray(data) ? data.reduce((n, b) => n + b.byteLength, 0) : data.byteLength;
-  if (actual !== expected) throw new ModelFormatError(`${what}: the weights are ${actual} bytes but their manifest describes ${expected} (a file cut short or not this model's)`);
+  if (actual !== expected)
+    throw new ModelFormatError(
+      `${what}: the weights are ${actual} bytes but their manifest describes ${expected} (a file cut short or not this model's)`,
+    );
   try {
     return tf.io.decodeWeights(data, specs);
   } catch (e) {
@@ -80,7 +97,10 @@ export function decodeWeightsExactly(data: tf.io.WeightData, specs: tf.io.Weight
 }
 
 /** Builds a model from artifacts, refusing any that do not describe exactly its weights. */
-export function modelFromArtifacts(artifacts: tf.io.ModelArtifacts): { model: ReformerLM; metadata: Record<string, unknown> } {
+export function modelFromArtifacts(artifacts: tf.io.ModelArtifacts): {
+  model: ReformerLM;
+  metadata: Record<string, unknown>;
+} {
   const topology = artifacts.modelTopology as unknown as Partial<Topology> | undefined;
   if (!topology || topology.format !== ARTIFACT_FORMAT || !topology.config) {
     throw new ModelFormatError(`not a Reformer Studio model: expected modelTopology.format "${ARTIFACT_FORMAT}"`);
@@ -104,7 +124,9 @@ export function modelFromArtifacts(artifacts: tf.io.ModelArtifacts): { model: Re
 }
 
 /** Loads a model saved by `saveModel`. */
-export async function loadModel(source: tf.io.IOHandler | string): Promise<{ model: ReformerLM; metadata: Record<string, unknown> }> {
+export async function loadModel(
+  source: tf.io.IOHandler | string,
+): Promise<{ model: ReformerLM; metadata: Record<string, unknown> }> {
   const handler = resolveHandler(source, 'load');
   if (!handler.load) throw new ModelFormatError('this handler cannot load');
   return modelFromArtifacts(await handler.load());

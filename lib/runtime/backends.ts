@@ -59,7 +59,9 @@ export interface BackendCandidate {
 }
 
 // The smallest valid module using a v128 instruction (i32x4.splat); `WebAssembly.validate` says whether SIMD is on.
-const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
+]);
 
 function describeAdapter(a: AdapterInfo): string {
   return [a.vendor, a.architecture, a.description].filter(Boolean).join(' ') || 'unknown adapter';
@@ -68,11 +70,13 @@ function describeAdapter(a: AdapterInfo): string {
 /** The checks of the running browser (window or worker). */
 export const BROWSER_CHECKS: FeatureChecks = Object.freeze({
   async webgpuAdapter() {
-    const gpu = (globalThis.navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } } | undefined)?.gpu;
+    const gpu = (globalThis.navigator as (Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }) | undefined)
+      ?.gpu;
     if (!gpu) return null;
-    const adapter = (await gpu.requestAdapter().catch(() => null)) as
-      | { isFallbackAdapter?: boolean; info?: { vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean } }
-      | null;
+    const adapter = (await gpu.requestAdapter().catch(() => null)) as {
+      isFallbackAdapter?: boolean;
+      info?: { vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean };
+    } | null;
     if (!adapter) return null;
     const info = adapter.info ?? {};
     return {
@@ -80,7 +84,10 @@ export const BROWSER_CHECKS: FeatureChecks = Object.freeze({
       architecture: info.architecture,
       description: info.description,
       // The flag moved from the adapter to GPUAdapterInfo in newer browsers: read both, and the name.
-      isFallback: info.isFallbackAdapter === true || adapter.isFallbackAdapter === true || /swiftshader/i.test(`${info.architecture} ${info.vendor} ${info.description}`),
+      isFallback:
+        info.isFallbackAdapter === true ||
+        adapter.isFallbackAdapter === true ||
+        /swiftshader/i.test(`${info.architecture} ${info.vendor} ${info.description}`),
     };
   },
   crossOriginIsolated: () => globalThis.crossOriginIsolated === true,
@@ -95,7 +102,9 @@ export const BROWSER_CHECKS: FeatureChecks = Object.freeze({
   webgl2() {
     try {
       const canvas =
-        typeof OffscreenCanvas !== 'undefined' ? new OffscreenCanvas(1, 1) : (globalThis.document?.createElement('canvas') ?? null);
+        typeof OffscreenCanvas !== 'undefined'
+          ? new OffscreenCanvas(1, 1)
+          : (globalThis.document?.createElement('canvas') ?? null);
       return !!canvas?.getContext('webgl2');
     } catch {
       return false;
@@ -112,11 +121,17 @@ export const BACKENDS: readonly BackendCandidate[] = Object.freeze([
       const adapter = await checks.webgpuAdapter();
       if (!adapter) return { ok: false, why: 'no WebGPU adapter' };
       if (adapter.isFallback && !forced) {
-        return { ok: false, why: `WebGPU adapter is a CPU fallback (${describeAdapter(adapter)}), slower than WebAssembly`, adapterInfo: adapter };
+        return {
+          ok: false,
+          why: `WebGPU adapter is a CPU fallback (${describeAdapter(adapter)}), slower than WebAssembly`,
+          adapterInfo: adapter,
+        };
       }
       return {
         ok: true,
-        why: adapter.isFallback ? `CPU fallback adapter (${describeAdapter(adapter)}): correct but slow` : `hardware WebGPU adapter (${describeAdapter(adapter)})`,
+        why: adapter.isFallback
+          ? `CPU fallback adapter (${describeAdapter(adapter)}): correct but slow`
+          : `hardware WebGPU adapter (${describeAdapter(adapter)})`,
         adapterInfo: adapter,
       };
     },
@@ -127,7 +142,10 @@ export const BACKENDS: readonly BackendCandidate[] = Object.freeze([
     async check(checks) {
       if (!checks.wasm()) return { ok: false, why: 'no WebAssembly' };
       const simd = checks.wasmSimd();
-      return { ok: true, why: `WebAssembly${simd ? ' + SIMD' : ' without SIMD'}${checks.crossOriginIsolated() ? '' : ' (page not cross-origin isolated: no threads)'}` };
+      return {
+        ok: true,
+        why: `WebAssembly${simd ? ' + SIMD' : ' without SIMD'}${checks.crossOriginIsolated() ? '' : ' (page not cross-origin isolated: no threads)'}`,
+      };
     },
   },
   {
@@ -194,7 +212,9 @@ export async function selectBackend(opts: SelectOptions = {}): Promise<BackendCh
     }
     const choice: BackendChoice = {
       name: candidate.name,
-      reason: force ? `forced: ${verdict.why}` : `auto: ${verdict.why}${passed.length ? `; skipped ${passed.join('; ')}` : ''}`,
+      reason: force
+        ? `forced: ${verdict.why}`
+        : `auto: ${verdict.why}${passed.length ? `; skipped ${passed.join('; ')}` : ''}`,
       adapterInfo: verdict.adapterInfo,
     };
     try {
@@ -253,5 +273,6 @@ export const activateTfjsBackend: Activate = async (name, choice) => {
   const warm = tf.tidy(() => tf.matMul(tf.ones([64, 64]), tf.ones([64, 64])).sum());
   await warm.data();
   warm.dispose();
-  if (threads !== undefined) return { threads, reason: `${choice.reason}, ${threads} thread${threads === 1 ? '' : 's'}${kernels}` };
+  if (threads !== undefined)
+    return { threads, reason: `${choice.reason}, ${threads} thread${threads === 1 ? '' : 's'}${kernels}` };
 };

@@ -8,7 +8,20 @@ import type { AvoidList } from './backend-checks';
 import type { BackendChoice, BackendName } from './backends';
 import type { StudioEngine } from './engine';
 import { reviveError } from './errors';
-import type { LoadedModel, LoadProgress, LocalModel, MemoryStats, ModelSource, PayloadOf, Progresses, Reply, RequestKind, Results, SampleChunk, SampleRequest } from './protocol';
+import type {
+  LoadedModel,
+  LoadProgress,
+  LocalModel,
+  MemoryStats,
+  ModelSource,
+  PayloadOf,
+  Progresses,
+  Reply,
+  RequestKind,
+  Results,
+  SampleChunk,
+  SampleRequest,
+} from './protocol';
 
 export { InProcessEngine, type StudioEngine } from './engine';
 export { GenerationCancelled };
@@ -26,9 +39,12 @@ export class WorkerClient implements StudioEngine {
   private terminated = false;
 
   constructor(worker?: Worker) {
-    this.worker = worker ?? new Worker(new URL('./generate-worker.ts', import.meta.url), { type: 'module', name: 'reformer-generate' });
+    this.worker =
+      worker ??
+      new Worker(new URL('./generate-worker.ts', import.meta.url), { type: 'module', name: 'reformer-generate' });
     this.worker.onmessage = (event: MessageEvent<Reply>) => this.receive(event.data);
-    this.worker.onerror = (event) => this.failAll(new Error(`the generation worker crashed: ${event.message || 'unknown error'}. Reload the page.`));
+    this.worker.onerror = (event) =>
+      this.failAll(new Error(`the generation worker crashed: ${event.message || 'unknown error'}. Reload the page.`));
   }
 
   private receive(reply: Reply): void {
@@ -37,7 +53,8 @@ export class WorkerClient implements StudioEngine {
     if (reply.kind === 'progress') return p.onProgress(reply.payload);
     this.pending.delete(reply.id);
     if (reply.kind === 'result') p.resolve(reply.payload);
-    else p.reject(reply.payload.name === 'GenerationCancelled' ? new GenerationCancelled() : reviveError(reply.payload));
+    else
+      p.reject(reply.payload.name === 'GenerationCancelled' ? new GenerationCancelled() : reviveError(reply.payload));
   }
 
   private failAll(err: Error): void {
@@ -45,13 +62,21 @@ export class WorkerClient implements StudioEngine {
     this.pending.clear();
   }
 
-  private request<K extends RequestKind>(kind: K, payload: PayloadOf<K>, onProgress: (p: Progresses[K]) => void = () => {}): { id: number; done: Promise<Results[K]> } {
+  private request<K extends RequestKind>(
+    kind: K,
+    payload: PayloadOf<K>,
+    onProgress: (p: Progresses[K]) => void = () => {},
+  ): { id: number; done: Promise<Results[K]> } {
     const id = this.nextId++;
     // A disposed client answers with a rejection, never a synchronous throw: React effects of the
     // render that disposed it may still call it, and they handle rejections.
     if (this.terminated) return { id, done: Promise.reject(new Error('this generation client was disposed')) };
     const done = new Promise<Results[K]>((resolve, reject) => {
-      this.pending.set(id, { onProgress: onProgress as (p: unknown) => void, resolve: resolve as (v: unknown) => void, reject });
+      this.pending.set(id, {
+        onProgress: onProgress as (p: unknown) => void,
+        resolve: resolve as (v: unknown) => void,
+        reject,
+      });
     });
     this.worker.postMessage({ kind, id, payload });
     return { id, done };

@@ -13,7 +13,16 @@ import type { AvoidList } from './backend-checks';
 import { type Activate, type BackendChoice, type BackendName, type FeatureChecks, selectBackend } from './backends';
 import { classifyBackendError, DeviceLostError, LoadSupersededError } from './errors';
 import { fetchModelArtifacts } from './model-cache';
-import type { LoadedModel, LoadProgress, LocalModel, MemoryStats, ModelSource, Results, SampleChunk, SampleRequest } from './protocol';
+import type {
+  LoadedModel,
+  LoadProgress,
+  LocalModel,
+  MemoryStats,
+  ModelSource,
+  Results,
+  SampleChunk,
+  SampleRequest,
+} from './protocol';
 
 export { GenerationCancelled };
 
@@ -57,10 +66,18 @@ export class InProcessEngine implements StudioEngine {
   private lost: DeviceLostError | null = null;
 
   async init(backend: BackendName | 'auto', avoid?: AvoidList): Promise<BackendChoice> {
-    this.backend = await selectBackend({ force: backend, avoid, checks: this.options.checks, activate: this.options.activate });
+    this.backend = await selectBackend({
+      force: backend,
+      avoid,
+      checks: this.options.checks,
+      activate: this.options.activate,
+    });
     if (this.backend.name === 'webgpu') {
       const device = (tf.backend() as unknown as { device?: { lost?: Promise<{ message?: string }> } }).device;
-      device?.lost?.then((info) => (this.lost = new DeviceLostError(`the GPU device was lost${info.message ? ` (${info.message})` : ''}`)));
+      device?.lost?.then(
+        (info) =>
+          (this.lost = new DeviceLostError(`the GPU device was lost${info.message ? ` (${info.message})` : ''}`)),
+      );
     }
     return this.backend;
   }
@@ -139,7 +156,15 @@ export class InProcessEngine implements StudioEngine {
       let lastFlush = startedAt;
       let done = 0;
       try {
-        for await (const step of generate(model, { batch: req.batch, seed: req.seed, firstImage: req.firstImage, sampling: req.sampling, prefix: req.prefix, length: req.length, signal })) {
+        for await (const step of generate(model, {
+          batch: req.batch,
+          seed: req.seed,
+          firstImage: req.firstImage,
+          sampling: req.sampling,
+          prefix: req.prefix,
+          length: req.length,
+          signal,
+        })) {
           if (this.lost) throw this.lost;
           for (let b = 0; b < req.batch; b++) buffer[b][filled] = step.tokens[b];
           filled++;
@@ -183,7 +208,12 @@ export class InProcessEngine implements StudioEngine {
 
   async memory(): Promise<MemoryStats> {
     const m = tf.memory();
-    const stats: MemoryStats = { numTensors: m.numTensors, numBytes: m.numBytes, peakTensorBytes: this.peakTensorBytes, cacheBytes: this.lastCacheBytes };
+    const stats: MemoryStats = {
+      numTensors: m.numTensors,
+      numBytes: m.numBytes,
+      peakTensorBytes: this.peakTensorBytes,
+      cacheBytes: this.lastCacheBytes,
+    };
     if (tf.getBackend() === 'wasm') {
       const wasm = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm;
       if (wasm?.HEAPU8) stats.wasmHeapBytes = wasm.HEAPU8.byteLength;
@@ -201,8 +231,14 @@ export class InProcessEngine implements StudioEngine {
       const handler = tf.io.getLoadHandlers(url)[0];
       const artifacts = await handler?.load?.().catch(() => null);
       if (!artifacts) continue;
-      const card = ModelCardSchema.safeParse((artifacts.userDefinedMetadata as Record<string, unknown> | undefined)?.card);
-      out.push({ url: url as `indexeddb://${string}`, card: card.success ? card.data : null, bytes: info.weightDataBytes ?? 0 });
+      const card = ModelCardSchema.safeParse(
+        (artifacts.userDefinedMetadata as Record<string, unknown> | undefined)?.card,
+      );
+      out.push({
+        url: url as `indexeddb://${string}`,
+        card: card.success ? card.data : null,
+        bytes: info.weightDataBytes ?? 0,
+      });
     }
     return out;
   }

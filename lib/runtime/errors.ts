@@ -13,28 +13,36 @@ export class BackendUnavailableError extends Error {
     readonly why: string,
     readonly valid: readonly BackendName[],
   ) {
-    super(`backend "${backend}" is unavailable: ${why}. Valid options here: ${valid.length ? valid.join(', ') : 'none'} (or "auto").`);
+    super(
+      `backend "${backend}" is unavailable: ${why}. Valid options here: ${valid.length ? valid.join(', ') : 'none'} (or "auto").`,
+    );
   }
 }
 
 export class WebGpuUnavailableError extends Error {
   override name = 'WebGpuUnavailableError';
   constructor(why = 'this browser exposes no WebGPU adapter') {
-    super(`WebGPU is unavailable: ${why}. Use Chrome or Edge 113+ (or enable chrome://flags/#enable-unsafe-webgpu), or pick "auto" to run on WebAssembly.`);
+    super(
+      `WebGPU is unavailable: ${why}. Use Chrome or Edge 113+ (or enable chrome://flags/#enable-unsafe-webgpu), or pick "auto" to run on WebAssembly.`,
+    );
   }
 }
 
 export class DeviceLostError extends Error {
   override name = 'DeviceLostError';
   constructor(detail = 'the GPU device was lost') {
-    super(`${detail}. This happens when the GPU driver resets or another tab takes the GPU. The studio starts a fresh backend: start the run again once the model has loaded; if it keeps happening, choose the "wasm" backend.`);
+    super(
+      `${detail}. This happens when the GPU driver resets or another tab takes the GPU. The studio starts a fresh backend: start the run again once the model has loaded; if it keeps happening, choose the "wasm" backend.`,
+    );
   }
 }
 
 export class OutOfMemoryError extends Error {
   override name = 'OutOfMemoryError';
   constructor(detail = 'the backend ran out of memory') {
-    super(`${detail}. Generate fewer images at once (lower "Images"), pick a smaller model, or close other heavy tabs.`);
+    super(
+      `${detail}. Generate fewer images at once (lower "Images"), pick a smaller model, or close other heavy tabs.`,
+    );
   }
 }
 
@@ -74,7 +82,8 @@ export function classifyBackendError(err: unknown): unknown {
   if (/out of memory|OOM|allocation failed|Cannot enlarge memory|RangeError: Array buffer allocation/i.test(message)) {
     return new OutOfMemoryError(message.slice(0, 200));
   }
-  if (/device (was )?lost|GPUDevice.*lost|context lost/i.test(message)) return new DeviceLostError(message.slice(0, 200));
+  if (/device (was )?lost|GPUDevice.*lost|context lost/i.test(message))
+    return new DeviceLostError(message.slice(0, 200));
   return err;
 }
 
@@ -87,6 +96,8 @@ export class CheckpointStorageError extends Error {
 export class RunOpenElsewhereError extends Error {
   override name = 'RunOpenElsewhereError';
   constructor(action: string) {
-    super(`This run is open in another tab (or that page is still saving it), so it cannot be ${action} here. Stop or close it there first, then try again.`);
+    super(
+      `This run is open in another tab (or that page is still saving it), so it cannot be ${action} here. Stop or close it there first, then try again.`,
+    );
   }
 }

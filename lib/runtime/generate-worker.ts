@@ -24,7 +24,11 @@ async function handle(req: Request): Promise<void> {
     case 'init':
       return post({ kind: 'result', id, payload: await engine.init(req.payload.backend, req.payload.avoid) });
     case 'load':
-      return post({ kind: 'result', id, payload: await engine.load(req.payload.source, (p) => post({ kind: 'progress', id, payload: p })) });
+      return post({
+        kind: 'result',
+        id,
+        payload: await engine.load(req.payload.source, (p) => post({ kind: 'progress', id, payload: p })),
+      });
     case 'sample': {
       const controller = new AbortController();
       runs.set(id, controller);
@@ -33,7 +37,10 @@ async function handle(req: Request): Promise<void> {
         for (;;) {
           const next = await stream.next();
           if (next.done) return post({ kind: 'result', id, payload: next.value });
-          post({ kind: 'progress', id, payload: next.value }, next.value.rows.map((r) => r.buffer as ArrayBuffer));
+          post(
+            { kind: 'progress', id, payload: next.value },
+            next.value.rows.map((r) => r.buffer as ArrayBuffer),
+          );
         }
       } finally {
         runs.delete(id);

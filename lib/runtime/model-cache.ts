@@ -73,7 +73,8 @@ function toArtifacts(json: ModelJson, weightData: ArrayBuffer): tfTypes.io.Model
 
 async function download(url: string, onBytes: (n: number) => void): Promise<Uint8Array> {
   const res = await fetch(url);
-  if (!res.ok || !res.body) throw new ModelDownloadError(`could not download ${url}: HTTP ${res.status}. Check your connection and try again.`);
+  if (!res.ok || !res.body)
+    throw new ModelDownloadError(`could not download ${url}: HTTP ${res.status}. Check your connection and try again.`);
   const reader = res.body.getReader();
   const parts: Uint8Array[] = [];
   let size = 0;
@@ -113,7 +114,8 @@ export async function fetchModelArtifacts(
   const db = await openDb();
   try {
     if (db) {
-      const hit = (await idb(db.transaction(STORE).objectStore(STORE).get(source.sha256)).catch(() => undefined)) as CachedArtifacts | undefined;
+      const hit = (await idb(db.transaction(STORE).objectStore(STORE).get(source.sha256)).catch(() => undefined)) as
+        CachedArtifacts | undefined;
       if (hit) {
         onProgress({ stage: 'cache', loaded: source.bytes, total: source.bytes });
         return { artifacts: toArtifacts(hit.modelJson, hit.weightData), fromCache: true };
@@ -130,10 +132,13 @@ export async function fetchModelArtifacts(
     const json = JSON.parse(new TextDecoder().decode(jsonBytes)) as ModelJson;
     const base = source.url.slice(0, source.url.lastIndexOf('/') + 1);
     const weightParts: Uint8Array[] = [];
-    for (const group of json.weightsManifest) for (const p of group.paths) weightParts.push(await download(`${base}${p}?${bust}`, tick));
+    for (const group of json.weightsManifest)
+      for (const p of group.paths) weightParts.push(await download(`${base}${p}?${bust}`, tick));
     const actual = await sha256Hex([jsonBytes, ...weightParts]);
     if (actual !== source.sha256) {
-      throw new ModelDownloadError(`model ${source.id} does not match its published hash (got ${actual.slice(0, 12)}…, expected ${source.sha256.slice(0, 12)}…). Reload the page; if it persists the model files are being republished.`);
+      throw new ModelDownloadError(
+        `model ${source.id} does not match its published hash (got ${actual.slice(0, 12)}…, expected ${source.sha256.slice(0, 12)}…). Reload the page; if it persists the model files are being republished.`,
+      );
     }
     const weightData = new Uint8Array(weightParts.reduce((n, p) => n + p.byteLength, 0));
     let offset = 0;
@@ -147,7 +152,13 @@ export async function fetchModelArtifacts(
         const store = tx.objectStore(STORE);
         const stale = (await idb(store.index('id').getAllKeys(source.url))) as string[];
         for (const key of stale) store.delete(key);
-        store.put({ sha256: source.sha256, id: source.url, modelJson: json, weightData: weightData.buffer, storedAt: new Date().toISOString() } satisfies CachedArtifacts);
+        store.put({
+          sha256: source.sha256,
+          id: source.url,
+          modelJson: json,
+          weightData: weightData.buffer,
+          storedAt: new Date().toISOString(),
+        } satisfies CachedArtifacts);
         await new Promise<void>((resolve, reject) => {
           tx.oncomplete = () => resolve();
           tx.onerror = () => reject(tx.error);

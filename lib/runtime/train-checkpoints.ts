@@ -51,7 +51,8 @@ function done(tx: IDBTransaction): Promise<void> {
 }
 
 function openDb(): Promise<IDBDatabase> {
-  if (typeof indexedDB === 'undefined') return Promise.reject(new Error('this browser offers no IndexedDB (a private window?)'));
+  if (typeof indexedDB === 'undefined')
+    return Promise.reject(new Error('this browser offers no IndexedDB (a private window?)'));
   return new Promise((resolve, reject) => {
     const req = indexedDB.open(DB_NAME, 1);
     req.onupgradeneeded = () => {
@@ -60,7 +61,8 @@ function openDb(): Promise<IDBDatabase> {
     };
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => reject(req.error);
-    req.onblocked = () => reject(new Error('another tab holds an older version of the database open; close it and reload'));
+    req.onblocked = () =>
+      reject(new Error('another tab holds an older version of the database open; close it and reload'));
   });
 }
 
@@ -71,7 +73,9 @@ async function withDb<T>(what: string, body: (db: IDBDatabase) => Promise<T>): P
     db = await openDb();
     return await body(db);
   } catch (e) {
-    throw new CheckpointStorageError(`Could not ${what} in this browser's storage (${reason(e)}). Free some disk space or leave private browsing, then try again.`);
+    throw new CheckpointStorageError(
+      `Could not ${what} in this browser's storage (${reason(e)}). Free some disk space or leave private browsing, then try again.`,
+    );
   } finally {
     db?.close();
   }
@@ -101,14 +105,21 @@ async function moveLegacyRun(db: IDBDatabase): Promise<void> {
   if (!legacy) return;
   try {
     if (!legacy.objectStoreNames.contains(LEGACY_MODELS)) return;
-    const record = await request(legacy.transaction(LEGACY_MODELS).objectStore(LEGACY_MODELS).get(LEGACY_KEY) as IDBRequest<{ modelArtifacts: tf.io.ModelArtifacts } | undefined>);
+    const record = await request(
+      legacy.transaction(LEGACY_MODELS).objectStore(LEGACY_MODELS).get(LEGACY_KEY) as IDBRequest<
+        { modelArtifacts: tf.io.ModelArtifacts } | undefined
+      >,
+    );
     const artifacts = record?.modelArtifacts;
     const summary = artifacts && summaryIn(artifacts);
     if (!summary) return; // none, or not a run this studio saved: left alone
     const moved = { ...summary, runId: LEGACY_RUN_ID };
     const tx = db.transaction([RUNS, CHECKPOINTS], 'readwrite');
     tx.objectStore(RUNS).put(moved);
-    tx.objectStore(CHECKPOINTS).put({ ...artifacts, userDefinedMetadata: { ...artifacts.userDefinedMetadata, summary: moved } }, LEGACY_RUN_ID);
+    tx.objectStore(CHECKPOINTS).put(
+      { ...artifacts, userDefinedMetadata: { ...artifacts.userDefinedMetadata, summary: moved } },
+      LEGACY_RUN_ID,
+    );
     await done(tx);
     // Only once its copy is written: a failed move keeps the old slot for the next try.
     const old = legacy.transaction([LEGACY_MODELS, LEGACY_INFO], 'readwrite');
@@ -129,7 +140,9 @@ export const indexedDbCheckpoints: CheckpointStore = {
     }),
   load: (runId) =>
     withDb('read the saved run', async (db) => {
-      const artifacts = await request(db.transaction(CHECKPOINTS).objectStore(CHECKPOINTS).get(runId) as IDBRequest<tf.io.ModelArtifacts | undefined>);
+      const artifacts = await request(
+        db.transaction(CHECKPOINTS).objectStore(CHECKPOINTS).get(runId) as IDBRequest<tf.io.ModelArtifacts | undefined>,
+      );
       return artifacts ?? null;
     }),
   save: (summary, artifacts) =>

@@ -8,7 +8,13 @@
  * without a worker.
  */
 import type { ModelCard } from '@/lib/models/card';
-import { type DatasetManifest, DatasetManifestSchema, datasetUrl, shardUrl, tokensToImage } from '@/lib/pixels/manifest';
+import {
+  type DatasetManifest,
+  DatasetManifestSchema,
+  datasetUrl,
+  shardUrl,
+  tokensToImage,
+} from '@/lib/pixels/manifest';
 import { generate } from '@/lib/reformer/generate';
 import { ReformerLM } from '@/lib/reformer/model';
 import { modelFromArtifacts } from '@/lib/reformer/serialize';
@@ -98,9 +104,15 @@ async function fetchOk(fetchFn: typeof fetch, url: string): Promise<Response> {
   return response;
 }
 
-async function loadDataset(fetchFn: typeof fetch, id: string): Promise<{ manifest: DatasetManifest; data: TrainingData }> {
+async function loadDataset(
+  fetchFn: typeof fetch,
+  id: string,
+): Promise<{ manifest: DatasetManifest; data: TrainingData }> {
   const manifest = DatasetManifestSchema.parse(await (await fetchOk(fetchFn, datasetUrl(id))).json());
-  const data = await trainingDataFrom(manifest, async (shard) => new Uint8Array(await (await fetchOk(fetchFn, shardUrl(id, shard))).arrayBuffer()));
+  const data = await trainingDataFrom(
+    manifest,
+    async (shard) => new Uint8Array(await (await fetchOk(fetchFn, shardUrl(id, shard))).arrayBuffer()),
+  );
   return { manifest, data };
 }
 
@@ -115,17 +127,25 @@ async function startHelpers(trainer: Trainer, backend: BackendChoice): Promise<R
   if (backend.name !== 'wasm' || count < 1 || typeof Worker === 'undefined') return [];
   const started = await Promise.allSettled(
     Array.from({ length: count }, async () => {
-      const worker = new Worker(new URL('./gradient-worker.ts', import.meta.url), { type: 'module', name: 'train-gradients' });
+      const worker = new Worker(new URL('./gradient-worker.ts', import.meta.url), {
+        type: 'module',
+        name: 'train-gradients',
+      });
       const endpoint: Endpoint = {
         post: (m, transfer = []) => worker.postMessage(m, transfer),
         listen: (handler) => worker.addEventListener('message', (e: MessageEvent<HelperReply>) => handler(e.data)),
       };
       // Listened for before init: a worker whose script fails to load errors and never answers.
       const crashed = new Promise<never>((_, reject) => {
-        worker.addEventListener('error', (e) => reject(new Error(`a gradient worker crashed${e.message ? `: ${e.message}` : ''}`)));
+        worker.addEventListener('error', (e) =>
+          reject(new Error(`a gradient worker crashed${e.message ? `: ${e.message}` : ''}`)),
+        );
       });
       try {
-        const client = await Promise.race([GradientClient.start(endpoint, trainer.model.config, { timeoutMs: HELPER_TIMEOUT_MS }), crashed]);
+        const client = await Promise.race([
+          GradientClient.start(endpoint, trainer.model.config, { timeoutMs: HELPER_TIMEOUT_MS }),
+          crashed,
+        ]);
         crashed.catch((e: Error) => client.fail(e));
         return { client, worker };
       } catch (e) {
@@ -193,7 +213,11 @@ export class TrainingSession {
     try {
       await this.store.save(summary, await r.trainer.checkpoint({ preset: r.settings.preset, summary }));
     } catch (err) {
-      this.progress(r.id, { type: 'checkpoint-failed', step: summary.step, message: err instanceof Error ? err.message : String(err) });
+      this.progress(r.id, {
+        type: 'checkpoint-failed',
+        step: summary.step,
+        message: err instanceof Error ? err.message : String(err),
+      });
       return;
     }
     r.savedStep = summary.step;
@@ -238,11 +262,24 @@ export class TrainingSession {
       r.samples = undefined;
       model.dispose();
     }
-    const images: SampleImage[] = rows.map((tokens) => ({ width: r.manifest.width, height: r.manifest.height, rgb: tokensToImage(r.manifest, tokens) }));
-    this.progress(r.id, { type: 'samples', step: r.trainer.step, images }, images.map((i) => i.rgb.buffer as ArrayBuffer));
+    const images: SampleImage[] = rows.map((tokens) => ({
+      width: r.manifest.width,
+      height: r.manifest.height,
+      rgb: tokensToImage(r.manifest, tokens),
+    }));
+    this.progress(
+      r.id,
+      { type: 'samples', step: r.trainer.step, images },
+      images.map((i) => i.rgb.buffer as ArrayBuffer),
+    );
   }
 
-  private async start(id: number, requested: TrainSettings, resumeRunId: string | undefined, avoid?: AvoidList): Promise<{ step: number; state: 'stopped' | 'done' }> {
+  private async start(
+    id: number,
+    requested: TrainSettings,
+    resumeRunId: string | undefined,
+    avoid?: AvoidList,
+  ): Promise<{ step: number; state: 'stopped' | 'done' }> {
     if (this.run && (this.run.state === 'running' || this.run.state === 'paused' || this.run.state === 'loading')) {
       throw new Error('A run is already in progress here; stop it before starting another.');
     }
@@ -262,7 +299,14 @@ export class TrainingSession {
   }
 
   /** The run's trainer and helpers, from fresh weights, a starting model, or its checkpoint. */
-  private async open(id: number, runId: string, release: () => Promise<void>, requested: TrainSettings, resume: boolean, avoid?: AvoidList): Promise<Run> {
+  private async open(
+    id: number,
+    runId: string,
+    release: () => Promise<void>,
+    requested: TrainSettings,
+    resume: boolean,
+    avoid?: AvoidList,
+  ): Promise<Run> {
     this.progress(id, { type: 'loading', message: 'Choosing a backend…' });
     this.backend ??= await selectBackend({ force: requested.backend, avoid });
 
@@ -275,7 +319,10 @@ export class TrainingSession {
       this.progress(id, { type: 'loading', message: 'Reading the saved checkpoint…' });
       const artifacts = await this.store.load(runId);
       const summary = artifacts && summaryOf(artifacts);
-      if (!artifacts || !summary) throw new Error('There is no saved run of that id in this browser to resume; it may have been discarded in another tab.');
+      if (!artifacts || !summary)
+        throw new Error(
+          'There is no saved run of that id in this browser to resume; it may have been discarded in another tab.',
+        );
       settings = summary.settings;
       history = summary.history;
       savedAt = summary.savedAt;
@@ -377,8 +424,16 @@ export class TrainingSession {
         if (r.stopRequested) break;
         this.setState(r, 'running');
       }
-      const report = r.helpers.length > 0 ? await trainer.trainStepParallel(r.helpers.map((h) => h.client)) : trainer.trainStep();
-      this.progress(id, { type: 'step', step: report.step, bitsPerDim: report.bitsPerDim, learningRate: report.learningRate, gradNorm: report.gradNorm, ms: report.ms });
+      const report =
+        r.helpers.length > 0 ? await trainer.trainStepParallel(r.helpers.map((h) => h.client)) : trainer.trainStep();
+      this.progress(id, {
+        type: 'step',
+        step: report.step,
+        bitsPerDim: report.bitsPerDim,
+        learningRate: report.learningRate,
+        gradNorm: report.gradNorm,
+        ms: report.ms,
+      });
       r.bucket.sum += report.bitsPerDim;
       r.bucket.count++;
       if (report.step % chartEvery === 0 || report.step === total) {
@@ -389,7 +444,8 @@ export class TrainingSession {
         this.validate(r);
         await this.saveCheckpoint(r);
       }
-      const sampleNow = settings.sampleEvery > 0 && report.step % settings.sampleEvery === 0 && manifest.seqLength <= MAX_SAMPLE_TOKENS;
+      const sampleNow =
+        settings.sampleEvery > 0 && report.step % settings.sampleEvery === 0 && manifest.seqLength <= MAX_SAMPLE_TOKENS;
       if (sampleNow && !r.pauseRequested && !r.stopRequested) await this.drawSamples(r);
       await yieldToEventLoop();
     }
@@ -429,7 +485,14 @@ export class TrainingSession {
     const card: ModelCard = {
       id: `${manifest.id.slice(0, 40)}-${preset.slice(0, 16).replace(/[^a-z0-9-]/g, '-')}-${Date.now().toString(36)}`,
       name: name?.trim() || `${manifest.name} · ${preset} · ${steps} steps`,
-      dataset: { id: manifest.id, name: manifest.name, tokenization: manifest.tokenization, width: manifest.width, height: manifest.height, palette: manifest.palette },
+      dataset: {
+        id: manifest.id,
+        name: manifest.name,
+        tokenization: manifest.tokenization,
+        width: manifest.width,
+        height: manifest.height,
+        palette: manifest.palette,
+      },
       preset,
       parameters: trainer.model.parameterCount,
       steps,
@@ -438,7 +501,9 @@ export class TrainingSession {
       ...(from && { initialisedFrom: lineageAfter(from) }),
     };
     const artifacts = await trainer.exportArtifacts({ card });
-    const weightData = Array.isArray(artifacts.weightData) ? tf.io.concatenateArrayBuffers(artifacts.weightData) : artifacts.weightData!;
+    const weightData = Array.isArray(artifacts.weightData)
+      ? tf.io.concatenateArrayBuffers(artifacts.weightData)
+      : artifacts.weightData!;
     return {
       modelTopology: artifacts.modelTopology,
       format: artifacts.format!,
@@ -456,7 +521,11 @@ export class TrainingSession {
         return this.post({ kind: 'result', id, payload: await this.savedRuns() });
       case 'start':
         try {
-          return this.post({ kind: 'result', id, payload: await this.start(id, req.payload.settings, req.payload.resumeRunId, req.payload.avoid) });
+          return this.post({
+            kind: 'result',
+            id,
+            payload: await this.start(id, req.payload.settings, req.payload.resumeRunId, req.payload.avoid),
+          });
         } catch (err) {
           if (this.run?.id === id) {
             this.run.state = 'stopped';
@@ -502,7 +571,8 @@ export class TrainingSession {
 
   private async discard(runId: string): Promise<boolean> {
     if (this.run?.runId === runId) {
-      if (this.run.state !== 'stopped' && this.run.state !== 'done') throw new Error('Stop the run before discarding its checkpoint.');
+      if (this.run.state !== 'stopped' && this.run.state !== 'done')
+        throw new Error('Stop the run before discarding its checkpoint.');
       return this.store.remove(runId); // its lock is this session's
     }
     const release = await this.locks.tryHold(runId);
@@ -528,10 +598,18 @@ export class TrainingSession {
 }
 
 // Only inside a worker: tests import the session without one.
-const scope = globalThis as unknown as { WorkerGlobalScope?: new () => unknown; postMessage(m: unknown, t: Transferable[]): void; onmessage: unknown };
+const scope = globalThis as unknown as {
+  WorkerGlobalScope?: new () => unknown;
+  postMessage(m: unknown, t: Transferable[]): void;
+  onmessage: unknown;
+};
 if (typeof scope.WorkerGlobalScope === 'function' && scope instanceof scope.WorkerGlobalScope) {
   const session = new TrainingSession((reply, transfer = []) => scope.postMessage(reply, transfer));
   scope.onmessage = (event: MessageEvent<TrainRequest>) => {
-    session.handle(event.data).catch((err) => scope.postMessage({ kind: 'error', id: event.data.id, payload: toPayload(err) } satisfies TrainReply, []));
+    session
+      .handle(event.data)
+      .catch((err) =>
+        scope.postMessage({ kind: 'error', id: event.data.id, payload: toPayload(err) } satisfies TrainReply, []),
+      );
   };
 }

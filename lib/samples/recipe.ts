@@ -124,7 +124,12 @@ export function fromStudioRecipe(r: StudioResultRecipe, milliseconds?: number): 
     topP: r.sampling.topP,
     epsilon: r.sampling.epsilon,
     batchIndex: r.imageIndex,
-    completion: r.completion ? { ...(/^[a-z0-9][a-z0-9-]{0,63}$/.test(r.completion.source) ? { datasetId: r.completion.source } : {}), rowsKept: r.completion.keepRows } : null,
+    completion: r.completion
+      ? {
+          ...(/^[a-z0-9][a-z0-9-]{0,63}$/.test(r.completion.source) ? { datasetId: r.completion.source } : {}),
+          rowsKept: r.completion.keepRows,
+        }
+      : null,
     backend: r.backend.name,
     ...(milliseconds === undefined ? {} : { milliseconds }),
   };

@@ -21,7 +21,8 @@ export const badRequest = (code: string, message: string) => new AppError(code, 
 export const forbidden = (code: string, message: string) => new AppError(code, 403, message);
 export const notFound = (code: string, message: string) => new AppError(code, 404, message);
 export const payloadTooLarge = (message: string) => new AppError('payload_too_large', 413, message);
-export const unavailable = (code: string, message: string, retryAfterSeconds: number) => new AppError(code, 503, message, retryAfterSeconds);
+export const unavailable = (code: string, message: string, retryAfterSeconds: number) =>
+  new AppError(code, 503, message, retryAfterSeconds);
 
 /** Any thrown value → AppError (unknown errors become `internal`, 500, with a generic message). */
 export function toAppError(err: unknown): AppError {

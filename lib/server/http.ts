@@ -13,7 +13,8 @@ export function parseJsonField<T extends z.ZodType>(
   code: string,
   opts: { example?: string; invalidPrefix?: string } = {},
 ): z.output<T> {
-  if (typeof value !== 'string') throw badRequest(code, `The "${name}" field must be a JSON string${opts.example ? ` like ${opts.example}` : ''}.`);
+  if (typeof value !== 'string')
+    throw badRequest(code, `The "${name}" field must be a JSON string${opts.example ? ` like ${opts.example}` : ''}.`);
   let json: unknown;
   try {
     json = JSON.parse(value);
@@ -26,7 +27,12 @@ export function parseJsonField<T extends z.ZodType>(
 }
 
 /** Route params of `schema`'s shape, or a 404: a malformed id cannot name anything that exists. */
-export function parseRouteParams<T extends z.ZodType>(schema: T, params: unknown, code: string, message: string): z.output<T> {
+export function parseRouteParams<T extends z.ZodType>(
+  schema: T,
+  params: unknown,
+  code: string,
+  message: string,
+): z.output<T> {
   const parsed = schema.safeParse(params);
   if (!parsed.success) throw notFound(code, message);
   return parsed.data;
@@ -36,10 +42,17 @@ export function parseRouteParams<T extends z.ZodType>(schema: T, params: unknown
  * Parses a multipart body, refusing it with 413 once it exceeds `maxBytes`: checked against
  * Content-Length up front and counted while reading, since the header may be absent or wrong.
  */
-export async function readMultipart(request: Request, maxBytes: number, fields: string[] = ['options', 'files']): Promise<FormData> {
+export async function readMultipart(
+  request: Request,
+  maxBytes: number,
+  fields: string[] = ['options', 'files'],
+): Promise<FormData> {
   const contentType = request.headers.get('content-type') ?? '';
   if (!contentType.toLowerCase().startsWith('multipart/form-data')) {
-    throw badRequest('expected_multipart', `Send the upload as multipart/form-data with fields ${fields.map((f) => `"${f}"`).join(' and ')}.`);
+    throw badRequest(
+      'expected_multipart',
+      `Send the upload as multipart/form-data with fields ${fields.map((f) => `"${f}"`).join(' and ')}.`,
+    );
   }
   const tooLarge = () => payloadTooLarge(`The upload is larger than ${formatLimit(maxBytes)}.`);
   const declared = Number(request.headers.get('content-length'));
@@ -75,7 +88,10 @@ function formatLimit(bytes: number): string {
 }
 
 /** An async iterable of JSON values → an NDJSON response body; `onError` turns a throw into a last line. */
-export function ndjsonStream<T>(events: AsyncGenerator<T, unknown>, onError: (err: unknown) => T): ReadableStream<Uint8Array> {
+export function ndjsonStream<T>(
+  events: AsyncGenerator<T, unknown>,
+  onError: (err: unknown) => T,
+): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   return new ReadableStream<Uint8Array>({
     async pull(controller) {

@@ -83,7 +83,9 @@ export function createStorage(options: StorageOptions): Storage {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
       for (const kind of RECORD_KINDS) {
-        db.exec(`CREATE TABLE IF NOT EXISTS ${kind} (id TEXT PRIMARY KEY, created_at TEXT NOT NULL, data TEXT NOT NULL)`);
+        db.exec(
+          `CREATE TABLE IF NOT EXISTS ${kind} (id TEXT PRIMARY KEY, created_at TEXT NOT NULL, data TEXT NOT NULL)`,
+        );
       }
     }
     return db;
@@ -91,19 +93,26 @@ export function createStorage(options: StorageOptions): Storage {
 
   return {
     async insertRecord(kind, id, createdAt, data) {
-      (await database()).prepare(`INSERT INTO ${checkKind(kind)} (id, created_at, data) VALUES (?, ?, ?)`).run(id, createdAt, JSON.stringify(data));
+      (await database())
+        .prepare(`INSERT INTO ${checkKind(kind)} (id, created_at, data) VALUES (?, ?, ?)`)
+        .run(id, createdAt, JSON.stringify(data));
     },
     async putRecord(kind, id, createdAt, data) {
       (await database())
-        .prepare(`INSERT INTO ${checkKind(kind)} (id, created_at, data) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET created_at = excluded.created_at, data = excluded.data`)
+        .prepare(
+          `INSERT INTO ${checkKind(kind)} (id, created_at, data) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET created_at = excluded.created_at, data = excluded.data`,
+        )
         .run(id, createdAt, JSON.stringify(data));
     },
     async getRecord<T>(kind: RecordKind, id: string) {
-      const row = (await database()).prepare(`SELECT data FROM ${checkKind(kind)} WHERE id = ?`).get(id) as { data: string } | undefined;
+      const row = (await database()).prepare(`SELECT data FROM ${checkKind(kind)} WHERE id = ?`).get(id) as
+        { data: string } | undefined;
       return row ? (JSON.parse(row.data) as T) : undefined;
     },
     async listRecords<T>(kind: RecordKind) {
-      const rows = (await database()).prepare(`SELECT data FROM ${checkKind(kind)} ORDER BY created_at DESC, id`).all() as { data: string }[];
+      const rows = (await database())
+        .prepare(`SELECT data FROM ${checkKind(kind)} ORDER BY created_at DESC, id`)
+        .all() as { data: string }[];
       return rows.map((row) => JSON.parse(row.data) as T);
     },
     async deleteRecord(kind, id) {

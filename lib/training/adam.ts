@@ -109,7 +109,14 @@ export interface ScheduleExtension {
  * at once for a shorter one). (Steps before
  * `extended.step` are the run's past: they are never asked for again.)
  */
-export function learningRate(step: number, peak: number, warmup: number, total: number, floor = 0.1, extended?: ScheduleExtension): number {
+export function learningRate(
+  step: number,
+  peak: number,
+  warmup: number,
+  total: number,
+  floor = 0.1,
+  extended?: ScheduleExtension,
+): number {
   const cosine = (from: number, start: number) => {
     const progress = Math.min(1, (step - start) / Math.max(1, total - start));
     return peak * floor + (from - peak * floor) * 0.5 * (1 + Math.cos(Math.PI * progress));

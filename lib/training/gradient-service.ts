@@ -21,7 +21,11 @@ export interface GradientRequest {
 type GradientResult = { loss: number; grads: Record<string, Float32Array> };
 
 export type HelperMessage = { type: 'init'; config: Partial<ReformerConfig> } | GradientRequest;
-export type HelperReply = { type: 'ready' } | { type: 'failed'; error: string } | ({ type: 'result'; id: number } & GradientResult) | { type: 'error'; id: number; error: string };
+export type HelperReply =
+  | { type: 'ready' }
+  | { type: 'failed'; error: string }
+  | ({ type: 'result'; id: number } & GradientResult)
+  | { type: 'error'; id: number; error: string };
 
 /** A message channel to or from a helper, whatever carries it. */
 export interface Endpoint {
@@ -49,7 +53,10 @@ export function serveGradients(endpoint: Endpoint, prepare: () => Promise<void>)
     try {
       if (!model) throw new Error('not initialised');
       const reply = gradientsOf(model, m);
-      endpoint.post(reply, Object.values(reply.grads).map((a) => a.buffer as ArrayBuffer));
+      endpoint.post(
+        reply,
+        Object.values(reply.grads).map((a) => a.buffer as ArrayBuffer),
+      );
     } catch (e) {
       endpoint.post({ type: 'error', id: m.id, error: message(e) });
     }
@@ -104,7 +111,11 @@ export class GradientClient implements GradientHelper {
   }
 
   /** Sends the model config and waits until the helper has its backend and replica ready. */
-  static start(endpoint: Endpoint, config: Partial<ReformerConfig>, options: GradientClientOptions = {}): Promise<GradientClient> {
+  static start(
+    endpoint: Endpoint,
+    config: Partial<ReformerConfig>,
+    options: GradientClientOptions = {},
+  ): Promise<GradientClient> {
     return new Promise((resolve, reject) => {
       let settled = false;
       endpoint.listen((m) => {
@@ -117,7 +128,12 @@ export class GradientClient implements GradientHelper {
     });
   }
 
-  gradients(weights: Record<string, Float32Array>, tokens: Int32Array, rows: number, stepSeed: number): Promise<GradientResult> {
+  gradients(
+    weights: Record<string, Float32Array>,
+    tokens: Int32Array,
+    rows: number,
+    stepSeed: number,
+  ): Promise<GradientResult> {
     if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
     const { timeoutMs } = this.options;
@@ -127,7 +143,11 @@ export class GradientClient implements GradientHelper {
           ? undefined
           : setTimeout(() => {
               const s = Math.ceil(timeoutMs / 1000);
-              this.fail(new Error(`a gradient helper did not answer within ${s} s and is taken for dead (its worker may have crashed). The run stopped; resume it from its last checkpoint.`));
+              this.fail(
+                new Error(
+                  `a gradient helper did not answer within ${s} s and is taken for dead (its worker may have crashed). The run stopped; resume it from its last checkpoint.`,
+                ),
+              );
             }, timeoutMs);
       this.pending.set(id, {
         resolve: (r) => {

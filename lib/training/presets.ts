@@ -45,8 +45,18 @@ export const ATTENTION_PLANS: AttentionPlan[] = ['lsh', 'local', 'full', 'mixed'
 export type NeighbourPlan = 'pixel' | 'none';
 export const NEIGHBOUR_PLANS: NeighbourPlan[] = ['pixel', 'none'];
 const PIXEL_NEIGHBOURS = {
-  rgb: [[0, -1, 0], [-1, 0, 0], [-1, -1, 0], [-1, 1, 0], [0, 0, -2]],
-  palette: [[-1, 0], [-1, -1], [-1, 1]],
+  rgb: [
+    [0, -1, 0],
+    [-1, 0, 0],
+    [-1, -1, 0],
+    [-1, 1, 0],
+    [0, 0, -2],
+  ],
+  palette: [
+    [-1, 0],
+    [-1, -1],
+    [-1, 1],
+  ],
 };
 
 export interface FitOptions {
@@ -56,7 +66,11 @@ export interface FitOptions {
 }
 
 /** A preset fitted to a dataset's images: its layers attending as `attention` says, with `neighbours` embeddings. */
-export function configFor(preset: PresetName, image: ImageShape, { attention = 'lsh', neighbours = 'pixel', seed = 1 }: FitOptions = {}): Partial<ReformerConfig> {
+export function configFor(
+  preset: PresetName,
+  image: ImageShape,
+  { attention = 'lsh', neighbours = 'pixel', seed = 1 }: FitOptions = {},
+): Partial<ReformerConfig> {
   const p = PRESETS[preset];
   const channels = image.tokenization === 'rgb' ? 3 : 1;
   const seqLength = image.width * image.height * channels;
@@ -67,7 +81,9 @@ export function configFor(preset: PresetName, image: ImageShape, { attention = '
     dModel: p.dModel,
     nHeads: p.nHeads,
     dFF: p.dFF,
-    layers: Array.from({ length: p.depth }, (_, i) => (attention === 'mixed' ? (i % 2 === 0 ? 'local' : 'lsh') : attention)),
+    layers: Array.from({ length: p.depth }, (_, i) =>
+      attention === 'mixed' ? (i % 2 === 0 ? 'local' : 'lsh') : attention,
+    ),
     chunkLength,
     nHashes: p.nHashes,
     nBuckets: 'auto',

@@ -12,16 +12,27 @@ export type Lineage = NonNullable<ModelCard['initialisedFrom']>;
  * Why a model cannot train on `manifest`, or undefined if it can: its tokens must mean the same
  * pixels (tokenization, image shape, palette). `card` is the model's, when it has one.
  */
-export function startMismatch(config: Pick<ReformerConfig, 'axialShape'>, card: ModelCard | undefined, manifest: Pick<DatasetManifest, 'id' | 'tokenization' | 'width' | 'height' | 'palette'>): string | undefined {
-  const expected = manifest.tokenization === 'rgb' ? [manifest.height, manifest.width, 3] : [manifest.height, manifest.width];
+export function startMismatch(
+  config: Pick<ReformerConfig, 'axialShape'>,
+  card: ModelCard | undefined,
+  manifest: Pick<DatasetManifest, 'id' | 'tokenization' | 'width' | 'height' | 'palette'>,
+): string | undefined {
+  const expected =
+    manifest.tokenization === 'rgb' ? [manifest.height, manifest.width, 3] : [manifest.height, manifest.width];
   const axial = config.axialShape;
-  if (card && card.dataset.tokenization !== manifest.tokenization) return `it reads ${card.dataset.tokenization} tokens, dataset ${manifest.id} is ${manifest.tokenization}`;
-  if (axial.length !== expected.length || axial.some((d, i) => d !== expected[i])) return `it was made for ${axial.join('×')} tokens per image, dataset ${manifest.id} has ${expected.join('×')}`;
-  if (card?.dataset.palette && manifest.palette && card.dataset.palette.join() !== manifest.palette.join()) return `dataset ${manifest.id} has another palette, so its tokens are other colours`;
+  if (card && card.dataset.tokenization !== manifest.tokenization)
+    return `it reads ${card.dataset.tokenization} tokens, dataset ${manifest.id} is ${manifest.tokenization}`;
+  if (axial.length !== expected.length || axial.some((d, i) => d !== expected[i]))
+    return `it was made for ${axial.join('×')} tokens per image, dataset ${manifest.id} has ${expected.join('×')}`;
+  if (card?.dataset.palette && manifest.palette && card.dataset.palette.join() !== manifest.palette.join())
+    return `dataset ${manifest.id} has another palette, so its tokens are other colours`;
   return undefined;
 }
 
 /** The lineage of a model trained on from `card`: the runs before it, oldest first. */
 export function lineageAfter(card: ModelCard): Lineage {
-  return [...(card.initialisedFrom ?? []), { id: card.id, steps: card.steps, ...(card.command && { command: card.command }) }];
+  return [
+    ...(card.initialisedFrom ?? []),
+    { id: card.id, steps: card.steps, ...(card.command && { command: card.command }) },
+  ];
 }

@@ -13,8 +13,13 @@ export interface ThreadInit {
   backend: string;
 }
 
-async function startThread(config: Partial<ReformerConfig>, backend: string): Promise<{ client: GradientClient; worker: Worker }> {
-  const worker = new Worker(new URL('./gradient-thread.mjs', import.meta.url), { workerData: { backend } satisfies ThreadInit });
+async function startThread(
+  config: Partial<ReformerConfig>,
+  backend: string,
+): Promise<{ client: GradientClient; worker: Worker }> {
+  const worker = new Worker(new URL('./gradient-thread.mjs', import.meta.url), {
+    workerData: { backend } satisfies ThreadInit,
+  });
   const endpoint: Endpoint = {
     post: (m, transfer) => worker.postMessage(m, transfer),
     listen: (handler) => worker.on('message', (m: HelperMessage | HelperReply) => handler(m)),
@@ -29,7 +34,11 @@ async function startThread(config: Partial<ReformerConfig>, backend: string): Pr
 }
 
 /** `count` gradient threads for a model of this config, started and ready. */
-export async function startGradientThreads(count: number, config: Partial<ReformerConfig>, backend: string): Promise<{ helpers: GradientHelper[]; close(): Promise<void> }> {
+export async function startGradientThreads(
+  count: number,
+  config: Partial<ReformerConfig>,
+  backend: string,
+): Promise<{ helpers: GradientHelper[]; close(): Promise<void> }> {
   const threads = await Promise.all(Array.from({ length: count }, () => startThread(config, backend)));
   return {
     helpers: threads.map((t) => t.client),

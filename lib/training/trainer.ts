@@ -72,9 +72,15 @@ export interface StepReport {
  * A stored dataset as TrainingData: both splits' shards read with `readShard` bytes from
  * `loadShard` (HTTP in the browser worker, storage in the CLI) and joined in order.
  */
-export async function trainingDataFrom(manifest: DatasetManifest, loadShard: (shard: Shard) => Promise<Uint8Array>): Promise<TrainingData> {
+export async function trainingDataFrom(
+  manifest: DatasetManifest,
+  loadShard: (shard: Shard) => Promise<Uint8Array>,
+): Promise<TrainingData> {
   const split = async (name: 'train' | 'validation') =>
-    concatTokens(manifest, await Promise.all(manifest.splits[name].shards.map(async (s) => readShard(manifest, await loadShard(s)).tokens)));
+    concatTokens(
+      manifest,
+      await Promise.all(manifest.splits[name].shards.map(async (s) => readShard(manifest, await loadShard(s)).tokens)),
+    );
   return {
     datasetId: manifest.id,
     seqLength: manifest.seqLength,
@@ -90,7 +96,12 @@ export async function trainingDataFrom(manifest: DatasetManifest, loadShard: (sh
  * thread): what `Trainer.trainStepParallel` splits a batch across.
  */
 export interface GradientHelper {
-  gradients(weights: Record<string, Float32Array>, tokens: Int32Array, rows: number, stepSeed: number): Promise<{ loss: number; grads: Record<string, Float32Array> }>;
+  gradients(
+    weights: Record<string, Float32Array>,
+    tokens: Int32Array,
+    rows: number,
+    stepSeed: number,
+  ): Promise<{ loss: number; grads: Record<string, Float32Array> }>;
 }
 
 export class CheckpointMismatchError extends Error {
@@ -111,8 +122,12 @@ export function learningRateAt(step: number, o: TrainOptions): number {
  */
 export function resumedOptions(saved: TrainOptions, step: number, changes: Partial<TrainOptions> = {}): TrainOptions {
   const options = { ...saved, ...changes };
-  if (options.steps < step) throw new CheckpointMismatchError(`the checkpoint is at step ${step}; a target of ${options.steps} steps is already behind it`);
-  if (options.steps !== saved.steps && step >= saved.warmupSteps) options.scheduleExtension = { step, learningRate: learningRateAt(step, saved) };
+  if (options.steps < step)
+    throw new CheckpointMismatchError(
+      `the checkpoint is at step ${step}; a target of ${options.steps} steps is already behind it`,
+    );
+  if (options.steps !== saved.steps && step >= saved.warmupSteps)
+    options.scheduleExtension = { step, learningRate: learningRateAt(step, saved) };
   return options;
 }
 
@@ -139,7 +154,11 @@ export function imagesBitsPerDim(
   let total = 0;
   for (let s = 0; s < n; s += B) {
     const count = Math.min(B, n - s);
-    const batch = tf.tensor2d(Int32Array.from(tokens.subarray(s * seqLength, (s + count) * seqLength)), [count, seqLength], 'int32');
+    const batch = tf.tensor2d(
+      Int32Array.from(tokens.subarray(s * seqLength, (s + count) * seqLength)),
+      [count, seqLength],
+      'int32',
+    );
     total += model.evaluate(batch) * count;
     batch.dispose();
     onBatch?.(s + count, n);
@@ -178,9 +197,16 @@ export class Trainer {
     resume?: ResumeState,
   ) {
     const c = model.config;
-    if (c.seqLength !== data.seqLength) throw new CheckpointMismatchError(`the model takes ${c.seqLength} tokens per image but dataset ${data.datasetId} has ${data.seqLength}`);
-    if (c.vocabSize !== data.vocabSize) throw new CheckpointMismatchError(`the model's vocabulary is ${c.vocabSize} but dataset ${data.datasetId} has ${data.vocabSize}`);
-    if (imageCount(data.train, data.seqLength) === 0) throw new Error(`dataset ${data.datasetId} has no training images`);
+    if (c.seqLength !== data.seqLength)
+      throw new CheckpointMismatchError(
+        `the model takes ${c.seqLength} tokens per image but dataset ${data.datasetId} has ${data.seqLength}`,
+      );
+    if (c.vocabSize !== data.vocabSize)
+      throw new CheckpointMismatchError(
+        `the model's vocabulary is ${c.vocabSize} but dataset ${data.datasetId} has ${data.vocabSize}`,
+      );
+    if (imageCount(data.train, data.seqLength) === 0)
+      throw new Error(`dataset ${data.datasetId} has no training images`);
     this.optimizer = new Adam(model.variables, DEFAULT_ADAM);
     this.rng = createRng(options.seed);
     try {
@@ -217,7 +243,11 @@ export class Trainer {
   }
 
   /** Loss and gradients (by local variable name) of `rows` images on this thread. */
-  private gradients(tokens: Int32Array, rows: number, stepSeed: number): { loss: number; grads: Map<string, tf.Tensor> } {
+  private gradients(
+    tokens: Int32Array,
+    rows: number,
+    stepSeed: number,
+  ): { loss: number; grads: Map<string, tf.Tensor> } {
     const batch = tf.tensor2d(tokens, [rows, this.data.seqLength], 'int32');
     const { loss, grads } = this.model.computeGradients(batch, { stepSeed });
     batch.dispose();
@@ -231,7 +261,14 @@ export class Trainer {
     const lr = learningRateAt(step, o);
     const gradNorm = this.optimizer.apply(grads, lr);
     this.average?.update();
-    return { step: step + 1, loss, bitsPerDim: bitsPerDim(loss, this.data.dimsPerToken), gradNorm, learningRate: lr, ms: performance.now() - started };
+    return {
+      step: step + 1,
+      loss,
+      bitsPerDim: bitsPerDim(loss, this.data.dimsPerToken),
+      gradNorm,
+      learningRate: lr,
+      ms: performance.now() - started,
+    };
   }
 
   /** One optimisation step. */
@@ -266,7 +303,12 @@ export class Trainer {
     }
     const remote = helpers.slice(0, parts - 1).map((h, i) => {
       const p = i + 1;
-      return h.gradients(weights!, tokens.slice(firstRow(p) * seqLength, (firstRow(p) + rowsOf(p)) * seqLength), rowsOf(p), stepSeed);
+      return h.gradients(
+        weights!,
+        tokens.slice(firstRow(p) * seqLength, (firstRow(p) + rowsOf(p)) * seqLength),
+        rowsOf(p),
+        stepSeed,
+      );
     });
     const local = this.gradients(tokens.subarray(0, rowsOf(0) * seqLength), rowsOf(0), stepSeed);
     let results: Awaited<ReturnType<GradientHelper['gradients']>>[];
@@ -310,7 +352,9 @@ export class Trainer {
    * disposes them. Copies, so training may go on while they are read.
    */
   exportWeights(): tf.NamedTensorMap {
-    return Object.fromEntries([...(this.average?.averages ?? this.model.variables)].map(([name, w]) => [name, tf.clone(w)]));
+    return Object.fromEntries(
+      [...(this.average?.averages ?? this.model.variables)].map(([name, w]) => [name, tf.clone(w)]),
+    );
   }
 
   /** The model's artifacts (serialize.ts) with the weights to publish. */
@@ -325,7 +369,13 @@ export class Trainer {
 
   /** `evaluate` of the last step's weights, whether or not there is an average. */
   evaluateTrained(): number {
-    return imagesBitsPerDim(this.model, this.data, this.evaluationSource(), this.options.evalImages, this.options.batchSize);
+    return imagesBitsPerDim(
+      this.model,
+      this.data,
+      this.evaluationSource(),
+      this.options.evalImages,
+      this.options.batchSize,
+    );
   }
 
   /** How many images `evaluate` covers: what a card records beside the figure. */
@@ -364,7 +414,10 @@ export class Trainer {
         ...(this.average && { emaUpdates: this.average.updates }),
       } satisfies CheckpointMeta,
     });
-    const { data, specs } = await tf.io.encodeWeights({ ...this.optimizer.stateTensors(), ...this.average?.stateTensors() });
+    const { data, specs } = await tf.io.encodeWeights({
+      ...this.optimizer.stateTensors(),
+      ...this.average?.stateTensors(),
+    });
     artifacts.weightSpecs = [...artifacts.weightSpecs!, ...specs];
     artifacts.weightData = tf.io.concatenateArrayBuffers([artifacts.weightData as ArrayBuffer, data]);
     return artifacts;
@@ -377,16 +430,24 @@ export class Trainer {
   static fromCheckpoint(artifacts: tf.io.ModelArtifacts, data: TrainingData, options?: Partial<TrainOptions>): Trainer {
     const meta = artifacts.userDefinedMetadata as { checkpoint?: CheckpointMeta } | undefined;
     const topology = artifacts.modelTopology as { format?: string; config?: object } | undefined;
-    if (topology?.format !== ARTIFACT_FORMAT || !topology.config) throw new ModelFormatError('not a Reformer Studio checkpoint: model.json has no Reformer config');
+    if (topology?.format !== ARTIFACT_FORMAT || !topology.config)
+      throw new ModelFormatError('not a Reformer Studio checkpoint: model.json has no Reformer config');
     const ck = meta?.checkpoint;
-    if (!ck) throw new CheckpointMismatchError('this is a model without training state (no optimizer, no step); it cannot be resumed');
-    if (ck.datasetId !== data.datasetId) throw new CheckpointMismatchError(`the checkpoint was trained on dataset "${ck.datasetId}", not "${data.datasetId}"`);
+    if (!ck)
+      throw new CheckpointMismatchError(
+        'this is a model without training state (no optimizer, no step); it cannot be resumed',
+      );
+    if (ck.datasetId !== data.datasetId)
+      throw new CheckpointMismatchError(
+        `the checkpoint was trained on dataset "${ck.datasetId}", not "${data.datasetId}"`,
+      );
     if (!artifacts.weightSpecs || !artifacts.weightData) throw new ModelFormatError('the checkpoint has no weights');
     const named = decodeWeightsExactly(artifacts.weightData, artifacts.weightSpecs, 'the checkpoint');
     const modelWeights: tf.NamedTensorMap = {};
     const optimizer: tf.NamedTensorMap = {};
     const average: tf.NamedTensorMap = {};
-    for (const [k, t] of Object.entries(named)) (k.startsWith('adam/') ? optimizer : k.startsWith('ema/') ? average : modelWeights)[k] = t;
+    for (const [k, t] of Object.entries(named))
+      (k.startsWith('adam/') ? optimizer : k.startsWith('ema/') ? average : modelWeights)[k] = t;
     const hasAverage = Object.keys(average).length > 0;
     try {
       let model: ReformerLM;

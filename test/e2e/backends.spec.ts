@@ -1,6 +1,8 @@
 import { expect, test } from '@playwright/test';
 
-test('WebGPU (SwiftShader) and WASM agree with the CPU backend on a forward pass and decode steps', async ({ page }) => {
+test('WebGPU (SwiftShader) and WASM agree with the CPU backend on a forward pass and decode steps', async ({
+  page,
+}) => {
   await page.goto('/diagnostics');
   await page.getByTestId('run-backend-check').click();
   const webgpu = page.getByTestId('backend-row-webgpu');
@@ -27,12 +29,17 @@ test('WebGPU (SwiftShader) and WASM agree with the CPU backend on a forward pass
 
 test('the studio does not pick by itself a backend the check found wrong in this browser', async ({ page }) => {
   await page.addInitScript(() => {
-    const failed = { checkedAt: '2026-11-30T12:00:00.000Z', results: { wasm: { status: 'failed', diff: 0.5, detail: 'WebAssembly' } } };
+    const failed = {
+      checkedAt: '2026-11-30T12:00:00.000Z',
+      results: { wasm: { status: 'failed', diff: 0.5, detail: 'WebAssembly' } },
+    };
     localStorage.setItem('reformer.backendCheck.v1', JSON.stringify(failed));
   });
   await page.goto('/');
   const reason = page.getByTestId('backend-reason');
   await expect(reason).not.toHaveAttribute('data-backend', '', { timeout: 60_000 });
   await expect(reason).not.toHaveAttribute('data-backend', 'wasm');
-  await expect(reason).toContainText('WebAssembly: failed the backend check (/diagnostics) on 2026-11-30: its logits were off by 5.0e-1');
+  await expect(reason).toContainText(
+    'WebAssembly: failed the backend check (/diagnostics) on 2026-11-30: its logits were off by 5.0e-1',
+  );
 });

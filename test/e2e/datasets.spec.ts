@@ -7,7 +7,9 @@ test.describe('datasets page', () => {
     await datasets.goto();
     const name = `e2e-${Date.now()}`;
     // The server's limits are on the page before anything is sent.
-    await expect(page.getByTestId('dataset-limits')).toHaveText('Up to 5,000 images, 20.0 MB each, 512.0 MB per upload.');
+    await expect(page.getByTestId('dataset-limits')).toHaveText(
+      'Up to 5,000 images, 20.0 MB each, 512.0 MB per upload.',
+    );
 
     // Two files dropped, two picked: both ways in must add to the same selection.
     await datasets.dropFixtures('red.png', 'blue-dot.png');
@@ -130,7 +132,10 @@ test.describe('datasets page', () => {
       { type: 'file', name: 'red.png', status: 'accepted' },
       { type: 'error', code: 'no_images', message: 'no usable images were uploaded' },
     ];
-    await datasets.fakePrepareReply({ contentType: 'application/x-ndjson', body: lines.map((l) => JSON.stringify(l)).join('\n') + '\n' });
+    await datasets.fakePrepareReply({
+      contentType: 'application/x-ndjson',
+      body: lines.map((l) => JSON.stringify(l)).join('\n') + '\n',
+    });
     await datasets.goto();
     await datasets.chooseFixtures('red.png');
     await datasets.name.fill('broken');

@@ -9,11 +9,18 @@ import { StudioPage } from './pages/studio-page';
 async function memoryOf(page: Page) {
   const readout = page.getByTestId('memory');
   await expect(readout).toBeVisible();
-  return { cache: Number(await readout.getAttribute('data-cache-bytes')), tensors: Number(await readout.getAttribute('data-peak-tensor-bytes')) };
+  return {
+    cache: Number(await readout.getAttribute('data-cache-bytes')),
+    tensors: Number(await readout.getAttribute('data-peak-tensor-bytes')),
+  };
 }
 
 /** One image of `model` on WASM (its first `rows`, or whole), then the memory the studio reports. */
-async function generateOnWasm(studio: StudioPage, page: Page, run: { model: string; size: string; seed: number; rows?: number; timeout?: number }) {
+async function generateOnWasm(
+  studio: StudioPage,
+  page: Page,
+  run: { model: string; size: string; seed: number; rows?: number; timeout?: number },
+) {
   await studio.goto({ model: run.model, rows: run.rows });
   await expect(studio.modelCard).toContainText(run.size);
   await studio.useBackend('wasm');
@@ -25,8 +32,18 @@ async function generateOnWasm(studio: StudioPage, page: Page, run: { model: stri
 test('a 64×64 palette image is painted whole, with the same peak memory as its first rows', async ({ page }) => {
   test.setTimeout(420_000);
   const studio = new StudioPage(page);
-  const partial = await generateOnWasm(studio, page, { model: 'emoji-64-p256-small', size: '64×64', seed: 21, rows: 4 });
-  const whole = await generateOnWasm(studio, page, { model: 'emoji-64-p256-small', size: '64×64', seed: 21, timeout: 360_000 });
+  const partial = await generateOnWasm(studio, page, {
+    model: 'emoji-64-p256-small',
+    size: '64×64',
+    seed: 21,
+    rows: 4,
+  });
+  const whole = await generateOnWasm(studio, page, {
+    model: 'emoji-64-p256-small',
+    size: '64×64',
+    seed: 21,
+    timeout: 360_000,
+  });
   await expect(studio.progress).toHaveAttribute('aria-valuenow', '100');
   const pixels = await studio.pixels(studio.canvases.first());
   expect(pixels.length).toBe(64 * 64 * 4);
@@ -41,7 +58,13 @@ test('a 64×64 palette image is painted whole, with the same peak memory as its 
 test('the 256×256 model decodes its first rows with its 65,536-position cache in bounded memory', async ({ page }) => {
   test.setTimeout(300_000);
   const studio = new StudioPage(page);
-  const memory = await generateOnWasm(studio, page, { model: 'emoji-256-p256-tiny', size: '256×256', seed: 3, rows: 2, timeout: 240_000 });
+  const memory = await generateOnWasm(studio, page, {
+    model: 'emoji-256-p256-tiny',
+    size: '256×256',
+    seed: 3,
+    rows: 2,
+    timeout: 240_000,
+  });
   // Linear in the 65,536 positions (keys, values and bucket rings per layer), not quadratic: a
   // single float32 [65,536 × 65,536] score matrix would be 16 GiB.
   expect(memory.cache).toBeGreaterThan(0);

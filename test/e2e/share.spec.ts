@@ -11,7 +11,10 @@ import { StudioPage } from './pages/studio-page';
 
 /** The shipped model the studio page object opens (the fast 16×16 one): a share must match its id and size. */
 const index = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../public/models/index.json'), 'utf8')) as {
-  models: { card: { id: string; name: string; dataset: { width: number; height: number; name: string } }; sha256: string }[];
+  models: {
+    card: { id: string; name: string; dataset: { width: number; height: number; name: string } };
+    sha256: string;
+  }[];
 };
 const model = index.models.find((m) => m.card.id === 'emoji-16-tiny')!;
 const { width, height } = model.card.dataset;
@@ -19,31 +22,58 @@ const { width, height } = model.card.dataset;
 /** A diagonal gradient with one red corner pixel: distinct pixels to compare after the round trip. */
 async function samplePng(): Promise<{ png: Buffer; raw: Buffer }> {
   const raw = Buffer.alloc(width * height * 3);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) raw.set([(x * 255) / width, (y * 255) / height, 128], (y * width + x) * 3);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) raw.set([(x * 255) / width, (y * 255) / height, 128], (y * width + x) * 3);
   raw.set([255, 0, 0], 0);
-  return { png: await sharp(raw, { raw: { width, height, channels: 3 } }).png().toBuffer(), raw };
+  return {
+    png: await sharp(raw, { raw: { width, height, channels: 3 } })
+      .png()
+      .toBuffer(),
+    raw,
+  };
 }
 
 /** RGB bytes of a PNG the server serves. */
 async function servedRgb(request: APIRequestContext, url: string): Promise<number[]> {
   const res = await request.get(url);
   expect(res.status()).toBe(200);
-  return Array.from((await sharp(await res.body()).removeAlpha().raw().toBuffer()));
+  return Array.from(
+    await sharp(await res.body())
+      .removeAlpha()
+      .raw()
+      .toBuffer(),
+  );
 }
 
 async function share(request: APIRequestContext, seed: number): Promise<ShareResult & { raw: Buffer }> {
   const { png, raw } = await samplePng();
-  const recipe: Recipe = { model: { id: model.card.id, sha256: model.sha256 }, seed, temperature: 0.8, topK: 0, topP: 0.9, epsilon: 0.002, batchIndex: 1, completion: null, backend: 'wasm', milliseconds: 1500 };
+  const recipe: Recipe = {
+    model: { id: model.card.id, sha256: model.sha256 },
+    seed,
+    temperature: 0.8,
+    topK: 0,
+    topP: 0.9,
+    epsilon: 0.002,
+    batchIndex: 1,
+    completion: null,
+    backend: 'wasm',
+    milliseconds: 1500,
+  };
   const res = await request.post('/api/samples', {
     // A fresh client address per share, so reruns against a reused server stay under the rate limit.
-    headers: { 'x-forwarded-for': `198.51.100.${randomInt(256)}, 10.${randomInt(256)}.${randomInt(256)}.${randomInt(256)}` },
+    headers: {
+      'x-forwarded-for': `198.51.100.${randomInt(256)}, 10.${randomInt(256)}.${randomInt(256)}.${randomInt(256)}`,
+    },
     multipart: { recipe: JSON.stringify(recipe), image: { name: 'sample.png', mimeType: 'image/png', buffer: png } },
   });
   expect(res.status(), await res.text()).toBe(201);
   return { ...((await res.json()) as ShareResult), raw };
 }
 
-test('a shared sample: gallery → permalink with image, recipe, card metadata and Remix → delete → 404', async ({ page, request }) => {
+test('a shared sample: gallery → permalink with image, recipe, card metadata and Remix → delete → 404', async ({
+  page,
+  request,
+}) => {
   const seed = randomInt(2 ** 32);
   const { id, url, deleteToken, raw } = await share(request, seed);
   expect(url).toBe(`/s/${id}`);
@@ -65,7 +95,16 @@ test('a shared sample: gallery → permalink with image, recipe, card metadata a
   await expect(page.getByText(model.card.dataset.name).first()).toBeVisible();
 
   const remix = new URL((await permalink.remix.getAttribute('href'))!, 'http://x');
-  expect(Object.fromEntries(remix.searchParams)).toEqual({ model: model.card.id, seed: String(seed), temperature: '0.8', topK: '0', topP: '0.9', epsilon: '0.002', image: '1', backend: 'wasm' });
+  expect(Object.fromEntries(remix.searchParams)).toEqual({
+    model: model.card.id,
+    seed: String(seed),
+    temperature: '0.8',
+    topK: '0',
+    topP: '0.9',
+    epsilon: '0.002',
+    image: '1',
+    backend: 'wasm',
+  });
 
   const ogImage = await page.locator('meta[property="og:image"]').getAttribute('content');
   expect(ogImage).toMatch(new RegExp(`^http://[^/]+/api/samples/${id}/thumb\\.png$`));
@@ -120,7 +159,9 @@ test('studio → Share → permalink with the same pixels → Remix link → Del
   const url = await panel.share();
   const id = url.replace('/s/', '');
   // The browser kept the delete token, as the permalink's Delete button needs.
-  expect(await page.evaluate((i) => JSON.parse(localStorage.getItem('reformer-share-tokens') ?? '{}')[i], id)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  expect(await page.evaluate((i) => JSON.parse(localStorage.getItem('reformer-share-tokens') ?? '{}')[i], id)).toMatch(
+    /^[A-Za-z0-9_-]{43}$/,
+  );
 
   await panel.link.click();
   await expect(page).toHaveURL(new RegExp(`/s/${id}$`));
@@ -155,7 +196,10 @@ test('Remix redraws the same pixels in the studio', async ({ page, request }) =>
   expect(await canvasRgb(studio)).toEqual(shared);
 });
 
-test('Remix of a shared completion completes the same rows, read back from the image, and redraws the same pixels', async ({ page, request }) => {
+test('Remix of a shared completion completes the same rows, read back from the image, and redraws the same pixels', async ({
+  page,
+  request,
+}) => {
   test.setTimeout(300_000);
   const KEEP = 6;
   const studio = new StudioPage(page);
@@ -174,7 +218,10 @@ test('Remix of a shared completion completes the same rows, read back from the i
   const permalink = new SharePermalinkPage(page);
   await permalink.goto(id);
   const href = (await permalink.remix.getAttribute('href'))!;
-  expect(Object.fromEntries(new URL(href, 'http://x').searchParams)).toMatchObject({ complete: id, keepRows: String(KEEP) });
+  expect(Object.fromEntries(new URL(href, 'http://x').searchParams)).toMatchObject({
+    complete: id,
+    keepRows: String(KEEP),
+  });
   await page.goto(href);
   await studio.useBackend('wasm');
   const complete = page.getByTestId('remix-complete');

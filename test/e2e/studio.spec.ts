@@ -23,7 +23,13 @@ test('generates images on wasm that fill pixel by pixel, and downloads a PNG at 
   expect(a).not.toEqual(b);
 
   const recipe = JSON.parse((await studio.recipe.textContent())!);
-  expect(recipe).toMatchObject({ seed: 1234, batch: 2, imageIndex: 0, backend: { name: 'wasm' }, model: { id: 'emoji-16-tiny' } });
+  expect(recipe).toMatchObject({
+    seed: 1234,
+    batch: 2,
+    imageIndex: 0,
+    backend: { name: 'wasm' },
+    model: { id: 'emoji-16-tiny' },
+  });
   expect(recipe.model.sha256).toMatch(/^[0-9a-f]{64}$/);
 
   const download = await studio.downloadPng();
@@ -76,10 +82,15 @@ test('a double-click on Generate starts one run and does not cancel it', async (
   await expect(page.getByText('Cancelled', { exact: true })).toHaveCount(0);
 });
 
-test('a Remix link made on WebGPU falls back to the best backend here when WebGPU is only a software fallback, and says so', async ({ page }) => {
+test('a Remix link made on WebGPU falls back to the best backend here when WebGPU is only a software fallback, and says so', async ({
+  page,
+}) => {
   const studio = new StudioPage(page);
   await page.goto('/?model=emoji-16-tiny&seed=42&backend=webgpu');
-  await expect(page.getByTestId('backend-notice')).toContainText('This recipe ran on webgpu, which is only a slow software fallback here', { timeout: 60_000 });
+  await expect(page.getByTestId('backend-notice')).toContainText(
+    'This recipe ran on webgpu, which is only a slow software fallback here',
+    { timeout: 60_000 },
+  );
   await expect(studio.backendReason).toHaveAttribute('data-backend', 'wasm', { timeout: 60_000 });
   await expect(studio.backend).toHaveValue('auto');
   await expect(studio.generateButton).toBeEnabled({ timeout: 120_000 });
@@ -130,7 +141,10 @@ test('image completion keeps the chosen top rows pixel-exact', async ({ page }) 
     completions.push(px.slice(keptBytes));
   }
   expect(completions[0]).not.toEqual(completions[1]); // the rest is sampled, per image
-  expect(JSON.parse((await studio.recipe.textContent())!).completion).toMatchObject({ keepRows: KEEP, prefixTokens: KEEP * SIDE * 3 });
+  expect(JSON.parse((await studio.recipe.textContent())!).completion).toMatchObject({
+    keepRows: KEEP,
+    prefixTokens: KEEP * SIDE * 3,
+  });
 });
 
 test('a Remix link presets the recipe (model, seed, sampling, backend) and draws its image alone', async ({ page }) => {
@@ -168,7 +182,9 @@ test('a Remix link presets the recipe (model, seed, sampling, backend) and draws
 
 test('a Remix link whose model is not here says so instead of silently drawing with another', async ({ page }) => {
   await page.goto('/?model=deleted-model&seed=42');
-  await expect(page.getByTestId('remix-model-missing')).toContainText('“deleted-model” is not available here', { timeout: 60_000 });
+  await expect(page.getByTestId('remix-model-missing')).toContainText('“deleted-model” is not available here', {
+    timeout: 60_000,
+  });
 });
 
 test("each model opens with its card's recommended sampling, which a Remix link's own overrides", async ({ page }) => {

@@ -15,7 +15,10 @@ test.describe('train page', () => {
     if (datasetId) await request.delete(`/api/datasets/${datasetId}`);
   });
 
-  test('trains in the browser, pauses and resumes, publishes a model that loads back, resumes after a reload, and saves when the page is left', async ({ page, request }) => {
+  test('trains in the browser, pauses and resumes, publishes a model that loads back, resumes after a reload, and saves when the page is left', async ({
+    page,
+    request,
+  }) => {
     const train = new TrainPage(page);
     await train.goto();
     await train.startTinyRun(datasetId);
@@ -67,7 +70,9 @@ test.describe('train page', () => {
     await expect(item).toContainText(String(finalStep));
 
     // The server serves it in the index.json shape, and its files load as a TF.js model.
-    const list = (await (await request.get('/api/models')).json()) as { models: { card: { id: string; steps: number }; url: string }[] };
+    const list = (await (await request.get('/api/models')).json()) as {
+      models: { card: { id: string; steps: number }; url: string }[];
+    };
     const entry = list.models.find((m) => m.card.id === id);
     expect(entry?.card.steps).toBe(finalStep);
     const modelJson = (await (await request.get(entry!.url)).json()) as { weightsManifest: { paths: string[] }[] };
@@ -131,7 +136,10 @@ test.describe('train page', () => {
     await expect(page.getByTestId('train-saved-dataset-gone')).toHaveCount(0);
   });
 
-  test('a run open in one tab offers no Resume or Discard in another, until that tab is closed', async ({ page, context }) => {
+  test('a run open in one tab offers no Resume or Discard in another, until that tab is closed', async ({
+    page,
+    context,
+  }) => {
     // Two tabs of one browser: the same IndexedDB, and the same Web Locks.
     const a = new TrainPage(page);
     await a.goto();
@@ -165,7 +173,10 @@ test.describe('train page', () => {
     await expect(b.state).toHaveAttribute('data-state', 'stopped');
   });
 
-  test('a run can start from a shipped model, and its published card counts the steps before it', async ({ page, request }) => {
+  test('a run can start from a shipped model, and its published card counts the steps before it', async ({
+    page,
+    request,
+  }) => {
     const train = new TrainPage(page);
     await train.goto();
     await train.dataset.selectOption('emoji-16');
@@ -186,7 +197,12 @@ test.describe('train page', () => {
     await expect(item).toHaveCount(1);
     const id = (await item.getAttribute('data-model-id'))!;
     published.push(id);
-    const list = (await (await request.get('/api/models')).json()) as { models: { card: { id: string; steps: number; initialisedFrom?: { id: string; steps: number }[] } }[] };
-    expect(list.models.find((m) => m.card.id === id)?.card).toMatchObject({ steps: 152, initialisedFrom: [{ id: 'emoji-16-tiny', steps: 150 }] });
+    const list = (await (await request.get('/api/models')).json()) as {
+      models: { card: { id: string; steps: number; initialisedFrom?: { id: string; steps: number }[] } }[];
+    };
+    expect(list.models.find((m) => m.card.id === id)?.card).toMatchObject({
+      steps: 152,
+      initialisedFrom: [{ id: 'emoji-16-tiny', steps: 150 }],
+    });
   });
 });

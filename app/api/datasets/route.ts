@@ -29,7 +29,9 @@ export async function POST(request: Request) {
     const options = parseOptionsField(form.get('options'));
     const files = form.getAll('files').filter((f): f is File => typeof f !== 'string');
     if (files.length === 0) throw badRequest('no_files', 'Add at least one image or zip in the "files" field.');
-    const inputs = await Promise.all(files.map(async (f) => ({ name: f.name || 'unnamed', bytes: new Uint8Array(await f.arrayBuffer()) })));
+    const inputs = await Promise.all(
+      files.map(async (f) => ({ name: f.name || 'unnamed', bytes: new Uint8Array(await f.arrayBuffer()) })),
+    );
     events = prepareDataset(inputs, options, { storage: getStorage() });
   } catch (err) {
     return errorResponse(err);
@@ -38,5 +40,11 @@ export async function POST(request: Request) {
     const e = toAppError(err);
     return { type: 'error', code: e.code, message: e.message };
   });
-  return new Response(body, { headers: { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' } });
+  return new Response(body, {
+    headers: {
+      'content-type': 'application/x-ndjson; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-accel-buffering': 'no',
+    },
+  });
 }

@@ -23,7 +23,8 @@ export async function POST(request: Request) {
     const { sha256 } = parseManifestField(form.get('manifest'));
     const modelJson = fileField(form, 'model.json');
     const weights = fileField(form, 'weights.bin');
-    if (modelJson.size > MODEL_LIMITS.modelJsonBytes) throw payloadTooLarge('model.json is larger than 1 MiB; weights belong in weights.bin.');
+    if (modelJson.size > MODEL_LIMITS.modelJsonBytes)
+      throw payloadTooLarge('model.json is larger than 1 MiB; weights belong in weights.bin.');
     const record = await publishModel(getStorage(), {
       modelJson: new Uint8Array(await modelJson.arrayBuffer()),
       weights: new Uint8Array(await weights.arrayBuffer()),

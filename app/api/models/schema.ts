@@ -12,7 +12,10 @@ export const PublishManifestSchema = z.object({
 });
 
 export const ModelParamsSchema = z.object({ id: ModelCardSchema.shape.id });
-export const ModelFileParamsSchema = z.object({ id: ModelCardSchema.shape.id, file: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i) });
+export const ModelFileParamsSchema = z.object({
+  id: ModelCardSchema.shape.id,
+  file: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i),
+});
 
 export function parseManifestField(value: FormDataEntryValue | null): z.infer<typeof PublishManifestSchema> {
   return parseJsonField(value, 'manifest', PublishManifestSchema, 'invalid_manifest', { example: '{"sha256": "…"}' });

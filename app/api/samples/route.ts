@@ -15,7 +15,11 @@ export async function GET(request: Request) {
   try {
     const params = Object.fromEntries(new URL(request.url).searchParams);
     const parsed = ListQuerySchema.safeParse(params);
-    if (!parsed.success) throw badRequest('invalid_query', 'Query parameters: cursor (from nextCursor), model (a model id), limit (1–100).');
+    if (!parsed.success)
+      throw badRequest(
+        'invalid_query',
+        'Query parameters: cursor (from nextCursor), model (a model id), limit (1–100).',
+      );
     return Response.json(await listSamples(getStorage(), parsed.data), { headers: { 'cache-control': 'no-store' } });
   } catch (err) {
     return errorResponse(err);
@@ -27,7 +31,10 @@ export async function POST(request: Request) {
   try {
     sampleLimits().share.take(clientKey(request), 'shares');
     if (!(request.headers.get('content-type') ?? '').toLowerCase().startsWith('multipart/form-data')) {
-      throw badRequest('expected_multipart', 'Send the share as multipart/form-data with fields "image" (the PNG) and "recipe" (JSON).');
+      throw badRequest(
+        'expected_multipart',
+        'Send the share as multipart/form-data with fields "image" (the PNG) and "recipe" (JSON).',
+      );
     }
     const form = await readMultipart(request, SAMPLE_LIMITS.requestBytes).catch((err: unknown) => {
       throw err instanceof AppError && err.status === 413 ? tooLarge() : err;

@@ -33,12 +33,24 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
   const title = `${sample.model.name} · seed ${sample.recipe.seed}`;
   const description = `A ${sample.width}×${sample.height} image drawn pixel by pixel by a Reformer trained on ${sample.model.dataset.name}, in the browser. Remix it in Reformer Studio.`;
   // Crawlers get the upscaled thumbnail: a 16×16 og:image would be shown blurred.
-  const image = { url: `${origin}${sample.thumbUrl}`, width: sample.thumbWidth, height: sample.thumbHeight, alt: `${title}, pixel art` };
+  const image = {
+    url: `${origin}${sample.thumbUrl}`,
+    width: sample.thumbWidth,
+    height: sample.thumbHeight,
+    alt: `${title}, pixel art`,
+  };
   return {
     title,
     description,
     alternates: { canonical: `${origin}${sample.url}` },
-    openGraph: { type: 'article', title, description, url: `${origin}${sample.url}`, siteName: 'Reformer Studio', images: [image] },
+    openGraph: {
+      type: 'article',
+      title,
+      description,
+      url: `${origin}${sample.url}`,
+      siteName: 'Reformer Studio',
+      images: [image],
+    },
     twitter: { card: 'summary_large_image', title, description, images: [image] },
   };
 }
@@ -62,11 +74,16 @@ export default async function SamplePage({ params }: Props) {
     ['Probability floor', recipe.epsilon ? recipe.epsilon : 'off'],
     ['Image of the run', `#${recipe.batchIndex + 1}`],
     ['Backend', recipe.backend],
-    ...(recipe.milliseconds === undefined ? [] : [['Time', formatDuration(recipe.milliseconds)] as [string, React.ReactNode]]),
+    ...(recipe.milliseconds === undefined
+      ? []
+      : [['Time', formatDuration(recipe.milliseconds)] as [string, React.ReactNode]]),
     ['Size', `${sample.width}×${sample.height}`],
   ];
   if (recipe.completion) {
-    facts.push(['Completed from', `${recipe.completion.rowsKept} rows${recipe.completion.datasetId ? ` of ${recipe.completion.datasetId}` : ''}`]);
+    facts.push([
+      'Completed from',
+      `${recipe.completion.rowsKept} rows${recipe.completion.datasetId ? ` of ${recipe.completion.datasetId}` : ''}`,
+    ]);
   }
 
   return (
@@ -89,8 +106,9 @@ export default async function SamplePage({ params }: Props) {
             <p className="text-xs font-medium uppercase tracking-widest text-emerald-400">Shared sample</p>
             <h1 className="mt-2 text-3xl font-semibold tracking-tight text-white">{sample.model.name}</h1>
             <p className="mt-2 text-sm text-neutral-400">
-              Drawn pixel by pixel in a browser by a Reformer trained on <span className="text-neutral-200">{sample.model.dataset.name}</span>{' '}
-              ({sample.model.dataset.tokenization === 'palette' ? 'palette tokens' : 'RGB tokens'}).
+              Drawn pixel by pixel in a browser by a Reformer trained on{' '}
+              <span className="text-neutral-200">{sample.model.dataset.name}</span> (
+              {sample.model.dataset.tokenization === 'palette' ? 'palette tokens' : 'RGB tokens'}).
             </p>
             <p className="mt-1 text-xs text-neutral-500">
               <time dateTime={sample.createdAt}>{formatDate(sample.createdAt)}</time>
@@ -116,11 +134,20 @@ export default async function SamplePage({ params }: Props) {
             <DeleteSampleButton id={sample.id} />
           </div>
 
-          <dl data-testid="sample-recipe" className="grid grid-cols-1 gap-x-8 rounded-xl border border-neutral-800 bg-neutral-900/60 px-5 py-3 text-sm sm:grid-cols-2">
+          <dl
+            data-testid="sample-recipe"
+            className="grid grid-cols-1 gap-x-8 rounded-xl border border-neutral-800 bg-neutral-900/60 px-5 py-3 text-sm sm:grid-cols-2"
+          >
             {facts.map(([label, value]) => (
-              <div key={label} className="flex justify-between gap-4 border-b border-neutral-800/70 py-2 last:border-0 sm:[&:nth-last-child(2):nth-child(odd)]:border-0">
+              <div
+                key={label}
+                className="flex justify-between gap-4 border-b border-neutral-800/70 py-2 last:border-0 sm:[&:nth-last-child(2):nth-child(odd)]:border-0"
+              >
                 <dt className="text-neutral-500">{label}</dt>
-                <dd data-testid={`recipe-${label.toLowerCase().replace(/[^a-z]+/g, '-')}`} className="font-mono text-neutral-100 tabular-nums">
+                <dd
+                  data-testid={`recipe-${label.toLowerCase().replace(/[^a-z]+/g, '-')}`}
+                  className="font-mono text-neutral-100 tabular-nums"
+                >
                   {value}
                 </dd>
               </div>
@@ -131,16 +158,23 @@ export default async function SamplePage({ params }: Props) {
             {recipe.completion
               ? `Same model, seed, settings and top ${recipe.completion.rowsKept} rows draw the same pixels: Remix opens the studio with this recipe filled in and those rows read back from this image. Model `
               : 'Same model, seed and settings draw the same pixels: Remix opens the studio with this recipe filled in. Model '}
-            <span className="font-mono">{recipe.model.id}</span>, weights <span className="font-mono">{recipe.model.sha256.slice(0, 12)}</span>.
+            <span className="font-mono">{recipe.model.id}</span>, weights{' '}
+            <span className="font-mono">{recipe.model.sha256.slice(0, 12)}</span>.
           </p>
           {modelNote && (
-            <p data-testid="sample-model-note" className="rounded-lg border border-amber-500/30 bg-amber-500/10 px-3 py-2 text-xs text-amber-200">
+            <p
+              data-testid="sample-model-note"
+              className="rounded-lg border border-amber-500/30 bg-amber-500/10 px-3 py-2 text-xs text-amber-200"
+            >
               {modelNote}
             </p>
           )}
 
           <div className="flex items-center justify-between gap-4 border-t border-neutral-800 pt-4">
-            <Link href={`/gallery?model=${encodeURIComponent(sample.model.id)}`} className="text-sm text-neutral-300 underline-offset-4 hover:text-white hover:underline">
+            <Link
+              href={`/gallery?model=${encodeURIComponent(sample.model.id)}`}
+              className="text-sm text-neutral-300 underline-offset-4 hover:text-white hover:underline"
+            >
               More from {sample.model.name} →
             </Link>
             <ReportSampleButton id={sample.id} />

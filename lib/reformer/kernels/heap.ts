@@ -26,8 +26,16 @@ function register(config: tf.KernelConfig): void {
 }
 
 /** A wasm kernel of one float32 input `x` and attributes A. */
-function registerOnHeap<A>(kernelName: string, run: (wasm: WasmBackend, x: tf.TensorInfo, attrs: A) => tf.TensorInfo): void {
-  register({ kernelName, backendName: 'wasm', kernelFunc: ({ inputs, backend, attrs }) => run(backend as unknown as WasmBackend, (inputs as { x: tf.TensorInfo }).x, attrs as unknown as A) });
+function registerOnHeap<A>(
+  kernelName: string,
+  run: (wasm: WasmBackend, x: tf.TensorInfo, attrs: A) => tf.TensorInfo,
+): void {
+  register({
+    kernelName,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend, attrs }) =>
+      run(backend as unknown as WasmBackend, (inputs as { x: tf.TensorInfo }).x, attrs as unknown as A),
+  });
 }
 
 /** Refuses an index outside [0, rows): it would read or write whatever lies next to the tensor on the heap. */
@@ -84,7 +92,8 @@ register({
 });
 
 /** Whether these float32 tensors are on the wasm heap, where heapGatherRows runs. */
-export const onHeap = (...tensors: tf.Tensor[]) => tf.getBackend() === 'wasm' && tensors.every((t) => t.dtype === 'float32');
+export const onHeap = (...tensors: tf.Tensor[]) =>
+  tf.getBackend() === 'wasm' && tensors.every((t) => t.dtype === 'float32');
 
 /** x[index] along axis 0 for x [M, D] on the wasm heap, or null off `wasm`. No gradient. */
 export function heapGatherRows(x: tf.Tensor2D, index: Int32Array): tf.Tensor2D | null {
@@ -107,7 +116,8 @@ export function heapScatterAddRows(x: tf.Tensor2D, index: Int32Array, rows: numb
  * own heap memory; elsewhere a new array that becomes the tensor. No gradient.
  */
 export function writtenTensor<R extends tf.Rank>(shape: number[], write: (out: Float32Array) => void): tf.Tensor<R> {
-  if (tf.getBackend() === 'wasm') return tf.engine().runKernel(WRITE, {}, { shape, write } as unknown as tf.NamedAttrMap) as tf.Tensor<R>;
+  if (tf.getBackend() === 'wasm')
+    return tf.engine().runKernel(WRITE, {}, { shape, write } as unknown as tf.NamedAttrMap) as tf.Tensor<R>;
   const out = new Float32Array(tf.util.sizeFromShape(shape));
   write(out);
   return tf.tensor(out, shape as tf.ShapeMap[R], 'float32') as tf.Tensor<R>;

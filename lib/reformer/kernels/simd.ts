@@ -25,8 +25,36 @@ interface Kernels {
   exp(size: number, x: number, y: number): void;
   log(x: number): number;
   transpose(batch: number, n: number, m: number, x: number, y: number): void;
-  attend(rows: number, chunk: number, seqLen: number, d: number, scale: number, q: number, k: number, v: number, buckets: number, out: number, scratch: number): void;
-  attendGrad(rows: number, chunk: number, seqLen: number, d: number, scale: number, q: number, k: number, v: number, buckets: number, y: number, dy: number, dq: number, dk: number, dv: number, scratch: number): void;
+  attend(
+    rows: number,
+    chunk: number,
+    seqLen: number,
+    d: number,
+    scale: number,
+    q: number,
+    k: number,
+    v: number,
+    buckets: number,
+    out: number,
+    scratch: number,
+  ): void;
+  attendGrad(
+    rows: number,
+    chunk: number,
+    seqLen: number,
+    d: number,
+    scale: number,
+    q: number,
+    k: number,
+    v: number,
+    buckets: number,
+    y: number,
+    dy: number,
+    dq: number,
+    dk: number,
+    dv: number,
+    scratch: number,
+  ): void;
 }
 
 /** The parts of tfjs-backend-wasm's BackendWasm the kernels use. */
@@ -52,10 +80,14 @@ function kernelsOf(backend: WasmBackend): Kernels | null {
   installWasmSlice(); // by now the backend's own kernels are registered
   let kernels: Kernels | null = null;
   const memory = backend.wasm?.asm?.memory;
-  if (memory instanceof WebAssembly.Memory && !(typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer)) {
+  if (
+    memory instanceof WebAssembly.Memory &&
+    !(typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer)
+  ) {
     try {
       // A 1 KB module: synchronous compilation is allowed on any thread.
-      kernels = new WebAssembly.Instance(new WebAssembly.Module(decode(WASM_BASE64)), { env: { memory } }).exports as unknown as Kernels;
+      kernels = new WebAssembly.Instance(new WebAssembly.Module(decode(WASM_BASE64)), { env: { memory } })
+        .exports as unknown as Kernels;
     } catch {
       kernels = null; // no WebAssembly SIMD in this engine
     }
@@ -85,7 +117,10 @@ const TRANSPOSE = 'ReformerTranspose';
 /** attend's attributes: windows of `chunk` slots back, sorted sequences of `seqLen` slots, scores scaled by `scale`. */
 type AttendAttrs = { chunk: number; seqLen: number; scale: number };
 
-function register<A extends object = object>(kernelName: string, run: (backend: WasmBackend, kernels: Kernels, inputs: tf.TensorInfo[], attrs: A) => tf.TensorInfo | tf.TensorInfo[]) {
+function register<A extends object = object>(
+  kernelName: string,
+  run: (backend: WasmBackend, kernels: Kernels, inputs: tf.TensorInfo[], attrs: A) => tf.TensorInfo | tf.TensorInfo[],
+) {
   if (tf.getKernel(kernelName, 'wasm')) return;
   tf.registerKernel({
     kernelName,
@@ -128,7 +163,23 @@ register<AttendAttrs>(ATTEND_GRAD, (backend, kernels, [q, k, v, buckets, y, dy],
   const grads = [0, 1, 2].map(() => backend.makeOutput([rows, d], 'float32'));
   const scratch = backend.makeOutput([chunk + 8], 'float32');
   const at = (t: tf.TensorInfo) => offset(backend, t);
-  kernels.attendGrad(rows, chunk, seqLen, d, scale, at(q), at(k), at(v), at(buckets), at(y), at(dy), at(grads[0]!), at(grads[1]!), at(grads[2]!), at(scratch));
+  kernels.attendGrad(
+    rows,
+    chunk,
+    seqLen,
+    d,
+    scale,
+    at(q),
+    at(k),
+    at(v),
+    at(buckets),
+    at(y),
+    at(dy),
+    at(grads[0]!),
+    at(grads[1]!),
+    at(grads[2]!),
+    at(scratch),
+  );
   backend.disposeData(scratch.dataId);
   return grads;
 });
@@ -148,18 +199,36 @@ export function simdAttention(q: tf.Tensor): boolean {
  * softmax-weighted values, then the scores' log-sum-exp. Differentiable in q, k and v; the
  * backward pass recomputes the scores row by row. Only where simdAttention says so.
  */
-export function fusedChunkAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, buckets: Int32Array, chunk: number, seqLen: number): tf.Tensor2D {
+export function fusedChunkAttention(
+  q: tf.Tensor2D,
+  k: tf.Tensor2D,
+  v: tf.Tensor2D,
+  buckets: Int32Array,
+  chunk: number,
+  seqLen: number,
+): tf.Tensor2D {
   const [rows, d] = q.shape;
-  if (rows % seqLen !== 0 || buckets.length !== rows) throw new Error(`fusedChunkAttention: ${rows} rows do not fit sequences of ${seqLen} and ${buckets.length} buckets`);
+  if (rows % seqLen !== 0 || buckets.length !== rows)
+    throw new Error(
+      `fusedChunkAttention: ${rows} rows do not fit sequences of ${seqLen} and ${buckets.length} buckets`,
+    );
   const attrs: AttendAttrs = { chunk, seqLen, scale: 1 / Math.sqrt(d) };
   const f = tf.customGrad(((qi: tf.Tensor, ki: tf.Tensor, vi: tf.Tensor, save: tf.GradSaveFunc) => {
     const b = tf.tensor1d(buckets, 'int32');
-    const value = tf.engine().runKernel(ATTEND, { q: qi, k: ki, v: vi, buckets: b }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+    const value = tf
+      .engine()
+      .runKernel(ATTEND, { q: qi, k: ki, v: vi, buckets: b }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
     save([qi, ki, vi, b, value]);
     return {
       value,
       gradFunc: (dy: tf.Tensor, [qs, ks, vs, bs, y]: tf.Tensor[]) =>
-        tf.engine().runKernel(ATTEND_GRAD, { q: qs, k: ks, v: vs, buckets: bs, y, dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[],
+        tf
+          .engine()
+          .runKernel(
+            ATTEND_GRAD,
+            { q: qs, k: ks, v: vs, buckets: bs, y, dy },
+            attrs as unknown as tf.NamedAttrMap,
+          ) as tf.Tensor[],
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return f(q, k, v) as tf.Tensor2D;
@@ -188,7 +257,8 @@ register(TRANSPOSE, (backend, kernels, [x]) => {
 export function transposeLastTwo<T extends tf.Tensor>(x: T): T {
   const r = x.rank;
   const [n, m] = x.shape.slice(-2);
-  if (r >= 2 && x.size > 0 && n! % 4 === 0 && m! % 4 === 0 && currentKernels(x) !== null) return tf.engine().runKernel(TRANSPOSE, { x }) as T;
+  if (r >= 2 && x.size > 0 && n! % 4 === 0 && m! % 4 === 0 && currentKernels(x) !== null)
+    return tf.engine().runKernel(TRANSPOSE, { x }) as T;
   return tf.transpose(x, [...Array.from({ length: r - 2 }, (_, i) => i), r - 1, r - 2]) as T;
 }
 
@@ -202,7 +272,8 @@ export function simdProductNT(a: tf.Tensor3D, b: tf.Tensor3D): boolean {
 
 /** x [b, n, k] · yᵀ for y [b, m, k] → [b, n, m], no gradient. */
 export function productNT(x: tf.Tensor3D, y: tf.Tensor3D): tf.Tensor3D {
-  if (x.shape[0] !== y.shape[0] || x.shape[2] !== y.shape[2]) throw new Error(`productNT: shapes [${x.shape}] and [${y.shape}] do not match`);
+  if (x.shape[0] !== y.shape[0] || x.shape[2] !== y.shape[2])
+    throw new Error(`productNT: shapes [${x.shape}] and [${y.shape}] do not match`);
   if (simdProductNT(x, y)) return tf.engine().runKernel(PRODUCT_NT, { a: x, b: y }) as tf.Tensor3D;
   return tf.matMul(x, y, false, true);
 }

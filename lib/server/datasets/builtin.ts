@@ -25,36 +25,38 @@ export interface BuiltinDataset {
 /** Every `every`-th emoji of the 256×256 set: a spread over the whole Unicode range, ~620 images. */
 const HIGH_RES_EVERY = 6;
 
-export const BUILTIN_DATASETS: BuiltinDataset[] = [16, 32, 64].flatMap((side): BuiltinDataset[] =>
-  (['rgb', 'palette'] as const).map((tokenization) => ({
-    id: tokenization === 'rgb' ? `emoji-${side}` : `emoji-${side}-p256`,
+export const BUILTIN_DATASETS: BuiltinDataset[] = [16, 32, 64]
+  .flatMap((side): BuiltinDataset[] =>
+    (['rgb', 'palette'] as const).map((tokenization) => ({
+      id: tokenization === 'rgb' ? `emoji-${side}` : `emoji-${side}-p256`,
+      options: {
+        name: `Twitter emoji ${side}×${side}${tokenization === 'palette' ? ', 256 colours' : ''}`,
+        width: side,
+        height: side,
+        fit: 'contain',
+        background: '#ffffff',
+        tokenization,
+        paletteSize: 256,
+        validationFraction: 0.05,
+        seed: 1234,
+      } satisfies DatasetOptions,
+    })),
+  )
+  .concat({
+    id: 'emoji-256-p256',
+    fromSvg: { every: HIGH_RES_EVERY },
     options: {
-      name: `Twitter emoji ${side}×${side}${tokenization === 'palette' ? ', 256 colours' : ''}`,
-      width: side,
-      height: side,
+      name: 'Twitter emoji 256×256, 256 colours',
+      width: 256,
+      height: 256,
       fit: 'contain',
       background: '#ffffff',
-      tokenization,
+      tokenization: 'palette',
       paletteSize: 256,
       validationFraction: 0.05,
       seed: 1234,
-    } satisfies DatasetOptions,
-  })),
-).concat({
-  id: 'emoji-256-p256',
-  fromSvg: { every: HIGH_RES_EVERY },
-  options: {
-    name: 'Twitter emoji 256×256, 256 colours',
-    width: 256,
-    height: 256,
-    fit: 'contain',
-    background: '#ffffff',
-    tokenization: 'palette',
-    paletteSize: 256,
-    validationFraction: 0.05,
-    seed: 1234,
-  },
-});
+    },
+  });
 
 /** Folder of the 3,786 64×64 Twemoji PNGs shipped by emoji-datasource-twitter. */
 export function emojiDir(): string {
@@ -65,7 +67,9 @@ export function emojiDir(): string {
 /** The emoji PNGs in name order, so built-ins are the same on every machine. */
 export async function emojiInputs(dir = emojiDir()): Promise<PrepareInput[]> {
   const names = (await readdir(dir)).filter((n) => n.endsWith('.png')).sort();
-  return Promise.all(names.map(async (name) => ({ name, bytes: new Uint8Array(await readFile(path.join(dir, name))) })));
+  return Promise.all(
+    names.map(async (name) => ({ name, bytes: new Uint8Array(await readFile(path.join(dir, name))) })),
+  );
 }
 
 /**
@@ -75,18 +79,25 @@ export async function emojiInputs(dir = emojiDir()): Promise<PrepareInput[]> {
  */
 export async function emojiSvgInputs(side: number, every: number): Promise<PrepareInput[]> {
   const dir = path.dirname(createRequire(import.meta.url).resolve('@twemoji/svg/package.json'));
-  const names = (await readdir(dir)).filter((n) => n.endsWith('.svg')).sort().filter((_, i) => i % every === 0);
+  const names = (await readdir(dir))
+    .filter((n) => n.endsWith('.svg'))
+    .sort()
+    .filter((_, i) => i % every === 0);
   return Promise.all(
     names.map(async (name) => {
       const svg = await readFile(path.join(dir, name));
       // Twemoji's viewBox is 36×36 at 72 dpi: this density renders it at `side` pixels directly.
-      const png = await sharp(svg, { density: (72 * side) / 36 }).resize(side, side, { fit: 'contain', background: '#ffffff' }).png().toBuffer();
+      const png = await sharp(svg, { density: (72 * side) / 36 })
+        .resize(side, side, { fit: 'contain', background: '#ffffff' })
+        .png()
+        .toBuffer();
       return { name: name.replace(/\.svg$/, '.png'), bytes: new Uint8Array(png) };
     }),
   );
 }
 
-export type BuiltinEvent = { id: string; status: 'present' | 'prepared'; seconds?: number } | { id: string; event: UploadEvent };
+export type BuiltinEvent =
+  { id: string; status: 'present' | 'prepared'; seconds?: number } | { id: string; event: UploadEvent };
 
 /** Prepares every built-in dataset that is not stored yet (idempotent). Yields what it does. */
 export async function* ensureBuiltinDatasets(storage: Storage, only?: string[]): AsyncGenerator<BuiltinEvent> {
@@ -100,7 +111,8 @@ export async function* ensureBuiltinDatasets(storage: Storage, only?: string[]):
     const started = performance.now();
     const files = fromSvg ? await emojiSvgInputs(options.width, fromSvg.every) : (inputs ??= await emojiInputs());
     try {
-      for await (const event of prepareDataset(files, options, { storage, id, builtin: true, credit: EMOJI_CREDIT })) yield { id, event };
+      for await (const event of prepareDataset(files, options, { storage, id, builtin: true, credit: EMOJI_CREDIT }))
+        yield { id, event };
     } catch (err) {
       // Prepared meanwhile by another process (a second CLI tool, the studio): it is there, as wanted.
       if (err instanceof AppError && err.code === 'conflict') {

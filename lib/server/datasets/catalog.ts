@@ -1,5 +1,11 @@
 import 'server-only';
-import { type DatasetManifest, DatasetIdSchema, type DatasetSummary, ShardFileSchema, toSummary } from '@/lib/pixels/manifest';
+import {
+  type DatasetManifest,
+  DatasetIdSchema,
+  type DatasetSummary,
+  ShardFileSchema,
+  toSummary,
+} from '@/lib/pixels/manifest';
 import { AppError, forbidden, notFound } from '../errors';
 import type { BlobStream, Storage } from '../storage';
 import { datasetBlobPrefix } from './prepare';
@@ -11,18 +17,25 @@ export async function listDatasets(storage: Storage): Promise<DatasetSummary[]> 
   const manifests = await storage.listRecords<DatasetManifest>('datasets');
   return manifests
     .map(toSummary)
-    .sort((a, b) => Number(b.builtin) - Number(a.builtin) || (a.builtin ? a.id.localeCompare(b.id) : b.createdAt.localeCompare(a.createdAt)));
+    .sort(
+      (a, b) =>
+        Number(b.builtin) - Number(a.builtin) ||
+        (a.builtin ? a.id.localeCompare(b.id) : b.createdAt.localeCompare(a.createdAt)),
+    );
 }
 
 export async function getManifest(storage: Storage, id: string): Promise<DatasetManifest> {
-  const manifest = DatasetIdSchema.safeParse(id).success ? await storage.getRecord<DatasetManifest>('datasets', id) : undefined;
+  const manifest = DatasetIdSchema.safeParse(id).success
+    ? await storage.getRecord<DatasetManifest>('datasets', id)
+    : undefined;
   if (!manifest) throw notFound('dataset_not_found', `No dataset with id ${JSON.stringify(id)}.`);
   return manifest;
 }
 
 export async function deleteDataset(storage: Storage, id: string): Promise<void> {
   const manifest = await getManifest(storage, id);
-  if (manifest.builtin) throw forbidden('builtin_dataset', `${manifest.name} is a built-in dataset and cannot be deleted.`);
+  if (manifest.builtin)
+    throw forbidden('builtin_dataset', `${manifest.name} is a built-in dataset and cannot be deleted.`);
   // Record first: the dataset disappears at once; a crash after this leaves only unreachable blobs.
   await storage.deleteRecord('datasets', id);
   await storage.deleteBlobs(datasetBlobPrefix(id));

@@ -62,13 +62,22 @@ export function sniffFormat(bytes: Uint8Array): ImageFormat | 'svg' | 'heic' | u
   if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpeg';
   if (b.length >= 6 && ascii(b, 0, 4) === 'GIF8') return 'gif';
   if (b.length >= 12 && ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 12) === 'WEBP') return 'webp';
-  if (b.length >= 4 && ((b[0] === 0x49 && b[1] === 0x49 && b[2] === 42 && b[3] === 0) || (b[0] === 0x4d && b[1] === 0x4d && b[2] === 0 && b[3] === 42))) return 'tiff';
+  if (
+    b.length >= 4 &&
+    ((b[0] === 0x49 && b[1] === 0x49 && b[2] === 42 && b[3] === 0) ||
+      (b[0] === 0x4d && b[1] === 0x4d && b[2] === 0 && b[3] === 42))
+  )
+    return 'tiff';
   if (b.length >= 12 && ascii(b, 4, 8) === 'ftyp') {
     const brand = ascii(b, 8, 12);
     if (brand === 'avif' || brand === 'avis') return 'avif';
     if (/^(heic|heix|hevc|hevx|mif1|msf1)$/.test(brand)) return 'heic';
   }
-  const head = new TextDecoder().decode(b.subarray(0, 1024)).replace(/^\uFEFF/, '').trimStart().toLowerCase();
+  const head = new TextDecoder()
+    .decode(b.subarray(0, 1024))
+    .replace(/^\uFEFF/, '')
+    .trimStart()
+    .toLowerCase();
   if (head.startsWith('<') && head.includes('<svg')) return 'svg';
   return undefined;
 }
@@ -76,7 +85,9 @@ export function sniffFormat(bytes: Uint8Array): ImageFormat | 'svg' | 'heic' | u
 /** Decodes, orients, flattens and resizes one image. Throws SkipFile with a reason for bad input. */
 export async function decodeToRgb(bytes: Uint8Array, target: TargetSize, limits: Limits): Promise<Uint8Array> {
   if (bytes.byteLength > limits.bytesPerFile) {
-    throw new SkipFile(`too large: ${formatBytes(bytes.byteLength)} exceeds the ${formatBytes(limits.bytesPerFile)} limit per file`);
+    throw new SkipFile(
+      `too large: ${formatBytes(bytes.byteLength)} exceeds the ${formatBytes(limits.bytesPerFile)} limit per file`,
+    );
   }
   const format = sniffFormat(bytes);
   if (format === 'svg') throw new SkipFile('unsupported format (SVG): vector images are not accepted, export a PNG');
@@ -110,7 +121,9 @@ async function decodeAndResize(bytes: Uint8Array, target: TargetSize, limits: Li
         .metadata()
         .then((m) => ` (${m.width}×${m.height})`)
         .catch(() => '');
-      throw new SkipFile(`too many pixels${size}: more than ${limits.pixelsPerImage.toLocaleString('en')} pixels per image`);
+      throw new SkipFile(
+        `too many pixels${size}: more than ${limits.pixelsPerImage.toLocaleString('en')} pixels per image`,
+      );
     }
     throw new SkipFile(`corrupt image: ${message.split('\n')[0].trim()}`);
   }

@@ -80,7 +80,11 @@ const EMPTY = new Uint8Array(0);
  * `checkPreparationRoom` here, before anything streams or is written. The place is given back when
  * the events end or `return()` is called after the first `next()`: iterate what this returns.
  */
-export function prepareDataset(inputs: readonly PrepareInput[], options: DatasetOptions, ctx: PrepareContext): AsyncGenerator<UploadEvent, DatasetManifest> {
+export function prepareDataset(
+  inputs: readonly PrepareInput[],
+  options: DatasetOptions,
+  ctx: PrepareContext,
+): AsyncGenerator<UploadEvent, DatasetManifest> {
   const limits = ctx.limits ?? LIMITS;
   const turn = takeTurn(limits.preparationsAtOnce, limits.preparationsWaiting);
   if (!turn) throw lineFull(limits);
@@ -102,7 +106,10 @@ const lineFull = (limits: Limits) =>
     60,
   );
 
-async function* inTurn(preparation: AsyncGenerator<UploadEvent, DatasetManifest>, turn: Turn): AsyncGenerator<UploadEvent, DatasetManifest> {
+async function* inTurn(
+  preparation: AsyncGenerator<UploadEvent, DatasetManifest>,
+  turn: Turn,
+): AsyncGenerator<UploadEvent, DatasetManifest> {
   try {
     if (turn.position > 0) {
       yield { type: 'queued', position: turn.position };
@@ -114,7 +121,11 @@ async function* inTurn(preparation: AsyncGenerator<UploadEvent, DatasetManifest>
   }
 }
 
-async function* prepare(pending: (PrepareInput | undefined)[], options: DatasetOptions, ctx: PrepareContext): AsyncGenerator<UploadEvent, DatasetManifest> {
+async function* prepare(
+  pending: (PrepareInput | undefined)[],
+  options: DatasetOptions,
+  ctx: PrepareContext,
+): AsyncGenerator<UploadEvent, DatasetManifest> {
   const limits = ctx.limits ?? LIMITS;
   const { storage } = ctx;
   const id = ctx.id ?? newDatasetId(options.name);
@@ -125,8 +136,15 @@ async function* prepare(pending: (PrepareInput | undefined)[], options: DatasetO
   const { accepted, skipped } = yield* decodeEntries(entries, options, limits, ctx.concurrency ?? MAX_DECODES);
 
   if (accepted.length === 0) {
-    const why = skipped.slice(0, 3).map((s) => `${s.name}: ${s.reason}`).join('; ');
-    throw new AppError('no_images', 422, `No usable image in the upload${why ? ` (${why}${skipped.length > 3 ? '; …' : ''})` : ''}. Nothing was stored.`);
+    const why = skipped
+      .slice(0, 3)
+      .map((s) => `${s.name}: ${s.reason}`)
+      .join('; ');
+    throw new AppError(
+      'no_images',
+      422,
+      `No usable image in the upload${why ? ` (${why}${skipped.length > 3 ? '; …' : ''})` : ''}. Nothing was stored.`,
+    );
   }
 
   // 3. Tokenize. The pixels are never copied together: at most they and the palette tokens coexist.
@@ -135,7 +153,10 @@ async function* prepare(pending: (PrepareInput | undefined)[], options: DatasetO
   /** Image i's tokens, taken once, as it is written into its shard. */
   let takeTokens: (i: number) => TokenArray;
   if (options.tokenization === 'palette') {
-    palette = await fitPaletteBetweenRequests(accepted.map((a) => a.rgb), { size: options.paletteSize, seed: options.seed });
+    palette = await fitPaletteBetweenRequests(
+      accepted.map((a) => a.rgb),
+      { size: options.paletteSize, seed: options.seed },
+    );
     // Image by image, letting other requests in between: mapping millions of pixels in one go
     // would hold the server's event loop for tens of seconds.
     const map = paletteMapper(palette);
@@ -166,7 +187,10 @@ async function* prepare(pending: (PrepareInput | undefined)[], options: DatasetO
   const n = accepted.length;
   const order = shuffledIndices(n, options.seed);
   const validationCount = n < 2 ? 0 : Math.min(n - 1, Math.round(n * options.validationFraction));
-  const splitOrder = { validation: Array.from(order.subarray(0, validationCount)), train: Array.from(order.subarray(validationCount)) };
+  const splitOrder = {
+    validation: Array.from(order.subarray(0, validationCount)),
+    train: Array.from(order.subarray(validationCount)),
+  };
 
   // 5. Write blobs, then the record; on any failure, or a client that goes away, remove what was written.
   const prefix = datasetBlobPrefix(id);
@@ -186,7 +210,8 @@ async function* prepare(pending: (PrepareInput | undefined)[], options: DatasetO
       const indices = splitOrder[split];
       for (let s = 0; s * perShard < indices.length; s++) {
         const chunk = indices.slice(s * perShard, (s + 1) * perShard);
-        const tokens = bytesPerToken === 1 ? new Uint8Array(chunk.length * seqLength) : new Uint16Array(chunk.length * seqLength);
+        const tokens =
+          bytesPerToken === 1 ? new Uint8Array(chunk.length * seqLength) : new Uint16Array(chunk.length * seqLength);
         chunk.forEach((img, j) => tokens.set(takeTokens(img), j * seqLength));
         const bytes = tokensToShardBytes(tokens, bytesPerToken);
         const file = `${split}-${String(s).padStart(3, '0')}.bin`;
@@ -195,7 +220,12 @@ async function* prepare(pending: (PrepareInput | undefined)[], options: DatasetO
           shardBytes[file] = bytes;
           previewable += chunk.length;
         }
-        shards.push({ file, images: chunk.length, bytes: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') });
+        shards.push({
+          file,
+          images: chunk.length,
+          bytes: bytes.byteLength,
+          sha256: createHash('sha256').update(bytes).digest('hex'),
+        });
         written += chunk.length;
         yield { type: 'writing', done: written, total: n };
       }
@@ -208,7 +238,10 @@ async function* prepare(pending: (PrepareInput | undefined)[], options: DatasetO
       name: options.name,
       builtin: ctx.builtin ?? false,
       createdAt: new Date().toISOString(),
-      source: { ...(ctx.credit ? { credit: ctx.credit } : {}), files: accepted.map((a) => ({ name: a.name, sha256: a.sha256 })) },
+      source: {
+        ...(ctx.credit ? { credit: ctx.credit } : {}),
+        files: accepted.map((a) => ({ name: a.name, sha256: a.sha256 })),
+      },
       width: options.width,
       height: options.height,
       channels: 3,
@@ -232,7 +265,8 @@ async function* prepare(pending: (PrepareInput | undefined)[], options: DatasetO
       for (const shard of manifest.splits[split].shards) {
         if (previews.length >= limits.previewImages) break;
         const reader = readShard(manifest, shardBytes[shard.file]);
-        for (let i = 0; i < reader.images && previews.length < limits.previewImages; i++) previews.push(tokensToImage(manifest, reader.imageAt(i)));
+        for (let i = 0; i < reader.images && previews.length < limits.previewImages; i++)
+          previews.push(tokensToImage(manifest, reader.imageAt(i)));
       }
     }
     await storage.putBlob(`${prefix}preview.png`, await contactSheet(previews, manifest.width, manifest.height));
@@ -256,7 +290,10 @@ async function* prepare(pending: (PrepareInput | undefined)[], options: DatasetO
  * 1. Zips expanded into entries, reporting how many entries of each zip are read; everything past
  * the file budget is skipped with a reason. Empties `pending` as it goes.
  */
-async function* expandInputs(pending: (PrepareInput | undefined)[], limits: Limits): AsyncGenerator<UploadEvent, Entry[]> {
+async function* expandInputs(
+  pending: (PrepareInput | undefined)[],
+  limits: Limits,
+): AsyncGenerator<UploadEvent, Entry[]> {
   const entries: Entry[] = [];
   let fileCount = 0;
   const inflateBudget = { inflated: 0 };
@@ -270,7 +307,9 @@ async function* expandInputs(pending: (PrepareInput | undefined)[], limits: Limi
     } else if (isZip(input.bytes) || /\.zip$/i.test(input.name)) {
       const { name, bytes } = input;
       expanded = yield* latestReports<UploadEvent, Entry[]>((report) =>
-        readZip(name, bytes, limits, room, inflateBudget, (done, total) => report({ type: 'unzipping', file: name, done, total })),
+        readZip(name, bytes, limits, room, inflateBudget, (done, total) =>
+          report({ type: 'unzipping', file: name, done, total }),
+        ),
       );
     } else {
       expanded = [input];
@@ -354,7 +393,8 @@ async function* decodeEntries(
 
   for (let i = 0; i < entries.length; i++) {
     // Near the budget, decodes in flight may yet be skipped and give their bytes back: wait for them.
-    while ('bytes' in entries[i] && reserved + imageBytes > limits.decodedBytesPerUpload && inflight.length > 0) yield* settle(inflight.shift()!);
+    while ('bytes' in entries[i] && reserved + imageBytes > limits.decodedBytesPerUpload && inflight.length > 0)
+      yield* settle(inflight.shift()!);
     inflight.push(start(i));
     if (inflight.length >= window) yield* settle(inflight.shift()!);
   }
@@ -392,7 +432,8 @@ async function* latestReports<E, T>(job: (report: (event: E) => void) => Promise
     () => void (finished = true),
   );
   for (;;) {
-    if (latest === undefined && !finished) await Promise.race([settled, new Promise<void>((resolve) => (news = resolve))]);
+    if (latest === undefined && !finished)
+      await Promise.race([settled, new Promise<void>((resolve) => (news = resolve))]);
     if (latest !== undefined) {
       const event: E = latest;
       latest = undefined;

@@ -32,5 +32,7 @@ export async function contactSheet(images: Uint8Array[], width: number, height: 
       }
     }
   });
-  return sharp(sheet, { raw: { width: sheetW, height: sheetH, channels: 3 } }).png({ compressionLevel: 6 }).toBuffer();
+  return sharp(sheet, { raw: { width: sheetW, height: sheetH, channels: 3 } })
+    .png({ compressionLevel: 6 })
+    .toBuffer();
 }

@@ -47,7 +47,8 @@ export function takeTurn(atOnce: number, maxWaiting = Infinity): Turn | null {
       if (state === 'waiting') line.splice(line.indexOf(start), 1);
       if (state === 'running') {
         const next = line.shift();
-        if (next) next(); // the turn passes on: `running` stays the same
+        if (next)
+          next(); // the turn passes on: `running` stays the same
         else running--;
       }
       state = 'released';

@@ -15,7 +15,13 @@ export interface InflateBudget {
 }
 
 export function isZip(bytes: Uint8Array): boolean {
-  return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && (bytes[2] === 3 || bytes[2] === 5) && (bytes[3] === 4 || bytes[3] === 6);
+  return (
+    bytes.length >= 4 &&
+    bytes[0] === 0x50 &&
+    bytes[1] === 0x4b &&
+    (bytes[2] === 3 || bytes[2] === 5) &&
+    (bytes[3] === 4 || bytes[3] === 6)
+  );
 }
 
 /** Why an entry name is unsafe, or undefined if it stays inside the archive. */
@@ -51,8 +57,10 @@ export async function readZip(
 ): Promise<ZipItem[]> {
   const items: ZipItem[] = [];
   const zipfile = await new Promise<yauzl.ZipFile>((resolve, reject) =>
-    yauzl.fromBuffer(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { lazyEntries: true, decodeStrings: false, validateEntrySizes: true }, (err, zip) =>
-      err ? reject(err) : resolve(zip),
+    yauzl.fromBuffer(
+      Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+      { lazyEntries: true, decodeStrings: false, validateEntrySizes: true },
+      (err, zip) => (err ? reject(err) : resolve(zip)),
     ),
   ).catch((err: Error) => {
     items.push({ name: zipName, reason: `corrupt zip: ${err.message}` });
@@ -82,7 +90,8 @@ export async function readZip(
   } catch (err) {
     if (!(err instanceof StopZip)) items.push({ name: zipName, reason: `corrupt zip: ${(err as Error).message}` });
   }
-  if (items.length === 0) items.push({ name: zipName, reason: 'empty zip: no files inside (folders, dotfiles and __MACOSX are ignored)' });
+  if (items.length === 0)
+    items.push({ name: zipName, reason: 'empty zip: no files inside (folders, dotfiles and __MACOSX are ignored)' });
   return items;
 
   async function handleEntry(entry: yauzl.Entry): Promise<void> {
@@ -101,7 +110,10 @@ export async function readZip(
       return;
     }
     if (entry.uncompressedSize > limits.bytesPerFile) {
-      items.push({ name, reason: `too large: ${formatBytes(entry.uncompressedSize)} exceeds the ${formatBytes(limits.bytesPerFile)} limit per file` });
+      items.push({
+        name,
+        reason: `too large: ${formatBytes(entry.uncompressedSize)} exceeds the ${formatBytes(limits.bytesPerFile)} limit per file`,
+      });
       return;
     }
     if (entry.isEncrypted()) {
@@ -112,7 +124,10 @@ export async function readZip(
     if ('reason' in result) items.push({ name, reason: result.reason });
     else items.push({ name, bytes: result.bytes });
     if (result.stop) {
-      items.push({ name: zipName, reason: `zip too large: the upload's zips inflate to more than ${formatBytes(limits.zipUncompressedBytes)}; the rest was not read` });
+      items.push({
+        name: zipName,
+        reason: `zip too large: the upload's zips inflate to more than ${formatBytes(limits.zipUncompressedBytes)}; the rest was not read`,
+      });
       throw new StopZip();
     }
   }
@@ -144,7 +159,11 @@ export async function readZip(
         });
         stream.on('error', (e: Error) => {
           const lied = /too many bytes|too few bytes/.test(e.message);
-          finish({ reason: lied ? `corrupt zip entry: size does not match its header (zip bomb?)` : `corrupt zip entry: ${e.message}` });
+          finish({
+            reason: lied
+              ? `corrupt zip entry: size does not match its header (zip bomb?)`
+              : `corrupt zip entry: ${e.message}`,
+          });
         });
         stream.on('end', () => finish({ bytes: new Uint8Array(Buffer.concat(chunks)) }));
       });

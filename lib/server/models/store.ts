@@ -58,7 +58,9 @@ const BYTES_PER_DTYPE: Record<string, number> = { float32: 4, int32: 4, bool: 1,
 
 /** The parts of model.json the server checks; the rest is the engine's business. */
 const ModelJsonSchema = z.object({
-  modelTopology: z.object({ format: z.literal('reformer-studio/v1', 'modelTopology.format must be "reformer-studio/v1"') }).loose(),
+  modelTopology: z
+    .object({ format: z.literal('reformer-studio/v1', 'modelTopology.format must be "reformer-studio/v1"') })
+    .loose(),
   weightsManifest: z
     .array(
       z.object({
@@ -69,7 +71,10 @@ const ModelJsonSchema = z.object({
               name: z.string(),
               shape: z.array(z.number().int().min(0)),
               dtype: z.enum(['float32', 'int32', 'bool']),
-              quantization: z.object({ dtype: z.enum(['uint8', 'uint16', 'float16']) }).loose().optional(),
+              quantization: z
+                .object({ dtype: z.enum(['uint8', 'uint16', 'float16']) })
+                .loose()
+                .optional(),
             })
             .loose(),
         ),
@@ -111,20 +116,37 @@ export function validatePublish(input: PublishInput): ModelCard {
     throw badRequest('invalid_model_json', 'model.json is not valid UTF-8 JSON.');
   }
   const parsed = ModelJsonSchema.safeParse(json);
-  if (!parsed.success) throw badRequest('invalid_model_json', `model.json is not a Reformer Studio model: ${z.prettifyError(parsed.error)}`);
+  if (!parsed.success)
+    throw badRequest(
+      'invalid_model_json',
+      `model.json is not a Reformer Studio model: ${z.prettifyError(parsed.error)}`,
+    );
   const paths = parsed.data.weightsManifest.flatMap((g) => g.paths);
   if (paths.length !== 1 || paths[0] !== WEIGHTS_FILE) {
-    throw badRequest('invalid_weights_manifest', `model.json's weightsManifest must name exactly one file, "${WEIGHTS_FILE}" (it names ${JSON.stringify(paths)}).`);
+    throw badRequest(
+      'invalid_weights_manifest',
+      `model.json's weightsManifest must name exactly one file, "${WEIGHTS_FILE}" (it names ${JSON.stringify(paths)}).`,
+    );
   }
   const expected = expectedWeightBytes(parsed.data.weightsManifest);
   if (input.weights.byteLength !== expected) {
-    throw badRequest('weights_size_mismatch', `${WEIGHTS_FILE} is ${input.weights.byteLength} bytes but model.json's weightsManifest describes ${expected} bytes; the file is truncated or belongs to another model.`);
+    throw badRequest(
+      'weights_size_mismatch',
+      `${WEIGHTS_FILE} is ${input.weights.byteLength} bytes but model.json's weightsManifest describes ${expected} bytes; the file is truncated or belongs to another model.`,
+    );
   }
   const card = ModelCardSchema.safeParse(parsed.data.userDefinedMetadata?.card);
-  if (!card.success) throw badRequest('invalid_card', `model.json's userDefinedMetadata.card is not a valid model card: ${z.prettifyError(card.error)}`);
+  if (!card.success)
+    throw badRequest(
+      'invalid_card',
+      `model.json's userDefinedMetadata.card is not a valid model card: ${z.prettifyError(card.error)}`,
+    );
   const actual = contentSha256(input.modelJson, input.weights);
   if (actual !== input.sha256) {
-    throw badRequest('hash_mismatch', `The files hash to sha256 ${actual}, not the manifest's ${input.sha256}; they were changed or corrupted in transit.`);
+    throw badRequest(
+      'hash_mismatch',
+      `The files hash to sha256 ${actual}, not the manifest's ${input.sha256}; they were changed or corrupted in transit.`,
+    );
   }
   return card.data;
 }
@@ -137,9 +159,18 @@ export function validatePublish(input: PublishInput): ModelCard {
 export async function publishModel(storage: Storage, input: PublishInput): Promise<ModelRecord> {
   const card = validatePublish(input);
   if ((await shippedModels()).some((m) => m.card.id === card.id)) {
-    throw new AppError('model_id_shipped', 409, `"${card.id}" is the id of a model that ships with the studio; give the model card another id and publish again.`);
+    throw new AppError(
+      'model_id_shipped',
+      409,
+      `"${card.id}" is the id of a model that ships with the studio; give the model card another id and publish again.`,
+    );
   }
-  const exists = () => new AppError('model_exists', 409, `A model with id "${card.id}" is already published; delete it first or publish under another id.`);
+  const exists = () =>
+    new AppError(
+      'model_exists',
+      409,
+      `A model with id "${card.id}" is already published; delete it first or publish under another id.`,
+    );
   if (await storage.getRecord('models', card.id)) throw exists();
   const prefix = newPublishPrefix(card.id, input.sha256);
   const record: ModelRecord = {
@@ -172,15 +203,22 @@ export async function listModels(storage: Storage): Promise<ShippedModel[]> {
 }
 
 export async function getModel(storage: Storage, id: string): Promise<ModelRecord> {
-  const record = ModelCardSchema.shape.id.safeParse(id).success ? await storage.getRecord<ModelRecord>('models', id) : undefined;
+  const record = ModelCardSchema.shape.id.safeParse(id).success
+    ? await storage.getRecord<ModelRecord>('models', id)
+    : undefined;
   if (!record) throw notFound('model_not_found', `No published model with id ${JSON.stringify(id)}.`);
   return record;
 }
 
 /** model.json or one of the model's weight files. */
-export async function openModelFile(storage: Storage, id: string, file: string): Promise<BlobStream & { sha256: string }> {
+export async function openModelFile(
+  storage: Storage,
+  id: string,
+  file: string,
+): Promise<BlobStream & { sha256: string }> {
   const record = await getModel(storage, id);
-  if (file !== 'model.json' && !record.weightFiles.includes(file)) throw notFound('model_file_not_found', `Model ${id} has no file ${JSON.stringify(file)}.`);
+  if (file !== 'model.json' && !record.weightFiles.includes(file))
+    throw notFound('model_file_not_found', `Model ${id} has no file ${JSON.stringify(file)}.`);
   const blob = await storage.blobStream(blobPrefixOf(record) + file);
   if (!blob) throw new AppError('blob_missing', 500, `File ${file} of model ${id} is missing from storage.`);
   return { ...blob, sha256: record.sha256 };

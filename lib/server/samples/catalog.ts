@@ -1,6 +1,13 @@
 import 'server-only';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { permalink, type Recipe, SampleIdSchema, type SamplePage, type SampleView, type ShareResult } from '@/lib/samples/recipe';
+import {
+  permalink,
+  type Recipe,
+  SampleIdSchema,
+  type SamplePage,
+  type SampleView,
+  type ShareResult,
+} from '@/lib/samples/recipe';
 import { AppError, badRequest, forbidden, notFound } from '../errors';
 import type { Storage } from '../storage';
 import { checkSampleImage } from './image';
@@ -58,7 +65,8 @@ function toView(r: SampleRecord): SampleView {
 
 export async function createSample(storage: Storage, image: Uint8Array, recipe: Recipe): Promise<ShareResult> {
   const model = await findModel(storage, recipe.model.id);
-  if (!model) throw badRequest('unknown_model', `No shipped or published model has the id ${JSON.stringify(recipe.model.id)}.`);
+  if (!model)
+    throw badRequest('unknown_model', `No shipped or published model has the id ${JSON.stringify(recipe.model.id)}.`);
   const { width, height } = model.card.dataset;
   const checked = await checkSampleImage(image, width, height);
 
@@ -68,7 +76,15 @@ export async function createSample(storage: Storage, image: Uint8Array, recipe: 
     id,
     createdAt: new Date().toISOString(),
     recipe,
-    model: { id: model.card.id, name: model.card.name, dataset: { id: model.card.dataset.id, name: model.card.dataset.name, tokenization: model.card.dataset.tokenization } },
+    model: {
+      id: model.card.id,
+      name: model.card.name,
+      dataset: {
+        id: model.card.dataset.id,
+        name: model.card.dataset.name,
+        tokenization: model.card.dataset.tokenization,
+      },
+    },
     width,
     height,
     thumbWidth: checked.thumbWidth,
@@ -94,8 +110,11 @@ async function isHidden(storage: Storage, id: string): Promise<boolean> {
 
 /** The record, or 404 for unknown, malformed and hidden ids alike. */
 async function getRecord(storage: Storage, id: string, { includeHidden = false } = {}): Promise<SampleRecord> {
-  const record = SampleIdSchema.safeParse(id).success ? await storage.getRecord<SampleRecord>('samples', id) : undefined;
-  if (!record || (!includeHidden && (await isHidden(storage, id)))) throw notFound('sample_not_found', 'No such sample: it was deleted, hidden after a report, or never existed.');
+  const record = SampleIdSchema.safeParse(id).success
+    ? await storage.getRecord<SampleRecord>('samples', id)
+    : undefined;
+  if (!record || (!includeHidden && (await isHidden(storage, id))))
+    throw notFound('sample_not_found', 'No such sample: it was deleted, hidden after a report, or never existed.');
   return record;
 }
 
@@ -117,7 +136,8 @@ function encodeCursor(r: SampleRecord): string {
 function decodeCursor(cursor: string): [string, string] {
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'string')) return value as [string, string];
+    if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'string'))
+      return value as [string, string];
   } catch {
     // fall through
   }
@@ -125,10 +145,16 @@ function decodeCursor(cursor: string): [string, string] {
 }
 
 /** Newest first (created_at DESC, id ASC, the storage order), hidden samples left out. */
-export async function listSamples(storage: Storage, options: { cursor?: string; model?: string; limit?: number } = {}): Promise<SamplePage> {
+export async function listSamples(
+  storage: Storage,
+  options: { cursor?: string; model?: string; limit?: number } = {},
+): Promise<SamplePage> {
   const limit = options.limit ?? PAGE_SIZE;
   const after = options.cursor ? decodeCursor(options.cursor) : undefined;
-  const [records, reports] = await Promise.all([storage.listRecords<SampleRecord>('samples'), storage.listRecords<ReportRecord>('sample_reports')]);
+  const [records, reports] = await Promise.all([
+    storage.listRecords<SampleRecord>('samples'),
+    storage.listRecords<ReportRecord>('sample_reports'),
+  ]);
   const hidden = new Set(reports.filter((r) => r.reports >= REPORTS_TO_HIDE).map((r) => r.id));
   const visible = records.filter(
     (r) =>
@@ -146,7 +172,12 @@ export async function deleteSample(storage: Storage, id: string, token: string |
   const expected = Buffer.from(record.deleteTokenSha256, 'hex');
   // Comparing hashes keeps both sides 32 bytes, so timingSafeEqual never sees a length mismatch.
   if (!token || !timingSafeEqual(sha256(token), expected)) {
-    throw forbidden('wrong_delete_token', token ? 'That delete token does not match this sample.' : 'Deleting a sample needs the delete token its sharer received.');
+    throw forbidden(
+      'wrong_delete_token',
+      token
+        ? 'That delete token does not match this sample.'
+        : 'Deleting a sample needs the delete token its sharer received.',
+    );
   }
   // Record first: the sample disappears at once; a crash after this leaves only unreachable blobs.
   await storage.deleteRecord('samples', id);

@@ -25,7 +25,10 @@ export class RateLimiter {
     if (bucket.tokens < 1) {
       this.buckets.set(key, bucket);
       const retryAfterSeconds = Math.max(1, Math.ceil((1 - bucket.tokens) / perMs / 1000));
-      throw new RateLimitedError(`Too many ${action} from this address: at most ${this.capacity} per ${Math.round(this.windowMs / 1000)} s. Try again in ${retryAfterSeconds} s.`, retryAfterSeconds);
+      throw new RateLimitedError(
+        `Too many ${action} from this address: at most ${this.capacity} per ${Math.round(this.windowMs / 1000)} s. Try again in ${retryAfterSeconds} s.`,
+        retryAfterSeconds,
+      );
     }
     bucket.tokens -= 1;
     this.buckets.set(key, bucket);
@@ -34,7 +37,8 @@ export class RateLimiter {
 
   /** Forgets clients whose bucket has refilled: they are indistinguishable from new ones. */
   private prune(now: number): void {
-    for (const [key, b] of this.buckets) if (b.tokens + (now - b.at) * (this.capacity / this.windowMs) >= this.capacity) this.buckets.delete(key);
+    for (const [key, b] of this.buckets)
+      if (b.tokens + (now - b.at) * (this.capacity / this.windowMs) >= this.capacity) this.buckets.delete(key);
   }
 }
 

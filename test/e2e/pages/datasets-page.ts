@@ -45,7 +45,10 @@ export class DatasetsPage {
 
   /** Drops fixture files on the drop zone the way a browser does: a drop event carrying a DataTransfer. */
   async dropFixtures(...names: string[]) {
-    const files = names.map((n) => ({ name: n, base64: readFileSync(path.join(FIXTURE_IMAGES, n)).toString('base64') }));
+    const files = names.map((n) => ({
+      name: n,
+      base64: readFileSync(path.join(FIXTURE_IMAGES, n)).toString('base64'),
+    }));
     const dataTransfer = await this.page.evaluateHandle((list) => {
       const dt = new DataTransfer();
       for (const f of list) {
@@ -67,7 +70,9 @@ export class DatasetsPage {
 
   /** Leaves uploads unanswered, as a slow server would, until the test ends. */
   async holdPrepareRequests() {
-    await this.page.route('**/api/datasets', (route) => (route.request().method() === 'POST' ? undefined : route.fallback()));
+    await this.page.route('**/api/datasets', (route) =>
+      route.request().method() === 'POST' ? undefined : route.fallback(),
+    );
   }
 
   fileRow(name: string): Locator {

@@ -34,7 +34,10 @@ export class SharePermalinkPage {
 
   /** The browser holds the delete token the way ShareButton leaves it (before any page script runs). */
   static async holdDeleteToken(page: Page, id: string, token: string) {
-    await page.addInitScript(([i, t]) => localStorage.setItem('reformer-share-tokens', JSON.stringify({ [i]: t })), [id, token] as const);
+    await page.addInitScript(([i, t]) => localStorage.setItem('reformer-share-tokens', JSON.stringify({ [i]: t })), [
+      id,
+      token,
+    ] as const);
   }
 
   /** The <img> has loaded and decoded to its natural size. */

@@ -99,7 +99,10 @@ export async function uploadFixtureDataset(request: APIRequestContext, name: str
   }
   const response = await request.post('/api/datasets', { multipart: form });
   expect(response.ok()).toBe(true);
-  const events = (await response.text()).trim().split('\n').map((line) => JSON.parse(line) as { type: string; dataset?: { id: string } });
+  const events = (await response.text())
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { type: string; dataset?: { id: string } });
   const done = events.at(-1);
   expect(done?.type).toBe('done');
   return done!.dataset!.id;

@@ -5,7 +5,16 @@ import { addStepTime, etaSeconds, etaSpan, type StepTime } from '@/components/tr
  * What the page sees of a run: a step event every `stepSeconds`, and after the step events that end
  * an evaluation (or sample) period, the time its validation and checkpoint (or samples) take.
  */
-function stepEvents({ from = 0, to, startMs = 0, stepSeconds, evalEvery, evalSeconds = 0, sampleEvery = 0, sampleSeconds = 0 }: {
+function stepEvents({
+  from = 0,
+  to,
+  startMs = 0,
+  stepSeconds,
+  evalEvery,
+  evalSeconds = 0,
+  sampleEvery = 0,
+  sampleSeconds = 0,
+}: {
   from?: number;
   to: number;
   startMs?: number;
@@ -27,7 +36,11 @@ function stepEvents({ from = 0, to, startMs = 0, stepSeconds, evalEvery, evalSec
 }
 
 /** The ETA the page shows after each event, fed as the page feeds them. */
-function etasAlong(events: StepTime[], settings: { evalEvery: number; sampleEvery: number }, totalSteps: number): (number | undefined)[] {
+function etasAlong(
+  events: StepTime[],
+  settings: { evalEvery: number; sampleEvery: number },
+  totalSteps: number,
+): (number | undefined)[] {
   let times: StepTime[] = [];
   return events.map((event) => {
     times = addStepTime(times, event, etaSpan(settings));
@@ -48,7 +61,14 @@ describe('Train page ETA', () => {
     // (10 × 1 + 2 × 3 + 6) / 10 = 2.2 s a step on average.
     const settings = { evalEvery: 5, sampleEvery: 10 };
     const totalSteps = 100;
-    const events = stepEvents({ to: 60, stepSeconds: 1, evalEvery: 5, evalSeconds: 3, sampleEvery: 10, sampleSeconds: 6 });
+    const events = stepEvents({
+      to: 60,
+      stepSeconds: 1,
+      evalEvery: 5,
+      evalSeconds: 3,
+      sampleEvery: 10,
+      sampleSeconds: 6,
+    });
     const etas = etasAlong(events, settings, totalSteps);
     // Once a whole period is in view, at whatever point of the period the run is.
     for (let i = 10; i < events.length; i++) expect(etas[i]).toBeCloseTo((totalSteps - events[i][1]) * 2.2, 6);
@@ -70,18 +90,64 @@ describe('Train page ETA', () => {
     expect(etaSeconds([[1000, 1]], 100)).toBeUndefined();
     expect(etaSeconds([[0, 0]], 1)).toBeUndefined();
     // The same step reported twice says nothing about the pace.
-    expect(etaSeconds([[1000, 7], [1500, 7]], 100)).toBeUndefined();
+    expect(
+      etaSeconds(
+        [
+          [1000, 7],
+          [1500, 7],
+        ],
+        100,
+      ),
+    ).toBeUndefined();
     // Two events in the same millisecond: a pace of zero, not a division by zero.
-    expect(etaSeconds([[1000, 7], [1000, 8]], 100)).toBe(0);
+    expect(
+      etaSeconds(
+        [
+          [1000, 7],
+          [1000, 8],
+        ],
+        100,
+      ),
+    ).toBe(0);
     // At (or past, after a shorter reschedule) the last step, nothing is left.
-    expect(etaSeconds([[0, 9], [1000, 10]], 10)).toBe(0);
-    expect(etaSeconds([[0, 11], [1000, 12]], 10)).toBe(0);
+    expect(
+      etaSeconds(
+        [
+          [0, 9],
+          [1000, 10],
+        ],
+        10,
+      ),
+    ).toBe(0);
+    expect(
+      etaSeconds(
+        [
+          [0, 11],
+          [1000, 12],
+        ],
+        10,
+      ),
+    ).toBe(0);
   });
 
   it('averages over the longest period between pauses, and at least one step', () => {
     expect(etaSpan({ evalEvery: 15, sampleEvery: 30 })).toBe(30);
     expect(etaSpan({ evalEvery: 15, sampleEvery: 0 })).toBe(15);
     expect(etaSpan(null)).toBe(1);
-    expect(addStepTime([[0, 1], [1, 2], [2, 3]], [3, 4], 2)).toEqual([[1, 2], [2, 3], [3, 4]]);
+    expect(
+      addStepTime(
+        [
+          [0, 1],
+          [1, 2],
+          [2, 3],
+        ],
+        [3, 4],
+        2,
+      ),
+    ).toEqual([
+      [1, 2],
+      [2, 3],
+      [3, 4],
+    ]);
   });
 });

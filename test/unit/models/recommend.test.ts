@@ -1,12 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { distanceFromImages, type MeasuredSetting, recommendSampling } from '@/lib/models/recommend';
 
-const setting = (epsilon: number, stray: number, ink: number): MeasuredSetting => ({ sampling: { temperature: 1, topK: 0, topP: 1, epsilon }, images: 32, stray, ink });
+const setting = (epsilon: number, stray: number, ink: number): MeasuredSetting => ({
+  sampling: { temperature: 1, topK: 0, topP: 1, epsilon },
+  images: 32,
+  stray,
+  ink,
+});
 
 describe('recommendSampling', () => {
   // The default 32×32 model's measurements at stop 17 (bench/results/samples-emoji-32.json).
   const images = { stray: 0.0087, ink: 0.635 };
-  const measured = [setting(0, 0.0546, 0.599), setting(0.001, 0.0254, 0.525), setting(0.002, 0.0117, 0.478), setting(0.005, 0.0031, 0.315)];
+  const measured = [
+    setting(0, 0.0546, 0.599),
+    setting(0.001, 0.0254, 0.525),
+    setting(0.002, 0.0117, 0.478),
+    setting(0.005, 0.0031, 0.315),
+  ];
 
   it('picks the setting nearest the images in specks and ink at once', () => {
     expect(recommendSampling(images, measured).sampling.epsilon).toBe(0.002);
@@ -21,7 +31,9 @@ describe('recommendSampling', () => {
 
   it('keeps a setting with no stray pixels finite, and takes the first of equals', () => {
     expect(Number.isFinite(distanceFromImages({ stray: 0, ink: 0.5 }, images))).toBe(true);
-    expect(recommendSampling(images, [setting(0.1, 0.0087, 0.635), setting(0.2, 0.0087, 0.635)]).sampling.epsilon).toBe(0.1);
+    expect(recommendSampling(images, [setting(0.1, 0.0087, 0.635), setting(0.2, 0.0087, 0.635)]).sampling.epsilon).toBe(
+      0.1,
+    );
   });
 
   it('refuses to recommend from nothing', () => {

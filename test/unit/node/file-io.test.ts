@@ -32,7 +32,11 @@ async function makeArtifacts(scale = 1): Promise<tf.io.ModelArtifacts> {
   const tensors = Object.fromEntries(
     Object.entries(VALUES).map(([name, v]) => [
       name,
-      tf.tensor(v.data.map((x) => (v.dtype === 'int32' ? x : x * scale)), [...v.shape], v.dtype),
+      tf.tensor(
+        v.data.map((x) => (v.dtype === 'int32' ? x : x * scale)),
+        [...v.shape],
+        v.dtype,
+      ),
     ]),
   );
   const { data, specs } = await tf.io.encodeWeights(tensors);
@@ -50,7 +54,8 @@ async function makeArtifacts(scale = 1): Promise<tf.io.ModelArtifacts> {
 
 /** The weights file model.json in `dir` names. */
 async function weightsFile(dir: string): Promise<string> {
-  return (JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8')) as tf.io.ModelJSON).weightsManifest[0]!.paths[0]!;
+  return (JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8')) as tf.io.ModelJSON).weightsManifest[0]!
+    .paths[0]!;
 }
 
 async function loadValues(dir: string): Promise<Record<string, number[]>> {
@@ -75,7 +80,9 @@ describe('fileSystemHandler', () => {
     expect(loaded.format).toBe('reformer-studio');
     expect(loaded.generatedBy).toBe('test');
     expect(loaded.weightSpecs).toEqual(artifacts.weightSpecs);
-    expect(new Uint8Array(loaded.weightData as ArrayBuffer)).toEqual(new Uint8Array(artifacts.weightData as ArrayBuffer));
+    expect(new Uint8Array(loaded.weightData as ArrayBuffer)).toEqual(
+      new Uint8Array(artifacts.weightData as ArrayBuffer),
+    );
 
     const values = await loadValues(dir);
     expect(values['meta/step']).toEqual([7, -3, 2147483647, 0]);
@@ -91,9 +98,16 @@ describe('fileSystemHandler', () => {
     const bytes = await readFile(path.join(root, name!));
     expect(name).toBe(`weights-${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.bin`);
     expect(json.weightsManifest[0]!.weights.map((w) => [w.name, w.dtype])).toEqual([
-      ['embed/table', 'float32'], ['attn/rotations', 'float32'], ['meta/step', 'int32'],
+      ['embed/table', 'float32'],
+      ['attn/rotations', 'float32'],
+      ['meta/step', 'int32'],
     ]);
-    expect(json).toMatchObject({ format: 'reformer-studio', generatedBy: 'test', convertedBy: null, userDefinedMetadata: { seed: 42 } });
+    expect(json).toMatchObject({
+      format: 'reformer-studio',
+      generatedBy: 'test',
+      convertedBy: null,
+      userDefinedMetadata: { seed: 42 },
+    });
     expect(bytes.byteLength).toBe(48);
   });
 
@@ -111,7 +125,10 @@ describe('fileSystemHandler', () => {
     // What a save killed between its two renames leaves: the new weights and a temp model.json.
     const other = path.join(root, 'other');
     await fileSystemHandler(other).save!(await makeArtifacts(2));
-    await writeFile(path.join(root, await weightsFile(other)), await readFile(path.join(other, await weightsFile(other))));
+    await writeFile(
+      path.join(root, await weightsFile(other)),
+      await readFile(path.join(other, await weightsFile(other))),
+    );
     await writeFile(path.join(root, 'model.json.tmp-0123456789ab'), '{"half":');
     expect(await weightsFile(root)).toBe(first);
     expect((await loadValues(root))['attn/rotations']).toEqual([1.5, 2.5]);
@@ -126,7 +143,9 @@ describe('fileSystemHandler', () => {
     const bytes = await readFile(path.join(root, name));
     bytes[0] ^= 1;
     await writeFile(path.join(root, name), bytes);
-    await expect(fileSystemHandler(root).load!()).rejects.toThrow(`${name} in ${root} does not match the hash in its name: the file is corrupt`);
+    await expect(fileSystemHandler(root).load!()).rejects.toThrow(
+      `${name} in ${root} does not match the hash in its name: the file is corrupt`,
+    );
   });
 
   it('accepts weightData given as several buffers', async () => {
@@ -176,7 +195,9 @@ describe('fileSystemHandler', () => {
   });
 
   it('says when model.json is missing', async () => {
-    await expect(fileSystemHandler(path.join(root, 'nowhere')).load!()).rejects.toThrow(/no model.json in .*nowhere: save a checkpoint there first/);
+    await expect(fileSystemHandler(path.join(root, 'nowhere')).load!()).rejects.toThrow(
+      /no model.json in .*nowhere: save a checkpoint there first/,
+    );
   });
 
   it('says when model.json is not valid JSON', async () => {

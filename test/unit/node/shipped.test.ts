@@ -24,13 +24,23 @@ const cardFor = (id: string): ModelCard => ({
   trainedAt: '2026-11-30T00:00:00.000Z',
 });
 const WEIGHTS = new Uint8Array([1, 2, 3, 4]);
-const SAMPLING = { temperature: 1, topK: 0, topP: 1, epsilon: 0.002, measured: { samples: 32, stray: 0.0117, ink: 0.478, validationStray: 0.0087, validationInk: 0.635 } };
+const SAMPLING = {
+  temperature: 1,
+  topK: 0,
+  topP: 1,
+  epsilon: 0.002,
+  measured: { samples: 32, stray: 0.0117, ink: 0.478, validationStray: 0.0087, validationInk: 0.635 },
+};
 
 /** A model folder under root as publish:model leaves it, listed in root/index.json. */
 async function ship(id: string, first = false): Promise<string> {
   const dir = path.join(root, id);
   await mkdir(dir, { recursive: true });
-  const json = JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ['weights.bin'], weights: [] }], userDefinedMetadata: { card: cardFor(id) } });
+  const json = JSON.stringify({
+    modelTopology: {},
+    weightsManifest: [{ paths: ['weights.bin'], weights: [] }],
+    userDefinedMetadata: { card: cardFor(id) },
+  });
   await writeFile(path.join(dir, 'model.json'), json);
   await writeFile(path.join(dir, 'weights.bin'), WEIGHTS);
   await listShipped(cardFor(id), json, WEIGHTS, first, root);
@@ -73,11 +83,16 @@ describe('the shipped models list', () => {
     const run = path.join(root, '..', `${path.basename(root)}-run`);
     await mkdir(run, { recursive: true });
     try {
-      await writeFile(path.join(run, 'model.json'), JSON.stringify({ weightsManifest: [], userDefinedMetadata: { card: cardFor('run') } }));
+      await writeFile(
+        path.join(run, 'model.json'),
+        JSON.stringify({ weightsManifest: [], userDefinedMetadata: { card: cardFor('run') } }),
+      );
       expect(await writeCardSampling(run, SAMPLING, root)).toEqual([path.join(run, 'model.json')]);
       expect(await readFile(path.join(root, 'index.json'), 'utf8')).toBe(indexBefore);
       await expect(writeCardSampling(run, { ...SAMPLING, topP: 0 }, root)).rejects.toThrow();
-      expect(JSON.parse(await readFile(path.join(run, 'model.json'), 'utf8')).userDefinedMetadata.card.sampling).toEqual(SAMPLING);
+      expect(
+        JSON.parse(await readFile(path.join(run, 'model.json'), 'utf8')).userDefinedMetadata.card.sampling,
+      ).toEqual(SAMPLING);
     } finally {
       await rm(run, { recursive: true, force: true });
     }

@@ -19,7 +19,13 @@ function paletteManifest(k: number): DatasetManifest {
     name: 'Tiny',
     builtin: false,
     createdAt: '2026-01-01T00:00:00.000Z',
-    source: { files: [{ name: 'a.png', sha256: sha }, { name: 'b.png', sha256: sha }, { name: 'c.png', sha256: sha }] },
+    source: {
+      files: [
+        { name: 'a.png', sha256: sha },
+        { name: 'b.png', sha256: sha },
+        { name: 'c.png', sha256: sha },
+      ],
+    },
     width: 8,
     height: 8,
     channels: 3,
@@ -35,8 +41,14 @@ function paletteManifest(k: number): DatasetManifest {
     validationFraction: 0.34,
     counts: { train: 2, validation: 1, accepted: 3, skipped: 1 },
     splits: {
-      train: { shards: [{ file: 'train-000.bin', images: 2, bytes: 2 * 64 * (k > 256 ? 2 : 1), sha256: sha }], sources: [2, 0] },
-      validation: { shards: [{ file: 'validation-000.bin', images: 1, bytes: 64 * (k > 256 ? 2 : 1), sha256: sha }], sources: [1] },
+      train: {
+        shards: [{ file: 'train-000.bin', images: 2, bytes: 2 * 64 * (k > 256 ? 2 : 1), sha256: sha }],
+        sources: [2, 0],
+      },
+      validation: {
+        shards: [{ file: 'validation-000.bin', images: 1, bytes: 64 * (k > 256 ? 2 : 1), sha256: sha }],
+        sources: [1],
+      },
     },
     skipped: [{ name: 'x.txt', reason: 'not an image' }],
   };
@@ -47,7 +59,9 @@ describe('dataset manifest', () => {
     const m = DatasetManifestSchema.parse(paletteManifest(300));
     const summary = DatasetSummarySchema.parse(toSummary(m));
     // Versioned by when it was prepared: previews are cached for a year.
-    expect(summary.previewUrl).toBe(`/api/datasets/tiny-palette/preview.png?v=${Date.parse('2026-01-01T00:00:00.000Z').toString(36)}`);
+    expect(summary.previewUrl).toBe(
+      `/api/datasets/tiny-palette/preview.png?v=${Date.parse('2026-01-01T00:00:00.000Z').toString(36)}`,
+    );
     expect(summary.paletteSize).toBe(300);
   });
 

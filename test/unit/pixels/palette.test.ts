@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { fitPalette, fitPaletteSteps, nearestPaletteIndex, paletteTokensToRgb, rgbToPaletteTokens } from '@/lib/pixels/palette';
+import {
+  fitPalette,
+  fitPaletteSteps,
+  nearestPaletteIndex,
+  paletteTokensToRgb,
+  rgbToPaletteTokens,
+} from '@/lib/pixels/palette';
 import { mulberry32 } from '@/lib/pixels/prng';
 
 function randomPixels(n: number, seed: number): Uint8Array {
@@ -32,7 +38,10 @@ describe('palette tokenization', () => {
         const want = referenceNearest(palette, rgb[3 * p], rgb[3 * p + 1], rgb[3 * p + 2]);
         if (tokens[p] !== want) {
           // Equal-distance ties are fine; anything else is a bug.
-          const d = (j: number) => (rgb[3 * p] - palette[3 * j]) ** 2 + (rgb[3 * p + 1] - palette[3 * j + 1]) ** 2 + (rgb[3 * p + 2] - palette[3 * j + 2]) ** 2;
+          const d = (j: number) =>
+            (rgb[3 * p] - palette[3 * j]) ** 2 +
+            (rgb[3 * p + 1] - palette[3 * j + 1]) ** 2 +
+            (rgb[3 * p + 2] - palette[3 * j + 2]) ** 2;
           expect(d(tokens[p])).toBe(d(want));
         }
       }
@@ -40,7 +49,12 @@ describe('palette tokenization', () => {
   });
 
   it('recovers a few flat colours exactly, and decodes to palette colours', () => {
-    const colours = [[255, 0, 0], [0, 128, 0], [10, 20, 200], [250, 250, 250]];
+    const colours = [
+      [255, 0, 0],
+      [0, 128, 0],
+      [10, 20, 200],
+      [250, 250, 250],
+    ];
     const rgb = new Uint8Array(4000 * 3);
     for (let p = 0; p < 4000; p++) rgb.set(colours[p % 4], 3 * p);
     const palette = fitPalette(rgb, { size: 16, seed: 9 });
@@ -56,7 +70,10 @@ describe('palette tokenization', () => {
       let sum = 0;
       for (let p = 0; p < 30_000; p++) {
         const j = nearestPaletteIndex(palette, rgb[3 * p], rgb[3 * p + 1], rgb[3 * p + 2]);
-        sum += (rgb[3 * p] - palette[3 * j]) ** 2 + (rgb[3 * p + 1] - palette[3 * j + 1]) ** 2 + (rgb[3 * p + 2] - palette[3 * j + 2]) ** 2;
+        sum +=
+          (rgb[3 * p] - palette[3 * j]) ** 2 +
+          (rgb[3 * p + 1] - palette[3 * j + 1]) ** 2 +
+          (rgb[3 * p + 2] - palette[3 * j + 2]) ** 2;
       }
       return sum;
     };
@@ -71,9 +88,16 @@ describe('palette tokenization', () => {
   it('fits a list of images as if they were one array, without copying them together', () => {
     const rgb = randomPixels(40_000, 13);
     // Uneven images, so a pixel's image is found by offset, not by a fixed stride.
-    const images = [rgb.subarray(0, 300), rgb.subarray(300, 60_000), rgb.subarray(60_000, 60_003), rgb.subarray(60_003)];
+    const images = [
+      rgb.subarray(0, 300),
+      rgb.subarray(300, 60_000),
+      rgb.subarray(60_000, 60_003),
+      rgb.subarray(60_003),
+    ];
     for (const sampleSize of [1_000, 50_000]) {
-      expect(fitPalette(images, { size: 64, seed: 8, sampleSize })).toEqual(fitPalette(rgb, { size: 64, seed: 8, sampleSize }));
+      expect(fitPalette(images, { size: 64, seed: 8, sampleSize })).toEqual(
+        fitPalette(rgb, { size: 64, seed: 8, sampleSize }),
+      );
     }
   });
 

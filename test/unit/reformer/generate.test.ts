@@ -8,9 +8,18 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-async function collect(model: ReformerLM, seed: number, extra: Partial<Parameters<typeof generate>[1]> = {}): Promise<number[][]> {
+async function collect(
+  model: ReformerLM,
+  seed: number,
+  extra: Partial<Parameters<typeof generate>[1]> = {},
+): Promise<number[][]> {
   const rows: number[][] = [[], []];
-  for await (const step of generate(model, { batch: 2, seed, sampling: { temperature: 1, topK: 0, topP: 0.95 }, ...extra })) {
+  for await (const step of generate(model, {
+    batch: 2,
+    seed,
+    sampling: { temperature: 1, topK: 0, topP: 0.95 },
+    ...extra,
+  })) {
     rows.forEach((row, b) => row.push(step.tokens[b]));
   }
   return rows;
@@ -27,7 +36,13 @@ test('the same seed, model and options give the same tokens; another seed does n
   expect(a[1]).not.toEqual(a[0]); // rows have their own streams
   // Image 1 of the seed drawn alone is the second image of a run of two.
   const alone: number[] = [];
-  for await (const step of generate(model, { batch: 1, seed: 42, firstImage: 1, sampling: { temperature: 1, topK: 0, topP: 0.95 } })) alone.push(step.tokens[0]);
+  for await (const step of generate(model, {
+    batch: 1,
+    seed: 42,
+    firstImage: 1,
+    sampling: { temperature: 1, topK: 0, topP: 0.95 },
+  }))
+    alone.push(step.tokens[0]);
   expect(alone).toEqual(a[1]);
   model.dispose();
 });

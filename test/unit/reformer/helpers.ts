@@ -25,7 +25,10 @@ export function randomTokens(batch: number, length: number, vocab: number, seed:
   return tf.randomUniform([batch, length], 0, vocab, 'int32', seed) as tf.Tensor2D;
 }
 
-export function maxRelativeError(a: Float32Array | Int32Array | Uint8Array, b: Float32Array | Int32Array | Uint8Array): number {
+export function maxRelativeError(
+  a: Float32Array | Int32Array | Uint8Array,
+  b: Float32Array | Int32Array | Uint8Array,
+): number {
   let num = 0;
   let den = 0;
   for (let i = 0; i < a.length; i++) {

@@ -4,7 +4,16 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { compileWat, KERNELS_DIR, wasmModuleSource } from '@/lib/reformer/kernels/build';
 import { heapGatherRows, heapScatterAddRows, writtenTensor } from '@/lib/reformer/kernels/heap';
-import { exp, fusedChunkAttention, kernelLog, productNT, simdAttention, simdExp, simdProductNT, transposeLastTwo } from '@/lib/reformer/kernels/simd';
+import {
+  exp,
+  fusedChunkAttention,
+  kernelLog,
+  productNT,
+  simdAttention,
+  simdExp,
+  simdProductNT,
+  transposeLastTwo,
+} from '@/lib/reformer/kernels/simd';
 import { installWasmSlice } from '@/lib/reformer/kernels/slice';
 import { windowBias } from '@/lib/reformer/attention';
 import { embeddingLookup, gatherRows } from '@/lib/reformer/ops';
@@ -66,7 +75,10 @@ test.each([
   [[5, 4]], // rows no multiple of 4: tfjs's Transpose
   [[4, 6]],
 ])('transposeLastTwo of %j swaps the last two axes as tf.transpose does', async (shape) => {
-  const x = tf.tensor(Array.from({ length: tf.util.sizeFromShape(shape) }, (_, i) => i * 0.5 - 3), shape);
+  const x = tf.tensor(
+    Array.from({ length: tf.util.sizeFromShape(shape) }, (_, i) => i * 0.5 - 3),
+    shape,
+  );
   const r = shape.length;
   const inKernel = shape.slice(-2).every((n) => n % 4 === 0);
   const { kernelNames } = await tf.profile(() => transposeLastTwo(x));
@@ -74,7 +86,9 @@ test.each([
   const before = tf.memory().numTensors;
   const got = transposeLastTwo(x);
   expect(tf.memory().numTensors).toBe(before + 1);
-  expect(got.arraySync()).toEqual(tf.transpose(x, [...Array.from({ length: r - 2 }, (_, i) => i), r - 1, r - 2]).arraySync());
+  expect(got.arraySync()).toEqual(
+    tf.transpose(x, [...Array.from({ length: r - 2 }, (_, i) => i), r - 1, r - 2]).arraySync(),
+  );
 });
 
 describe('exp', () => {
@@ -92,7 +106,7 @@ describe('exp', () => {
       const want = Math.exp(xs[i]);
       if (want < 2 ** -126) expect(y[i]).toBe(0);
       else if (Math.fround(want) === Infinity) expect(y[i]).toBe(Infinity);
-      else worstUlp = Math.max(worstUlp, Math.abs(y[i] - want) / (2 ** (Math.floor(Math.log2(want)) - 23)));
+      else worstUlp = Math.max(worstUlp, Math.abs(y[i] - want) / 2 ** (Math.floor(Math.log2(want)) - 23));
     }
     expect(worstUlp).toBeLessThanOrEqual(1);
   });
@@ -152,31 +166,47 @@ describe('fused chunk attention', () => {
     [1, 2, 64, 64], // the base preset's chunk and head size
     [2, 3, 6, 8], // a chunk that is no multiple of 4
     [3, 1, 4, 4], // one chunk per sequence: nothing before any of them
-  ])('%i sequences of %i chunks of %i slots, D %i: values and gradients equal plain tf ops masked by windowBias', async (S, nC, C, D) => {
-    const x = inputs(S, nC, C, D);
-    expect(simdAttention(x.q)).toBe(true);
-    const loss = (f: (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => tf.Tensor) => (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => tf.sum(tf.mul(f(q, k, v), x.weights));
-    const fused = (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => fusedChunkAttention(q as tf.Tensor2D, k as tf.Tensor2D, v as tf.Tensor2D, x.buckets, C, nC * C);
-    const got = [fused(x.q, x.k, x.v), ...tf.grads(loss(fused))([x.q, x.k, x.v])].map((t) => t.dataSync());
-    await tf.setBackend('cpu'); // the reference on another backend, in tfjs's own kernels
-    try {
-      const [q, k, v, bias, weights] = [x.q, x.k, x.v, x.bias, x.weights].map((t) => tf.tensor(t.dataSync(), t.shape));
-      const ref = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(reference(a, b, c, bias!, S, nC, C), weights!));
-      const want = [reference(q!, k!, v!, bias!, S, nC, C), ...tf.grads(ref)([q!, k!, v!])].map((t) => t.dataSync());
-      for (let i = 0; i < 4; i++) {
-        expect(got[i]!.length).toBe(want[i]!.length);
-        expect(maxAbsDiff(got[i]!, want[i]!)).toBeLessThan(2e-6 * Math.sqrt(D));
+  ])(
+    '%i sequences of %i chunks of %i slots, D %i: values and gradients equal plain tf ops masked by windowBias',
+    async (S, nC, C, D) => {
+      const x = inputs(S, nC, C, D);
+      expect(simdAttention(x.q)).toBe(true);
+      const loss =
+        (f: (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => tf.Tensor) => (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) =>
+          tf.sum(tf.mul(f(q, k, v), x.weights));
+      const fused = (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) =>
+        fusedChunkAttention(q as tf.Tensor2D, k as tf.Tensor2D, v as tf.Tensor2D, x.buckets, C, nC * C);
+      const got = [fused(x.q, x.k, x.v), ...tf.grads(loss(fused))([x.q, x.k, x.v])].map((t) => t.dataSync());
+      await tf.setBackend('cpu'); // the reference on another backend, in tfjs's own kernels
+      try {
+        const [q, k, v, bias, weights] = [x.q, x.k, x.v, x.bias, x.weights].map((t) =>
+          tf.tensor(t.dataSync(), t.shape),
+        );
+        const ref = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+          tf.sum(tf.mul(reference(a, b, c, bias!, S, nC, C), weights!));
+        const want = [reference(q!, k!, v!, bias!, S, nC, C), ...tf.grads(ref)([q!, k!, v!])].map((t) => t.dataSync());
+        for (let i = 0; i < 4; i++) {
+          expect(got[i]!.length).toBe(want[i]!.length);
+          expect(maxAbsDiff(got[i]!, want[i]!)).toBeLessThan(2e-6 * Math.sqrt(D));
+        }
+      } finally {
+        await tf.setBackend('wasm');
       }
-    } finally {
-      await tf.setBackend('wasm');
-    }
-  });
+    },
+  );
 
   test('a slot alone in its bucket attends to itself and returns its own value', () => {
     const C = 4;
     const q = tf.randomNormal([2 * C, 4], 0, 1, 'float32', 7) as tf.Tensor2D;
     const v = tf.randomNormal([2 * C, 4], 0, 1, 'float32', 8) as tf.Tensor2D;
-    const out = fusedChunkAttention(q, q, v, Int32Array.from({ length: 2 * C }, (_, i) => i), C, 2 * C).arraySync();
+    const out = fusedChunkAttention(
+      q,
+      q,
+      v,
+      Int32Array.from({ length: 2 * C }, (_, i) => i),
+      C,
+      2 * C,
+    ).arraySync();
     const values = v.arraySync();
     for (let r = 0; r < 2 * C; r++) expect(out[r]!.slice(0, 4)).toEqual(values[r]!.map((x) => expect.closeTo(x, 6)));
   });
@@ -225,12 +255,36 @@ describe('Slice and SplitV on wasm', () => {
     expect(tf.getKernel('Slice', 'wasm')!.kernelFunc.toString()).not.toContain('readSync');
     const cases: [number[], number[], number[]][] = [
       [[10], [3], [4]],
-      [[6, 7], [1, 2], [3, -1]], // strided rows, size −1 = to the end
-      [[4, 5, 6], [1, 0, 0], [2, 5, 6]], // contiguous
-      [[4, 5, 6], [0, 1, 2], [4, 3, 2]], // short runs
-      [[2, 3, 4, 40], [1, 1, 0, 3], [1, 2, 4, 20]], // long runs
-      [[2, 3, 2, 2, 5], [0, 1, 0, 1, 1], [2, 2, 2, 1, 3]], // rank 5
-      [[3, 4], [1, 1], [0, 2]], // empty
+      [
+        [6, 7],
+        [1, 2],
+        [3, -1],
+      ], // strided rows, size −1 = to the end
+      [
+        [4, 5, 6],
+        [1, 0, 0],
+        [2, 5, 6],
+      ], // contiguous
+      [
+        [4, 5, 6],
+        [0, 1, 2],
+        [4, 3, 2],
+      ], // short runs
+      [
+        [2, 3, 4, 40],
+        [1, 1, 0, 3],
+        [1, 2, 4, 20],
+      ], // long runs
+      [
+        [2, 3, 2, 2, 5],
+        [0, 1, 0, 1, 1],
+        [2, 2, 2, 1, 3],
+      ], // rank 5
+      [
+        [3, 4],
+        [1, 1],
+        [0, 2],
+      ], // empty
     ];
     const run = async (backend: string) => {
       await tf.setBackend(backend);
@@ -238,7 +292,10 @@ describe('Slice and SplitV on wasm', () => {
       for (const [shape, begin, size] of cases) {
         for (const dtype of ['float32', 'int32', 'bool'] as const) {
           const n = tf.util.sizeFromShape(shape);
-          const values = dtype === 'bool' ? Array.from({ length: n }, (_, i) => i % 3 === 0) : Array.from({ length: n }, (_, i) => i * 1.5);
+          const values =
+            dtype === 'bool'
+              ? Array.from({ length: n }, (_, i) => i % 3 === 0)
+              : Array.from({ length: n }, (_, i) => i * 1.5);
           const x = tf.tensor(values, shape, dtype);
           out.push(x.slice(begin, size).arraySync());
         }
@@ -273,15 +330,31 @@ describe('tensors written on the wasm heap', () => {
   });
 
   test('scatter-adding rows sums each row into its id, and an embedding’s gradient on wasm equals the one-hot product on cpu', async () => {
-    const dy = tf.tensor2d(Array.from({ length: 5 * 3 }, (_, i) => i - 4), [5, 3]);
+    const dy = tf.tensor2d(
+      Array.from({ length: 5 * 3 }, (_, i) => i - 4),
+      [5, 3],
+    );
     const ids = Int32Array.from([2, 0, 2, 3, 2]);
-    expect(heapScatterAddRows(dy, ids, 4)!.arraySync()).toEqual([[-1, 0, 1], [0, 0, 0], [-4 + 2 + 8, -3 + 3 + 9, -2 + 4 + 10], [5, 6, 7]]);
+    expect(heapScatterAddRows(dy, ids, 4)!.arraySync()).toEqual([
+      [-1, 0, 1],
+      [0, 0, 0],
+      [-4 + 2 + 8, -3 + 3 + 9, -2 + 4 + 10],
+      [5, 6, 7],
+    ]);
     expect(() => heapScatterAddRows(dy, Int32Array.from([0, 1, 2, 3, 4]), 4)).toThrow(/row 4 of 4/);
     const grad = () => {
-      const table = tf.tensor2d(Array.from({ length: 6 * 4 }, (_, i) => Math.sin(i)), [6, 4]);
+      const table = tf.tensor2d(
+        Array.from({ length: 6 * 4 }, (_, i) => Math.sin(i)),
+        [6, 4],
+      );
       const tokens = tf.tensor1d([5, 1, 1, 0, 5, 5, 2], 'int32');
-      const w = tf.tensor2d(Array.from({ length: 7 * 4 }, (_, i) => Math.cos(i)), [7, 4]);
-      return tf.grad((t: tf.Tensor) => tf.sum(tf.mul(embeddingLookup(t as tf.Tensor2D, tokens), w)))(table).arraySync();
+      const w = tf.tensor2d(
+        Array.from({ length: 7 * 4 }, (_, i) => Math.cos(i)),
+        [7, 4],
+      );
+      return tf
+        .grad((t: tf.Tensor) => tf.sum(tf.mul(embeddingLookup(t as tf.Tensor2D, tokens), w)))(table)
+        .arraySync();
     };
     const onWasm = grad();
     await tf.setBackend('cpu');
@@ -302,7 +375,10 @@ describe('tensors written on the wasm heap', () => {
 
   test('embedding lookups read their ids back only on wasm: elsewhere (WebGPU) a synchronous read is slow and fragile', async () => {
     const lookup = () => {
-      const table = tf.tensor2d(Array.from({ length: 12 }, (_, i) => i), [4, 3]);
+      const table = tf.tensor2d(
+        Array.from({ length: 12 }, (_, i) => i),
+        [4, 3],
+      );
       const ids = tf.tensor1d([3, 0, 3], 'int32');
       const reads = vi.spyOn(ids, 'dataSync');
       const rows = embeddingLookup(table, ids).arraySync();
@@ -311,7 +387,14 @@ describe('tensors written on the wasm heap', () => {
       return { rows, read };
     };
     const onWasm = lookup();
-    expect(onWasm).toEqual({ rows: [[9, 10, 11], [0, 1, 2], [9, 10, 11]], read: true });
+    expect(onWasm).toEqual({
+      rows: [
+        [9, 10, 11],
+        [0, 1, 2],
+        [9, 10, 11],
+      ],
+      read: true,
+    });
     await tf.setBackend('cpu');
     try {
       expect(lookup()).toEqual({ rows: onWasm.rows, read: false });
@@ -332,7 +415,10 @@ describe('tensors written on the wasm heap', () => {
       expect(Array.from(writtenTensor([3, 4, 5], write).dataSync())).toEqual(want);
       const x = tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2]);
       expect(heapGatherRows(x, Int32Array.from([2, 0]))).toBeNull();
-      expect(gatherRows(x, Int32Array.from([2, 0])).arraySync()).toEqual([[5, 6], [1, 2]]);
+      expect(gatherRows(x, Int32Array.from([2, 0])).arraySync()).toEqual([
+        [5, 6],
+        [1, 2],
+      ]);
     } finally {
       await tf.setBackend('wasm');
     }

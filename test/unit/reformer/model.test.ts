@@ -109,7 +109,9 @@ describe('ops with written-out gradients', () => {
   test('dense with a bias: the bias gradient is the column sums of dy', () => {
     const w = tf.randomNormal([12, 12], 0, 0.3, 'float32', 15) as tf.Tensor2D;
     const input = x();
-    const [, , db] = tf.grads((t: tf.Tensor, ww: tf.Tensor, b: tf.Tensor) => dense(t, ww as tf.Tensor2D, b as tf.Tensor1D))([input, w, beta], dy);
+    const [, , db] = tf.grads((t: tf.Tensor, ww: tf.Tensor, b: tf.Tensor) =>
+      dense(t, ww as tf.Tensor2D, b as tf.Tensor1D),
+    )([input, w, beta], dy);
     expect(maxRelativeError(db!.dataSync(), tf.sum(dy, [0, 1]).dataSync())).toBeLessThan(1e-5);
     expect(columnSums(tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2])).arraySync()).toEqual([9, 12]);
   });
@@ -188,7 +190,7 @@ describe('reversible layers', () => {
     plain.dispose();
   });
 
-  test('a block\'s inverse reconstructs its inputs', () => {
+  test("a block's inverse reconstructs its inputs", () => {
     const model = new ReformerLM(tinyConfig({ dropout: 0.2 }));
     const x1 = tf.randomNormal([2, 48, 16], 0, 1, 'float32', 1) as tf.Tensor3D;
     const x2 = tf.randomNormal([2, 48, 16], 0, 1, 'float32', 2) as tf.Tensor3D;
@@ -280,7 +282,9 @@ describe('attention in pieces (bounded memory)', () => {
       const model = new ReformerLM(config);
       const logits = model.forward(tokens).dataSync().slice();
       const g = model.computeGradients(tokens, { stepSeed: 2 });
-      const grads = [0, 1, 2].map((i) => g.grads[model.variables.get(`layers.${i}.attention.wqk`)!.name].dataSync().slice());
+      const grads = [0, 1, 2].map((i) =>
+        g.grads[model.variables.get(`layers.${i}.attention.wqk`)!.name].dataSync().slice(),
+      );
       tf.dispose(Object.values(g.grads));
       model.dispose();
       return { logits, grads, loss: g.loss };
@@ -291,7 +295,13 @@ describe('attention in pieces (bounded memory)', () => {
     const savedSlice = projectionMemory.sliceBytes;
     projectionMemory.sliceBytes = 2 * 16 * 4 * 5; // the projections' backward in slices of 5 positions (48 = 9 × 5 + 3)
     const chunkScores = 8 * 16 * 4; // one chunk's [C, 2C] scores, C = 8
-    const plan = sortByBucket(new Int32Array(3 * 4 * 48).map((_, i) => (i * 7) % 4), 3, 4, 48, 4);
+    const plan = sortByBucket(
+      new Int32Array(3 * 4 * 48).map((_, i) => (i * 7) % 4),
+      3,
+      4,
+      48,
+      4,
+    );
     // One group per piece: 3 rounds × 4 groups (LSH), 4 groups (full). Then a group's 6 chunks in
     // runs of 1 and of 2 (each with the chunk before it), as at 64k tokens with C 64.
     const budgets: [string, number, number][] = [
@@ -306,7 +316,9 @@ describe('attention in pieces (bounded memory)', () => {
         expect(fullAttentionPieces(4, 48)).toHaveLength(4);
         const pieces = run();
         expect(maxRelativeError(pieces.logits, whole.logits), label).toBeLessThan(1e-5);
-        pieces.grads.forEach((grad, i) => expect(maxRelativeError(grad, whole.grads[i]), `${label}: layer ${i}`).toBeLessThan(1e-4));
+        pieces.grads.forEach((grad, i) =>
+          expect(maxRelativeError(grad, whole.grads[i]), `${label}: layer ${i}`).toBeLessThan(1e-4),
+        );
         expect(pieces.loss, label).toBeCloseTo(whole.loss, 5);
       }
     } finally {
@@ -324,7 +336,9 @@ describe('attention in pieces, padded', () => {
     const run = () => {
       const model = new ReformerLM(config);
       const g = model.computeGradients(tokens, { stepSeed: 5 });
-      const grads = [0, 1].map((i) => g.grads[model.variables.get(`layers.${i}.attention.wqk`)!.name].dataSync().slice());
+      const grads = [0, 1].map((i) =>
+        g.grads[model.variables.get(`layers.${i}.attention.wqk`)!.name].dataSync().slice(),
+      );
       tf.dispose(Object.values(g.grads));
       model.dispose();
       return { grads, loss: g.loss };
@@ -335,7 +349,9 @@ describe('attention in pieces, padded', () => {
     projectionMemory.sliceBytes = 3 * 16 * 4 * 5; // slices of 5 positions: 44 = 8 × 5 + 4
     try {
       const pieces = run();
-      pieces.grads.forEach((grad, i) => expect(maxRelativeError(grad, whole.grads[i]), `layer ${i}`).toBeLessThan(1e-4));
+      pieces.grads.forEach((grad, i) =>
+        expect(maxRelativeError(grad, whole.grads[i]), `layer ${i}`).toBeLessThan(1e-4),
+      );
       expect(pieces.loss).toBeCloseTo(whole.loss, 5);
     } finally {
       attentionMemory.pieceScoreBytes = savedScores;

@@ -25,8 +25,7 @@ describe('xoshiro128** core', () => {
     // Outputs of prng.di.unimi.it/xoshiro128starstar.c compiled with gcc.
     const rng = rngFromState([1, 2, 3, 4]);
     expect(take(rng, 10)).toEqual([
-      11520, 0, 5927040, 70819200, 2031721883, 1637235492, 1287239034, 3734860849, 3729100597,
-      4258142804,
+      11520, 0, 5927040, 70819200, 2031721883, 1637235492, 1287239034, 3734860849, 3729100597, 4258142804,
     ]);
     take(rng, 990);
     expect(rng.state()).toEqual([2954884481, 294556968, 2598411021, 550772539]);

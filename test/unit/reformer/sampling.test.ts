@@ -110,17 +110,29 @@ describe('validateSamplingOptions', () => {
 
   it('rejects mismatched shapes, rng counts and forced lengths', () => {
     const logits = new Float32Array(6);
-    expect(() => sampleFromLogits(logits, 2, 4, DEFAULT_SAMPLING, rowsOf(1, 2))).toThrow(/6 values but batch 2 × vocab 4 = 8/);
+    expect(() => sampleFromLogits(logits, 2, 4, DEFAULT_SAMPLING, rowsOf(1, 2))).toThrow(
+      /6 values but batch 2 × vocab 4 = 8/,
+    );
     expect(() => sampleFromLogits(logits, 2, 3, DEFAULT_SAMPLING, rowsOf(1, 1))).toThrow(/one rng per row/);
-    expect(() => sampleFromLogits(logits, 2, 3, { ...DEFAULT_SAMPLING, forced: [1] }, rowsOf(1, 2))).toThrow(/forced has 1 entries for batch 2/);
-    expect(() => sampleFromLogits(logits, 2, 3, { ...DEFAULT_SAMPLING, forced: [3, undefined] }, rowsOf(1, 2))).toThrow(/forced token 3 for row 0 must be an integer in \[0, 3\)/);
+    expect(() => sampleFromLogits(logits, 2, 3, { ...DEFAULT_SAMPLING, forced: [1] }, rowsOf(1, 2))).toThrow(
+      /forced has 1 entries for batch 2/,
+    );
+    expect(() => sampleFromLogits(logits, 2, 3, { ...DEFAULT_SAMPLING, forced: [3, undefined] }, rowsOf(1, 2))).toThrow(
+      /forced token 3 for row 0 must be an integer in \[0, 3\)/,
+    );
   });
 
   it('rejects rows with NaN, +Infinity or nothing finite', () => {
     const rng = () => [createRng(1)];
-    expect(() => sampleFromLogits(Float32Array.from([0, Number.NaN, 1]), 1, 3, DEFAULT_SAMPLING, rng())).toThrow(/row 0 has NaN at token 1/);
-    expect(() => sampleFromLogits(Float32Array.from([0, Infinity, 1]), 1, 3, GREEDY, rng())).toThrow(/row 0 has Infinity/);
-    expect(() => sampleFromLogits(Float32Array.from([-Infinity, -Infinity]), 1, 2, DEFAULT_SAMPLING, rng())).toThrow(/-Infinity everywhere/);
+    expect(() => sampleFromLogits(Float32Array.from([0, Number.NaN, 1]), 1, 3, DEFAULT_SAMPLING, rng())).toThrow(
+      /row 0 has NaN at token 1/,
+    );
+    expect(() => sampleFromLogits(Float32Array.from([0, Infinity, 1]), 1, 3, GREEDY, rng())).toThrow(
+      /row 0 has Infinity/,
+    );
+    expect(() => sampleFromLogits(Float32Array.from([-Infinity, -Infinity]), 1, 2, DEFAULT_SAMPLING, rng())).toThrow(
+      /-Infinity everywhere/,
+    );
   });
 });
 
@@ -185,7 +197,9 @@ describe('sampleFromLogits', () => {
   it('top-k breaks ties at the boundary by lower token id', () => {
     // Tokens 1, 2, 3 tie for second place; top-2 keeps 0 and 1 only.
     const logits = Float32Array.from([5, 1, 1, 1, 0]);
-    const seen = new Set(frequencies([...logits], { temperature: 100, topK: 2, topP: 1 }, 2000, 1).flatMap((f, i) => (f > 0 ? [i] : [])));
+    const seen = new Set(
+      frequencies([...logits], { temperature: 100, topK: 2, topP: 1 }, 2000, 1).flatMap((f, i) => (f > 0 ? [i] : [])),
+    );
     expect(seen).toEqual(new Set([0, 1]));
   });
 
@@ -213,7 +227,9 @@ describe('sampleFromLogits', () => {
     expect(frequencies(tail, { temperature: 2, topK: 0, topP: 1, epsilon: 0.001 }, 20_000, 5)[3]).toBeGreaterThan(0);
     const logits = randomLogits(createRng(9), 64, 50);
     const greedy = sampleFromLogits(logits, 64, 50, GREEDY, rowsOf(1, 64));
-    expect(sampleFromLogits(logits, 64, 50, { temperature: 1, topK: 0, topP: 1, epsilon: 0.999 }, rowsOf(2, 64))).toEqual(greedy);
+    expect(
+      sampleFromLogits(logits, 64, 50, { temperature: 1, topK: 0, topP: 1, epsilon: 0.999 }, rowsOf(2, 64)),
+    ).toEqual(greedy);
   });
 
   it('always keeps at least one token for a tiny top-p', () => {
@@ -225,11 +241,15 @@ describe('sampleFromLogits', () => {
   it.each([
     ['temperature 1', { temperature: 1, topK: 0, topP: 1 }, (row: number[]) => softmax(row)],
     ['temperature 0.5', { temperature: 0.5, topK: 0, topP: 1 }, (row: number[]) => softmax(row, 0.5)],
-    ['top-k 3', { temperature: 1, topK: 3, topP: 1 }, (row: number[]) => {
-      // row below is sorted descending, so the top 3 are ids 0..2
-      const p = softmax(row.slice(0, 3));
-      return row.map((_, i) => p[i] ?? 0);
-    }],
+    [
+      'top-k 3',
+      { temperature: 1, topK: 3, topP: 1 },
+      (row: number[]) => {
+        // row below is sorted descending, so the top 3 are ids 0..2
+        const p = softmax(row.slice(0, 3));
+        return row.map((_, i) => p[i] ?? 0);
+      },
+    ],
   ])('empirical frequencies over 20k draws match the distribution (%s)', (_name, opts, expected) => {
     const row = [2, 1.5, 1, 0.5, 0, -0.5, -1, -3];
     const n = 20_000;
@@ -255,7 +275,13 @@ describe('sampleFromLogits', () => {
   it('returns forced tokens and samples the other rows as if nothing were forced', () => {
     const logits = randomLogits(createRng(13), 4, 20);
     const free = sampleFromLogits(logits, 4, 20, DEFAULT_SAMPLING, rowsOf(7, 4));
-    const forced = sampleFromLogits(logits, 4, 20, { ...DEFAULT_SAMPLING, forced: [19, undefined, 0, undefined] }, rowsOf(7, 4));
+    const forced = sampleFromLogits(
+      logits,
+      4,
+      20,
+      { ...DEFAULT_SAMPLING, forced: [19, undefined, 0, undefined] },
+      rowsOf(7, 4),
+    );
     expect(Array.from(forced)).toEqual([19, free[1], 0, free[3]]);
   });
 
@@ -320,7 +346,9 @@ describe('sampleNext', () => {
     await expect(sampleNext(ints, DEFAULT_SAMPLING, rowsOf(1, 1))).rejects.toThrow(/float32 logits, got int32/);
     ints.dispose();
     const flat = tf.tensor1d([1, 2]);
-    await expect(sampleNext(flat as unknown as tf.Tensor2D, DEFAULT_SAMPLING, rowsOf(1, 1))).rejects.toThrow(/\[batch, vocab\]/);
+    await expect(sampleNext(flat as unknown as tf.Tensor2D, DEFAULT_SAMPLING, rowsOf(1, 1))).rejects.toThrow(
+      /\[batch, vocab\]/,
+    );
     flat.dispose();
   });
 });

@@ -61,16 +61,25 @@ test('refused models leave no tensors behind: a missing weight, a file cut short
 
   const last = specs.at(-1)!;
   const lastBytes = 4 * last.shape.reduce((a, b) => a * b, 1);
-  const missing = { ...artifacts, weightSpecs: specs.slice(0, -1), weightData: data.slice(0, data.byteLength - lastBytes) };
+  const missing = {
+    ...artifacts,
+    weightSpecs: specs.slice(0, -1),
+    weightData: data.slice(0, data.byteLength - lastBytes),
+  };
   expect(() => modelFromArtifacts(missing)).toThrow(`weights are missing "${last.name}"`);
   expect(tf.memory().numTensors).toBe(before);
 
   const cut = { ...artifacts, weightData: data.slice(0, data.byteLength - 64) };
   expect(() => modelFromArtifacts(cut)).toThrow(ModelFormatError);
-  expect(() => modelFromArtifacts(cut)).toThrow(`the weights are ${data.byteLength - 64} bytes but their manifest describes ${data.byteLength}`);
+  expect(() => modelFromArtifacts(cut)).toThrow(
+    `the weights are ${data.byteLength - 64} bytes but their manifest describes ${data.byteLength}`,
+  );
   expect(tf.memory().numTensors).toBe(before);
 
-  const int32 = { ...artifacts, weightSpecs: specs.map((s, i) => (i === specs.length - 1 ? { ...s, dtype: 'int32' as const } : s)) };
+  const int32 = {
+    ...artifacts,
+    weightSpecs: specs.map((s, i) => (i === specs.length - 1 ? { ...s, dtype: 'int32' as const } : s)),
+  };
   expect(() => modelFromArtifacts(int32)).toThrow(`weight "${last.name}" is int32`);
   expect(tf.memory().numTensors).toBe(before);
 });

@@ -1,6 +1,12 @@
 import { describe, expect, test, vi } from 'vitest';
 import { backendsToAvoid, loadBackendCheck, saveBackendCheck } from '@/lib/runtime/backend-checks';
-import { type AdapterInfo, type BackendName, BACKENDS, type FeatureChecks, selectBackend } from '@/lib/runtime/backends';
+import {
+  type AdapterInfo,
+  type BackendName,
+  BACKENDS,
+  type FeatureChecks,
+  selectBackend,
+} from '@/lib/runtime/backends';
 import { BackendUnavailableError, WebGpuUnavailableError } from '@/lib/runtime/errors';
 
 const SWIFTSHADER: AdapterInfo = { vendor: 'google', architecture: 'swiftshader', isFallback: true };
@@ -59,28 +65,49 @@ describe('selectBackend', () => {
     expect(choice.name).toBe('wasm');
     expect(choice.reason).toContain('skipped WebGPU: failed the backend check (/diagnostics) on 2026-11-30');
     expect(r.activated).toEqual(['wasm']);
-    const forced = await selectBackend({ force: 'webgpu', checks: browser({ adapter: HARDWARE }), activate: r.activate, avoid });
+    const forced = await selectBackend({
+      force: 'webgpu',
+      checks: browser({ adapter: HARDWARE }),
+      activate: r.activate,
+      avoid,
+    });
     expect(forced.name).toBe('webgpu');
   });
 
   test('forcing webgpu uses even a fallback adapter', async () => {
     const r = recorder();
-    const choice = await selectBackend({ force: 'webgpu', checks: browser({ adapter: SWIFTSHADER }), activate: r.activate });
+    const choice = await selectBackend({
+      force: 'webgpu',
+      checks: browser({ adapter: SWIFTSHADER }),
+      activate: r.activate,
+    });
     expect(choice.name).toBe('webgpu');
     expect(choice.reason).toMatch(/^forced: .*correct but slow/);
   });
 
   test('forcing webgpu without an adapter throws WebGpuUnavailableError with a way out', async () => {
-    await expect(selectBackend({ force: 'webgpu', checks: browser(), activate: recorder().activate })).rejects.toThrow(WebGpuUnavailableError);
-    await expect(selectBackend({ force: 'webgpu', checks: browser(), activate: recorder().activate })).rejects.toThrow(/pick "auto"/);
+    await expect(selectBackend({ force: 'webgpu', checks: browser(), activate: recorder().activate })).rejects.toThrow(
+      WebGpuUnavailableError,
+    );
+    await expect(selectBackend({ force: 'webgpu', checks: browser(), activate: recorder().activate })).rejects.toThrow(
+      /pick "auto"/,
+    );
   });
 
   test('an unknown or unavailable forced backend lists the valid options', async () => {
-    const err = await selectBackend({ force: 'metal' as BackendName, checks: browser({ webgl2: false }), activate: recorder().activate }).catch((e) => e);
+    const err = await selectBackend({
+      force: 'metal' as BackendName,
+      checks: browser({ webgl2: false }),
+      activate: recorder().activate,
+    }).catch((e) => e);
     expect(err).toBeInstanceOf(BackendUnavailableError);
     expect(err.valid).toEqual(['wasm', 'cpu']);
     expect(err.message).toMatch(/Valid options here: wasm, cpu/);
-    const webgl = await selectBackend({ force: 'webgl', checks: browser({ webgl2: false }), activate: recorder().activate }).catch((e) => e);
+    const webgl = await selectBackend({
+      force: 'webgl',
+      checks: browser({ webgl2: false }),
+      activate: recorder().activate,
+    }).catch((e) => e);
     expect(webgl).toBeInstanceOf(BackendUnavailableError);
     expect(webgl.message).toMatch(/no WebGL2 context/);
   });
@@ -90,11 +117,16 @@ describe('selectBackend', () => {
     const choice = await selectBackend({ checks: browser(), activate: r.activate });
     expect(choice.name).toBe('webgl');
     expect(choice.reason).toMatch(/WebAssembly: failed to start \(wasm init failed\)/);
-    await expect(selectBackend({ force: 'wasm', checks: browser(), activate: recorder(['wasm']).activate })).rejects.toThrow(BackendUnavailableError);
+    await expect(
+      selectBackend({ force: 'wasm', checks: browser(), activate: recorder(['wasm']).activate }),
+    ).rejects.toThrow(BackendUnavailableError);
   });
 
   test('with nothing else, plain CPU is chosen', async () => {
-    const choice = await selectBackend({ checks: browser({ wasm: false, webgl2: false }), activate: recorder().activate });
+    const choice = await selectBackend({
+      checks: browser({ wasm: false, webgl2: false }),
+      activate: recorder().activate,
+    });
     expect(choice.name).toBe('cpu');
   });
 });
@@ -120,7 +152,10 @@ describe('backend check records', () => {
 
   test('a record round-trips through localStorage; a missing, corrupt or foreign one reads as none', () => {
     const store = new Map<string, string>();
-    vi.stubGlobal('localStorage', { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => store.set(k, v) });
+    vi.stubGlobal('localStorage', {
+      getItem: (k: string) => store.get(k) ?? null,
+      setItem: (k: string, v: string) => store.set(k, v),
+    });
     try {
       expect(loadBackendCheck()).toBeNull();
       saveBackendCheck(record);

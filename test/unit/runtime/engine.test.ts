@@ -76,7 +76,11 @@ test('when a second load starts before the first ends, the second model is the o
   await other.init('cpu');
   const baseline = tf.memory().numTensors;
   const first = other.load({ kind: 'random', id: 'first', config: tinyConfig({ dModel: 32 }) });
-  const second = other.load({ kind: 'random', id: 'second', config: tinyConfig({ seqLength: 24, axialShape: [4, 6] }) });
+  const second = other.load({
+    kind: 'random',
+    id: 'second',
+    config: tinyConfig({ seqLength: 24, axialShape: [4, 6] }),
+  });
   const [a, b] = await Promise.allSettled([first, second]);
   expect(a).toMatchObject({ status: 'rejected', reason: { name: 'LoadSupersededError' } });
   expect(b).toMatchObject({ status: 'fulfilled', value: { id: 'second', seqLength: 24 } });

@@ -25,9 +25,15 @@ afterEach(() => vi.unstubAllGlobals());
 test('downloads model.json and weights with byte progress, verified against the published hash', async () => {
   const urls = serve();
   const progress: number[] = [];
-  const { artifacts, fromCache } = await fetchModelArtifacts({ id: 'm', url: '/models/m/model.json', sha256, bytes: modelJson.length + 8 }, (p) => progress.push(p.loaded ?? 0));
+  const { artifacts, fromCache } = await fetchModelArtifacts(
+    { id: 'm', url: '/models/m/model.json', sha256, bytes: modelJson.length + 8 },
+    (p) => progress.push(p.loaded ?? 0),
+  );
   expect(fromCache).toBe(false);
-  expect(urls).toEqual([`/models/m/model.json?v=${sha256.slice(0, 16)}`, `/models/m/weights.bin?v=${sha256.slice(0, 16)}`]);
+  expect(urls).toEqual([
+    `/models/m/model.json?v=${sha256.slice(0, 16)}`,
+    `/models/m/weights.bin?v=${sha256.slice(0, 16)}`,
+  ]);
   expect(progress.at(-1)).toBe(modelJson.length + 8);
   expect(artifacts.weightSpecs).toEqual([{ name: 'w', shape: [2], dtype: 'float32' }]);
   expect(new Float32Array(artifacts.weightData as ArrayBuffer)).toEqual(new Float32Array([1, 2]));
@@ -36,7 +42,9 @@ test('downloads model.json and weights with byte progress, verified against the 
 test('a download that does not match its hash is refused with ModelDownloadError', async () => {
   serve();
   const wrong = sha256.replace(/^./, (c) => (c === '0' ? '1' : '0'));
-  await expect(fetchModelArtifacts({ id: 'm', url: '/models/m/model.json', sha256: wrong, bytes: 1 })).rejects.toThrow(ModelDownloadError);
+  await expect(fetchModelArtifacts({ id: 'm', url: '/models/m/model.json', sha256: wrong, bytes: 1 })).rejects.toThrow(
+    ModelDownloadError,
+  );
 });
 
 test('a republished model replaces its older copy in the IndexedDB cache, and the cache serves it', async () => {
@@ -50,7 +58,12 @@ test('a republished model replaces its older copy in the IndexedDB cache, and th
   let serving = v1;
   vi.stubGlobal('fetch', async (url: string) => new Response(url.includes('weights.bin') ? weights : serving.json));
   // The studio's source ids carry the version; the URL stays.
-  const source = (v: typeof v1) => ({ id: `m@${v.sha256.slice(0, 12)}`, url: '/models/m/model.json', sha256: v.sha256, bytes: v.json.length + 8 });
+  const source = (v: typeof v1) => ({
+    id: `m@${v.sha256.slice(0, 12)}`,
+    url: '/models/m/model.json',
+    sha256: v.sha256,
+    bytes: v.json.length + 8,
+  });
   expect((await fetchModelArtifacts(source(v1))).fromCache).toBe(false);
   expect((await fetchModelArtifacts(source(v1))).fromCache).toBe(true);
   serving = v2;

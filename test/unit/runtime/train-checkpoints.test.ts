@@ -7,7 +7,16 @@ import type { CheckpointSummary } from '@/lib/runtime/train-protocol';
 
 const summary = (runId: string, step: number, savedAt: string): CheckpointSummary => ({
   runId,
-  settings: { datasetId: 'd', preset: 'tiny', steps: 10, batchSize: 1, learningRate: 1e-3, evalEvery: 5, sampleEvery: 0, backend: 'cpu' },
+  settings: {
+    datasetId: 'd',
+    preset: 'tiny',
+    steps: 10,
+    batchSize: 1,
+    learningRate: 1e-3,
+    evalEvery: 5,
+    sampleEvery: 0,
+    backend: 'cpu',
+  },
   datasetName: 'D',
   step,
   savedAt,
@@ -31,8 +40,13 @@ test('runs keep a slot each: saving one leaves the others, listing is newest fir
   await indexedDbCheckpoints.save(b, artifacts(b));
   const a2 = { ...a, step: 10, savedAt: '2026-01-03T00:00:00.000Z' };
   await indexedDbCheckpoints.save(a2, artifacts(a2));
-  expect((await indexedDbCheckpoints.list()).map((s) => [s.runId, s.step])).toEqual([['a', 10], ['b', 3]]);
-  expect(new Float32Array((await indexedDbCheckpoints.load('b'))!.weightData as ArrayBuffer)).toEqual(new Float32Array([3, 1]));
+  expect((await indexedDbCheckpoints.list()).map((s) => [s.runId, s.step])).toEqual([
+    ['a', 10],
+    ['b', 3],
+  ]);
+  expect(new Float32Array((await indexedDbCheckpoints.load('b'))!.weightData as ArrayBuffer)).toEqual(
+    new Float32Array([3, 1]),
+  );
   expect(await indexedDbCheckpoints.remove('b')).toBe(true);
   expect(await indexedDbCheckpoints.remove('b')).toBe(false);
   expect(await indexedDbCheckpoints.load('b')).toBeNull();
@@ -65,7 +79,9 @@ test('the run an earlier version kept in its one tf.io slot is moved into a slot
     const loaded = (await indexedDbCheckpoints.load(LEGACY_RUN_ID))!;
     expect(new Float32Array(loaded.weightData as ArrayBuffer)).toEqual(new Float32Array([7, 1]));
     expect((loaded.userDefinedMetadata as { summary: CheckpointSummary }).summary.runId).toBe(LEGACY_RUN_ID);
-    await expect(tf.io.getLoadHandlers('indexeddb://reformer-studio-train')[0].load!()).rejects.toThrow(/Cannot find model/);
+    await expect(tf.io.getLoadHandlers('indexeddb://reformer-studio-train')[0].load!()).rejects.toThrow(
+      /Cannot find model/,
+    );
     expect(await indexedDbCheckpoints.list()).toHaveLength(1);
   } finally {
     tf.env().set('IS_BROWSER', wasBrowser);

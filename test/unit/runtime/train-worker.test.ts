@@ -12,7 +12,15 @@ import * as tf from '@/lib/reformer/tf';
 import { configFor } from '@/lib/training/presets';
 import type { CheckpointStore, RunLocks } from '@/lib/runtime/train-checkpoints';
 import { type Post, TrainingSession } from '@/lib/runtime/train-worker';
-import type { CheckpointSummary, PublishArtifacts, SavedRun, TrainEvent, TrainReply, TrainRequest, TrainSettings } from '@/lib/runtime/train-protocol';
+import type {
+  CheckpointSummary,
+  PublishArtifacts,
+  SavedRun,
+  TrainEvent,
+  TrainReply,
+  TrainRequest,
+  TrainSettings,
+} from '@/lib/runtime/train-protocol';
 import { createStorage, setStorage } from '@/lib/server/storage';
 import { prepareThreeColours } from '../server/fixtures';
 
@@ -29,7 +37,8 @@ const fetchFn = (async (input: RequestInfo | URL) => {
   if (file !== undefined) return new Response(file);
   // Shard URLs carry their hash, so a dataset prepared again under its id is not read from a stale cache.
   const shard = url.match(/^\/api\/datasets\/([^/]+)\/shards\/([^/?]+)\?v=[0-9a-f]{16}$/);
-  if (shard) return shards.GET(new Request(`http://test${url}`), { params: Promise.resolve({ id: shard[1], shard: shard[2] }) });
+  if (shard)
+    return shards.GET(new Request(`http://test${url}`), { params: Promise.resolve({ id: shard[1], shard: shard[2] }) });
   const manifest = url.match(/^\/api\/datasets\/([^/]+)$/);
   if (manifest) return item.GET(new Request(`http://test${url}`), { params: Promise.resolve({ id: manifest[1] }) });
   return new Response('not found', { status: 404 });
@@ -48,7 +57,10 @@ afterAll(async () => {
 });
 
 /** Runs by id, as IndexedDB keeps them; `saved` is the last checkpoint written. */
-function memoryStore(): CheckpointStore & { runs: Map<string, { summary: CheckpointSummary; artifacts: tf.io.ModelArtifacts }>; saved: tf.io.ModelArtifacts | null } {
+function memoryStore(): CheckpointStore & {
+  runs: Map<string, { summary: CheckpointSummary; artifacts: tf.io.ModelArtifacts }>;
+  saved: tf.io.ModelArtifacts | null;
+} {
   return {
     runs: new Map(),
     saved: null,
@@ -96,12 +108,16 @@ function harness(store: CheckpointStore, locks: RunLocks = memoryLocks()) {
   };
   const session = new TrainingSession(post, { store, locks, fetchFn });
   let nextId = 1;
-  const send = async <K extends TrainRequest['kind']>(kind: K, payload: Extract<TrainRequest, { kind: K }>['payload']) => {
+  const send = async <K extends TrainRequest['kind']>(
+    kind: K,
+    payload: Extract<TrainRequest, { kind: K }>['payload'],
+  ) => {
     const id = nextId++;
     await session.handle({ kind, id, payload } as TrainRequest);
     return replies.get(id)!;
   };
-  const steps = () => events.filter((e): e is Extract<TrainEvent, { type: 'step' }> => e.type === 'step').map((e) => e.step);
+  const steps = () =>
+    events.filter((e): e is Extract<TrainEvent, { type: 'step' }> => e.type === 'step').map((e) => e.step);
   const list = async () => ((await send('list', {})) as { payload: SavedRun[] }).payload;
   const runId = () => (events.find((e) => e.type === 'ready') as Extract<TrainEvent, { type: 'ready' }>).runId;
   return { events, replies, session, send, steps, list, runId };
@@ -115,7 +131,16 @@ async function until(check: () => boolean, ms = 60_000): Promise<void> {
   }
 }
 
-const settings: TrainSettings = { datasetId: DATASET, preset: 'tiny', steps: 6, batchSize: 1, learningRate: 1e-3, evalEvery: 3, sampleEvery: 3, backend: 'cpu' };
+const settings: TrainSettings = {
+  datasetId: DATASET,
+  preset: 'tiny',
+  steps: 6,
+  batchSize: 1,
+  learningRate: 1e-3,
+  evalEvery: 3,
+  sampleEvery: 3,
+  backend: 'cpu',
+};
 
 test('a run streams steps, pauses without stepping, resumes after a reload from its checkpoint, and publishes a loadable model', async () => {
   const store = memoryStore();
@@ -143,18 +168,35 @@ test('a run streams steps, pauses without stepping, resumes after a reload from 
   const done = await second.send('start', { settings: { ...settings, steps: 999 }, resumeRunId: savedRun.runId });
   expect(done).toMatchObject({ kind: 'result', payload: { step: settings.steps, state: 'done' } });
   // The status can say when the checkpoint it resumed from was saved.
-  expect(second.events.find((e) => e.type === 'ready')).toMatchObject({ runId: savedRun.runId, savedAt: savedRun.savedAt, step: pausedAt, totalSteps: settings.steps, width: 8, height: 8, samples: 'on', evaluationSplit: 'validation' });
+  expect(second.events.find((e) => e.type === 'ready')).toMatchObject({
+    runId: savedRun.runId,
+    savedAt: savedRun.savedAt,
+    step: pausedAt,
+    totalSteps: settings.steps,
+    width: 8,
+    height: 8,
+    samples: 'on',
+    evaluationSplit: 'validation',
+  });
   expect(second.steps()).toEqual(Array.from({ length: settings.steps - pausedAt }, (_, i) => pausedAt + 1 + i));
   const validations = second.events.filter((e) => e.type === 'validation').map((e) => (e as { step: number }).step);
   expect(validations.at(-1)).toBe(settings.steps);
-  const samples = [...first.events, ...second.events].find((e) => e.type === 'samples') as Extract<TrainEvent, { type: 'samples' }>;
+  const samples = [...first.events, ...second.events].find((e) => e.type === 'samples') as Extract<
+    TrainEvent,
+    { type: 'samples' }
+  >;
   expect(samples.images).toHaveLength(2);
   expect(samples.images[0].rgb).toHaveLength(8 * 8 * 3);
 
   const published = (await second.send('publish', { name: 'My tiny' })) as { kind: string; payload: PublishArtifacts };
   expect(published.kind).toBe('result');
   const card = ModelCardSchema.parse(published.payload.userDefinedMetadata.card);
-  expect(card).toMatchObject({ name: 'My tiny', steps: settings.steps, preset: 'tiny', dataset: { id: DATASET, width: 8, height: 8, tokenization: 'rgb' } });
+  expect(card).toMatchObject({
+    name: 'My tiny',
+    steps: settings.steps,
+    preset: 'tiny',
+    dataset: { id: DATASET, width: 8, height: 8, tokenization: 'rgb' },
+  });
   expect(card.validationBitsPerDim).toBeGreaterThan(0);
   expect(card.validationImages).toBe(1); // what the figure covers: the dataset's one validation image
   // Model-only: no optimizer state travels, and the weights build the model.
@@ -163,7 +205,10 @@ test('a run streams steps, pauses without stepping, resumes after a reload from 
   expect(model.parameterCount).toBe(card.parameters);
   model.dispose();
 
-  expect(((await second.send('discard', { runId: savedRun.runId })) as { payload: { discarded: boolean } }).payload.discarded).toBe(true);
+  expect(
+    ((await second.send('discard', { runId: savedRun.runId })) as { payload: { discarded: boolean } }).payload
+      .discarded,
+  ).toBe(true);
   expect(await second.list()).toEqual([]);
 }, 180_000);
 
@@ -181,12 +226,22 @@ test('a resume or a stop that arrives while the pause checkpoint is being saved 
   // the save finishes, and the Train page enables Resume and Stop as soon as it sees it.
   const slowStore = (): CheckpointStore => {
     const inner = memoryStore();
-    return { ...inner, save: async (s, a) => { await new Promise((r) => setTimeout(r, 300)); await inner.save(s, a); } };
+    return {
+      ...inner,
+      save: async (s, a) => {
+        await new Promise((r) => setTimeout(r, 300));
+        await inner.save(s, a);
+      },
+    };
   };
-  const pausedState = (h: ReturnType<typeof harness>) => h.events.some((e) => e.type === 'state' && e.state === 'paused');
+  const pausedState = (h: ReturnType<typeof harness>) =>
+    h.events.some((e) => e.type === 'state' && e.state === 'paused');
 
   const short = { ...settings, steps: 3, sampleEvery: 0 }; // the race needs a pause, not a long run
-  for (const [action, ends] of [['resume', { step: short.steps, state: 'done' }], ['stop', { state: 'stopped' }]] as const) {
+  for (const [action, ends] of [
+    ['resume', { step: short.steps, state: 'done' }],
+    ['stop', { state: 'stopped' }],
+  ] as const) {
     const h = harness(slowStore());
     const run = h.send('start', { settings: short });
     await until(() => h.steps().length >= 1);
@@ -199,7 +254,10 @@ test('a resume or a stop that arrives while the pause checkpoint is being saved 
 }, 180_000);
 
 /** Serves a fresh tiny model for `side`×`side` rgb images at /models/<id>/, as publish:model lays it out. */
-async function serveModel(id: string, side: number): Promise<{ url: string; card: ModelCard; weights: tf.NamedTensorMap }> {
+async function serveModel(
+  id: string,
+  side: number,
+): Promise<{ url: string; card: ModelCard; weights: tf.NamedTensorMap }> {
   const model = new ReformerLM(configFor('tiny', { width: side, height: side, tokenization: 'rgb', vocabSize: 256 }));
   const card: ModelCard = {
     id,
@@ -214,7 +272,10 @@ async function serveModel(id: string, side: number): Promise<{ url: string; card
   const artifacts = await modelArtifacts(model, { card });
   model.dispose();
   const { weightSpecs, weightData, ...rest } = artifacts;
-  served.set(`/models/${id}/model.json`, JSON.stringify({ ...rest, weightsManifest: [{ paths: ['weights.bin'], weights: weightSpecs }] }));
+  served.set(
+    `/models/${id}/model.json`,
+    JSON.stringify({ ...rest, weightsManifest: [{ paths: ['weights.bin'], weights: weightSpecs }] }),
+  );
   served.set(`/models/${id}/weights.bin`, weightData as ArrayBuffer);
   return { url: `/models/${id}/model.json`, card, weights: tf.io.decodeWeights(weightData!, weightSpecs!) };
 }
@@ -223,13 +284,31 @@ test('a run can start from a published model: its weights, its steps counted on,
   const base = await serveModel('base-8', 8);
   const h = harness(memoryStore());
   // A learning rate of 1e-9 moves no weight measurably: what is published is the starting model.
-  const run = { ...settings, steps: 2, evalEvery: 2, sampleEvery: 0, learningRate: 1e-9, startFrom: { url: base.url, card: base.card } };
-  expect(await h.send('start', { settings: run })).toMatchObject({ kind: 'result', payload: { step: 2, state: 'done' } });
+  const run = {
+    ...settings,
+    steps: 2,
+    evalEvery: 2,
+    sampleEvery: 0,
+    learningRate: 1e-9,
+    startFrom: { url: base.url, card: base.card },
+  };
+  expect(await h.send('start', { settings: run })).toMatchObject({
+    kind: 'result',
+    payload: { step: 2, state: 'done' },
+  });
   expect(h.events.find((e) => e.type === 'ready')).toMatchObject({ step: 0, baseSteps: 40, totalSteps: 2 });
   const published = (await h.send('publish', {})) as { payload: PublishArtifacts };
   const card = ModelCardSchema.parse(published.payload.userDefinedMetadata.card);
-  expect(card).toMatchObject({ steps: 42, preset: 'tiny', initialisedFrom: [{ id: 'base-8', steps: 40, command: 'npm run train -- --dataset base' }], dataset: { id: DATASET } });
-  const weights = tf.io.decodeWeights(published.payload.weightData, published.payload.weightSpecs as tf.io.WeightsManifestEntry[]);
+  expect(card).toMatchObject({
+    steps: 42,
+    preset: 'tiny',
+    initialisedFrom: [{ id: 'base-8', steps: 40, command: 'npm run train -- --dataset base' }],
+    dataset: { id: DATASET },
+  });
+  const weights = tf.io.decodeWeights(
+    published.payload.weightData,
+    published.payload.weightSpecs as tf.io.WeightsManifestEntry[],
+  );
   for (const [name, w] of Object.entries(base.weights)) {
     expect(tf.max(tf.abs(tf.sub(weights[name], w))).dataSync()[0], name).toBeLessThan(1e-6);
   }
@@ -237,8 +316,12 @@ test('a run can start from a published model: its weights, its steps counted on,
 
   const other = await serveModel('base-16', 16);
   tf.dispose(Object.values(other.weights));
-  const refused = await h.send('start', { settings: { ...run, startFrom: { url: other.url, card: other.card } } }).catch((e: Error) => e);
-  expect((refused as Error).message).toContain(`Base 16 cannot train on Three colours: it was made for 16×16×3 tokens per image, dataset ${DATASET} has 8×8×3`);
+  const refused = await h
+    .send('start', { settings: { ...run, startFrom: { url: other.url, card: other.card } } })
+    .catch((e: Error) => e);
+  expect((refused as Error).message).toContain(
+    `Base 16 cannot train on Three colours: it was made for 16×16×3 tokens per image, dataset ${DATASET} has 8×8×3`,
+  );
 }, 120_000);
 
 const quick = { ...settings, steps: 2, evalEvery: 2, sampleEvery: 0 };
@@ -254,7 +337,12 @@ test('a new run has a slot of its own: starting one leaves a saved run as it was
   const second = h.runId();
   expect(second).not.toBe(first);
   expect(store.runs.get(first)!.summary).toBe(before);
-  expect(new Map((await h.list()).map((r) => [r.runId, r.step]))).toEqual(new Map([[first, 3], [second, 2]]));
+  expect(new Map((await h.list()).map((r) => [r.runId, r.step]))).toEqual(
+    new Map([
+      [first, 3],
+      [second, 2],
+    ]),
+  );
 }, 120_000);
 
 test('a run open in one tab is listed as open elsewhere in another, which may neither resume nor discard it', async () => {
@@ -267,9 +355,15 @@ test('a run open in one tab is listed as open elsewhere in another, which may ne
   const [live] = await b.list();
   expect(live).toMatchObject({ runId: a.runId(), openElsewhere: true });
   expect((await a.list())[0].openElsewhere).toBe(false); // its own tab
-  for (const request of [b.send('start', { settings, resumeRunId: live.runId }), b.send('discard', { runId: live.runId })]) {
+  for (const request of [
+    b.send('start', { settings, resumeRunId: live.runId }),
+    b.send('discard', { runId: live.runId }),
+  ]) {
     const refused = await request.catch((e: Error) => e);
-    expect(refused).toMatchObject({ name: 'RunOpenElsewhereError', message: expect.stringContaining('open in another tab') });
+    expect(refused).toMatchObject({
+      name: 'RunOpenElsewhereError',
+      message: expect.stringContaining('open in another tab'),
+    });
   }
   expect(store.runs.has(live.runId)).toBe(true);
   await a.send('stop', {});
@@ -282,12 +376,16 @@ test('a checkpoint that cannot be saved is reported and the run trains on; the n
   const full: CheckpointStore = {
     ...store,
     save: async (s, a) => {
-      if (failures-- > 0) throw Object.assign(new Error('The quota has been exceeded.'), { name: 'QuotaExceededError' });
+      if (failures-- > 0)
+        throw Object.assign(new Error('The quota has been exceeded.'), { name: 'QuotaExceededError' });
       await store.save(s, a);
     },
   };
   const h = harness(full);
-  expect(await h.send('start', { settings: { ...quick, steps: 4 } })).toMatchObject({ kind: 'result', payload: { step: 4, state: 'done' } });
+  expect(await h.send('start', { settings: { ...quick, steps: 4 } })).toMatchObject({
+    kind: 'result',
+    payload: { step: 4, state: 'done' },
+  });
   expect(h.events.filter((e) => e.type === 'checkpoint-failed' || e.type === 'checkpoint')).toEqual([
     { type: 'checkpoint-failed', step: 2, message: 'The quota has been exceeded.' },
     { type: 'checkpoint', step: 4, savedAt: expect.any(String) },
@@ -296,8 +394,14 @@ test('a checkpoint that cannot be saved is reported and the run trains on; the n
 }, 120_000);
 
 test('a checkpoint that cannot be read refuses the resume with its reason, not "no saved run"', async () => {
-  const broken: CheckpointStore = { ...memoryStore(), load: async () => Promise.reject(new Error('Could not read the saved run in this browser\'s storage (UnknownError)')) };
-  const refused = await harness(broken).send('start', { settings, resumeRunId: 'x' }).catch((e: Error) => e);
+  const broken: CheckpointStore = {
+    ...memoryStore(),
+    load: async () =>
+      Promise.reject(new Error("Could not read the saved run in this browser's storage (UnknownError)")),
+  };
+  const refused = await harness(broken)
+    .send('start', { settings, resumeRunId: 'x' })
+    .catch((e: Error) => e);
   expect((refused as Error).message).toContain('UnknownError');
 });
 

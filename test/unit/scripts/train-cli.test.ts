@@ -33,7 +33,11 @@ afterAll(async () => {
 async function train(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const tsx = path.resolve('node_modules/.bin/tsx');
   try {
-    const { stdout, stderr } = await promisify(execFile)(tsx, ['--conditions', 'react-server', 'scripts/train.ts', ...args], { env: { ...process.env, DATA_DIR: dataDir } });
+    const { stdout, stderr } = await promisify(execFile)(
+      tsx,
+      ['--conditions', 'react-server', 'scripts/train.ts', ...args],
+      { env: { ...process.env, DATA_DIR: dataDir } },
+    );
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
@@ -59,7 +63,24 @@ test('bad flags are refused before any work, with what was wrong', async () => {
 
 test('a run and its resume: one evaluation per step, and the card names the command that started the run', async () => {
   const out = path.join(runs, 'tiny');
-  const start = ['--dataset', DATASET, '--config', 'tiny', '--steps', '3', '--batch', '1', '--eval-every', '2', '--eval-images', '1', '--threads', '1', '--out', out];
+  const start = [
+    '--dataset',
+    DATASET,
+    '--config',
+    'tiny',
+    '--steps',
+    '3',
+    '--batch',
+    '1',
+    '--eval-every',
+    '2',
+    '--eval-images',
+    '1',
+    '--threads',
+    '1',
+    '--out',
+    out,
+  ];
   const first = await train(...start);
   expect(first.stderr).not.toMatch(/train:/);
   expect(first.code).toBe(0);
@@ -73,7 +94,9 @@ test('a run and its resume: one evaluation per step, and the card names the comm
   // The first sitting ended on its floor (1e-4 for the default 1e-3): the extension stays there.
   expect(log).toContain('the learning rate goes on from 1.00e-4 and decays to 1.00e-4 at the new target');
 
-  const card = ModelCardSchema.parse(JSON.parse(await readFile(path.join(out, 'model', 'model.json'), 'utf8')).userDefinedMetadata.card);
+  const card = ModelCardSchema.parse(
+    JSON.parse(await readFile(path.join(out, 'model', 'model.json'), 'utf8')).userDefinedMetadata.card,
+  );
   expect(card.steps).toBe(5);
   expect(card.command).toBe(`npm run train -- ${start.join(' ')}`);
   expect(card.validationImages).toBe(1);
@@ -89,12 +112,46 @@ async function savedModel(dir: string) {
 
 test('--init starts a new run from a saved model: its weights, its steps counted on, its log carried; mismatches refused', async () => {
   const first = path.join(runs, 'init-a');
-  const start = ['--dataset', DATASET, '--config', 'tiny', '--steps', '2', '--batch', '1', '--eval-every', '2', '--eval-images', '1', '--threads', '1', '--out', first];
+  const start = [
+    '--dataset',
+    DATASET,
+    '--config',
+    'tiny',
+    '--steps',
+    '2',
+    '--batch',
+    '1',
+    '--eval-every',
+    '2',
+    '--eval-images',
+    '1',
+    '--threads',
+    '1',
+    '--out',
+    first,
+  ];
   expect((await train(...start)).code).toBe(0);
 
   // A learning rate of 1e-9 moves no weight measurably: the new run's model is the first's.
   const second = path.join(runs, 'init-b');
-  const cont = ['--init', path.join(first, 'model'), '--steps', '1', '--lr', '1e-9', '--batch', '1', '--eval-every', '1', '--eval-images', '1', '--threads', '1', '--out', second];
+  const cont = [
+    '--init',
+    path.join(first, 'model'),
+    '--steps',
+    '1',
+    '--lr',
+    '1e-9',
+    '--batch',
+    '1',
+    '--eval-every',
+    '1',
+    '--eval-images',
+    '1',
+    '--threads',
+    '1',
+    '--out',
+    second,
+  ];
   const run = await train(...cont);
   expect(run.stderr).not.toMatch(/train:/);
   expect(run.code).toBe(0);
@@ -102,11 +159,14 @@ test('--init starts a new run from a saved model: its weights, its steps counted
   const after = await savedModel(path.join(second, 'model'));
   expect(after.weights.length).toBe(before.weights.length);
   let largest = 0;
-  for (let i = 0; i < before.weights.length; i++) largest = Math.max(largest, Math.abs(after.weights[i] - before.weights[i]));
+  for (let i = 0; i < before.weights.length; i++)
+    largest = Math.max(largest, Math.abs(after.weights[i] - before.weights[i]));
   expect(largest).toBeLessThan(1e-6);
   expect(after.card.steps).toBe(3);
   expect(after.card.command).toBe(`npm run train -- ${cont.join(' ')}`);
-  expect(after.card.initialisedFrom).toEqual([{ id: 'init-a', steps: 2, command: `npm run train -- ${start.join(' ')}` }]);
+  expect(after.card.initialisedFrom).toEqual([
+    { id: 'init-a', steps: 2, command: `npm run train -- ${start.join(' ')}` },
+  ]);
   const log = await readFile(path.join(second, 'train.log'), 'utf8');
   expect(log.startsWith(await readFile(path.join(first, 'train.log'), 'utf8'))).toBe(true);
   expect(log).toContain(`# initialised from ${path.join(first, 'model')} (model init-a, 2 steps)`);
@@ -118,14 +178,30 @@ test('--init starts a new run from a saved model: its weights, its steps counted
   expect(resumed.card.steps).toBe(4);
   expect(resumed.card.initialisedFrom).toEqual(after.card.initialisedFrom);
 
-  const layers = await train('--init', path.join(first, 'model'), '--config', 'small', '--out', path.join(runs, 'never'));
+  const layers = await train(
+    '--init',
+    path.join(first, 'model'),
+    '--config',
+    'small',
+    '--out',
+    path.join(runs, 'never'),
+  );
   expect(layers.code).toBe(2);
   expect(layers.stderr).toContain('--config cannot be given with --init');
   const runDir = await train('--init', first, '--out', path.join(runs, 'never'));
   expect(runDir.stderr).toContain(`(a run's model is in ${path.join(first, 'model')})`);
-  const shape = await train('--init', path.join(first, 'model'), '--dataset', `${DATASET}-16`, '--out', path.join(runs, 'never'));
+  const shape = await train(
+    '--init',
+    path.join(first, 'model'),
+    '--dataset',
+    `${DATASET}-16`,
+    '--out',
+    path.join(runs, 'never'),
+  );
   expect(shape.code).toBe(2);
-  expect(shape.stderr).toContain(`the model cannot train on ${DATASET}-16: it was made for 8×8×3 tokens per image, dataset ${DATASET}-16 has 16×16×3`);
+  expect(shape.stderr).toContain(
+    `the model cannot train on ${DATASET}-16: it was made for 8×8×3 tokens per image, dataset ${DATASET}-16 has 16×16×3`,
+  );
   const again = await train(...cont);
   expect(again.stderr).toContain('already holds a run');
   // A run directory whose checkpoint is gone keeps its log: starting there would copy the log into itself.

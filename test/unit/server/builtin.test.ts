@@ -7,9 +7,14 @@ import { BUILTIN_DATASETS, emojiSvgInputs } from '@/lib/server/datasets/builtin'
 
 /** Adjacent pixel pairs (along rows) whose red differs by more than 96: crisp edges. */
 async function sharpEdges(png: Uint8Array | Buffer): Promise<number> {
-  const { data, info } = await sharp(png).flatten({ background: '#ffffff' }).raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(png)
+    .flatten({ background: '#ffffff' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   let n = 0;
-  for (let y = 0; y < info.height; y++) for (let x = 1; x < info.width; x++) if (Math.abs(data[(y * info.width + x) * 3] - data[(y * info.width + x - 1) * 3]) > 96) n++;
+  for (let y = 0; y < info.height; y++)
+    for (let x = 1; x < info.width; x++)
+      if (Math.abs(data[(y * info.width + x) * 3] - data[(y * info.width + x - 1) * 3]) > 96) n++;
   return n;
 }
 

@@ -7,7 +7,14 @@ import * as item from '@/app/api/datasets/[id]/route';
 import * as preview from '@/app/api/datasets/[id]/preview.png/route';
 import * as shards from '@/app/api/datasets/[id]/shards/[shard]/route';
 import * as collection from '@/app/api/datasets/route';
-import { type DatasetManifest, DatasetManifestSchema, DatasetOptionsSchema, readShard, tokensToImage, UploadEventSchema } from '@/lib/pixels/manifest';
+import {
+  type DatasetManifest,
+  DatasetManifestSchema,
+  DatasetOptionsSchema,
+  readShard,
+  tokensToImage,
+  UploadEventSchema,
+} from '@/lib/pixels/manifest';
 import { LIMITS } from '@/lib/server/datasets/limits';
 import { prepareDataset } from '@/lib/server/datasets/prepare';
 import { createStorage, setStorage, type Storage } from '@/lib/server/storage';
@@ -37,7 +44,11 @@ const ctx = (params: Record<string, string>) => ({ params: Promise.resolve(param
 function upload(options: unknown, files: { name: string; bytes: Uint8Array; type?: string }[]): Request {
   const form = new FormData();
   form.set('options', typeof options === 'string' ? options : JSON.stringify(options));
-  for (const f of files) form.append('files', new File([f.bytes as Uint8Array<ArrayBuffer>], f.name, { type: f.type ?? 'application/octet-stream' }));
+  for (const f of files)
+    form.append(
+      'files',
+      new File([f.bytes as Uint8Array<ArrayBuffer>], f.name, { type: f.type ?? 'application/octet-stream' }),
+    );
   return new Request('http://test/api/datasets', { method: 'POST', body: form });
 }
 
@@ -47,7 +58,9 @@ async function goodUpload(name = 'tiny', extra: Record<string, unknown> = {}) {
     { name: 'green.jpg', bytes: await solidImage('jpeg', 16, 16, { r: 0, g: 200, b: 0 }) },
     { name: 'split.png', bytes: await splitImage(40, 40) },
   ];
-  const res = await collection.POST(upload({ name, width: 8, height: 8, validationFraction: 0.34, seed: 3, ...extra }, files));
+  const res = await collection.POST(
+    upload({ name, width: 8, height: 8, validationFraction: 0.34, seed: 3, ...extra }, files),
+  );
   const events = await ndjson(res);
   const done = events.at(-1) as { type: string; dataset: { id: string } };
   expect(done.type).toBe('done');
@@ -87,18 +100,27 @@ describe('POST /api/datasets', () => {
       { name: 'truncated.png', bytes: truncated },
       { name: 'notes.png', bytes: new TextEncoder().encode('this is not an image at all') },
       { name: 'bomb.png', bytes: pixelBombPng() },
-      { name: 'vector.svg', bytes: new TextEncoder().encode('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>') },
+      {
+        name: 'vector.svg',
+        bytes: new TextEncoder().encode(
+          '<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>',
+        ),
+      },
       { name: 'evil.zip', bytes: evilZip },
       { name: 'bomb.zip', bytes: bombZip },
       { name: 'liar.zip', bytes: liarZip },
     ];
-    const res = await collection.POST(upload({ name: 'Mixed bag', width: 16, height: 12, fit: 'contain', background: '#00ff00' }, files));
+    const res = await collection.POST(
+      upload({ name: 'Mixed bag', width: 16, height: 12, fit: 'contain', background: '#00ff00' }, files),
+    );
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
     const events = await ndjson(res);
     for (const e of events) UploadEventSchema.parse(e);
 
-    const status = Object.fromEntries(events.filter((e) => e.type === 'file').map((e) => [e.name, e.reason ?? e.status]));
+    const status = Object.fromEntries(
+      events.filter((e) => e.type === 'file').map((e) => [e.name, e.reason ?? e.status]),
+    );
     expect(status).toEqual({
       'good.png': 'accepted',
       'photo.jpg': 'accepted',
@@ -118,7 +140,10 @@ describe('POST /api/datasets', () => {
     const progress = events.filter((e) => e.type === 'progress');
     expect(progress.at(-1)).toMatchObject({ done: 14, total: 14 });
 
-    const done = events.at(-1) as { type: 'done'; dataset: { id: string; counts: unknown; previewUrl: string; seqLength: number } };
+    const done = events.at(-1) as {
+      type: 'done';
+      dataset: { id: string; counts: unknown; previewUrl: string; seqLength: number };
+    };
     expect(done.type).toBe('done');
     expect(done.dataset.counts).toEqual({ train: 5, validation: 0, accepted: 5, skipped: 9 });
     expect(done.dataset.seqLength).toBe(16 * 12 * 3);
@@ -126,17 +151,29 @@ describe('POST /api/datasets', () => {
     // The handler still answers, and the dataset is listed and readable.
     const list = await (await collection.GET()).json();
     expect(list.datasets.map((d: { id: string }) => d.id)).toEqual([done.dataset.id]);
-    const manifest = DatasetManifestSchema.parse(await (await item.GET(new Request('http://test'), ctx({ id: done.dataset.id }))).json());
-    expect(manifest.source.files.map((f) => f.name).sort()).toEqual(['evil.zip/set/inner.png', 'good.png', 'photo.jpg', 'pic.webp', 'split.png']);
+    const manifest = DatasetManifestSchema.parse(
+      await (await item.GET(new Request('http://test'), ctx({ id: done.dataset.id }))).json(),
+    );
+    expect(manifest.source.files.map((f) => f.name).sort()).toEqual([
+      'evil.zip/set/inner.png',
+      'good.png',
+      'photo.jpg',
+      'pic.webp',
+      'split.png',
+    ]);
 
     // Decoded back from the shard: the transparent PNG is the background colour, `contain` pads with it.
     const shardRes = await shards.GET(new Request('http://test'), ctx({ id: manifest.id, shard: 'train-000.bin' }));
     expect(shardRes.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     const reader = readShard(manifest, new Uint8Array(await shardRes.arrayBuffer()));
-    const goodIndex = manifest.splits.train.sources.indexOf(manifest.source.files.findIndex((f) => f.name === 'good.png'));
+    const goodIndex = manifest.splits.train.sources.indexOf(
+      manifest.source.files.findIndex((f) => f.name === 'good.png'),
+    );
     const goodRgb = tokensToImage(manifest, reader.imageAt(goodIndex));
     expect(Array.from(goodRgb.subarray(0, 3))).toEqual([0, 255, 0]);
-    const splitIndex = manifest.splits.train.sources.indexOf(manifest.source.files.findIndex((f) => f.name === 'split.png'));
+    const splitIndex = manifest.splits.train.sources.indexOf(
+      manifest.source.files.findIndex((f) => f.name === 'split.png'),
+    );
     const splitRgb = tokensToImage(manifest, reader.imageAt(splitIndex));
     // 64×32 into 16×12 contain → 16×8 band centred: top row padding, middle row red | blue.
     expect(Array.from(splitRgb.subarray(0, 3))).toEqual([0, 255, 0]);
@@ -146,7 +183,9 @@ describe('POST /api/datasets', () => {
   });
 
   it('answers 400 JSON for invalid options, before streaming', async () => {
-    const res = await collection.POST(upload({ name: 'x', width: 4 }, [{ name: 'a.png', bytes: await solidImage('png', 8, 8, { r: 0, g: 0, b: 0 }) }]));
+    const res = await collection.POST(
+      upload({ name: 'x', width: 4 }, [{ name: 'a.png', bytes: await solidImage('png', 8, 8, { r: 0, g: 0, b: 0 }) }]),
+    );
     expect(res.status).toBe(400);
     const body = await res.json();
     expect(body.error.code).toBe('invalid_options');
@@ -192,11 +231,18 @@ describe('POST /api/datasets', () => {
       return { running, waiting };
     }
 
-    const refusal = { error: { code: 'preparations_waiting', message: '1 upload is already waiting to be prepared; try again in a minute.' } };
+    const refusal = {
+      error: {
+        code: 'preparations_waiting',
+        message: '1 upload is already waiting to be prepared; try again in a minute.',
+      },
+    };
 
     it('answers 503 with Retry-After at once, without reading the upload or storing anything; once one leaves the line, uploads are taken again', async () => {
       const { running, waiting } = await fillTheLine();
-      const request = upload({ name: 'refused', width: 8, height: 8 }, [{ name: 'b.png', bytes: await solidImage('png', 8, 8, { r: 1, g: 1, b: 1 }) }]);
+      const request = upload({ name: 'refused', width: 8, height: 8 }, [
+        { name: 'b.png', bytes: await solidImage('png', 8, 8, { r: 1, g: 1, b: 1 }) },
+      ]);
       const res = await collection.POST(request);
       expect(res.status).toBe(503);
       expect(res.headers.get('retry-after')).toBe('60');
@@ -206,7 +252,11 @@ describe('POST /api/datasets', () => {
       expect(await storage.listBlobs('datasets/')).toEqual([]);
 
       await waiting.return(undefined as never); // its client went away
-      const taken = await collection.POST(upload({ name: 'taken', width: 8, height: 8 }, [{ name: 'b.png', bytes: await solidImage('png', 8, 8, { r: 1, g: 1, b: 1 }) }]));
+      const taken = await collection.POST(
+        upload({ name: 'taken', width: 8, height: 8 }, [
+          { name: 'b.png', bytes: await solidImage('png', 8, 8, { r: 1, g: 1, b: 1 }) },
+        ]),
+      );
       expect(taken.status).toBe(200);
       const finishRunning = async () => {
         for await (const _ of running);
@@ -217,7 +267,9 @@ describe('POST /api/datasets', () => {
     });
 
     it('answers 503 too when the line fills while the upload is being read, and stores none of it', async () => {
-      const form = upload({ name: 'late', width: 8, height: 8 }, [{ name: 'b.png', bytes: await solidImage('png', 8, 8, { r: 1, g: 1, b: 1 }) }]);
+      const form = upload({ name: 'late', width: 8, height: 8 }, [
+        { name: 'b.png', bytes: await solidImage('png', 8, 8, { r: 1, g: 1, b: 1 }) },
+      ]);
       const bytes = new Uint8Array(await form.arrayBuffer());
       let sendTheRest!: () => void;
       const body = new ReadableStream<Uint8Array>({
@@ -228,7 +280,14 @@ describe('POST /api/datasets', () => {
           controller.close();
         },
       });
-      const answer = collection.POST(new Request('http://test/api/datasets', { method: 'POST', body, headers: form.headers, duplex: 'half' } as RequestInit));
+      const answer = collection.POST(
+        new Request('http://test/api/datasets', {
+          method: 'POST',
+          body,
+          headers: form.headers,
+          duplex: 'half',
+        } as RequestInit),
+      );
       await fillTheLine(); // while the route reads the body, past its first check
       sendTheRest();
       const res = await answer;
@@ -241,7 +300,9 @@ describe('POST /api/datasets', () => {
   });
 
   it('ends with an error event and stores nothing when no file is usable', async () => {
-    const events = await ndjson(await collection.POST(upload({ name: 'junk' }, [{ name: 'a.png', bytes: new TextEncoder().encode('nope') }])));
+    const events = await ndjson(
+      await collection.POST(upload({ name: 'junk' }, [{ name: 'a.png', bytes: new TextEncoder().encode('nope') }])),
+    );
     expect(events.at(-1)).toMatchObject({ type: 'error', code: 'no_images' });
     expect(await storage.listRecords('datasets')).toEqual([]);
     expect(await storage.listBlobs('datasets/')).toEqual([]);
@@ -259,8 +320,15 @@ describe('POST /api/datasets', () => {
       },
     });
     setStorage(storage);
-    const files = await Promise.all([1, 2, 3, 4].map(async (i) => ({ name: `${i}.png`, bytes: await solidImage('png', 8, 8, { r: i * 40, g: 0, b: 0 }) })));
-    const events = await ndjson(await collection.POST(upload({ name: 'doomed', width: 8, height: 8, validationFraction: 0.25 }, files)));
+    const files = await Promise.all(
+      [1, 2, 3, 4].map(async (i) => ({
+        name: `${i}.png`,
+        bytes: await solidImage('png', 8, 8, { r: i * 40, g: 0, b: 0 }),
+      })),
+    );
+    const events = await ndjson(
+      await collection.POST(upload({ name: 'doomed', width: 8, height: 8, validationFraction: 0.25 }, files)),
+    );
     expect(writes).toBe(2); // train shard written, validation shard failed
     expect(events.at(-1)).toMatchObject({ type: 'error', code: 'internal' });
     expect(await storage.listRecords('datasets')).toEqual([]);
@@ -275,7 +343,13 @@ describe('GET /api/datasets/:id and friends', () => {
   it('serves the manifest, shards with an ETag, and a preview decoded from tokens; 404 for unknown ids', async () => {
     const id = await goodUpload('palette set', { tokenization: 'palette', paletteSize: 16 });
     const manifest = (await (await item.GET(new Request('http://test'), ctx({ id }))).json()) as DatasetManifest;
-    expect(manifest).toMatchObject({ tokenization: 'palette', paletteSize: 16, vocabSize: 16, seqLength: 64, bytesPerToken: 1 });
+    expect(manifest).toMatchObject({
+      tokenization: 'palette',
+      paletteSize: 16,
+      vocabSize: 16,
+      seqLength: 64,
+      bytesPerToken: 1,
+    });
     expect(manifest.counts).toEqual({ train: 2, validation: 1, accepted: 3, skipped: 0 });
 
     const res = await shards.GET(new Request('http://test'), ctx({ id, shard: 'validation-000.bin' }));
@@ -284,7 +358,10 @@ describe('GET /api/datasets/:id and friends', () => {
     const etag = res.headers.get('etag')!;
     expect(etag).toBe(`"${manifest.splits.validation.shards[0].sha256}"`);
     expect((await res.arrayBuffer()).byteLength).toBe(64);
-    const again = await shards.GET(new Request('http://test', { headers: { 'if-none-match': etag } }), ctx({ id, shard: 'validation-000.bin' }));
+    const again = await shards.GET(
+      new Request('http://test', { headers: { 'if-none-match': etag } }),
+      ctx({ id, shard: 'validation-000.bin' }),
+    );
     expect(again.status).toBe(304);
     expect((await shards.GET(new Request('http://test'), ctx({ id, shard: 'train-009.bin' }))).status).toBe(404);
     expect((await shards.GET(new Request('http://test'), ctx({ id, shard: '../../studio.sqlite' }))).status).toBe(404);
@@ -323,7 +400,10 @@ describe('DELETE /api/datasets/:id', () => {
     await addBuiltin();
     const refused = await item.DELETE(new Request('http://test'), ctx({ id: 'builtin-tiny' }));
     expect(refused.status).toBe(403);
-    expect((await refused.json()).error).toMatchObject({ code: 'builtin_dataset', message: expect.stringMatching(/built-in/) });
+    expect((await refused.json()).error).toMatchObject({
+      code: 'builtin_dataset',
+      message: expect.stringMatching(/built-in/),
+    });
     expect((await item.GET(new Request('http://test'), ctx({ id: 'builtin-tiny' }))).status).toBe(200);
   });
 });

@@ -5,7 +5,12 @@ import { DatasetOptionsSchema } from '@/lib/pixels/manifest';
 import { prepareDataset } from '@/lib/server/datasets/prepare';
 import type { Storage } from '@/lib/server/storage';
 
-export async function solidImage(format: 'png' | 'jpeg' | 'webp', width: number, height: number, colour: { r: number; g: number; b: number; alpha?: number }): Promise<Uint8Array> {
+export async function solidImage(
+  format: 'png' | 'jpeg' | 'webp',
+  width: number,
+  height: number,
+  colour: { r: number; g: number; b: number; alpha?: number },
+): Promise<Uint8Array> {
   const channels = colour.alpha === undefined ? 3 : 4;
   const img = sharp({ create: { width, height, channels, background: colour } });
   return new Uint8Array(await img.toFormat(format).toBuffer());
@@ -18,7 +23,13 @@ export async function prepareThreeColours(storage: Storage, id: string, size = 8
     { name: 'green.png', bytes: await solidImage('png', size, size, { r: 0, g: 200, b: 0 }) },
     { name: 'blue.png', bytes: await solidImage('png', size, size, { r: 0, g: 0, b: 255 }) },
   ];
-  const options = DatasetOptionsSchema.parse({ name: 'Three colours', width: size, height: size, validationFraction: 0.34, seed: 3 });
+  const options = DatasetOptionsSchema.parse({
+    name: 'Three colours',
+    width: size,
+    height: size,
+    validationFraction: 0.34,
+    seed: 3,
+  });
   for await (const _ of prepareDataset(inputs, options, { storage, id })) {
     // drain the events
   }
@@ -27,8 +38,13 @@ export async function prepareThreeColours(storage: Storage, id: string, size = 8
 /** A half-red, half-blue PNG (left/right), so orientation and resizing are visible. */
 export async function splitImage(width: number, height: number): Promise<Uint8Array> {
   const raw = Buffer.alloc(width * height * 3);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) raw.set(x < width / 2 ? [255, 0, 0] : [0, 0, 255], (y * width + x) * 3);
-  return new Uint8Array(await sharp(raw, { raw: { width, height, channels: 3 } }).png().toBuffer());
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) raw.set(x < width / 2 ? [255, 0, 0] : [0, 0, 255], (y * width + x) * 3);
+  return new Uint8Array(
+    await sharp(raw, { raw: { width, height, channels: 3 } })
+      .png()
+      .toBuffer(),
+  );
 }
 
 function chunk(type: string, data: Buffer): Buffer {
@@ -47,7 +63,12 @@ export function pixelBombPng(width = 100_000, height = 100_000): Uint8Array {
   ihdr.writeUInt32BE(height, 4);
   ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit RGB, deflate, no filter, no interlace
   return new Uint8Array(
-    Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(Buffer.alloc(1024))), chunk('IEND', Buffer.alloc(0))]),
+    Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      chunk('IHDR', ihdr),
+      chunk('IDAT', zlib.deflateSync(Buffer.alloc(1024))),
+      chunk('IEND', Buffer.alloc(0)),
+    ]),
   );
 }
 

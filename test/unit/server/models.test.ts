@@ -68,13 +68,27 @@ describe('POST /api/models', () => {
     const res = await post(publishForm(f));
     expect(res.status).toBe(201);
     const entry = ShippedModelSchema.parse(await res.json());
-    expect(entry).toMatchObject({ url: '/api/models/tiny-test/model.json', sha256: f.sha256, bytes: f.modelJson.byteLength + f.weights.byteLength });
+    expect(entry).toMatchObject({
+      url: '/api/models/tiny-test/model.json',
+      sha256: f.sha256,
+      bytes: f.modelJson.byteLength + f.weights.byteLength,
+    });
     expect(entry.card.id).toBe('tiny-test');
 
-    const json = await file.GET(new Request('http://test/api/models/tiny-test/model.json'), ctx({ id: 'tiny-test', file: 'model.json' }));
+    const json = await file.GET(
+      new Request('http://test/api/models/tiny-test/model.json'),
+      ctx({ id: 'tiny-test', file: 'model.json' }),
+    );
     expect(json.status).toBe(200);
-    const modelJson = (await json.json()) as { weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[]; modelTopology: object; userDefinedMetadata: Record<string, object> };
-    const weights = await file.GET(new Request('http://test/api/models/tiny-test/weights.bin'), ctx({ id: 'tiny-test', file: 'weights.bin' }));
+    const modelJson = (await json.json()) as {
+      weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+      modelTopology: object;
+      userDefinedMetadata: Record<string, object>;
+    };
+    const weights = await file.GET(
+      new Request('http://test/api/models/tiny-test/weights.bin'),
+      ctx({ id: 'tiny-test', file: 'weights.bin' }),
+    );
     const weightBytes = new Uint8Array(await weights.arrayBuffer());
     expect(weightBytes).toEqual(f.weights);
     const { model, metadata } = modelFromArtifacts({
@@ -87,7 +101,9 @@ describe('POST /api/models', () => {
 
     // What the studio does: tf.io.http on the model.json URL, weights fetched relative to it.
     const routed = ((input: RequestInfo | URL) => {
-      const name = String(input instanceof Request ? input.url : input).split('/').at(-1)!;
+      const name = String(input instanceof Request ? input.url : input)
+        .split('/')
+        .at(-1)!;
       return file.GET(new Request(`http://test/api/models/tiny-test/${name}`), ctx({ id: 'tiny-test', file: name }));
     }) as typeof fetch;
     const loaded = await loadModel(tf.io.http(`http://test${entry.url}`, { fetchFunc: routed }));
@@ -114,7 +130,10 @@ describe('POST /api/models', () => {
   it('refuses truncated weights with the byte counts, even when the hash matches what was sent', async () => {
     const f = await files();
     const weights = f.weights.subarray(0, f.weights.byteLength - 4);
-    const { sha256 } = await publishFiles({ ...JSON.parse(new TextDecoder().decode(f.modelJson)), weightData: weights.slice().buffer });
+    const { sha256 } = await publishFiles({
+      ...JSON.parse(new TextDecoder().decode(f.modelJson)),
+      weightData: weights.slice().buffer,
+    });
     const res = await post(publishForm({ modelJson: f.modelJson, weights, sha256 }));
     expect(res.status).toBe(400);
     const error = await errorOf(res);
@@ -155,18 +174,27 @@ describe('POST /api/models', () => {
     const results = await Promise.all([post(publishForm(a)), post(publishForm(b))]);
     expect(results.map((r) => r.status).sort()).toEqual([201, 409]);
     const winner = ShippedModelSchema.parse(await results.find((r) => r.status === 201)!.json());
-    const served = async (name: string) => new Uint8Array(await (await file.GET(new Request(`http://test/x/${name}`), ctx({ id: 'tiny-test', file: name }))).arrayBuffer());
+    const served = async (name: string) =>
+      new Uint8Array(
+        await (
+          await file.GET(new Request(`http://test/x/${name}`), ctx({ id: 'tiny-test', file: name }))
+        ).arrayBuffer(),
+      );
     const [json, weights] = [await served('model.json'), await served('weights.bin')];
     expect(createHash('sha256').update(json).update(weights).digest('hex')).toBe(winner.sha256);
     const blobs = await storage.listBlobs('models/');
     expect(blobs).toHaveLength(2);
-    for (const [i, name] of ['model.json', 'weights.bin'].entries()) expect(blobs[i]).toMatch(new RegExp(`^models/tiny-test/${winner.sha256.slice(0, 16)}-[0-9a-f]{8}/${name}$`));
+    for (const [i, name] of ['model.json', 'weights.bin'].entries())
+      expect(blobs[i]).toMatch(new RegExp(`^models/tiny-test/${winner.sha256.slice(0, 16)}-[0-9a-f]{8}/${name}$`));
   });
 
   it('refuses the id of a shipped model, which lookups by id would find instead', async () => {
     const index = path.join(dirs.at(-1)!, 'index.json');
     const f = await files();
-    await writeFile(index, JSON.stringify({ models: [{ card: card(), url: '/models/tiny-test/model.json', sha256: f.sha256, bytes: 1 }] }));
+    await writeFile(
+      index,
+      JSON.stringify({ models: [{ card: card(), url: '/models/tiny-test/model.json', sha256: f.sha256, bytes: 1 }] }),
+    );
     process.env.MODELS_INDEX = index;
     try {
       const res = await post(publishForm(f));
@@ -206,14 +234,20 @@ describe('GET and DELETE', () => {
     const traversal = await file.GET(new Request('http://test/x'), ctx({ id: 'first', file: '..' }));
     expect(traversal.status).toBe(404);
 
-    const del = await item.DELETE(new Request('http://test/api/models/first', { method: 'DELETE' }), ctx({ id: 'first' }));
+    const del = await item.DELETE(
+      new Request('http://test/api/models/first', { method: 'DELETE' }),
+      ctx({ id: 'first' }),
+    );
     expect(del.status).toBe(200);
     expect(await storage.listBlobs('models/first/')).toEqual([]);
     const gone = await file.GET(new Request('http://test/x'), ctx({ id: 'first', file: 'model.json' }));
     expect(gone.status).toBe(404);
     const { models: left } = (await (await collection.GET()).json()) as { models: { card: ModelCard }[] };
     expect(left.map((m) => m.card.id)).toEqual(['second']);
-    const twice = await item.DELETE(new Request('http://test/api/models/first', { method: 'DELETE' }), ctx({ id: 'first' }));
+    const twice = await item.DELETE(
+      new Request('http://test/api/models/first', { method: 'DELETE' }),
+      ctx({ id: 'first' }),
+    );
     expect(twice.status).toBe(404);
   });
 });
@@ -247,7 +281,14 @@ describe('delete racing a publish of the same model', () => {
     // A record of the old layout: files directly in models/<id>/, no blobPrefix.
     await storage.putBlob('models/tiny-test/model.json', f.modelJson);
     await storage.putBlob('models/tiny-test/weights.bin', f.weights);
-    const legacy: ModelRecord = { card: card(), url: '/api/models/tiny-test/model.json', sha256: f.sha256, bytes: 1, weightFiles: ['weights.bin'], createdAt: '2026-01-01T00:00:00.000Z' };
+    const legacy: ModelRecord = {
+      card: card(),
+      url: '/api/models/tiny-test/model.json',
+      sha256: f.sha256,
+      bytes: 1,
+      weightFiles: ['weights.bin'],
+      createdAt: '2026-01-01T00:00:00.000Z',
+    };
     await storage.insertRecord('models', 'tiny-test', legacy.createdAt, legacy);
     expect((await served('tiny-test', 'weights.bin')).status).toBe(200);
 

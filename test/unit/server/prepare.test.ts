@@ -4,9 +4,20 @@ import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type DatasetManifest, DatasetOptionsSchema, readShard, tokensToImage, type UploadEvent } from '@/lib/pixels/manifest';
+import {
+  type DatasetManifest,
+  DatasetOptionsSchema,
+  readShard,
+  tokensToImage,
+  type UploadEvent,
+} from '@/lib/pixels/manifest';
 import { LIMITS } from '@/lib/server/datasets/limits';
-import { checkPreparationRoom, type PrepareContext, type PrepareInput, prepareDataset } from '@/lib/server/datasets/prepare';
+import {
+  checkPreparationRoom,
+  type PrepareContext,
+  type PrepareInput,
+  prepareDataset,
+} from '@/lib/server/datasets/prepare';
 import { createStorage } from '@/lib/server/storage';
 import { deflated, solidImage, zip } from './fixtures';
 
@@ -27,7 +38,13 @@ async function run(inputs: PrepareInput[], options: object, ctx: Partial<Prepare
   return { storage, events, manifest: next.value as DatasetManifest };
 }
 
-const colours = (n: number) => Promise.all(Array.from({ length: n }, async (_, i) => ({ name: `${i}.png`, bytes: await solidImage('png', 10, 10, { r: (i * 53) % 256, g: (i * 97) % 256, b: (i * 31) % 256 }) })));
+const colours = (n: number) =>
+  Promise.all(
+    Array.from({ length: n }, async (_, i) => ({
+      name: `${i}.png`,
+      bytes: await solidImage('png', 10, 10, { r: (i * 53) % 256, g: (i * 97) % 256, b: (i * 31) % 256 }),
+    })),
+  );
 
 describe('prepareDataset', () => {
   it('is deterministic for a seed, splits by validationFraction, and changes split with the seed', async () => {
@@ -39,12 +56,18 @@ describe('prepareDataset', () => {
     expect(a.manifest.splits.train.shards[0].sha256).toBe(b.manifest.splits.train.shards[0].sha256);
     expect(a.manifest.splits.validation.sources).toEqual(b.manifest.splits.validation.sources);
     expect(c.manifest.splits.validation.sources).not.toEqual(a.manifest.splits.validation.sources);
-    expect([...a.manifest.splits.train.sources, ...a.manifest.splits.validation.sources].sort((x, y) => x - y)).toEqual([...Array(20).keys()]);
+    expect([...a.manifest.splits.train.sources, ...a.manifest.splits.validation.sources].sort((x, y) => x - y)).toEqual(
+      [...Array(20).keys()],
+    );
   });
 
   it('cuts large splits into several shards and writes Uint16 tokens for K > 256', async () => {
     const inputs = await colours(12);
-    const { storage, manifest, events } = await run(inputs, { width: 8, height: 8, tokenization: 'palette', paletteSize: 300, validationFraction: 0 }, { limits: { ...LIMITS, shardBytes: 5 * 64 * 2 } });
+    const { storage, manifest, events } = await run(
+      inputs,
+      { width: 8, height: 8, tokenization: 'palette', paletteSize: 300, validationFraction: 0 },
+      { limits: { ...LIMITS, shardBytes: 5 * 64 * 2 } },
+    );
     expect(manifest).toMatchObject({ vocabSize: 300, bytesPerToken: 2, seqLength: 64 });
     // Mapping to the palette reports how far it has got, and ends at every image.
     expect(events.filter((e) => e.type === 'tokenizing').at(-1)).toEqual({ type: 'tokenizing', done: 12, total: 12 });
@@ -64,14 +87,23 @@ describe('prepareDataset', () => {
   it('reports unzipping before reading the files, and shard writing after', async () => {
     const images = await colours(12);
     const inputs = [{ name: 'set.zip', bytes: zip(images.map((i) => deflated(i.name, i.bytes))) }];
-    const { events } = await run(inputs, { width: 8, height: 8, validationFraction: 0 }, { limits: { ...LIMITS, shardBytes: 5 * 64 * 3 } });
+    const { events } = await run(
+      inputs,
+      { width: 8, height: 8, validationFraction: 0 },
+      { limits: { ...LIMITS, shardBytes: 5 * 64 * 3 } },
+    );
     const unzipping = events.filter((e) => e.type === 'unzipping');
     expect(unzipping.length).toBeGreaterThan(0);
-    for (const e of unzipping) expect(e).toEqual({ type: 'unzipping', file: 'set.zip', done: expect.any(Number), total: 12 });
+    for (const e of unzipping)
+      expect(e).toEqual({ type: 'unzipping', file: 'set.zip', done: expect.any(Number), total: 12 });
     expect(events.indexOf(unzipping.at(-1)!)).toBeLessThan(events.findIndex((e) => e.type === 'file'));
     // One event as writing starts, then one per shard of five images.
-    expect(events.filter((e) => e.type === 'writing')).toEqual([0, 5, 10, 12].map((done) => ({ type: 'writing', done, total: 12 })));
-    expect(events.findIndex((e) => e.type === 'writing')).toBeGreaterThan(events.findLastIndex((e) => e.type === 'progress'));
+    expect(events.filter((e) => e.type === 'writing')).toEqual(
+      [0, 5, 10, 12].map((done) => ({ type: 'writing', done, total: 12 })),
+    );
+    expect(events.findIndex((e) => e.type === 'writing')).toBeGreaterThan(
+      events.findLastIndex((e) => e.type === 'progress'),
+    );
     expect(events.at(-1)?.type).toBe('done');
   });
 
@@ -79,7 +111,11 @@ describe('prepareDataset', () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'prepare-'));
     dirs.push(dataDir);
     const storage = createStorage({ dataDir });
-    const gen = prepareDataset(await colours(12), DatasetOptionsSchema.parse({ name: 'set', width: 8, height: 8, validationFraction: 0 }), { storage, id: 'gone', limits: { ...LIMITS, shardBytes: 5 * 64 * 3 } });
+    const gen = prepareDataset(
+      await colours(12),
+      DatasetOptionsSchema.parse({ name: 'set', width: 8, height: 8, validationFraction: 0 }),
+      { storage, id: 'gone', limits: { ...LIMITS, shardBytes: 5 * 64 * 3 } },
+    );
     for (let next = await gen.next(); !next.done; next = await gen.next()) {
       if (next.value.type === 'writing' && next.value.done > 0) break;
     }
@@ -91,8 +127,17 @@ describe('prepareDataset', () => {
 
   it('skips files beyond the per-upload limit with a reason', async () => {
     const inputs = await colours(4);
-    const { events, manifest } = await run(inputs, { width: 8, height: 8, validationFraction: 0 }, { limits: { ...LIMITS, filesPerUpload: 3 } });
-    expect(events).toContainEqual({ type: 'file', name: '3.png', status: 'skipped', reason: 'too many files: at most 3 per upload' });
+    const { events, manifest } = await run(
+      inputs,
+      { width: 8, height: 8, validationFraction: 0 },
+      { limits: { ...LIMITS, filesPerUpload: 3 } },
+    );
+    expect(events).toContainEqual({
+      type: 'file',
+      name: '3.png',
+      status: 'skipped',
+      reason: 'too many files: at most 3 per upload',
+    });
     expect(manifest.counts).toMatchObject({ accepted: 3, skipped: 1 });
   });
 
@@ -109,7 +154,8 @@ describe('prepareDataset', () => {
       type: 'file',
       name: '3.png',
       status: 'skipped',
-      reason: 'over the 576 bytes limit on decoded pixels per upload (3 images at 8×8): upload fewer images or choose a smaller size',
+      reason:
+        'over the 576 bytes limit on decoded pixels per upload (3 images at 8×8): upload fewer images or choose a smaller size',
     });
   });
 
@@ -121,9 +167,14 @@ describe('prepareDataset', () => {
     const [a, b, c] = await colours(3);
     // Built in a function of its own that keeps nothing, as the upload route does: only the preparation can hold the inputs.
     const start = () => {
-      const inputs: PrepareInput[] = [{ name: 'ab.zip', bytes: zip([deflated('a.png', a.bytes), deflated('b.png', b.bytes)]) }, { name: 'c.png', bytes: c.bytes.slice() }];
+      const inputs: PrepareInput[] = [
+        { name: 'ab.zip', bytes: zip([deflated('a.png', a.bytes), deflated('b.png', b.bytes)]) },
+        { name: 'c.png', bytes: c.bytes.slice() },
+      ];
       const refs = inputs.map((input) => new WeakRef(input.bytes));
-      const gen = prepareDataset(inputs, DatasetOptionsSchema.parse({ name: 'set', width: 8, height: 8 }), { storage: createStorage({ dataDir }) });
+      const gen = prepareDataset(inputs, DatasetOptionsSchema.parse({ name: 'set', width: 8, height: 8 }), {
+        storage: createStorage({ dataDir }),
+      });
       return { gen, refs, inputs: new WeakRef(inputs) };
     };
     const { gen, refs, inputs } = start();
@@ -148,7 +199,9 @@ describe('prepareDataset', () => {
   it('refuses to overwrite an existing id', async () => {
     const inputs = await colours(1);
     const { storage } = await run(inputs, { width: 8, height: 8 }, { id: 'fixed' });
-    await expect(prepareDataset(inputs, DatasetOptionsSchema.parse({ name: 'again' }), { storage, id: 'fixed' }).next()).rejects.toMatchObject({ code: 'conflict', status: 409 });
+    await expect(
+      prepareDataset(inputs, DatasetOptionsSchema.parse({ name: 'again' }), { storage, id: 'fixed' }).next(),
+    ).rejects.toMatchObject({ code: 'conflict', status: 409 });
   });
 
   it('two preparations of one id at once: one stores it, the other gets a 409, and the stored files stay', async () => {
@@ -157,13 +210,17 @@ describe('prepareDataset', () => {
     const storage = createStorage({ dataDir });
     const inputs = await colours(4);
     const drain = async () => {
-      for await (const _ of prepareDataset(inputs, DatasetOptionsSchema.parse({ name: 'set', width: 8, height: 8 }), { storage, id: 'same' }));
+      for await (const _ of prepareDataset(inputs, DatasetOptionsSchema.parse({ name: 'set', width: 8, height: 8 }), {
+        storage,
+        id: 'same',
+      }));
     };
     const results = await Promise.allSettled([drain(), drain()]);
     expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
     expect(results.find((r) => r.status === 'rejected')).toMatchObject({ reason: { code: 'conflict', status: 409 } });
     const manifest = (await storage.getRecord<DatasetManifest>('datasets', 'same'))!;
-    for (const shard of manifest.splits.train.shards) expect(await storage.getBlob(`datasets/same/${shard.file}`)).toBeDefined();
+    for (const shard of manifest.splits.train.shards)
+      expect(await storage.getBlob(`datasets/same/${shard.file}`)).toBeDefined();
     expect(await storage.getBlob('datasets/same/preview.png')).toBeDefined();
   });
 
@@ -173,7 +230,8 @@ describe('prepareDataset', () => {
     const storage = createStorage({ dataDir });
     const limits = { ...LIMITS, preparationsAtOnce: 1 };
     const inputs = await colours(3);
-    const start = (name: string) => prepareDataset(inputs, DatasetOptionsSchema.parse({ name, width: 8, height: 8 }), { storage, limits });
+    const start = (name: string) =>
+      prepareDataset(inputs, DatasetOptionsSchema.parse({ name, width: 8, height: 8 }), { storage, limits });
     const log: string[] = [];
     const drain = async (name: string, gen: AsyncGenerator<UploadEvent>) => {
       for await (const e of gen) log.push(`${name} ${e.type}`);
@@ -202,8 +260,14 @@ describe('prepareDataset', () => {
     const storage = createStorage({ dataDir });
     const limits = { ...LIMITS, preparationsAtOnce: 1, preparationsWaiting: 2 };
     const inputs = await colours(3);
-    const start = (id: string) => prepareDataset(inputs, DatasetOptionsSchema.parse({ name: id, width: 8, height: 8 }), { storage, limits, id });
-    const full = { code: 'preparations_waiting', status: 503, retryAfterSeconds: 60, message: '2 uploads are already waiting to be prepared; try again in a minute.' };
+    const start = (id: string) =>
+      prepareDataset(inputs, DatasetOptionsSchema.parse({ name: id, width: 8, height: 8 }), { storage, limits, id });
+    const full = {
+      code: 'preparations_waiting',
+      status: 503,
+      retryAfterSeconds: 60,
+      message: '2 uploads are already waiting to be prepared; try again in a minute.',
+    };
 
     const a = start('a');
     expect((await a.next()).value).toMatchObject({ type: 'file' }); // a runs
@@ -228,7 +292,12 @@ describe('prepareDataset', () => {
     for (const gen of [b, d, e]) for await (const _ of gen);
 
     // The refused ones (and c, gone before its turn) left nothing behind; the others are whole.
-    expect((await storage.listRecords<DatasetManifest>('datasets')).map((r) => r.id).sort()).toEqual(['a', 'b', 'd', 'e']);
+    expect((await storage.listRecords<DatasetManifest>('datasets')).map((r) => r.id).sort()).toEqual([
+      'a',
+      'b',
+      'd',
+      'e',
+    ]);
     const owners = new Set((await storage.listBlobs('datasets/')).map((key) => key.split('/')[1]));
     expect([...owners].sort()).toEqual(['a', 'b', 'd', 'e']);
   });

@@ -8,7 +8,14 @@ import * as reportRoute from '@/app/api/samples/[id]/report/route';
 import * as item from '@/app/api/samples/[id]/route';
 import * as thumbRoute from '@/app/api/samples/[id]/thumb.png/route';
 import * as collection from '@/app/api/samples/route';
-import { fromStudioRecipe, type Recipe, remixHref, type SamplePage, type SampleView, type ShareResult } from '@/lib/samples/recipe';
+import {
+  fromStudioRecipe,
+  type Recipe,
+  remixHref,
+  type SamplePage,
+  type SampleView,
+  type ShareResult,
+} from '@/lib/samples/recipe';
 import { resetSampleLimits } from '@/lib/server/samples/rate-limit';
 import { createStorage, setStorage, type Storage } from '@/lib/server/storage';
 import { solidImage } from './fixtures';
@@ -37,7 +44,10 @@ beforeAll(async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'samples-models-'));
   dirs.push(dir);
   const index = path.join(dir, 'index.json');
-  await writeFile(index, JSON.stringify({ models: [card(MODEL.id, MODEL.width, MODEL.height), card('other-4', 4, 4)] }));
+  await writeFile(
+    index,
+    JSON.stringify({ models: [card(MODEL.id, MODEL.width, MODEL.height), card('other-4', 4, 4)] }),
+  );
   process.env.MODELS_INDEX = index;
 });
 
@@ -82,11 +92,18 @@ function share(image: Uint8Array, recipeValue: unknown = recipe(), ip = `10.0.0.
 async function samplePng(width = MODEL.width, height = MODEL.height): Promise<Uint8Array> {
   const raw = Buffer.alloc(width * height * 3, 40);
   raw.set([255, 0, 0], 0);
-  return new Uint8Array(await sharp(raw, { raw: { width, height, channels: 3 } }).withMetadata({ exif: { IFD0: { Artist: 'secret-name' } } }).png().toBuffer());
+  return new Uint8Array(
+    await sharp(raw, { raw: { width, height, channels: 3 } })
+      .withMetadata({ exif: { IFD0: { Artist: 'secret-name' } } })
+      .png()
+      .toBuffer(),
+  );
 }
 
 async function shareOk(model = MODEL): Promise<ShareResult> {
-  const res = await collection.POST(share(await samplePng(model.width, model.height), recipe({ model: { id: model.id, sha256: SHA } })));
+  const res = await collection.POST(
+    share(await samplePng(model.width, model.height), recipe({ model: { id: model.id, sha256: SHA } })),
+  );
   expect(res.status).toBe(201);
   return (await res.json()) as ShareResult;
 }
@@ -95,7 +112,8 @@ async function errorOf(res: Response) {
   return ((await res.json()) as { error: { code: string; message: string } }).error;
 }
 
-const list = async (query = '') => (await (await collection.GET(new Request(`http://test/api/samples${query}`))).json()) as SamplePage;
+const list = async (query = '') =>
+  (await (await collection.GET(new Request(`http://test/api/samples${query}`))).json()) as SamplePage;
 
 describe('POST /api/samples', () => {
   it('stores a valid share, re-encoded without metadata, with a crisp thumbnail', async () => {
@@ -104,7 +122,13 @@ describe('POST /api/samples', () => {
     expect(result.url).toBe(`/s/${result.id}`);
 
     const view = (await (await item.GET(new Request('http://test'), ctx(result.id))).json()) as SampleView;
-    expect(view).toMatchObject({ id: result.id, width: 8, height: 6, recipe: recipe(), model: { id: MODEL.id, name: 'Model tiny-8', dataset: { name: 'Data tiny-8' } } });
+    expect(view).toMatchObject({
+      id: result.id,
+      width: 8,
+      height: 6,
+      recipe: recipe(),
+      model: { id: MODEL.id, name: 'Model tiny-8', dataset: { name: 'Data tiny-8' } },
+    });
     expect(JSON.stringify(view)).not.toContain('deleteToken');
 
     const image = await imageRoute.GET(new Request('http://test'), ctx(result.id));
@@ -122,7 +146,12 @@ describe('POST /api/samples', () => {
     const t = await sharp(thumb).removeAlpha().raw().toBuffer({ resolveWithObject: true });
     expect([t.info.width, t.info.height]).toEqual([512, 384]);
     const px = (x: number, y: number) => [...t.data.subarray((y * 512 + x) * 3, (y * 512 + x) * 3 + 3)];
-    expect([px(0, 0), px(63, 63), px(64, 0), px(0, 64)]).toEqual([[255, 0, 0], [255, 0, 0], [40, 40, 40], [40, 40, 40]]);
+    expect([px(0, 0), px(63, 63), px(64, 0), px(0, 64)]).toEqual([
+      [255, 0, 0],
+      [255, 0, 0],
+      [40, 40, 40],
+      [40, 40, 40],
+    ]);
   });
 
   it('gives unguessable ids: 128 bits of base64url, different every time; tokens of 256 bits', async () => {
@@ -153,7 +182,10 @@ describe('POST /api/samples', () => {
   it('refuses a PNG of the wrong size, saying the expected and actual dimensions', async () => {
     const res = await collection.POST(share(await samplePng(16, 16)));
     expect(res.status).toBe(400);
-    expect(await errorOf(res)).toEqual({ code: 'wrong_dimensions', message: 'The image is 16×16 but this model draws 8×6 images.' });
+    expect(await errorOf(res)).toEqual({
+      code: 'wrong_dimensions',
+      message: 'The image is 16×16 but this model draws 8×6 images.',
+    });
   });
 
   it('refuses an oversized body with 413', async () => {
@@ -161,7 +193,10 @@ describe('POST /api/samples', () => {
     huge.set(await samplePng());
     const res = await collection.POST(share(huge));
     expect(res.status).toBe(413);
-    expect(await errorOf(res)).toMatchObject({ code: 'payload_too_large', message: 'The image must be at most 256 KiB.' });
+    expect(await errorOf(res)).toMatchObject({
+      code: 'payload_too_large',
+      message: 'The image must be at most 256 KiB.',
+    });
     // An image just over its own limit, in a body still under the request limit.
     const res2 = await collection.POST(share(huge.subarray(0, 260 * 1024)));
     expect(res2.status).toBe(413);
@@ -183,13 +218,21 @@ describe('POST /api/samples', () => {
       expect(error.message).toContain(field);
     }
     const notJson = await collection.POST(share(await samplePng(), '{"seed":'));
-    expect(await errorOf(notJson)).toMatchObject({ code: 'invalid_recipe', message: expect.stringContaining('not valid JSON') });
+    expect(await errorOf(notJson)).toMatchObject({
+      code: 'invalid_recipe',
+      message: expect.stringContaining('not valid JSON'),
+    });
   });
 
   it('refuses an unknown model with 400', async () => {
-    const res = await collection.POST(share(await samplePng(), recipe({ model: { id: 'no-such-model', sha256: SHA } })));
+    const res = await collection.POST(
+      share(await samplePng(), recipe({ model: { id: 'no-such-model', sha256: SHA } })),
+    );
     expect(res.status).toBe(400);
-    expect(await errorOf(res)).toMatchObject({ code: 'unknown_model', message: expect.stringContaining('no-such-model') });
+    expect(await errorOf(res)).toMatchObject({
+      code: 'unknown_model',
+      message: expect.stringContaining('no-such-model'),
+    });
   });
 
   it('removes the blobs when the record cannot be written', async () => {
@@ -243,7 +286,8 @@ describe('GET /api/samples', () => {
 describe('DELETE /api/samples/:id', () => {
   it('refuses a missing or wrong token with 403, deletes with the right one, then 404s', async () => {
     const { id, deleteToken } = await shareOk();
-    const del = (headers: Record<string, string>, body?: string) => item.DELETE(new Request(`http://test/api/samples/${id}`, { method: 'DELETE', headers, body }), ctx(id));
+    const del = (headers: Record<string, string>, body?: string) =>
+      item.DELETE(new Request(`http://test/api/samples/${id}`, { method: 'DELETE', headers, body }), ctx(id));
 
     expect((await del({})).status).toBe(403);
     const wrong = await del({ authorization: `Bearer ${deleteToken.slice(0, -2)}xx` });
@@ -251,7 +295,9 @@ describe('DELETE /api/samples/:id', () => {
     expect((await errorOf(wrong)).code).toBe('wrong_delete_token');
     expect((await item.GET(new Request('http://test'), ctx(id))).status).toBe(200);
 
-    expect((await del({ 'content-type': 'application/json' }, JSON.stringify({ token: deleteToken }))).status).toBe(204);
+    expect((await del({ 'content-type': 'application/json' }, JSON.stringify({ token: deleteToken }))).status).toBe(
+      204,
+    );
     expect((await item.GET(new Request('http://test'), ctx(id))).status).toBe(404);
     expect((await imageRoute.GET(new Request('http://test'), ctx(id))).status).toBe(404);
     expect(await storage.listBlobs('samples/')).toEqual([]);
@@ -260,7 +306,10 @@ describe('DELETE /api/samples/:id', () => {
 
   it('accepts the token as a Bearer header', async () => {
     const { id, deleteToken } = await shareOk();
-    const res = await item.DELETE(new Request('http://test', { method: 'DELETE', headers: { authorization: `Bearer ${deleteToken}` } }), ctx(id));
+    const res = await item.DELETE(
+      new Request('http://test', { method: 'DELETE', headers: { authorization: `Bearer ${deleteToken}` } }),
+      ctx(id),
+    );
     expect(res.status).toBe(204);
   });
 });
@@ -275,13 +324,18 @@ describe('POST /api/samples/:id/report', () => {
     expect((await item.GET(new Request('http://test'), ctx(reported.id))).status).toBe(404);
     expect((await thumbRoute.GET(new Request('http://test'), ctx(reported.id))).status).toBe(404);
     // Its sharer can still delete it.
-    const del = await item.DELETE(new Request('http://test', { method: 'DELETE', headers: { authorization: `Bearer ${reported.deleteToken}` } }), ctx(reported.id));
+    const del = await item.DELETE(
+      new Request('http://test', { method: 'DELETE', headers: { authorization: `Bearer ${reported.deleteToken}` } }),
+      ctx(reported.id),
+    );
     expect(del.status).toBe(204);
   });
 
   it('two reports at once both succeed', async () => {
     const reported = await shareOk();
-    const both = await Promise.all([1, 2].map(() => reportRoute.POST(new Request('http://test', { method: 'POST' }), ctx(reported.id))));
+    const both = await Promise.all(
+      [1, 2].map(() => reportRoute.POST(new Request('http://test', { method: 'POST' }), ctx(reported.id))),
+    );
     expect(both.map((r) => r.status)).toEqual([200, 200]);
     expect((await item.GET(new Request('http://test'), ctx(reported.id))).status).toBe(404);
   });
@@ -295,10 +349,14 @@ describe('POST /api/samples/:id/report', () => {
 describe('remixHref', () => {
   it('spells the recipe as the studio query parameters', () => {
     // A recipe from before the ε floor existed draws without one.
-    expect(remixHref(recipe())).toBe('/?model=tiny-8&seed=4000000000&temperature=0.9&topK=40&topP=0.95&epsilon=0&image=2&backend=wasm');
+    expect(remixHref(recipe())).toBe(
+      '/?model=tiny-8&seed=4000000000&temperature=0.9&topK=40&topP=0.95&epsilon=0&image=2&backend=wasm',
+    );
     expect(remixHref(recipe({ epsilon: 0.001 }))).toContain('&topP=0.95&epsilon=0.001&image=2');
     // A completion names the sample whose top rows it kept, so the studio can read them back.
-    expect(remixHref(recipe({ completion: { rowsKept: 5 } }), 'abc_DEF-123')).toMatch(/&backend=wasm&complete=abc_DEF-123&keepRows=5$/);
+    expect(remixHref(recipe({ completion: { rowsKept: 5 } }), 'abc_DEF-123')).toMatch(
+      /&backend=wasm&complete=abc_DEF-123&keepRows=5$/,
+    );
     expect(remixHref(recipe({ completion: { rowsKept: 5 } }))).not.toContain('complete=');
   });
 });
@@ -318,7 +376,18 @@ describe('fromStudioRecipe', () => {
 
   it('maps the studio result recipe to one the server accepts', async () => {
     const r = fromStudioRecipe(studio, 812);
-    expect(r).toEqual({ model: { id: MODEL.id, sha256: SHA }, seed: 7, temperature: 1, topK: 0, topP: 1, epsilon: 0.001, batchIndex: 3, completion: { datasetId: 'emoji-16', rowsKept: 2 }, backend: 'webgpu', milliseconds: 812 });
+    expect(r).toEqual({
+      model: { id: MODEL.id, sha256: SHA },
+      seed: 7,
+      temperature: 1,
+      topK: 0,
+      topP: 1,
+      epsilon: 0.001,
+      batchIndex: 3,
+      completion: { datasetId: 'emoji-16', rowsKept: 2 },
+      backend: 'webgpu',
+      milliseconds: 812,
+    });
     expect((await collection.POST(share(await samplePng(), r))).status).toBe(201);
   });
 

@@ -67,7 +67,12 @@ describe('storage', () => {
 
   it('lets a test inject a failure on the N-th blob write, leaving no partial file', async () => {
     const dataDir = await temp();
-    const s = createStorage({ dataDir, beforeBlobWrite: (_key, n) => { if (n === 2) throw new Error('injected'); } });
+    const s = createStorage({
+      dataDir,
+      beforeBlobWrite: (_key, n) => {
+        if (n === 2) throw new Error('injected');
+      },
+    });
     await s.putBlob('k/1.bin', new Uint8Array(10));
     await expect(s.putBlob('k/2.bin', new Uint8Array(10))).rejects.toThrow('injected');
     expect(await s.listBlobs('k/')).toEqual(['k/1.bin']);

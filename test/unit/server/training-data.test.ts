@@ -14,8 +14,17 @@ let storage: Storage;
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'training-data-'));
   storage = createStorage({ dataDir });
-  const inputs = await Promise.all([0, 80, 160, 240].map(async (r, i) => ({ name: `${i}.png`, bytes: await solidImage('png', 8, 8, { r, g: 10, b: 20 }) })));
-  for await (const _ of prepareDataset(inputs, DatasetOptionsSchema.parse({ name: 'Four', width: 8, height: 8, validationFraction: 0.25, seed: 1 }), { storage, id: 'four' }));
+  const inputs = await Promise.all(
+    [0, 80, 160, 240].map(async (r, i) => ({
+      name: `${i}.png`,
+      bytes: await solidImage('png', 8, 8, { r, g: 10, b: 20 }),
+    })),
+  );
+  for await (const _ of prepareDataset(
+    inputs,
+    DatasetOptionsSchema.parse({ name: 'Four', width: 8, height: 8, validationFraction: 0.25, seed: 1 }),
+    { storage, id: 'four' },
+  ));
 });
 
 afterAll(async () => {
@@ -34,7 +43,13 @@ test('a stored dataset loads as both splits of tokens, in the trainer’s terms'
 });
 
 test('an unknown dataset or a missing shard is an error that says so, not a crash', async () => {
-  await expect(loadTrainingData(storage, 'nope')).rejects.toMatchObject({ code: 'dataset_not_found', message: expect.stringMatching(/built-ins are emoji-16/) });
+  await expect(loadTrainingData(storage, 'nope')).rejects.toMatchObject({
+    code: 'dataset_not_found',
+    message: expect.stringMatching(/built-ins are emoji-16/),
+  });
   await storage.deleteBlobs('datasets/four/');
-  await expect(loadTrainingData(storage, 'four')).rejects.toMatchObject({ code: 'shard_missing', message: expect.stringMatching(/prepare it again/) });
+  await expect(loadTrainingData(storage, 'four')).rejects.toMatchObject({
+    code: 'shard_missing',
+    message: expect.stringMatching(/prepare it again/),
+  });
 });

@@ -1,7 +1,13 @@
 import { beforeAll, expect, test } from 'vitest';
 import { ReformerLM } from '@/lib/reformer/model';
 import * as tf from '@/lib/reformer/tf';
-import { type Endpoint, GradientClient, type HelperMessage, type HelperReply, serveGradients } from '@/lib/training/gradient-service';
+import {
+  type Endpoint,
+  GradientClient,
+  type HelperMessage,
+  type HelperReply,
+  serveGradients,
+} from '@/lib/training/gradient-service';
 import { tinyConfig } from '../reformer/helpers';
 
 beforeAll(async () => {
@@ -10,7 +16,10 @@ beforeAll(async () => {
 
 /** Two endpoints wired to each other in this thread, delivering asynchronously like a port. */
 function pair(): [Endpoint, Endpoint] {
-  const handlers: [((m: HelperMessage | HelperReply) => void)[], ((m: HelperMessage | HelperReply) => void)[]] = [[], []];
+  const handlers: [((m: HelperMessage | HelperReply) => void)[], ((m: HelperMessage | HelperReply) => void)[]] = [
+    [],
+    [],
+  ];
   const end = (me: 0 | 1): Endpoint => ({
     post: (m) => void setTimeout(() => handlers[1 - me].forEach((h) => h(structuredClone(m)))),
     listen: (h) => void handlers[me].push(h),
@@ -37,13 +46,17 @@ test('a request the helper cannot serve rejects with its reason; a helper that c
   const [trainerEnd, helperEnd] = pair();
   serveGradients(helperEnd, async () => {});
   const client = await GradientClient.start(trainerEnd, model.config);
-  await expect(client.gradients({}, new Int32Array(48), 1, 1)).rejects.toThrow(/gradient helper: weights for ".*" are missing/);
+  await expect(client.gradients({}, new Int32Array(48), 1, 1)).rejects.toThrow(
+    /gradient helper: weights for ".*" are missing/,
+  );
 
   const [a, b] = pair();
   serveGradients(b, async () => {
     throw new Error('no WebAssembly here');
   });
-  await expect(GradientClient.start(a, model.config)).rejects.toThrow('gradient helper failed to start: no WebAssembly here');
+  await expect(GradientClient.start(a, model.config)).rejects.toThrow(
+    'gradient helper failed to start: no WebAssembly here',
+  );
   model.dispose();
 });
 
@@ -53,7 +66,9 @@ test('a helper that stops answering fails the request after the timeout, and eve
   // Ready, then silent: a Web Worker that died without an error event.
   helperEnd.listen((m) => m.type === 'init' && helperEnd.post({ type: 'ready' }));
   const client = await GradientClient.start(trainerEnd, model.config, { timeoutMs: 50 });
-  await expect(client.gradients({}, new Int32Array(48), 1, 1)).rejects.toThrow(/did not answer within 1 s and is taken for dead.*resume it from its last checkpoint/);
+  await expect(client.gradients({}, new Int32Array(48), 1, 1)).rejects.toThrow(
+    /did not answer within 1 s and is taken for dead.*resume it from its last checkpoint/,
+  );
   const started = Date.now();
   await expect(client.gradients({}, new Int32Array(48), 1, 2)).rejects.toThrow(/taken for dead/);
   expect(Date.now() - started).toBeLessThan(50);

@@ -18,10 +18,18 @@ const manifest = { id: 'mine', tokenization: 'palette' as const, width: 16, heig
 test('a model trains on a dataset only where its tokens mean the same pixels', () => {
   const config = { axialShape: [16, 16] };
   expect(startMismatch(config, card(), manifest)).toBeUndefined();
-  expect(startMismatch(config, card(), { ...manifest, palette: [0, 0, 0, 250, 250, 250] })).toBe('dataset mine has another palette, so its tokens are other colours');
-  expect(startMismatch(config, card({ tokenization: 'rgb' }), manifest)).toBe('it reads rgb tokens, dataset mine is palette');
-  expect(startMismatch({ axialShape: [8, 8] }, undefined, manifest)).toBe('it was made for 8×8 tokens per image, dataset mine has 16×16');
-  expect(startMismatch({ axialShape: [16, 16, 3] }, undefined, { ...manifest, tokenization: 'rgb', palette: undefined })).toBeUndefined();
+  expect(startMismatch(config, card(), { ...manifest, palette: [0, 0, 0, 250, 250, 250] })).toBe(
+    'dataset mine has another palette, so its tokens are other colours',
+  );
+  expect(startMismatch(config, card({ tokenization: 'rgb' }), manifest)).toBe(
+    'it reads rgb tokens, dataset mine is palette',
+  );
+  expect(startMismatch({ axialShape: [8, 8] }, undefined, manifest)).toBe(
+    'it was made for 8×8 tokens per image, dataset mine has 16×16',
+  );
+  expect(
+    startMismatch({ axialShape: [16, 16, 3] }, undefined, { ...manifest, tokenization: 'rgb', palette: undefined }),
+  ).toBeUndefined();
 });
 
 test('the lineage lists the runs before, oldest first, each with the steps it ended at', () => {

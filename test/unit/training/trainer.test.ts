@@ -1,5 +1,11 @@
 import { beforeAll, expect, test } from 'vitest';
-import { Trainer, CheckpointMismatchError, imagesBitsPerDim, type TrainingData, type TrainOptions } from '@/lib/training/trainer';
+import {
+  Trainer,
+  CheckpointMismatchError,
+  imagesBitsPerDim,
+  type TrainingData,
+  type TrainOptions,
+} from '@/lib/training/trainer';
 import { Adam, learningRate } from '@/lib/training/adam';
 import { ReformerLM } from '@/lib/reformer/model';
 import { ModelFormatError } from '@/lib/reformer/serialize';
@@ -15,13 +21,21 @@ beforeAll(async () => {
 function tinyData(datasetId = 'ramps'): TrainingData {
   const make = (n: number, seed: number) => {
     const out = new Uint8Array(n * 48);
-    for (let i = 0; i < n; i++) for (let t = 0; t < 48; t++) out[i * 48 + t] = ((i * 5 + seed) + Math.floor(t / 3)) % 16;
+    for (let i = 0; i < n; i++) for (let t = 0; t < 48; t++) out[i * 48 + t] = (i * 5 + seed + Math.floor(t / 3)) % 16;
     return out;
   };
   return { datasetId, seqLength: 48, vocabSize: 16, dimsPerToken: 1, train: make(20, 0), validation: make(4, 2) };
 }
 
-const options: TrainOptions = { steps: 40, batchSize: 4, learningRate: 3e-3, warmupSteps: 5, evalEvery: 20, evalImages: 4, seed: 3 };
+const options: TrainOptions = {
+  steps: 40,
+  batchSize: 4,
+  learningRate: 3e-3,
+  warmupSteps: 5,
+  evalEvery: 20,
+  evalImages: 4,
+  seed: 3,
+};
 
 test('the learning rate warms up linearly, then decays by cosine to its floor', () => {
   expect(learningRate(0, 1, 10, 100)).toBeCloseTo(0.1);
@@ -48,13 +62,18 @@ test('resuming with another target continues the learning rate from where it was
   first.model.dispose();
   first.dispose();
   const longer = Trainer.fromCheckpoint(checkpoint, tinyData(), { steps: 16 });
-  expect(longer.options.scheduleExtension).toEqual({ step: 8, learningRate: expect.closeTo(options.learningRate * 0.1, 9) });
+  expect(longer.options.scheduleExtension).toEqual({
+    step: 8,
+    learningRate: expect.closeTo(options.learningRate * 0.1, 9),
+  });
   const rates = Array.from({ length: 3 }, () => longer.trainStep().learningRate);
   rates.forEach((lr) => expect(lr).toBeCloseTo(options.learningRate * 0.1, 9)); // was 0.59 of the peak, re-stretched
   // The extension is saved with the run: resuming again keeps it.
   const again = Trainer.fromCheckpoint(await longer.checkpoint(), tinyData());
   expect(again.options.scheduleExtension).toEqual(longer.options.scheduleExtension);
-  expect(() => Trainer.fromCheckpoint(checkpoint, tinyData(), { steps: 5 })).toThrow(/at step 8; a target of 5 steps is already behind it/);
+  expect(() => Trainer.fromCheckpoint(checkpoint, tinyData(), { steps: 5 })).toThrow(
+    /at step 8; a target of 5 steps is already behind it/,
+  );
   // Within the warm-up the schedule stands (the warm-up does not depend on the total).
   const early = new Trainer(new ReformerLM(config), tinyData(), { ...options, steps: 8 });
   early.trainStep();
@@ -92,9 +111,18 @@ test('bits/dim over images is their mean, whatever the batch, and says how far i
   const one = (i: number) => imagesBitsPerDim(model, data, data.validation.subarray(i * 48), 1, 1);
   const mean = [0, 1, 2].map(one).reduce((a, b) => a + b) / 3;
   const progress: [number, number][] = [];
-  expect(imagesBitsPerDim(model, data, data.validation, 3, 2, (done, of) => progress.push([done, of]))).toBeCloseTo(mean, 5);
-  expect(progress).toEqual([[2, 3], [3, 3]]);
-  expect(imagesBitsPerDim(model, data, data.validation, 99, 4)).toBeCloseTo(imagesBitsPerDim(model, data, data.validation, 4, 1), 5); // capped at the 4 there are
+  expect(imagesBitsPerDim(model, data, data.validation, 3, 2, (done, of) => progress.push([done, of]))).toBeCloseTo(
+    mean,
+    5,
+  );
+  expect(progress).toEqual([
+    [2, 3],
+    [3, 3],
+  ]);
+  expect(imagesBitsPerDim(model, data, data.validation, 99, 4)).toBeCloseTo(
+    imagesBitsPerDim(model, data, data.validation, 4, 1),
+    5,
+  ); // capped at the 4 there are
   expect(() => imagesBitsPerDim(model, data, data.validation.subarray(0, 47), 1, 1)).toThrow(/no images/);
 
   const few = new Trainer(model, data, { ...options, evalImages: 3 });
@@ -163,7 +191,9 @@ test('a mismatched or corrupted checkpoint is refused with a clear message', asy
   trainer.trainStep();
   const checkpoint = await trainer.checkpoint();
   expect(() => Trainer.fromCheckpoint(checkpoint, tinyData('other'))).toThrow(CheckpointMismatchError);
-  expect(() => Trainer.fromCheckpoint(checkpoint, tinyData('other'))).toThrow(/trained on dataset "ramps", not "other"/);
+  expect(() => Trainer.fromCheckpoint(checkpoint, tinyData('other'))).toThrow(
+    /trained on dataset "ramps", not "other"/,
+  );
   const truncated = { ...checkpoint, weightData: (checkpoint.weightData as ArrayBuffer).slice(0, 1000) };
   expect(() => Trainer.fromCheckpoint(truncated, tinyData())).toThrow(ModelFormatError);
   const plain = { ...checkpoint, userDefinedMetadata: {} };
@@ -248,7 +278,14 @@ test('an optimizer, and a trainer refused its checkpoint, leave no tensors behin
   const held = tf.memory().numTensors;
   // A checkpoint whose optimizer state is cut short is refused after its model and optimizer exist.
   const specs = checkpoint.weightSpecs!.filter((s) => !s.name.startsWith('adam/v/'));
-  const broken = { ...checkpoint, weightSpecs: specs, weightData: (checkpoint.weightData as ArrayBuffer).slice(0, specs.reduce((n, s) => n + 4 * s.shape.reduce((a, b) => a * b, 1), 0)) };
+  const broken = {
+    ...checkpoint,
+    weightSpecs: specs,
+    weightData: (checkpoint.weightData as ArrayBuffer).slice(
+      0,
+      specs.reduce((n, s) => n + 4 * s.shape.reduce((a, b) => a * b, 1), 0),
+    ),
+  };
   expect(() => Trainer.fromCheckpoint(broken, tinyData())).toThrow(/no optimizer state/);
   expect(tf.memory().numTensors).toBe(held);
   // One whose weight average lacks its last tensor is refused after the average has begun.
@@ -260,7 +297,14 @@ test('an optimizer, and a trainer refused its checkpoint, leave no tensors behin
   const all = averaged.weightSpecs!;
   expect(all.at(-1)!.name).toMatch(/^ema\//);
   const shortSpecs = all.slice(0, -1);
-  const shortAverage = { ...averaged, weightSpecs: shortSpecs, weightData: (averaged.weightData as ArrayBuffer).slice(0, shortSpecs.reduce((n, s) => n + 4 * s.shape.reduce((a, b) => a * b, 1), 0)) };
+  const shortAverage = {
+    ...averaged,
+    weightSpecs: shortSpecs,
+    weightData: (averaged.weightData as ArrayBuffer).slice(
+      0,
+      shortSpecs.reduce((n, s) => n + 4 * s.shape.reduce((a, b) => a * b, 1), 0),
+    ),
+  };
   expect(() => Trainer.fromCheckpoint(shortAverage, tinyData())).toThrow(/no weight average/);
   expect(tf.memory().numTensors).toBe(held);
 });

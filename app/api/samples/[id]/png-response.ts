@@ -12,7 +12,12 @@ export async function samplePngResponse(params: Promise<{ id: string }>, which: 
     const { id } = parseParams(await params);
     const png = await readSampleImage(getStorage(), id, which);
     return new Response(png as Uint8Array<ArrayBuffer>, {
-      headers: { 'content-type': 'image/png', 'content-length': String(png.byteLength), 'cache-control': 'public, max-age=300', 'x-content-type-options': 'nosniff' },
+      headers: {
+        'content-type': 'image/png',
+        'content-length': String(png.byteLength),
+        'cache-control': 'public, max-age=300',
+        'x-content-type-options': 'nosniff',
+      },
     });
   } catch (err) {
     return errorResponse(err);

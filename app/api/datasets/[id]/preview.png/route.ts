@@ -12,7 +12,11 @@ export async function GET(_request: Request, { params }: { params: Promise<{ id:
     const { id } = parseParams(DatasetParamsSchema, await params);
     const png = await getPreview(getStorage(), id);
     return new Response(png as Uint8Array<ArrayBuffer>, {
-      headers: { 'content-type': 'image/png', 'content-length': String(png.byteLength), 'cache-control': 'public, max-age=31536000, immutable' },
+      headers: {
+        'content-type': 'image/png',
+        'content-length': String(png.byteLength),
+        'cache-control': 'public, max-age=31536000, immutable',
+      },
     });
   } catch (err) {
     return errorResponse(err);

@@ -21,7 +21,9 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
       return new Response(null, { status: 304, headers });
     }
     const type = file === 'model.json' ? 'application/json' : 'application/octet-stream';
-    return new Response(blob.stream, { headers: { ...headers, 'content-type': type, 'content-length': String(blob.size) } });
+    return new Response(blob.stream, {
+      headers: { ...headers, 'content-type': type, 'content-length': String(blob.size) },
+    });
   } catch (err) {
     return errorResponse(err);
   }

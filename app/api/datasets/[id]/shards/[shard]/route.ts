@@ -17,7 +17,9 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
       await blob.stream.cancel();
       return new Response(null, { status: 304, headers });
     }
-    return new Response(blob.stream, { headers: { ...headers, 'content-type': 'application/octet-stream', 'content-length': String(blob.size) } });
+    return new Response(blob.stream, {
+      headers: { ...headers, 'content-type': 'application/octet-stream', 'content-length': String(blob.size) },
+    });
   } catch (err) {
     return errorResponse(err);
   }
