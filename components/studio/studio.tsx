@@ -7,7 +7,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { validationScope } from '@/lib/models/card';
 import { randomSeed } from '@/lib/reformer/random';
-import { BACKENDS, type BackendName, isBackendName } from '@/lib/runtime/backends';
+import { BACKENDS, type BackendName } from '@/lib/runtime/backends';
 import { GenerationCancelled } from '@/lib/runtime/client';
 import { DeviceLostError } from '@/lib/runtime/errors';
 import type { LoadedModel, LoadProgress, MemoryStats } from '@/lib/runtime/protocol';
@@ -15,6 +15,13 @@ import { CompletionPanel, type CompletionSource } from './completion-panel';
 import { Button, Field, formatBytes, formatDuration, inputClass, Slider } from './controls';
 import { exactImageToTokens, TokenPainter, tokensPerRow } from './pixels';
 import type { Recipe } from './recipe';
+import {
+  linkSampling as linkSamplingOf,
+  PLAIN_SAMPLING,
+  readRemixQuery,
+  readRowLimit,
+  type Sampling,
+} from './remix-query';
 import { type RenderShare, ResultGrid } from './result-grid';
 import { type ModelEntry, useBenchHook, useEngine, useModels } from './use-engine';
 
@@ -34,13 +41,6 @@ interface RunState {
 export interface StudioProps {
   /** The sharing feature's slot in the result panel. */
   renderShare?: RenderShare;
-}
-
-/** `?rows=N` stops runs after N image rows: for tests and benchmarks on slow backends. */
-function rowLimit(): number | undefined {
-  if (typeof window === 'undefined') return undefined;
-  const n = Number(new URLSearchParams(window.location.search).get('rows'));
-  return Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
 export function Studio({ renderShare }: StudioProps) {
@@ -93,13 +93,7 @@ export function Studio({ renderShare }: StudioProps) {
   useEffect(() => {
     const q = readRemixQuery(window.location.search);
     setSeed(q.seed ?? randomSeed());
-    if ([q.temperature, q.topK, q.topP, q.epsilon].some((v) => v !== undefined)) {
-      const given = { temperature: q.temperature, topK: q.topK, topP: q.topP, epsilon: q.epsilon };
-      linkSampling.current = {
-        ...PLAIN_SAMPLING,
-        ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)),
-      };
-    }
+    linkSampling.current = linkSamplingOf(q);
     // Image i of a seed samples from the seed's stream i: a run of one image starting there redraws it.
     if (q.image !== undefined) {
       batchFromLink.current = true;
@@ -212,7 +206,7 @@ export function Studio({ renderShare }: StudioProps) {
       const controller = new AbortController();
       abort.current = controller;
       const painters = Array.from({ length: batch }, () => new TokenPainter(dataset));
-      const limit = rowLimit();
+      const limit = readRowLimit(window.location.search);
       const length = limit ? Math.min(loaded.seqLength, limit * tokensPerRow(dataset)) : loaded.seqLength;
       const prefixTokens = prefix ? Math.min(prefix.keepRows * tokensPerRow(dataset), length) : 0;
       const sampling = { temperature, topK, topP, epsilon };
@@ -668,10 +662,6 @@ export function Studio({ renderShare }: StudioProps) {
  */
 const EPSILON_CHOICES = [0, 0.0003, 0.001, 0.002, 0.005];
 
-type Sampling = Recipe['sampling'];
-/** Temperature 1, nothing cut: the model's own distribution. */
-const PLAIN_SAMPLING: Sampling = { temperature: 1, topK: 0, topP: 1, epsilon: 0 };
-
 /** What the card's recommended sampling was measured to draw, and a way back to it. */
 function RecommendedSampling({
   sampling,
@@ -707,30 +697,6 @@ function RecommendedSampling({
       )}
     </div>
   );
-}
-
-/** The Remix query (model, seed, temperature, topK, topP, epsilon, image, backend), each value validated or dropped. */
-function readRemixQuery(search: string) {
-  const q = new URLSearchParams(search);
-  const num = (key: string, ok: (n: number) => boolean) => {
-    const raw = q.get(key);
-    const n = raw === null || raw === '' ? NaN : Number(raw);
-    return Number.isFinite(n) && ok(n) ? n : undefined;
-  };
-  const backend = q.get('backend');
-  return {
-    model: q.get('model') ?? undefined,
-    seed: num('seed', (n) => Number.isInteger(n) && n >= 0 && n <= 0xffffffff),
-    temperature: num('temperature', (n) => n >= 0 && n <= 10),
-    topK: num('topK', (n) => Number.isInteger(n) && n >= 0),
-    topP: num('topP', (n) => n > 0 && n <= 1),
-    epsilon: num('epsilon', (n) => n >= 0 && n < 1),
-    // Any image of a seed (a share's batchIndex goes to 1023): it is drawn alone.
-    image: num('image', (n) => Number.isInteger(n) && n >= 0 && n <= 1023),
-    complete: /^[A-Za-z0-9_-]{1,64}$/.test(q.get('complete') ?? '') ? q.get('complete')! : undefined,
-    keepRows: num('keepRows', (n) => Number.isInteger(n) && n > 0),
-    backend: backend === 'auto' || (backend && isBackendName(backend)) ? (backend as BackendName | 'auto') : undefined,
-  };
 }
 
 function statusLabel(s: RunState['status']): string {
