@@ -4,7 +4,7 @@
  * tokens stream from the generation worker, cancel at once, complete an image from its top rows,
  * download results with their exact recipe.
  */
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { validationScope } from '@/lib/models/card';
 import { randomSeed } from '@/lib/reformer/random';
 import { BACKENDS, type BackendName } from '@/lib/runtime/backends';
@@ -13,6 +13,15 @@ import { DeviceLostError } from '@/lib/runtime/errors';
 import type { LoadedModel, LoadProgress, MemoryStats } from '@/lib/runtime/protocol';
 import { CompletionPanel, type CompletionSource } from './completion-panel';
 import { Button, Field, formatBytes, formatDuration, inputClass, Slider } from './controls';
+import {
+  generationReducer,
+  INITIAL_GENERATION,
+  isRunComplete,
+  runEtaMs,
+  runPercent,
+  type RunState,
+  type RunStatus,
+} from './generation-reducer';
 import { exactImageToTokens, TokenPainter, tokensPerRow } from './pixels';
 import type { Recipe } from './recipe';
 import {
@@ -24,19 +33,6 @@ import {
 } from './remix-query';
 import { type RenderShare, ResultGrid } from './result-grid';
 import { type ModelEntry, useBenchHook, useEngine, useModels } from './use-engine';
-
-interface RunState {
-  status: 'running' | 'done' | 'cancelled' | 'error';
-  painters: TokenPainter[];
-  done: number;
-  total: number;
-  tokensPerSecond: number;
-  elapsedMs: number;
-  recipe: Omit<Recipe, 'imageIndex'>;
-  keptRows?: number;
-  /** The worker's memory once the run ended: decoding cache + peak tensor bytes. */
-  memory?: MemoryStats;
-}
 
 export interface StudioProps {
   /** The sharing feature's slot in the result panel. */
@@ -73,8 +69,7 @@ export function Studio({ renderShare }: StudioProps) {
     setSeed(s);
     setFirstImage(0);
   };
-  const [run, setRun] = useState<RunState | null>(null);
-  const [runError, setRunError] = useState<string | null>(null);
+  const [{ run, error: runError }, dispatch] = useReducer(generationReducer, INITIAL_GENERATION);
   const abort = useRef<AbortController | null>(null);
   const canvasRefs = useRef<(HTMLCanvasElement | null)[]>([]);
 
@@ -227,17 +222,7 @@ export function Studio({ renderShare }: StudioProps) {
         createdAt: new Date().toISOString(),
       };
       canvasRefs.current = [];
-      setRunError(null);
-      setRun({
-        status: 'running',
-        painters,
-        done: 0,
-        total: length,
-        tokensPerSecond: 0,
-        elapsedMs: 0,
-        recipe,
-        keptRows: prefix?.keepRows,
-      });
+      dispatch({ type: 'start', painters, total: length, recipe, keptRows: prefix?.keepRows });
       try {
         const stream = client.sample(
           {
@@ -255,17 +240,15 @@ export function Studio({ renderShare }: StudioProps) {
             painters[b].write(chunk.start, row);
             painters[b].paint(canvasRefs.current[b]);
           });
-          setRun(
-            (r) => r && { ...r, done: chunk.done, tokensPerSecond: chunk.tokensPerSecond, elapsedMs: chunk.elapsedMs },
-          );
+          const { done, tokensPerSecond, elapsedMs } = chunk;
+          dispatch({ type: 'progress', done, tokensPerSecond, elapsedMs });
         }
         const memory = await client.memory().catch(() => undefined);
-        setRun((r) => r && { ...r, status: 'done', memory });
+        dispatch({ type: 'done', memory });
       } catch (e) {
-        if (e instanceof GenerationCancelled) setRun((r) => r && { ...r, status: 'cancelled' });
+        if (e instanceof GenerationCancelled) dispatch({ type: 'cancelled' });
         else {
-          setRun((r) => r && { ...r, status: 'error' });
-          setRunError(`${(e as Error).name}: ${(e as Error).message}`);
+          dispatch({ type: 'failed', error: e as Error });
           restartIfLost(e as Error);
         }
       } finally {
@@ -288,7 +271,7 @@ export function Studio({ renderShare }: StudioProps) {
   const sameModel = run?.recipe.model.id === model?.card.id && run?.recipe.model.sha256 === model?.sha256;
   const completionSources = useMemo<CompletionSource[]>(
     () =>
-      sameModel && run?.status === 'done' && run.done === run.total
+      sameModel && isRunComplete(run)
         ? run.painters.map((p, i) => ({
             label: `Result #${i + 1} (seed ${run.recipe.seed})`,
             tokens: p.tokens.slice(),
@@ -303,8 +286,7 @@ export function Studio({ renderShare }: StudioProps) {
       ? wantedModelId
       : null;
 
-  const eta = run && run.done > 0 && running ? ((run.total - run.done) * run.elapsedMs) / run.done : NaN;
-  const percent = run ? Math.round((100 * run.done) / Math.max(1, run.total)) : 0;
+  const percent = runPercent(run);
 
   return (
     <main className="mx-auto grid max-w-7xl gap-8 px-6 py-8 lg:grid-cols-[340px_minmax(0,1fr)]">
@@ -610,7 +592,7 @@ export function Studio({ renderShare }: StudioProps) {
               elapsed <span className="text-neutral-100">{run ? formatDuration(run.elapsedMs) : '–'}</span>
             </span>
             <span>
-              ETA <span className="text-neutral-100">{running ? formatDuration(eta) : '–'}</span>
+              ETA <span className="text-neutral-100">{running ? formatDuration(runEtaMs(run)) : '–'}</span>
             </span>
             {run?.memory && <MemoryReadout memory={run.memory} />}
             <span className="ml-auto">
@@ -699,7 +681,7 @@ function RecommendedSampling({
   );
 }
 
-function statusLabel(s: RunState['status']): string {
+function statusLabel(s: RunStatus): string {
   return { running: 'Generating…', done: 'Done', cancelled: 'Cancelled', error: 'Failed' }[s];
 }
 
