@@ -6,9 +6,8 @@ import type { ModelEntry } from './use-engine';
 import type { SamplingSettings } from './use-sampling-settings';
 
 /**
- * Floors for the ε control. At 32×32 a floor of 0.001 halves the stray pixels of temperature-1
- * samples and 0.002 brings them near the dataset's rate, at the cost of fewer, smaller shapes
- * (README, "Shipped models").
+ * Floors for the ε control: a higher floor draws fewer stray pixels at the cost of fewer, smaller
+ * shapes (measured in the README, "Shipped models").
  */
 const EPSILON_CHOICES = [0, 0.0003, 0.001, 0.002, 0.005];
 

@@ -56,7 +56,7 @@ export function useSamplingSettings(link: RemixQuery | null, model: ModelEntry |
     sampling.epsilon === recommended.epsilon;
 
   // A high-resolution model starts at one image (unless a Remix link asks for more): each image
-  // holds its own decoding cache (~70 MB at 256×256) and takes minutes. The user can raise it.
+  // holds its own decoding cache and takes minutes. The user can raise it.
   const pixelsPerImage = model ? model.card.dataset.width * model.card.dataset.height : 0;
   const batchFromLink = link?.image !== undefined;
   useEffect(() => {
