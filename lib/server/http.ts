@@ -1,5 +1,6 @@
 import 'server-only';
 import { z } from 'zod';
+import { formatBytes } from '@/lib/format';
 import { badRequest, notFound, payloadTooLarge } from './errors';
 
 /**
@@ -54,7 +55,7 @@ export async function readMultipart(
       `Send the upload as multipart/form-data with fields ${fields.map((f) => `"${f}"`).join(' and ')}.`,
     );
   }
-  const tooLarge = () => payloadTooLarge(`The upload is larger than ${formatLimit(maxBytes)}.`);
+  const tooLarge = () => payloadTooLarge(`The upload is larger than ${formatBytes(maxBytes)}.`);
   const declared = Number(request.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
   if (!request.body) throw badRequest('empty_body', 'The request has no body.');
@@ -78,13 +79,6 @@ export async function readMultipart(
     if (overLimit) throw tooLarge();
     throw badRequest('bad_multipart', `Could not read the form: ${(err as Error).message}`);
   }
-}
-
-/** 64 MiB, 272 KiB, 900 bytes: a limit as people read it. */
-function formatLimit(bytes: number): string {
-  if (bytes >= 2 ** 20) return `${+(bytes / 2 ** 20).toFixed(1)} MiB`;
-  if (bytes >= 1024) return `${+(bytes / 1024).toFixed(1)} KiB`;
-  return `${bytes} bytes`;
 }
 
 /** An async iterable of JSON values → an NDJSON response body; `onError` turns a throw into a last line. */
