@@ -103,3 +103,22 @@ export function ndjsonStream<T>(
     },
   });
 }
+
+/**
+ * A stored blob as a GET response, revalidated by ETag: a 304 (the stream cancelled unread) when
+ * the request's If-None-Match already names `etag`, else the bytes with their type and length.
+ */
+export async function blobResponse(
+  request: Request,
+  blob: { stream: ReadableStream<Uint8Array>; size: number },
+  opts: { etag: string; cacheControl: string; contentType: string },
+): Promise<Response> {
+  const headers = { etag: opts.etag, 'cache-control': opts.cacheControl };
+  if (request.headers.get('if-none-match') === opts.etag) {
+    await blob.stream.cancel();
+    return new Response(null, { status: 304, headers });
+  }
+  return new Response(blob.stream, {
+    headers: { ...headers, 'content-type': opts.contentType, 'content-length': String(blob.size) },
+  });
+}
