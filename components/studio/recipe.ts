@@ -1,4 +1,5 @@
 /** The exact recipe of a result: enough to regenerate it bit for bit on the same backend. */
+import type { FullSamplingSettings } from '@/lib/models/sampling';
 import type { BackendChoice } from '@/lib/runtime/backends';
 
 export interface Recipe {
@@ -10,7 +11,7 @@ export interface Recipe {
   /** The run drew images firstImage … firstImage + batch − 1 of the seed. */
   firstImage: number;
   batch: number;
-  sampling: { temperature: number; topK: number; topP: number; epsilon: number };
+  sampling: FullSamplingSettings;
   /** Tokens generated (the whole image unless a test or benchmark shortened the run). */
   length: number;
   completion?: { source: string; keepRows: number; prefixTokens: number };

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { ModelIdSchema } from '@/lib/ids';
+import { FullSamplingSettingsSchema } from './sampling';
 
 export const ModelCardSchema = z.object({
   id: ModelIdSchema,
@@ -45,21 +46,15 @@ export const ModelCardSchema = z.object({
    * the one whose samples' stray pixels and ink came nearest the validation images'
    * (lib/models/recommend.ts). `measured` says how near, for the studio to show.
    */
-  sampling: z
-    .object({
-      temperature: z.number().min(0).max(10),
-      topK: z.number().int().min(0),
-      topP: z.number().gt(0).max(1),
-      epsilon: z.number().min(0).lt(1),
-      measured: z.object({
-        samples: z.number().int().positive(),
-        stray: z.number().min(0).max(1),
-        ink: z.number().min(0).max(1),
-        validationStray: z.number().min(0).max(1),
-        validationInk: z.number().min(0).max(1),
-      }),
-    })
-    .optional(),
+  sampling: FullSamplingSettingsSchema.extend({
+    measured: z.object({
+      samples: z.number().int().positive(),
+      stray: z.number().min(0).max(1),
+      ink: z.number().min(0).max(1),
+      validationStray: z.number().min(0).max(1),
+      validationInk: z.number().min(0).max(1),
+    }),
+  }).optional(),
 });
 export type ModelCard = z.infer<typeof ModelCardSchema>;
 

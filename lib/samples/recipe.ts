@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { DatasetIdSchema, ModelIdSchema } from '@/lib/ids';
+import { type FullSamplingSettings, SamplingSettingsSchema } from '@/lib/models/sampling';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase hex sha256');
 
@@ -14,13 +15,7 @@ export const RecipeSchema = z
     /** The model that drew it, and the sha256 of its files (public/models/index.json `sha256`). */
     model: z.object({ id: ModelIdSchema, sha256 }).strict(),
     seed: z.number().int().min(0).max(0xffffffff),
-    temperature: z.number().min(0).max(10),
-    /** 0 = no top-k cut. */
-    topK: z.number().int().min(0).max(65536),
-    /** 1 = no nucleus cut. */
-    topP: z.number().gt(0).max(1),
-    /** Probability floor (lib/reformer/sampling.ts); 0 = none, as when absent (recipes from before it). */
-    epsilon: z.number().min(0).lt(1).optional(),
+    ...SamplingSettingsSchema.shape,
     /** Which image of the run drawn from `seed` this is (0-based; image i samples from the seed's stream i). */
     batchIndex: z.number().int().min(0).max(1023),
     /** Set when the model completed rows taken from an image instead of starting blank. */
@@ -103,7 +98,7 @@ export interface StudioResultRecipe {
   model: { id: string; sha256?: string };
   seed: number;
   imageIndex: number;
-  sampling: { temperature: number; topK: number; topP: number; epsilon: number };
+  sampling: FullSamplingSettings;
   completion?: { source: string; keepRows: number };
   backend: { name: string };
 }
