@@ -1,6 +1,6 @@
 import { MAX_SIDE, MIN_SIDE } from '@/lib/pixels/manifest';
 import { MAX_PALETTE_SIZE, MIN_PALETTE_SIZE } from '@/lib/pixels/palette';
-import type { PrepareOptions } from './dataset-api';
+import type { PrepareOptions } from '@/lib/api/datasets';
 import { formatBytes } from '@/lib/format';
 
 export const SIZE_MIN = MIN_SIDE;

@@ -4,7 +4,7 @@ import Link from 'next/link';
 import { useState } from 'react';
 import type { Recipe, ShareResult } from '@/lib/samples/recipe';
 import { CopyLinkButton } from './copy-link-button';
-import { saveDeleteToken, shareSample } from './sample-api';
+import { saveDeleteToken, shareSample } from '@/lib/api/samples';
 
 /**
  * Shares one generated image: uploads the PNG (native size) with its recipe, keeps the delete

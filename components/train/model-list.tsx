@@ -3,7 +3,7 @@
 import { useState } from 'react';
 import { formatBytes } from '@/lib/format';
 import { validationScope } from '@/lib/models/card';
-import { deleteModel, type ShippedModel } from './model-api';
+import { deleteModel, type ShippedModel } from '@/lib/api/models';
 
 /** Models published to this server (GET /api/models), newest first. */
 export function ModelList({
