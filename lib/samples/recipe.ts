@@ -91,23 +91,35 @@ export function remixHref(recipe: Recipe, sampleId?: string): string {
 }
 
 /**
- * The fields of the studio's result recipe (components/studio/recipe.ts) that a share needs,
- * typed structurally so this module does not depend on the studio's UI code.
+ * What the studio keeps of each result, shown beside it and downloaded as its recipe JSON: enough to
+ * regenerate it bit for bit on the same backend, in the studio's terms, with what a share does not
+ * record (the model's name and URL, the run's batch and length, why the backend was chosen, when).
+ * `toShareRecipe` is the one mapping from it to a `Recipe`.
  */
-export interface StudioResultRecipe {
-  model: { id: string; sha256?: string };
+export interface ResultRecord {
+  model: { id: string; name: string; sha256?: string; url: string };
+  /** Image i of the seed samples from its stream `fork(i)`. */
   seed: number;
+  /** Which image of the seed this is: the run's firstImage + its place in the run (a Recipe's batchIndex). */
   imageIndex: number;
+  /** The run drew images firstImage … firstImage + batch − 1 of the seed. */
+  firstImage: number;
+  batch: number;
   sampling: FullSamplingSettings;
-  completion?: { source: string; keepRows: number };
-  backend: { name: string };
+  /** Tokens generated (the whole image unless a test or benchmark shortened the run). */
+  length: number;
+  /** `source`: a dataset id or a label such as `upload:<file>`; `keepRows`: a Recipe's rowsKept. */
+  completion?: { source: string; keepRows: number; prefixTokens: number };
+  backend: { name: string; reason: string };
+  createdAt: string;
 }
 
 /**
- * The studio's recipe → the share recipe; null when the model has no sha256 (a model that only
- * lives in this browser cannot be shared: the server would not know it).
+ * A studio result → the share recipe; null when the model has no sha256 (a model that only lives in
+ * this browser cannot be shared: the server would not know it). A completion keeps its source only
+ * when that is a dataset id.
  */
-export function fromStudioRecipe(r: StudioResultRecipe, milliseconds?: number): Recipe | null {
+export function toShareRecipe(r: ResultRecord, milliseconds?: number): Recipe | null {
   if (!r.model.sha256) return null;
   return {
     model: { id: r.model.id, sha256: r.model.sha256 },
