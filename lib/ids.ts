@@ -12,3 +12,6 @@ export const ModelIdSchema = z.string().regex(ID_PATTERN, 'not a model id');
 
 /** Sample ids: 128 random bits, base64url without padding, so 22 characters. */
 export const SampleIdSchema = z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'not a sample id');
+
+/** Content hashes (a model's files, a shard): sha256 as 64 lowercase hex digits. */
+export const Sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lowercase hex digits');

@@ -5,7 +5,7 @@
  * in `public/models/index.json` for the shipped defaults.
  */
 import { z } from 'zod';
-import { ModelIdSchema } from '@/lib/ids';
+import { ModelIdSchema, Sha256Schema } from '@/lib/ids';
 import { FullSamplingSettingsSchema } from './sampling';
 
 export const ModelCardSchema = z.object({
@@ -64,7 +64,7 @@ export const ShippedModelSchema = z.object({
   /** URL of model.json, relative to the site root. */
   url: z.string(),
   /** sha256 of model.json + weights, for cache invalidation. */
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  sha256: Sha256Schema,
   bytes: z.number().int().positive(),
 });
 export type ShippedModel = z.infer<typeof ShippedModelSchema>;

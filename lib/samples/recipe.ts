@@ -5,15 +5,13 @@
  * its requests with them.
  */
 import { z } from 'zod';
-import { DatasetIdSchema, ModelIdSchema } from '@/lib/ids';
+import { DatasetIdSchema, ModelIdSchema, Sha256Schema } from '@/lib/ids';
 import { type FullSamplingSettings, SamplingSettingsSchema } from '@/lib/models/sampling';
-
-const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase hex sha256');
 
 export const RecipeSchema = z
   .object({
     /** The model that drew it, and the sha256 of its files (public/models/index.json `sha256`). */
-    model: z.object({ id: ModelIdSchema, sha256 }).strict(),
+    model: z.object({ id: ModelIdSchema, sha256: Sha256Schema }).strict(),
     seed: z.number().int().min(0).max(0xffffffff),
     ...SamplingSettingsSchema.shape,
     /** Which image of the run drawn from `seed` this is (0-based; image i samples from the seed's stream i). */

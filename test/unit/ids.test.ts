@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DatasetIdSchema, ModelIdSchema, SampleIdSchema } from '@/lib/ids';
+import { DatasetIdSchema, ModelIdSchema, SampleIdSchema, Sha256Schema } from '@/lib/ids';
 
 describe('dataset and model ids', () => {
   it.each([DatasetIdSchema, ModelIdSchema])('take lowercase letters, digits and hyphens up to 64', (schema) => {
@@ -21,5 +21,13 @@ describe('sample ids', () => {
     for (const id of ['AbC-_0123456789abcdef', 'AbC-_0123456789abcdefgh', 'AbC+/0123456789abcdefg'])
       expect(SampleIdSchema.safeParse(id).success).toBe(false);
     expect(SampleIdSchema.safeParse('x').error?.issues[0].message).toBe('not a sample id');
+  });
+});
+
+describe('sha256 hashes', () => {
+  it('are 64 lowercase hex digits', () => {
+    expect(Sha256Schema.safeParse('0123456789abcdef'.repeat(4)).success).toBe(true);
+    for (const h of ['0123456789ABCDEF'.repeat(4), 'a'.repeat(63), 'a'.repeat(65), 'g'.repeat(64)])
+      expect(Sha256Schema.safeParse(h).success).toBe(false);
   });
 });
