@@ -1,4 +1,4 @@
-import type { DatasetSummary } from './dataset-api';
+import type { DatasetSummary } from '@/lib/api/datasets';
 import { DeleteDatasetButton } from './delete-dataset-button';
 
 export function DatasetCard({ dataset, onDeleted }: { dataset: DatasetSummary; onDeleted: (id: string) => void }) {

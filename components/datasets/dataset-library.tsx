@@ -1,7 +1,7 @@
 'use client';
 
 import { useCallback, useEffect, useState } from 'react';
-import { listDatasets, type DatasetSummary } from './dataset-api';
+import { listDatasets, type DatasetSummary } from '@/lib/api/datasets';
 import { DatasetCard } from './dataset-card';
 import { DatasetUpload } from './dataset-upload';
 import type { UploadLimits } from './prepare-options';

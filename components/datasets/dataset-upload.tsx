@@ -1,8 +1,9 @@
 'use client';
 
 import { useEffect, useRef, useState } from 'react';
-import { DatasetApiError, prepareDataset, type DatasetSummary, type PrepareOptions } from './dataset-api';
-import { formatBytes } from './format-bytes';
+import { prepareDataset, type DatasetSummary, type PrepareOptions } from '@/lib/api/datasets';
+import { ApiError } from '@/lib/api/error';
+import { formatBytes } from '@/lib/format';
 import {
   DEFAULT_OPTIONS,
   limitsLine,
@@ -143,7 +144,7 @@ export function DatasetUpload({ onChanged, limits }: { onChanged: () => void; li
       }
       setRun({
         phase: 'failed',
-        code: e instanceof DatasetApiError ? e.code : 'network',
+        code: e instanceof ApiError ? e.code : 'network',
         message: e instanceof Error ? e.message : String(e),
       });
     } finally {

@@ -1,7 +1,7 @@
 'use client';
 
 import { ConfirmAction } from '@/components/confirm-action';
-import { deleteDataset } from './dataset-api';
+import { deleteDataset } from '@/lib/api/datasets';
 
 /** Two-step delete: the first click asks, the second deletes. No modal, nothing to dismiss. */
 export function DeleteDatasetButton({

@@ -1,7 +1,7 @@
 'use client';
 
 import { useId } from 'react';
-import type { PrepareOptions } from './dataset-api';
+import type { PrepareOptions } from '@/lib/api/datasets';
 import { PALETTE_MAX, PALETTE_MIN, SIZE_MAX, SIZE_MIN, VALIDATION_MAX } from './prepare-options';
 
 const inputClass =

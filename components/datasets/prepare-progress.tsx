@@ -1,4 +1,4 @@
-import type { DatasetSummary } from './dataset-api';
+import type { DatasetSummary } from '@/lib/api/datasets';
 
 export type FileOutcome = { name: string; status: 'accepted' | 'skipped'; reason?: string };
 

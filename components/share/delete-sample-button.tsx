@@ -3,7 +3,7 @@
 import { useRouter } from 'next/navigation';
 import { useEffect, useState } from 'react';
 import { ConfirmAction } from '@/components/confirm-action';
-import { deleteSample, forgetDeleteToken, getDeleteToken } from './sample-api';
+import { deleteSample, forgetDeleteToken, getDeleteToken } from '@/lib/api/samples';
 
 /** Shown only in the browser that shared the sample (it holds the delete token). */
 export function DeleteSampleButton({ id }: { id: string }) {

@@ -2,7 +2,7 @@
 
 import { useState } from 'react';
 import { ConfirmAction } from '@/components/confirm-action';
-import { reportSample } from './sample-api';
+import { reportSample } from '@/lib/api/samples';
 
 /** One report hides a sample from the gallery and its permalink until someone reviews it. */
 export function ReportSampleButton({ id }: { id: string }) {

@@ -4,12 +4,12 @@ import Link from 'next/link';
 import { useState } from 'react';
 import type { Recipe, ShareResult } from '@/lib/samples/recipe';
 import { CopyLinkButton } from './copy-link-button';
-import { saveDeleteToken, shareSample } from './sample-api';
+import { saveDeleteToken, shareSample } from '@/lib/api/samples';
 
 /**
  * Shares one generated image: uploads the PNG (native size) with its recipe, keeps the delete
  * token in this browser, and shows the permalink. Render it next to a finished result. A null
- * recipe (see fromStudioRecipe: a model only this browser has) shows a disabled button saying why.
+ * recipe (see toShareRecipe: a model only this browser has) shows a disabled button saying why.
  */
 export function ShareButton({ png, recipe }: { png: Blob; recipe: Recipe | null }) {
   const [state, setState] = useState<

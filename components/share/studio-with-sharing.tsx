@@ -1,7 +1,7 @@
 'use client';
 
 import { Studio } from '@/components/studio/studio';
-import { fromStudioRecipe } from '@/lib/samples/recipe';
+import { toShareRecipe } from '@/lib/samples/recipe';
 import { ShareButton } from './share-button';
 
 /**
@@ -15,7 +15,7 @@ export function StudioWithSharing() {
         <ShareButton
           key={`${recipe.seed}-${recipe.imageIndex}-${recipe.createdAt}`}
           png={png}
-          recipe={fromStudioRecipe(recipe)}
+          recipe={toShareRecipe(recipe)}
         />
       )}
     />

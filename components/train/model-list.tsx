@@ -1,9 +1,9 @@
 'use client';
 
 import { useState } from 'react';
-import { formatBytes } from '@/components/datasets/format-bytes';
+import { formatBytes } from '@/lib/format';
 import { validationScope } from '@/lib/models/card';
-import { deleteModel, type ShippedModel } from './model-api';
+import { deleteModel, type ShippedModel } from '@/lib/api/models';
 
 /** Models published to this server (GET /api/models), newest first. */
 export function ModelList({

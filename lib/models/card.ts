@@ -5,9 +5,11 @@
  * in `public/models/index.json` for the shipped defaults.
  */
 import { z } from 'zod';
+import { ModelIdSchema, Sha256Schema } from '@/lib/ids';
+import { FullSamplingSettingsSchema } from './sampling';
 
 export const ModelCardSchema = z.object({
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/),
+  id: ModelIdSchema,
   name: z.string().min(1),
   dataset: z.object({
     id: z.string(),
@@ -44,21 +46,15 @@ export const ModelCardSchema = z.object({
    * the one whose samples' stray pixels and ink came nearest the validation images'
    * (lib/models/recommend.ts). `measured` says how near, for the studio to show.
    */
-  sampling: z
-    .object({
-      temperature: z.number().min(0).max(10),
-      topK: z.number().int().min(0),
-      topP: z.number().gt(0).max(1),
-      epsilon: z.number().min(0).lt(1),
-      measured: z.object({
-        samples: z.number().int().positive(),
-        stray: z.number().min(0).max(1),
-        ink: z.number().min(0).max(1),
-        validationStray: z.number().min(0).max(1),
-        validationInk: z.number().min(0).max(1),
-      }),
-    })
-    .optional(),
+  sampling: FullSamplingSettingsSchema.extend({
+    measured: z.object({
+      samples: z.number().int().positive(),
+      stray: z.number().min(0).max(1),
+      ink: z.number().min(0).max(1),
+      validationStray: z.number().min(0).max(1),
+      validationInk: z.number().min(0).max(1),
+    }),
+  }).optional(),
 });
 export type ModelCard = z.infer<typeof ModelCardSchema>;
 
@@ -68,7 +64,7 @@ export const ShippedModelSchema = z.object({
   /** URL of model.json, relative to the site root. */
   url: z.string(),
   /** sha256 of model.json + weights, for cache invalidation. */
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  sha256: Sha256Schema,
   bytes: z.number().int().positive(),
 });
 export type ShippedModel = z.infer<typeof ShippedModelSchema>;

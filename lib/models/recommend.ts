@@ -7,13 +7,7 @@
  * nearest the images in both at once, each counted as a ratio (|ln(sample / image)|), so a
  * setting with 4× the specks is as far off as one with a quarter of the ink.
  */
-
-export interface Sampling {
-  temperature: number;
-  topK: number;
-  topP: number;
-  epsilon: number;
-}
+import type { FullSamplingSettings } from './sampling';
 
 /** Shares of stray pixels and of ink, averaged over images. */
 export interface PictureShares {
@@ -22,7 +16,7 @@ export interface PictureShares {
 }
 
 export interface MeasuredSetting extends PictureShares {
-  sampling: Sampling;
+  sampling: FullSamplingSettings;
   images: number;
 }
 

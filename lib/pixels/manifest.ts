@@ -21,6 +21,7 @@
  * - `source.files` lists the accepted input files with the sha256 of their original bytes.
  */
 import { z } from 'zod';
+import { DatasetIdSchema, Sha256Schema } from '@/lib/ids';
 import { MAX_PALETTE_SIZE, MIN_PALETTE_SIZE, paletteTokensToRgb } from './palette';
 import { tokensToRgb } from './rgb';
 
@@ -32,9 +33,6 @@ export type Tokenization = (typeof TOKENIZATIONS)[number];
 
 const side = z.number().int().min(MIN_SIDE).max(MAX_SIDE);
 const hexColour = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'background must be a colour like #ffffff');
-const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
-/** Dataset ids: lowercase letters, digits, `-`; safe in URLs and file paths. */
-export const DatasetIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'not a dataset id');
 /** Shard file names: `<split>-<nnn>.bin`. */
 export const ShardFileSchema = z.string().regex(/^(train|validation)-\d{3}\.bin$/, 'not a shard name');
 
@@ -59,7 +57,7 @@ export const ShardSchema = z.object({
   file: ShardFileSchema,
   images: z.number().int().min(1),
   bytes: z.number().int().min(1),
-  sha256,
+  sha256: Sha256Schema,
 });
 export type Shard = z.infer<typeof ShardSchema>;
 
@@ -84,7 +82,7 @@ export const DatasetManifestSchema = z
     createdAt: z.iso.datetime(),
     source: z.object({
       credit: z.string().optional(),
-      files: z.array(z.object({ name: z.string(), sha256 })),
+      files: z.array(z.object({ name: z.string(), sha256: Sha256Schema })),
     }),
     width: side,
     height: side,

@@ -10,8 +10,11 @@
 import type { Tensor2D } from '@tensorflow/tfjs-core';
 import type { Rng } from './random';
 
-/** How to turn logits into a token. Validate with `validateSamplingOptions`. */
-export interface SamplingOptions {
+/**
+ * The settings a person chooses: what the studio sends, a share recipe records and a model card
+ * recommends (its zod schema, for what crosses the wire, is lib/models/sampling.ts).
+ */
+export interface SamplingSettings {
   /** Divides the logits; must be ≥ 0. 0 means greedy argmax (ties → lower token id). Default 1. */
   temperature: number;
   /** Keep only the k highest logits (ties → lower token id). Integer ≥ 0; 0 = off. Values ≥ vocab act as off. Default 0. */
@@ -25,6 +28,10 @@ export interface SamplingOptions {
    * samples, while keeping every plausible choice.
    */
   epsilon?: number;
+}
+
+/** How to turn logits into a token. Validate with `validateSamplingOptions`. */
+export interface SamplingOptions extends SamplingSettings {
   /**
    * Per batch row, a token to return instead of sampling (e.g. known pixels when completing an
    * image); `undefined` samples that row. Length must equal the batch. A forced row still consumes

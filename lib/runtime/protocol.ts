@@ -4,6 +4,7 @@
  * then exactly one `result` or `error`. `cancel` names the id of the run to stop.
  */
 import type { ReformerConfig } from '@/lib/reformer/config';
+import type { SamplingSettings } from '@/lib/reformer/sampling';
 import type { ModelCard } from '@/lib/models/card';
 import type { AvoidList } from './backend-checks';
 import type { BackendChoice, BackendName } from './backends';
@@ -38,8 +39,8 @@ export interface SampleRequest {
   seed: number;
   /** Image b of the run is image `firstImage + b` of the seed (default 0): one image of a seed drawn alone. */
   firstImage?: number;
-  /** lib/reformer/sampling.ts SamplingOptions; epsilon absent = 0. */
-  sampling: { temperature: number; topK: number; topP: number; epsilon?: number };
+  /** Epsilon absent = 0. */
+  sampling: SamplingSettings;
   /** Forced leading tokens per image (completion). */
   prefix?: number[][];
   /** Stop after this many tokens (default: the whole image). */

@@ -5,24 +5,15 @@
  * its requests with them.
  */
 import { z } from 'zod';
-
-const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase hex sha256');
-
-/** 128 random bits, base64url without padding: 22 characters. */
-export const SampleIdSchema = z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'not a sample id');
+import { DatasetIdSchema, ModelIdSchema, Sha256Schema } from '@/lib/ids';
+import { type FullSamplingSettings, SamplingSettingsSchema } from '@/lib/models/sampling';
 
 export const RecipeSchema = z
   .object({
     /** The model that drew it, and the sha256 of its files (public/models/index.json `sha256`). */
-    model: z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'not a model id'), sha256 }).strict(),
+    model: z.object({ id: ModelIdSchema, sha256: Sha256Schema }).strict(),
     seed: z.number().int().min(0).max(0xffffffff),
-    temperature: z.number().min(0).max(10),
-    /** 0 = no top-k cut. */
-    topK: z.number().int().min(0).max(65536),
-    /** 1 = no nucleus cut. */
-    topP: z.number().gt(0).max(1),
-    /** Probability floor (lib/reformer/sampling.ts); 0 = none, as when absent (recipes from before it). */
-    epsilon: z.number().min(0).lt(1).optional(),
+    ...SamplingSettingsSchema.shape,
     /** Which image of the run drawn from `seed` this is (0-based; image i samples from the seed's stream i). */
     batchIndex: z.number().int().min(0).max(1023),
     /** Set when the model completed rows taken from an image instead of starting blank. */
@@ -98,23 +89,35 @@ export function remixHref(recipe: Recipe, sampleId?: string): string {
 }
 
 /**
- * The fields of the studio's result recipe (components/studio/recipe.ts) that a share needs,
- * typed structurally so this module does not depend on the studio's UI code.
+ * What the studio keeps of each result, shown beside it and downloaded as its recipe JSON: enough to
+ * regenerate it bit for bit on the same backend, in the studio's terms, with what a share does not
+ * record (the model's name and URL, the run's batch and length, why the backend was chosen, when).
+ * `toShareRecipe` is the one mapping from it to a `Recipe`.
  */
-export interface StudioResultRecipe {
-  model: { id: string; sha256?: string };
+export interface ResultRecord {
+  model: { id: string; name: string; sha256?: string; url: string };
+  /** Image i of the seed samples from its stream `fork(i)`. */
   seed: number;
+  /** Which image of the seed this is: the run's firstImage + its place in the run (a Recipe's batchIndex). */
   imageIndex: number;
-  sampling: { temperature: number; topK: number; topP: number; epsilon: number };
-  completion?: { source: string; keepRows: number };
-  backend: { name: string };
+  /** The run drew images firstImage … firstImage + batch − 1 of the seed. */
+  firstImage: number;
+  batch: number;
+  sampling: FullSamplingSettings;
+  /** Tokens generated (the whole image unless a test or benchmark shortened the run). */
+  length: number;
+  /** `source`: a dataset id or a label such as `upload:<file>`; `keepRows`: a Recipe's rowsKept. */
+  completion?: { source: string; keepRows: number; prefixTokens: number };
+  backend: { name: string; reason: string };
+  createdAt: string;
 }
 
 /**
- * The studio's recipe → the share recipe; null when the model has no sha256 (a model that only
- * lives in this browser cannot be shared: the server would not know it).
+ * A studio result → the share recipe; null when the model has no sha256 (a model that only lives in
+ * this browser cannot be shared: the server would not know it). A completion keeps its source only
+ * when that is a dataset id.
  */
-export function fromStudioRecipe(r: StudioResultRecipe, milliseconds?: number): Recipe | null {
+export function toShareRecipe(r: ResultRecord, milliseconds?: number): Recipe | null {
   if (!r.model.sha256) return null;
   return {
     model: { id: r.model.id, sha256: r.model.sha256 },
@@ -126,7 +129,7 @@ export function fromStudioRecipe(r: StudioResultRecipe, milliseconds?: number): 
     batchIndex: r.imageIndex,
     completion: r.completion
       ? {
-          ...(/^[a-z0-9][a-z0-9-]{0,63}$/.test(r.completion.source) ? { datasetId: r.completion.source } : {}),
+          ...(DatasetIdSchema.safeParse(r.completion.source).success ? { datasetId: r.completion.source } : {}),
           rowsKept: r.completion.keepRows,
         }
       : null,

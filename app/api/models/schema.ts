@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ModelCardSchema } from '@/lib/models/card';
+import { ModelIdSchema, Sha256Schema } from '@/lib/ids';
 import { badRequest } from '@/lib/server/errors';
 import { parseJsonField, parseRouteParams } from '@/lib/server/http';
 
@@ -8,12 +8,12 @@ import { parseJsonField, parseRouteParams } from '@/lib/server/http';
 /** The `manifest` form field of a publish: what the client computed over the files it sends. */
 export const PublishManifestSchema = z.object({
   /** sha256 of model.json's bytes followed by weights.bin's bytes, lowercase hex. */
-  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lowercase hex digits'),
+  sha256: Sha256Schema,
 });
 
-export const ModelParamsSchema = z.object({ id: ModelCardSchema.shape.id });
+export const ModelParamsSchema = z.object({ id: ModelIdSchema });
 export const ModelFileParamsSchema = z.object({
-  id: ModelCardSchema.shape.id,
+  id: ModelIdSchema,
   file: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i),
 });
 

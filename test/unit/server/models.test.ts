@@ -6,7 +6,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import * as file from '@/app/api/models/[id]/[file]/route';
 import * as item from '@/app/api/models/[id]/route';
 import * as collection from '@/app/api/models/route';
-import { publishFiles, publishForm } from '@/components/train/model-api';
+import { publishFiles, publishForm } from '@/lib/api/models';
 import { type ModelCard, ShippedModelSchema } from '@/lib/models/card';
 import { ReformerLM } from '@/lib/reformer/model';
 import { loadModel, modelArtifacts, modelFromArtifacts } from '@/lib/reformer/serialize';

@@ -9,12 +9,13 @@ import * as item from '@/app/api/samples/[id]/route';
 import * as thumbRoute from '@/app/api/samples/[id]/thumb.png/route';
 import * as collection from '@/app/api/samples/route';
 import {
-  fromStudioRecipe,
   type Recipe,
   remixHref,
+  type ResultRecord,
   type SamplePage,
   type SampleView,
   type ShareResult,
+  toShareRecipe,
 } from '@/lib/samples/recipe';
 import { resetSampleLimits } from '@/lib/server/samples/rate-limit';
 import { createStorage, setStorage, type Storage } from '@/lib/server/storage';
@@ -361,11 +362,12 @@ describe('remixHref', () => {
   });
 });
 
-describe('fromStudioRecipe', () => {
-  const studio = {
+describe('toShareRecipe', () => {
+  const studio: ResultRecord = {
     model: { id: MODEL.id, name: 'Tiny', sha256: SHA, url: '/models/tiny-8/model.json' },
     seed: 7,
     imageIndex: 3,
+    firstImage: 0,
     batch: 4,
     sampling: { temperature: 1, topK: 0, topP: 1, epsilon: 0.001 },
     length: 48,
@@ -375,7 +377,7 @@ describe('fromStudioRecipe', () => {
   };
 
   it('maps the studio result recipe to one the server accepts', async () => {
-    const r = fromStudioRecipe(studio, 812);
+    const r = toShareRecipe(studio, 812);
     expect(r).toEqual({
       model: { id: MODEL.id, sha256: SHA },
       seed: 7,
@@ -392,8 +394,8 @@ describe('fromStudioRecipe', () => {
   });
 
   it('gives null for a model without a sha256 (only in this browser), and drops a non-dataset completion source', () => {
-    expect(fromStudioRecipe({ ...studio, model: { ...studio.model, sha256: undefined } })).toBeNull();
+    expect(toShareRecipe({ ...studio, model: { ...studio.model, sha256: undefined } })).toBeNull();
     const upload = { source: 'upload:My Cat.png', keepRows: 1, prefixTokens: 3 };
-    expect(fromStudioRecipe({ ...studio, completion: upload })?.completion).toEqual({ rowsKept: 1 });
+    expect(toShareRecipe({ ...studio, completion: upload })?.completion).toEqual({ rowsKept: 1 });
   });
 });

@@ -3,41 +3,14 @@
  * token, report. Delete tokens live in localStorage, keyed by sample id.
  */
 import { type Recipe, SHARE_TOKENS_KEY, type ShareResult } from '@/lib/samples/recipe';
-
-/** An HTTP failure, with the server's code and message when it sent them. */
-export class SampleApiError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status: number,
-  ) {
-    super(message);
-    this.name = 'SampleApiError';
-  }
-}
-
-async function failure(res: Response): Promise<SampleApiError> {
-  const text = await res.text().catch(() => '');
-  try {
-    const body = JSON.parse(text) as { error?: { code?: string; message?: string } };
-    if (body.error?.message)
-      return new SampleApiError(body.error.code ?? `http_${res.status}`, body.error.message, res.status);
-  } catch {
-    // Not JSON (a proxy page or a crash): fall back to the status line.
-  }
-  return new SampleApiError(
-    `http_${res.status}`,
-    `The server answered ${res.status} ${res.statusText}.`.trim(),
-    res.status,
-  );
-}
+import { ApiError } from './error';
 
 export async function shareSample(png: Blob, recipe: Recipe): Promise<ShareResult> {
   const form = new FormData();
   form.set('recipe', JSON.stringify(recipe));
   form.set('image', png, 'sample.png');
   const res = await fetch('/api/samples', { method: 'POST', body: form });
-  if (!res.ok) throw await failure(res);
+  if (!res.ok) throw await ApiError.fromResponse(res);
   return (await res.json()) as ShareResult;
 }
 
@@ -46,12 +19,12 @@ export async function deleteSample(id: string, token: string): Promise<void> {
     method: 'DELETE',
     headers: { authorization: `Bearer ${token}` },
   });
-  if (!res.ok) throw await failure(res);
+  if (!res.ok) throw await ApiError.fromResponse(res);
 }
 
 export async function reportSample(id: string): Promise<void> {
   const res = await fetch(`/api/samples/${encodeURIComponent(id)}/report`, { method: 'POST' });
-  if (!res.ok) throw await failure(res);
+  if (!res.ok) throw await ApiError.fromResponse(res);
 }
 
 function readTokens(): Record<string, string> {

@@ -2,39 +2,14 @@
  * Browser side of the /api/datasets HTTP contract: list, delete, and prepare (a multipart upload
  * answered by an NDJSON stream of progress, per-file and done/error events).
  */
-
 import type { DatasetOptions, DatasetSummary, UploadEvent } from '@/lib/pixels/manifest';
+import { ApiError } from './error';
 
 export type { DatasetSummary };
 /** Every option spelled out: the form always sends a complete choice, not server defaults. */
 export type PrepareOptions = DatasetOptions;
 /** What a preparation reports: bytes sent so far, then the server's own events. */
 export type PrepareUpdate = { type: 'upload'; loaded: number; total: number } | UploadEvent;
-
-/** An HTTP or stream failure, with the server's code when it sent one. */
-export class DatasetApiError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status?: number,
-  ) {
-    super(message);
-    this.name = 'DatasetApiError';
-  }
-}
-
-/** The server's `{error:{code,message}}` reply, or the status line when the body is not that. */
-function errorFromReply(status: number, text: string): DatasetApiError {
-  try {
-    const body = JSON.parse(text) as { error?: { code?: string; message?: string } };
-    if (body.error?.message)
-      return new DatasetApiError(body.error.code ?? `http_${status}`, body.error.message, status);
-  } catch {
-    // Not JSON (a proxy page or a crash): fall through to the status line.
-  }
-  const hint = status === 413 ? 'The upload is too large.' : `The server answered ${status}.`;
-  return new DatasetApiError(`http_${status}`, text && text.length < 300 ? `${hint} ${text}` : hint, status);
-}
 
 /** Built-in datasets first; otherwise the server's order (a stable sort keeps it). */
 export function sortDatasets(datasets: DatasetSummary[]): DatasetSummary[] {
@@ -43,20 +18,20 @@ export function sortDatasets(datasets: DatasetSummary[]): DatasetSummary[] {
 
 export async function listDatasets(signal?: AbortSignal): Promise<DatasetSummary[]> {
   const response = await fetch('/api/datasets', { cache: 'no-store', signal });
-  if (!response.ok) throw errorFromReply(response.status, await response.text());
+  if (!response.ok) throw await ApiError.fromResponse(response);
   const body = (await response.json()) as { datasets: DatasetSummary[] };
   return sortDatasets(body.datasets);
 }
 
 export async function deleteDataset(id: string): Promise<void> {
   const response = await fetch(`/api/datasets/${encodeURIComponent(id)}`, { method: 'DELETE' });
-  if (!response.ok) throw errorFromReply(response.status, await response.text());
+  if (!response.ok) throw await ApiError.fromResponse(response);
 }
 
 /**
  * Uploads files and yields byte progress, then the server's NDJSON events as they stream in.
  * XMLHttpRequest rather than fetch: it is the one browser API that reports upload bytes, and
- * its partial responseText streams the reply. Throws DatasetApiError for a 4xx/5xx reply or a
+ * its partial responseText streams the reply. Throws ApiError for a 4xx/5xx reply or a
  * network failure; an `error` event is yielded like any other so the caller shows it in place.
  */
 export async function* prepareDataset(
@@ -104,22 +79,22 @@ export async function* prepareDataset(
     try {
       takeLines(false);
     } catch {
-      failure = new DatasetApiError('bad_stream', 'The server sent a progress line that is not JSON.');
+      failure = new ApiError('bad_stream', 'The server sent a progress line that is not JSON.');
       return xhr.abort(); // onabort reports `failure`; a garbled stream cannot be resumed
     }
     notify();
   };
   xhr.onload = () => {
-    if (xhr.status !== 200) return finish(errorFromReply(xhr.status, xhr.responseText));
+    if (xhr.status !== 200) return finish(ApiError.fromReply(xhr.status, xhr.responseText));
     try {
       takeLines(true);
       finish(null);
     } catch {
-      finish(new DatasetApiError('bad_stream', 'The server sent a progress line that is not JSON.'));
+      finish(new ApiError('bad_stream', 'The server sent a progress line that is not JSON.'));
     }
   };
-  xhr.onerror = () => finish(new DatasetApiError('network', 'The upload failed: the connection was lost.'));
-  xhr.onabort = () => finish(failure ?? new DatasetApiError('aborted', 'The upload was cancelled.'));
+  xhr.onerror = () => finish(new ApiError('network', 'The upload failed: the connection was lost.'));
+  xhr.onabort = () => finish(failure ?? new ApiError('aborted', 'The upload was cancelled.'));
   signal?.addEventListener('abort', () => xhr.abort(), { once: true });
 
   xhr.open('POST', '/api/datasets');
