@@ -62,16 +62,3 @@ export function Button({
     />
   );
 }
-
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms)) return '–';
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 2 ** 20) return `${(n / 1024).toFixed(0)} KiB`;
-  return `${(n / 2 ** 20).toFixed(1)} MiB`;
-}

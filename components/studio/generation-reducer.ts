@@ -4,7 +4,7 @@
  */
 import type { MemoryStats } from '@/lib/runtime/protocol';
 import type { TokenPainter } from './pixels';
-import type { Recipe } from './recipe';
+import type { ResultRecord } from '@/lib/samples/recipe';
 
 export type RunStatus = 'running' | 'done' | 'cancelled' | 'error';
 
@@ -15,7 +15,7 @@ export interface RunState {
   total: number;
   tokensPerSecond: number;
   elapsedMs: number;
-  recipe: Omit<Recipe, 'imageIndex'>;
+  recipe: Omit<ResultRecord, 'imageIndex'>;
   keptRows?: number;
   /** The worker's memory once the run ended: decoding cache + peak tensor bytes. */
   memory?: MemoryStats;

@@ -2,7 +2,8 @@
 /** The model section of the studio: the model select, its card, load progress and load errors. */
 import { validationScope } from '@/lib/models/card';
 import type { LoadedModel, LoadProgress } from '@/lib/runtime/protocol';
-import { Button, Field, formatBytes, inputClass } from './controls';
+import { formatBytes } from '@/lib/format';
+import { Button, Field, inputClass } from './controls';
 import type { ModelEntry } from './use-engine';
 
 export function ModelPicker({

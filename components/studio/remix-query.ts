@@ -3,9 +3,9 @@
  * hand-edited link never reaches the engine with a value it cannot take.
  */
 import { type BackendName, isBackendName } from '@/lib/runtime/backends';
-import type { Recipe } from './recipe';
+import type { FullSamplingSettings } from '@/lib/models/sampling';
 
-export type Sampling = Recipe['sampling'];
+export type Sampling = FullSamplingSettings;
 
 /** Temperature 1, nothing cut: the model's own distribution. */
 export const PLAIN_SAMPLING: Sampling = { temperature: 1, topK: 0, topP: 1, epsilon: 0 };

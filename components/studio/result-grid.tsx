@@ -7,11 +7,11 @@
 import { type ReactNode, useEffect, useState } from 'react';
 import { Button } from './controls';
 import { imagePng, type TokenPainter } from './pixels';
-import type { Recipe } from './recipe';
+import type { ResultRecord } from '@/lib/samples/recipe';
 import { pixelScale } from '../share/format';
 
 /** Where the sharing feature plugs in its Share button: given the native PNG and the recipe. */
-export type RenderShare = (png: Blob, recipe: Recipe) => ReactNode;
+export type RenderShare = (png: Blob, recipe: ResultRecord) => ReactNode;
 
 export interface ResultGridProps {
   painters: TokenPainter[];
@@ -19,7 +19,7 @@ export interface ResultGridProps {
   canvasRefs: React.RefObject<(HTMLCanvasElement | null)[]>;
   complete: boolean;
   keptRows?: number;
-  recipeFor: (index: number) => Recipe | null;
+  recipeFor: (index: number) => ResultRecord | null;
   renderShare?: RenderShare;
 }
 

@@ -1,7 +1,7 @@
 'use client';
 /** The run's status line (pace, time, ETA, peak memory, tokens), its progress bar and its error. */
 import type { MemoryStats } from '@/lib/runtime/protocol';
-import { formatBytes, formatDuration } from './controls';
+import { formatBytes, formatClock } from '@/lib/format';
 import { type RunState, type RunStatus, runEtaMs, runPercent } from './generation-reducer';
 
 export function RunStatusPanel({ run, error }: { run: RunState | null; error: string | null }) {
@@ -18,10 +18,10 @@ export function RunStatusPanel({ run, error }: { run: RunState | null; error: st
           tokens/s
         </span>
         <span>
-          elapsed <span className="text-neutral-100">{run ? formatDuration(run.elapsedMs) : '–'}</span>
+          elapsed <span className="text-neutral-100">{formatClock(run ? run.elapsedMs : NaN)}</span>
         </span>
         <span>
-          ETA <span className="text-neutral-100">{running ? formatDuration(runEtaMs(run)) : '–'}</span>
+          ETA <span className="text-neutral-100">{formatClock(running ? runEtaMs(run) : NaN)}</span>
         </span>
         {run?.memory && <MemoryReadout memory={run.memory} />}
         <span className="ml-auto">
