@@ -24,7 +24,7 @@ import * as tf from '../lib/reformer/tf';
 import { loadTrainingData } from '../lib/server/datasets/training-data';
 import { getStorage } from '../lib/server/storage';
 import { configFor, isPreset, NEIGHBOUR_PLANS, type NeighbourPlan } from '../lib/training/presets';
-import { startGradientThreads } from '../lib/training/threads';
+import { startGradientThreads } from '../lib/node/threads';
 import { Trainer } from '../lib/training/trainer';
 import { median, table } from './lib/measure';
 

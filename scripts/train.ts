@@ -58,7 +58,7 @@ import {
   PRESETS,
 } from '@/lib/training/presets';
 import { type Lineage, lineageAfter, startMismatch } from '@/lib/training/start-from';
-import { startGradientThreads } from '@/lib/training/threads';
+import { startGradientThreads } from '@/lib/node/threads';
 import { DEFAULT_TRAIN, Trainer, type TrainingData } from '@/lib/training/trainer';
 
 const { values: args } = parseArgs({

@@ -10,7 +10,7 @@ import { Adam, learningRate } from '@/lib/training/adam';
 import { ReformerLM } from '@/lib/reformer/model';
 import { ModelFormatError } from '@/lib/reformer/serialize';
 import * as tf from '@/lib/reformer/tf';
-import { startGradientThreads } from '@/lib/training/threads';
+import { startGradientThreads } from '@/lib/node/threads';
 import { tinyConfig } from '../reformer/helpers';
 
 beforeAll(async () => {
