@@ -59,7 +59,8 @@ import {
 } from '@/lib/training/presets';
 import { type Lineage, lineageAfter, startMismatch } from '@/lib/training/start-from';
 import { startGradientThreads } from '@/lib/node/threads';
-import { DEFAULT_TRAIN, Trainer, type TrainingData } from '@/lib/training/trainer';
+import type { TrainingData } from '@/lib/training/data';
+import { DEFAULT_TRAIN, Trainer } from '@/lib/training/trainer';
 
 const { values: args } = parseArgs({
   options: {

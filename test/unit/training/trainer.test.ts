@@ -1,11 +1,6 @@
 import { beforeAll, expect, test } from 'vitest';
-import {
-  Trainer,
-  CheckpointMismatchError,
-  imagesBitsPerDim,
-  type TrainingData,
-  type TrainOptions,
-} from '@/lib/training/trainer';
+import { Trainer, CheckpointMismatchError, imagesBitsPerDim, type TrainOptions } from '@/lib/training/trainer';
+import type { TrainingData } from '@/lib/training/data';
 import { Adam, learningRate } from '@/lib/training/adam';
 import { ReformerLM } from '@/lib/reformer/model';
 import { ModelFormatError } from '@/lib/reformer/serialize';
