@@ -11,8 +11,8 @@
  *
  *   npm run bench:quality -- --dataset emoji-32 --steps 200 --eval-images 32   # the shipped model's size
  *
- * Full attention is quadratic: at 32×32 rgb (3,072 tokens) a `small` step takes ~4× LSH's on this
- * machine's WASM backend, so the quick default compares at 16×16 (768 tokens).
+ * Full attention is quadratic: at 32×32 rgb (3,072 tokens) a `small` step takes several times
+ * LSH's on the WASM backend, so the quick default compares at 16×16 (768 tokens).
  */
 import '@tensorflow/tfjs-backend-wasm';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
