@@ -167,8 +167,23 @@ export default [
     forbid: [...UI, 'node:', 'sharp', 'server-only', 'lib/server', 'lib/runtime', 'lib/node'],
   }),
   // Isomorphic records: the model card and the share recipe.
-  layer('lib/models', { only: ['zod', 'lib/pixels', 'lib/models', 'lib/reformer'], typeOnly: ['lib/reformer'] }),
-  layer('lib/samples', { only: ['zod', 'lib/pixels', 'lib/samples', 'lib/reformer'], typeOnly: ['lib/reformer'] }),
+  layer('lib/models', {
+    only: ['zod', 'lib/ids', 'lib/pixels', 'lib/models', 'lib/reformer'],
+    typeOnly: ['lib/reformer'],
+  }),
+  layer('lib/samples', {
+    only: ['zod', 'lib/ids', 'lib/pixels', 'lib/models', 'lib/samples', 'lib/reformer'],
+    typeOnly: ['lib/reformer'],
+  }),
+  // Isomorphic leaves every layer may use: id schemas and how sizes and times read.
+  {
+    files: ['lib/ids.ts', 'lib/format.ts'],
+    rules: { 'layers/imports': ['error', { layer: 'lib', only: ['zod'] }] },
+  },
+  // The browser's HTTP clients of our own routes: records and schemas, never the server's modules.
+  layer('lib/api', {
+    only: ['zod', 'lib/api', 'lib/ids', 'lib/format', 'lib/pixels', 'lib/models', 'lib/samples'],
+  }),
   // The browser side.
   layer('lib/runtime', { forbid: ['node:', 'server-only', 'sharp', 'lib/server', 'lib/node'] }),
   // The one training loop, imported by the browser worker too.
@@ -178,7 +193,7 @@ export default [
   // React UI: talks to our routes over HTTP, never to the server's modules.
   layer('components', { forbid: ['server-only', 'sharp', 'lib/server', 'lib/node', 'node:'] }),
   {
-    files: ['lib/{reformer,pixels,models,samples,training}/**/*.{ts,tsx,mts,mjs,js}'],
+    files: ['lib/{reformer,pixels,models,samples,training}/**/*.{ts,tsx,mts,mjs,js}', 'lib/ids.ts', 'lib/format.ts'],
     ignores: ['lib/reformer/kernels/build.ts'],
     rules: { 'no-restricted-globals': ['error', ...HOST_GLOBALS] },
   },
