@@ -20,7 +20,7 @@ import { LossChart } from './loss-chart';
 import { listModels, publishModel, type ShippedModel } from './model-api';
 import { ModelList } from './model-list';
 import { SampleImageCanvas } from './sample-image';
-import { TrainClient } from './train-client';
+import { TrainClient } from '@/lib/runtime/train-client';
 
 type Phase = 'idle' | RunState | 'error';
 
