@@ -3,39 +3,13 @@ import { useState } from 'react';
 import type { DatasetSummary } from '@/lib/pixels/manifest';
 import type { TrainPreset, TrainSettings } from '@/lib/runtime/train-protocol';
 import type { ShippedModel } from './model-api';
+import { evalEveryFor, firstDataset, startableModels } from './run-settings';
 import { Field, inputClass } from './train-ui';
 
 const PRESET_HINTS: Record<TrainPreset, string> = {
   tiny: '2 layers · d=64 · trains in minutes',
   small: '4 layers · d=128 · hours on a laptop CPU',
 };
-
-/** Validation and checkpoints every ~5% of the run (at least every 5 steps, at most every 200). */
-export function evalEveryFor(steps: number): number {
-  return Math.min(200, Math.max(5, Math.round(steps / 20)));
-}
-
-/**
- * Models a run on `dataset` can start from: their tokens mean its pixels (same size and
- * tokenization; a palette model only on its own dataset, whose palette it learned).
- */
-export function startableModels(dataset: DatasetSummary | undefined, models: ShippedModel[]): ShippedModel[] {
-  if (!dataset) return [];
-  return models.filter(
-    (m, i, all) =>
-      all.findIndex((o) => o.url === m.url) === i &&
-      m.card.dataset.width === dataset.width &&
-      m.card.dataset.height === dataset.height &&
-      m.card.dataset.tokenization === dataset.tokenization &&
-      (dataset.tokenization === 'rgb' || m.card.dataset.id === dataset.id),
-  );
-}
-
-/** The dataset a new run is offered first: a small one (quick to train), else the first. */
-function firstDataset(datasets: DatasetSummary[] | null): string {
-  const first = datasets?.find((d) => d.width * d.height <= 256) ?? datasets?.[0];
-  return first?.id ?? '';
-}
 
 export function NewRunForm({
   datasets,
