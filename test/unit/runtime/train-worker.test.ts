@@ -430,3 +430,22 @@ test('a run stopped here resumes here from its checkpoint, without a reload', as
   await h.engine.stop();
   expect(await again).toMatchObject({ state: 'stopped' });
 }, 120_000);
+
+test('disposing the engine stops its run at the next step, saves it, and lets go of its lock', async () => {
+  const store = memoryStore();
+  const locks = memoryLocks();
+  const h = harness(store, locks);
+  const running = h.start({ ...settings, steps: 200, evalEvery: 100, sampleEvery: 0 });
+  await until(() => h.steps().length >= 1);
+  h.engine.dispose();
+  const ended = await running;
+  expect(ended.state).toBe('stopped');
+  expect(store.runs.get(h.runId())!.summary.step).toBe(ended.step);
+  // Another tab may now resume it: the lock is free once the model is.
+  const other = harness(store, locks);
+  const end = Date.now() + 10_000;
+  while ((await other.list())[0].openElsewhere) {
+    if (Date.now() > end) throw new Error('the lock was never released');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}, 120_000);
