@@ -70,7 +70,7 @@ const NAMED: Record<string, (message: string) => Error> = {
   RunInProgressError: (m) => new RunInProgressError(m),
   NothingTrainingError: (m) => new NothingTrainingError(m),
   SavedRunMissingError: (m) => new SavedRunMissingError(m),
-  DatasetUnavailableError: (m) => Object.assign(new DatasetUnavailableError(''), { message: m }),
+  DatasetUnavailableError: (m) => Object.assign(new DatasetUnavailableError('', 0), { message: m }),
   StartModelMismatchError: (m) => Object.assign(new StartModelMismatchError('', '', ''), { message: m }),
   TrainWorkerCrashedError: (m) => new TrainWorkerCrashedError(m),
 };
@@ -139,7 +139,7 @@ export class SavedRunMissingError extends Error {
 /** The server did not give a run its dataset's manifest or a shard (deleted meanwhile, or the server is down). */
 export class DatasetUnavailableError extends Error {
   override name = 'DatasetUnavailableError';
-  constructor(url: string, status?: number) {
+  constructor(url: string, status: number) {
     super(`${url} answered ${status}; is the dataset still there?`);
   }
 }
