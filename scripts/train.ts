@@ -40,6 +40,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileSystemHandler } from '@/lib/node/file-io';
+import { buildModelCard } from '@/lib/models/build-card';
 import { dimsPerToken, type ModelCard, ModelCardSchema } from '@/lib/models/card';
 import type { DatasetManifest } from '@/lib/pixels/manifest';
 import { ReformerLM } from '@/lib/reformer/model';
@@ -333,28 +334,20 @@ async function main() {
     await fileSystemHandler(checkpointDir).save!(
       await trainer.checkpoint({ preset, command, initialisedFrom, baseSteps }),
     );
-    const card: ModelCard = {
+    const card = buildModelCard({
       id: path
         .basename(path.resolve(out))
         .toLowerCase()
         .replace(/[^a-z0-9-]/g, '-'),
       name: `${manifest.name} · ${preset}`,
-      dataset: {
-        id: manifest.id,
-        name: manifest.name,
-        tokenization: manifest.tokenization,
-        width: manifest.width,
-        height: manifest.height,
-        palette: manifest.palette,
-      },
+      manifest,
       preset,
       parameters: model.parameterCount,
       steps: baseSteps + trainer.step,
-      ...trainer.validationFields(lastValidation),
-      trainedAt: new Date().toISOString(),
+      validation: trainer.validationFields(lastValidation),
       command,
-      ...(initialisedFrom && { initialisedFrom }),
-    };
+      initialisedFrom,
+    });
     await fileSystemHandler(path.join(out, 'model')).save!(await trainer.exportArtifacts({ card }));
     savedAt = trainer.step;
   };

@@ -65,6 +65,14 @@ const NAMED: Record<string, (message: string) => Error> = {
   DeviceLostError: (m) => Object.assign(new DeviceLostError(), { message: m }),
   OutOfMemoryError: (m) => Object.assign(new OutOfMemoryError(), { message: m }),
   ModelDownloadError: (m) => new ModelDownloadError(m),
+  CheckpointStorageError: (m) => new CheckpointStorageError(m),
+  RunOpenElsewhereError: (m) => Object.assign(new RunOpenElsewhereError('used'), { message: m }),
+  RunInProgressError: (m) => new RunInProgressError(m),
+  NothingTrainingError: (m) => new NothingTrainingError(m),
+  SavedRunMissingError: (m) => new SavedRunMissingError(m),
+  DatasetUnavailableError: (m) => Object.assign(new DatasetUnavailableError('', 0), { message: m }),
+  StartModelMismatchError: (m) => Object.assign(new StartModelMismatchError('', '', ''), { message: m }),
+  TrainWorkerCrashedError: (m) => new TrainWorkerCrashedError(m),
 };
 
 /** Rebuilds an error sent as `{ name, message }` so `instanceof` works on the UI side. */
@@ -99,5 +107,55 @@ export class RunOpenElsewhereError extends Error {
     super(
       `This run is open in another tab (or that page is still saving it), so it cannot be ${action} here. Stop or close it there first, then try again.`,
     );
+  }
+}
+
+/** A run is training (or paused, or loading) here, and the request needs it stopped first. */
+export class RunInProgressError extends Error {
+  override name = 'RunInProgressError';
+  constructor(message = 'A run is already in progress here; stop it before starting another.') {
+    super(message);
+  }
+}
+
+/** A control (pause, publish…) reached a training session with no run. */
+export class NothingTrainingError extends Error {
+  override name = 'NothingTrainingError';
+  constructor(message = 'Nothing is training: start a run first.') {
+    super(message);
+  }
+}
+
+/** The run asked to resume has no checkpoint in this browser. */
+export class SavedRunMissingError extends Error {
+  override name = 'SavedRunMissingError';
+  constructor(
+    message = 'There is no saved run of that id in this browser to resume; it may have been discarded in another tab.',
+  ) {
+    super(message);
+  }
+}
+
+/** The server did not give a run its dataset's manifest or a shard (deleted meanwhile, or the server is down). */
+export class DatasetUnavailableError extends Error {
+  override name = 'DatasetUnavailableError';
+  constructor(url: string, status: number) {
+    super(`${url} answered ${status}; is the dataset still there?`);
+  }
+}
+
+/** The model a run was to start from reads other tokens than the dataset's pixels. */
+export class StartModelMismatchError extends Error {
+  override name = 'StartModelMismatchError';
+  constructor(model: string, dataset: string, problem: string) {
+    super(`${model} cannot train on ${dataset}: ${problem}.`);
+  }
+}
+
+/** The training worker crashed or was ended: a new one resumes the run from its last checkpoint. */
+export class TrainWorkerCrashedError extends Error {
+  override name = 'TrainWorkerCrashedError';
+  constructor(message = 'The training worker crashed; resume the run from its last checkpoint.') {
+    super(message);
   }
 }

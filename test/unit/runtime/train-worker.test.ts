@@ -10,17 +10,16 @@ import { ReformerLM } from '@/lib/reformer/model';
 import { modelArtifacts, modelFromArtifacts } from '@/lib/reformer/serialize';
 import * as tf from '@/lib/reformer/tf';
 import { configFor } from '@/lib/training/presets';
+import {
+  DatasetUnavailableError,
+  RunInProgressError,
+  RunOpenElsewhereError,
+  SavedRunMissingError,
+  StartModelMismatchError,
+} from '@/lib/runtime/errors';
 import type { CheckpointStore, RunLocks } from '@/lib/runtime/train-checkpoints';
-import { type Post, TrainingSession } from '@/lib/runtime/train-worker';
-import type {
-  CheckpointSummary,
-  PublishArtifacts,
-  SavedRun,
-  TrainEvent,
-  TrainReply,
-  TrainRequest,
-  TrainSettings,
-} from '@/lib/runtime/train-protocol';
+import { InProcessTrainEngine, type TrainEngine } from '@/lib/runtime/train-engine';
+import type { CheckpointSummary, TrainEvent, TrainSettings } from '@/lib/runtime/train-protocol';
 import { createStorage, setStorage } from '@/lib/server/storage';
 import { prepareThreeColours } from '../server/fixtures';
 
@@ -98,29 +97,19 @@ function memoryLocks(): RunLocks {
   };
 }
 
-/** A session and everything it posted. */
+/**
+ * An in-process engine (the one the worker runs, without the worker) and every event of its runs.
+ * Typed as the interface the page's worker client implements too.
+ */
 function harness(store: CheckpointStore, locks: RunLocks = memoryLocks()) {
   const events: TrainEvent[] = [];
-  const replies = new Map<number, TrainReply>();
-  const post: Post = (reply) => {
-    if (reply.kind === 'progress') events.push(reply.payload);
-    else replies.set(reply.id, reply);
-  };
-  const session = new TrainingSession(post, { store, locks, fetchFn });
-  let nextId = 1;
-  const send = async <K extends TrainRequest['kind']>(
-    kind: K,
-    payload: Extract<TrainRequest, { kind: K }>['payload'],
-  ) => {
-    const id = nextId++;
-    await session.handle({ kind, id, payload } as TrainRequest);
-    return replies.get(id)!;
-  };
+  const engine: TrainEngine = new InProcessTrainEngine({ store, locks, fetchFn });
+  const start = (run: TrainSettings, resumeRunId?: string) => engine.start(run, resumeRunId, (e) => events.push(e));
   const steps = () =>
     events.filter((e): e is Extract<TrainEvent, { type: 'step' }> => e.type === 'step').map((e) => e.step);
-  const list = async () => ((await send('list', {})) as { payload: SavedRun[] }).payload;
+  const list = () => engine.list();
   const runId = () => (events.find((e) => e.type === 'ready') as Extract<TrainEvent, { type: 'ready' }>).runId;
-  return { events, replies, session, send, steps, list, runId };
+  return { events, engine, start, steps, list, runId };
 }
 
 async function until(check: () => boolean, ms = 60_000): Promise<void> {
@@ -145,10 +134,10 @@ const settings: TrainSettings = {
 test('a run streams steps, pauses without stepping, resumes after a reload from its checkpoint, and publishes a loadable model', async () => {
   const store = memoryStore();
   const first = harness(store);
-  const running = first.send('start', { settings });
+  const running = first.start(settings);
   await until(() => first.steps().length >= 2);
 
-  expect((await first.send('pause', {})).kind).toBe('result');
+  expect(await first.engine.pause()).toEqual({ step: expect.any(Number) });
   await until(() => first.events.some((e) => e.type === 'state' && e.state === 'paused'));
   const pausedAt = first.steps().at(-1)!;
   expect(pausedAt).toBeLessThan(settings.steps);
@@ -158,15 +147,15 @@ test('a run streams steps, pauses without stepping, resumes after a reload from 
   expect(summary.step).toBe(pausedAt);
 
   // The tab goes away: stop this session, then a new one (a reload) resumes from the store.
-  await first.send('stop', {});
-  expect((await running).kind).toBe('result');
+  await first.engine.stop();
+  expect(await running).toEqual({ step: pausedAt, state: 'stopped' });
   expect(first.events.at(-1)).toMatchObject({ type: 'state', state: 'stopped', step: pausedAt });
 
   const second = harness(store);
   const [savedRun] = await second.list();
   expect(savedRun).toMatchObject({ runId: first.runId(), step: pausedAt, openElsewhere: false });
-  const done = await second.send('start', { settings: { ...settings, steps: 999 }, resumeRunId: savedRun.runId });
-  expect(done).toMatchObject({ kind: 'result', payload: { step: settings.steps, state: 'done' } });
+  const done = await second.start({ ...settings, steps: 999 }, savedRun.runId);
+  expect(done).toEqual({ step: settings.steps, state: 'done' });
   // The status can say when the checkpoint it resumed from was saved.
   expect(second.events.find((e) => e.type === 'ready')).toMatchObject({
     runId: savedRun.runId,
@@ -188,9 +177,8 @@ test('a run streams steps, pauses without stepping, resumes after a reload from 
   expect(samples.images).toHaveLength(2);
   expect(samples.images[0].rgb).toHaveLength(8 * 8 * 3);
 
-  const published = (await second.send('publish', { name: 'My tiny' })) as { kind: string; payload: PublishArtifacts };
-  expect(published.kind).toBe('result');
-  const card = ModelCardSchema.parse(published.payload.userDefinedMetadata.card);
+  const published = await second.engine.publish('My tiny');
+  const card = ModelCardSchema.parse(published.userDefinedMetadata.card);
   expect(card).toMatchObject({
     name: 'My tiny',
     steps: settings.steps,
@@ -200,24 +188,22 @@ test('a run streams steps, pauses without stepping, resumes after a reload from 
   expect(card.validationBitsPerDim).toBeGreaterThan(0);
   expect(card.validationImages).toBe(1); // what the figure covers: the dataset's one validation image
   // Model-only: no optimizer state travels, and the weights build the model.
-  expect((published.payload.weightSpecs as { name: string }[]).some((s) => s.name.startsWith('adam/'))).toBe(false);
-  const { model } = modelFromArtifacts(published.payload as tf.io.ModelArtifacts);
+  expect((published.weightSpecs as { name: string }[]).some((s) => s.name.startsWith('adam/'))).toBe(false);
+  const { model } = modelFromArtifacts(published as tf.io.ModelArtifacts);
   expect(model.parameterCount).toBe(card.parameters);
   model.dispose();
 
-  expect(
-    ((await second.send('discard', { runId: savedRun.runId })) as { payload: { discarded: boolean } }).payload
-      .discarded,
-  ).toBe(true);
+  expect(await second.engine.discard(savedRun.runId)).toEqual({ discarded: true });
   expect(await second.list()).toEqual([]);
 }, 180_000);
 
 test('an unknown dataset fails naming its URL, and resuming with nothing saved says so', async () => {
   const h = harness(memoryStore());
-  const missing = await h.send('start', { settings: { ...settings, datasetId: 'nope' } }).catch((e: Error) => e);
-  expect(missing).toBeInstanceOf(Error);
+  const missing = await h.start({ ...settings, datasetId: 'nope' }).catch((e: Error) => e);
+  expect(missing).toBeInstanceOf(DatasetUnavailableError);
   expect((missing as Error).message).toContain('/api/datasets/nope');
-  const resumeNothing = await h.send('start', { settings, resumeRunId: 'gone' }).catch((e: Error) => e);
+  const resumeNothing = await h.start(settings, 'gone').catch((e: Error) => e);
+  expect(resumeNothing).toBeInstanceOf(SavedRunMissingError);
   expect((resumeNothing as Error).message).toContain('no saved run');
 });
 
@@ -243,12 +229,12 @@ test('a resume or a stop that arrives while the pause checkpoint is being saved 
     ['stop', { state: 'stopped' }],
   ] as const) {
     const h = harness(slowStore());
-    const run = h.send('start', { settings: short });
+    const run = h.start(short);
     await until(() => h.steps().length >= 1);
-    await h.send('pause', {});
+    await h.engine.pause();
     await until(() => pausedState(h));
-    await h.send(action, {}); // while the checkpoint is being saved
-    expect(await run).toMatchObject({ kind: 'result', payload: ends });
+    await h.engine[action](); // while the checkpoint is being saved
+    expect(await run).toMatchObject(ends);
     expect(h.events.at(-1)).toMatchObject({ type: 'state', state: ends.state });
   }
 }, 180_000);
@@ -292,23 +278,17 @@ test('a run can start from a published model: its weights, its steps counted on,
     learningRate: 1e-9,
     startFrom: { url: base.url, card: base.card },
   };
-  expect(await h.send('start', { settings: run })).toMatchObject({
-    kind: 'result',
-    payload: { step: 2, state: 'done' },
-  });
+  expect(await h.start(run)).toEqual({ step: 2, state: 'done' });
   expect(h.events.find((e) => e.type === 'ready')).toMatchObject({ step: 0, baseSteps: 40, totalSteps: 2 });
-  const published = (await h.send('publish', {})) as { payload: PublishArtifacts };
-  const card = ModelCardSchema.parse(published.payload.userDefinedMetadata.card);
+  const published = await h.engine.publish();
+  const card = ModelCardSchema.parse(published.userDefinedMetadata.card);
   expect(card).toMatchObject({
     steps: 42,
     preset: 'tiny',
     initialisedFrom: [{ id: 'base-8', steps: 40, command: 'npm run train -- --dataset base' }],
     dataset: { id: DATASET },
   });
-  const weights = tf.io.decodeWeights(
-    published.payload.weightData,
-    published.payload.weightSpecs as tf.io.WeightsManifestEntry[],
-  );
+  const weights = tf.io.decodeWeights(published.weightData, published.weightSpecs as tf.io.WeightsManifestEntry[]);
   for (const [name, w] of Object.entries(base.weights)) {
     expect(tf.max(tf.abs(tf.sub(weights[name], w))).dataSync()[0], name).toBeLessThan(1e-6);
   }
@@ -316,9 +296,8 @@ test('a run can start from a published model: its weights, its steps counted on,
 
   const other = await serveModel('base-16', 16);
   tf.dispose(Object.values(other.weights));
-  const refused = await h
-    .send('start', { settings: { ...run, startFrom: { url: other.url, card: other.card } } })
-    .catch((e: Error) => e);
+  const refused = await h.start({ ...run, startFrom: { url: other.url, card: other.card } }).catch((e: Error) => e);
+  expect(refused).toBeInstanceOf(StartModelMismatchError);
   expect((refused as Error).message).toContain(
     `Base 16 cannot train on Three colours: it was made for 16×16×3 tokens per image, dataset ${DATASET} has 8×8×3`,
   );
@@ -329,11 +308,11 @@ const quick = { ...settings, steps: 2, evalEvery: 2, sampleEvery: 0 };
 test('a new run has a slot of its own: starting one leaves a saved run as it was', async () => {
   const store = memoryStore();
   const h = harness(store);
-  await h.send('start', { settings: { ...quick, steps: 3, evalEvery: 3 } });
+  await h.start({ ...quick, steps: 3, evalEvery: 3 });
   const first = h.runId();
   const before = store.runs.get(first)!.summary;
   h.events.length = 0;
-  await h.send('start', { settings: quick });
+  await h.start(quick);
   const second = h.runId();
   expect(second).not.toBe(first);
   expect(store.runs.get(first)!.summary).toBe(before);
@@ -349,24 +328,25 @@ test('a run open in one tab is listed as open elsewhere in another, which may ne
   const store = memoryStore();
   const locks = memoryLocks(); // one browser, two tabs
   const a = harness(store, locks);
-  const running = a.send('start', { settings: { ...settings, steps: 200, evalEvery: 1, sampleEvery: 0 } });
+  const running = a.start({ ...settings, steps: 200, evalEvery: 1, sampleEvery: 0 });
   await until(() => a.events.some((e) => e.type === 'checkpoint'));
   const b = harness(store, locks);
   const [live] = await b.list();
   expect(live).toMatchObject({ runId: a.runId(), openElsewhere: true });
   expect((await a.list())[0].openElsewhere).toBe(false); // its own tab
-  for (const request of [
-    b.send('start', { settings, resumeRunId: live.runId }),
-    b.send('discard', { runId: live.runId }),
-  ]) {
+  for (const request of [b.start(settings, live.runId), b.engine.discard(live.runId)]) {
     const refused = await request.catch((e: Error) => e);
+    expect(refused).toBeInstanceOf(RunOpenElsewhereError);
     expect(refused).toMatchObject({
       name: 'RunOpenElsewhereError',
       message: expect.stringContaining('open in another tab'),
     });
   }
   expect(store.runs.has(live.runId)).toBe(true);
-  await a.send('stop', {});
+  // The tab with the run may not start another over it, nor discard it while it trains.
+  await expect(a.start(settings)).rejects.toBeInstanceOf(RunInProgressError);
+  await expect(a.engine.discard(live.runId)).rejects.toBeInstanceOf(RunInProgressError);
+  await a.engine.stop();
   await running;
 }, 120_000);
 
@@ -382,10 +362,7 @@ test('a checkpoint that cannot be saved is reported and the run trains on; the n
     },
   };
   const h = harness(full);
-  expect(await h.send('start', { settings: { ...quick, steps: 4 } })).toMatchObject({
-    kind: 'result',
-    payload: { step: 4, state: 'done' },
-  });
+  expect(await h.start({ ...quick, steps: 4 })).toEqual({ step: 4, state: 'done' });
   expect(h.events.filter((e) => e.type === 'checkpoint-failed' || e.type === 'checkpoint')).toEqual([
     { type: 'checkpoint-failed', step: 2, message: 'The quota has been exceeded.' },
     { type: 'checkpoint', step: 4, savedAt: expect.any(String) },
@@ -400,7 +377,7 @@ test('a checkpoint that cannot be read refuses the resume with its reason, not "
       Promise.reject(new Error("Could not read the saved run in this browser's storage (UnknownError)")),
   };
   const refused = await harness(broken)
-    .send('start', { settings, resumeRunId: 'x' })
+    .start(settings, 'x')
     .catch((e: Error) => e);
   expect((refused as Error).message).toContain('UnknownError');
 });
@@ -408,46 +385,67 @@ test('a checkpoint that cannot be read refuses the resume with its reason, not "
 test('close pauses a live run and answers once its checkpoint holds every step taken', async () => {
   const store = memoryStore();
   const h = harness(store);
-  void h.send('start', { settings: { ...settings, steps: 200, evalEvery: 100, sampleEvery: 0 } });
+  const running = h.start({ ...settings, steps: 200, evalEvery: 100, sampleEvery: 0 });
   await until(() => h.steps().length >= 2);
-  const closed = (await h.send('close', {})) as { kind: string; payload: { savedStep: number } };
+  const closed = await h.engine.close();
   const last = h.steps().at(-1)!;
-  expect(closed).toMatchObject({ kind: 'result', payload: { savedStep: last } });
+  expect(closed).toEqual({ savedStep: last });
   expect(store.runs.get(h.runId())!.summary.step).toBe(last);
   expect(h.events.at(-1)).toMatchObject({ type: 'checkpoint', step: last });
   await new Promise((r) => setTimeout(r, 200));
   expect(h.steps().at(-1)).toBe(last); // and it stays paused until the worker ends
-  await h.send('stop', {});
+  await h.engine.stop();
+  await running;
 }, 120_000);
 
 test('a card published between evaluations carries a validation figure of its own step', async () => {
   const h = harness(memoryStore());
-  void h.send('start', { settings: { ...settings, steps: 200, evalEvery: 100, sampleEvery: 0 } });
+  const running = h.start({ ...settings, steps: 200, evalEvery: 100, sampleEvery: 0 });
   await until(() => h.steps().length >= 2);
-  await h.send('pause', {});
+  await h.engine.pause();
   await until(() => h.events.some((e) => e.type === 'state' && e.state === 'paused'));
   const step = h.steps().at(-1)!;
-  const published = (await h.send('publish', {})) as { payload: PublishArtifacts };
-  const card = ModelCardSchema.parse(published.payload.userDefinedMetadata.card);
+  const published = await h.engine.publish();
+  const card = ModelCardSchema.parse(published.userDefinedMetadata.card);
   const validation = h.events.findLast((e) => e.type === 'validation') as Extract<TrainEvent, { type: 'validation' }>;
   expect(validation.step).toBe(step);
   expect(card).toMatchObject({ steps: step, validationBitsPerDim: validation.bitsPerDim });
-  await h.send('stop', {});
+  await h.engine.stop();
+  await running;
 }, 120_000);
 
 test('a run stopped here resumes here from its checkpoint, without a reload', async () => {
   const store = memoryStore();
   const h = harness(store);
-  const first = h.send('start', { settings: { ...settings, steps: 200, evalEvery: 100, sampleEvery: 0 } });
+  const first = h.start({ ...settings, steps: 200, evalEvery: 100, sampleEvery: 0 });
   await until(() => h.steps().length >= 2);
-  await h.send('stop', {});
-  const stoppedAt = ((await first) as { payload: { step: number } }).payload.step;
+  await h.engine.stop();
+  const stoppedAt = (await first).step;
   const runId = h.runId();
   h.events.length = 0;
-  const again = h.send('start', { settings, resumeRunId: runId }); // its own lock, released and taken again
+  const again = h.start(settings, runId); // its own lock, released and taken again
   await until(() => h.steps().length >= 1);
   expect(h.events.find((e) => e.type === 'ready')).toMatchObject({ runId, step: stoppedAt });
   expect(h.steps()[0]).toBe(stoppedAt + 1);
-  await h.send('stop', {});
-  expect(await again).toMatchObject({ kind: 'result', payload: { state: 'stopped' } });
+  await h.engine.stop();
+  expect(await again).toMatchObject({ state: 'stopped' });
+}, 120_000);
+
+test('disposing the engine stops its run at the next step, saves it, and lets go of its lock', async () => {
+  const store = memoryStore();
+  const locks = memoryLocks();
+  const h = harness(store, locks);
+  const running = h.start({ ...settings, steps: 200, evalEvery: 100, sampleEvery: 0 });
+  await until(() => h.steps().length >= 1);
+  h.engine.dispose();
+  const ended = await running;
+  expect(ended.state).toBe('stopped');
+  expect(store.runs.get(h.runId())!.summary.step).toBe(ended.step);
+  // Another tab may now resume it: the lock is free once the model is.
+  const other = harness(store, locks);
+  const end = Date.now() + 10_000;
+  while ((await other.list())[0].openElsewhere) {
+    if (Date.now() > end) throw new Error('the lock was never released');
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }, 120_000);

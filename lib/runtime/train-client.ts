@@ -1,9 +1,13 @@
 /**
- * The UI's handle on the training worker: one method per request of train-protocol.ts, each a
- * promise of its typed result; `start` also streams the run's events to a callback. `close` lets a
- * live run save its checkpoint before the worker ends, so the client may outlive its page.
+ * The client the Train page uses: the `TrainEngine` interface over the training worker
+ * (train-worker.ts), as client.ts is for generation. Each request gets an id; a run's events feed
+ * `start`'s callback; the final result or error (revived by name) settles it. `close` lets a live
+ * run save its checkpoint before the worker ends, so the client may outlive its page. Tests use
+ * `InProcessTrainEngine` directly, which has the same interface.
  */
-import type { AvoidList } from '@/lib/runtime/backend-checks';
+import type { AvoidList } from './backend-checks';
+import { reviveError, TrainWorkerCrashedError } from './errors';
+import type { TrainEngine } from './train-engine';
 import type {
   PublishArtifacts,
   SavedRun,
@@ -12,7 +16,9 @@ import type {
   TrainRequest,
   TrainResults,
   TrainSettings,
-} from '@/lib/runtime/train-protocol';
+} from './train-protocol';
+
+export { InProcessTrainEngine, type TrainEngine } from './train-engine';
 
 type Pending = {
   resolve: (value: never) => void;
@@ -26,25 +32,16 @@ const CLOSE_TIMEOUT_MS = 120_000;
 /** Workers still saving after their page went: a new page lists runs once they are done, so theirs are not shown as open elsewhere. */
 let closing: Promise<void> = Promise.resolve();
 
-export class TrainWorkerError extends Error {
-  constructor(name: string, message: string) {
-    super(message);
-    this.name = name;
-  }
-}
-
-export class TrainClient {
+export class TrainClient implements TrainEngine {
   private worker: Worker;
   private nextId = 1;
   private pending = new Map<number, Pending>();
   /** Set once the worker crashed: it is ended, and a new client is needed. */
   dead = false;
 
-  constructor() {
-    this.worker = new Worker(new URL('../../lib/runtime/train-worker.ts', import.meta.url), {
-      type: 'module',
-      name: 'train',
-    });
+  constructor(worker?: Worker) {
+    this.worker =
+      worker ?? new Worker(new URL('./train-worker.ts', import.meta.url), { type: 'module', name: 'train' });
     this.worker.onmessage = (event: MessageEvent<TrainReply>) => {
       const reply = event.data;
       const p = this.pending.get(reply.id);
@@ -53,17 +50,14 @@ export class TrainClient {
       else {
         this.pending.delete(reply.id);
         if (reply.kind === 'result') p.resolve(reply.payload as never);
-        else p.reject(new TrainWorkerError(reply.payload.name, reply.payload.message));
+        else p.reject(reviveError(reply.payload));
       }
     };
     this.worker.onerror = (event) => {
       // Ended, so its run's lock is released and a new worker may resume the run.
       this.dead = true;
       this.worker.terminate();
-      const err = new TrainWorkerError(
-        'WorkerError',
-        event.message || 'The training worker crashed; resume the run from its last checkpoint.',
-      );
+      const err = event.message ? new TrainWorkerCrashedError(event.message) : new TrainWorkerCrashedError();
       for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
     };
@@ -79,7 +73,7 @@ export class TrainClient {
     payload: Extract<TrainRequest, { kind: K }>['payload'],
     onProgress?: (e: TrainEvent) => void,
   ): Promise<TrainResults[K]> {
-    if (this.dead) return Promise.reject(new TrainWorkerError('WorkerError', 'The training worker has ended.'));
+    if (this.dead) return Promise.reject(new TrainWorkerCrashedError('The training worker has ended.'));
     const id = this.nextId++;
     return new Promise<TrainResults[K]>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: never) => void, reject, onProgress });
@@ -91,7 +85,6 @@ export class TrainClient {
     return this.request('list', {});
   }
 
-  /** A new run of `settings`, or the saved run `resumeRunId`; `avoid`: backends automatic selection skips (backend-checks.ts). */
   start(settings: TrainSettings, resumeRunId: string | undefined, onEvent: (e: TrainEvent) => void, avoid?: AvoidList) {
     return this.request(
       'start',
@@ -121,12 +114,16 @@ export class TrainClient {
   }
 
   /** Pauses a live run, waits until its checkpoint is saved (or a generous while), then ends the worker. */
-  close(): Promise<void> {
+  close(): Promise<TrainResults['close']> {
+    const unsaved: TrainResults['close'] = { savedStep: null };
     const saved = Promise.race([
       this.request('close', {}),
-      new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS)),
-    ]).catch(() => undefined);
-    const ended = saved.then(() => this.dispose());
+      new Promise<TrainResults['close']>((resolve) => setTimeout(() => resolve(unsaved), CLOSE_TIMEOUT_MS)),
+    ]).catch(() => unsaved);
+    const ended = saved.then((result) => {
+      this.dispose();
+      return result;
+    });
     closing = Promise.all([closing, ended]).then(() => undefined);
     return ended;
   }
