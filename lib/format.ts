@@ -37,3 +37,12 @@ export function formatClock(ms: number): string {
   if (m > 0) return `${m}m ${pad(s % 60)}s`;
   return `${s}s`;
 }
+
+/** How long ago an ISO time was, as a saved-run list says it: "just now", "5 min ago", "3 h ago", else the date. */
+export function formatAgo(iso: string, now = Date.now()): string {
+  const s = (now - Date.parse(iso)) / 1000;
+  if (s < 60) return 'just now';
+  if (s < 3600) return `${Math.round(s / 60)} min ago`;
+  if (s < 86400) return `${Math.round(s / 3600)} h ago`;
+  return new Date(iso).toLocaleDateString();
+}

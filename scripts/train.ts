@@ -34,6 +34,7 @@
  * model's: the log copies the model's train.log and carries on its numbering, and the card's steps and
  * `initialisedFrom` say what came before. --steps counts this run's steps (also when resuming it).
  */
+import { formatClock } from '@/lib/format';
 import '@tensorflow/tfjs-backend-wasm';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -164,14 +165,6 @@ function emaArg(): number {
 function bar(done: number, total: number, width = 24): string {
   const filled = Math.round((done / total) * width);
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
-}
-
-function duration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '--';
-  const h = Math.floor(seconds / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  const s = Math.floor(seconds % 60);
-  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : `${m}m${String(s).padStart(2, '0')}s`;
 }
 
 async function main() {
@@ -397,7 +390,7 @@ async function main() {
     const tokensPerSecond = rate * trainer.options.batchSize * manifest.seqLength;
     if (process.stdout.isTTY) {
       process.stdout.write(
-        `\r${bar(r.step, total)} ${r.step}/${total} loss ${r.bitsPerDim.toFixed(3)} bits/dim | ${rate.toFixed(2)} steps/s ${Math.round(tokensPerSecond)} tok/s | ETA ${duration((total - r.step) / rate)}   `,
+        `\r${bar(r.step, total)} ${r.step}/${total} loss ${r.bitsPerDim.toFixed(3)} bits/dim | ${rate.toFixed(2)} steps/s ${Math.round(tokensPerSecond)} tok/s | ETA ${formatClock(((total - r.step) / rate) * 1000)}   `,
       );
     }
     const atEval = r.step % trainer.options.evalEvery === 0 || r.step === total;

@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import type { DatasetSummary } from '@/lib/pixels/manifest';
 import type { TrainPreset, TrainSettings } from '@/lib/runtime/train-protocol';
-import type { ShippedModel } from './model-api';
+import type { ShippedModel } from '@/lib/api/models';
 import { evalEveryFor, firstDataset, startableModels } from './run-settings';
 import { Field, inputClass } from './train-ui';
 

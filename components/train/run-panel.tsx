@@ -1,7 +1,7 @@
 /** The run on screen: what it trains, its progress and figures, and its controls. */
 import { ConfirmAction } from '@/components/confirm-action';
 import { etaSeconds, type StepTime } from './eta';
-import { duration } from './train-format';
+import { formatClock } from '@/lib/format';
 import type { Control, Phase, RunView } from './train-run-reducer';
 import { secondaryButton, Stat, StateBadge } from './train-ui';
 
@@ -92,9 +92,9 @@ export function RunPanel({
           <Stat label="Steps/s" value={rate > 0 ? rate.toFixed(rate < 10 ? 2 : 1) : '—'} />
           <Stat
             label="ETA"
-            value={phase === 'running' && eta !== undefined ? duration(eta) : phase === 'done' ? 'done' : '—'}
+            value={phase === 'running' && eta !== undefined ? formatClock(eta * 1000) : phase === 'done' ? 'done' : '—'}
           />
-          <Stat label="Elapsed" value={duration(elapsed)} />
+          <Stat label="Elapsed" value={formatClock(elapsed * 1000)} />
           <Stat label="Train bits/dim" value={run.bitsPerDim?.toFixed(3) ?? '—'} accent="text-emerald-300" />
           <Stat
             testId="train-validation"

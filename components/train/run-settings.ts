@@ -3,7 +3,7 @@
  * first, and the models a run may start from.
  */
 import type { DatasetSummary } from '@/lib/pixels/manifest';
-import type { ShippedModel } from './model-api';
+import type { ShippedModel } from '@/lib/api/models';
 
 /** Validation and checkpoints every ~5% of the run (at least every 5 steps, at most every 200). */
 export function evalEveryFor(steps: number): number {

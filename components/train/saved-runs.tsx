@@ -2,7 +2,7 @@
 import { ConfirmAction } from '@/components/confirm-action';
 import type { DatasetSummary } from '@/lib/pixels/manifest';
 import type { SavedRun } from '@/lib/runtime/train-protocol';
-import { ago } from './train-format';
+import { formatAgo } from '@/lib/format';
 
 export function SavedRuns({
   saved,
@@ -57,7 +57,7 @@ export function SavedRuns({
                   {s.settings.startFrom ? `from ${s.settings.startFrom.card.name}` : s.settings.preset} — step{' '}
                   {s.step.toLocaleString()} of {s.settings.steps.toLocaleString()}
                 </p>
-                <p className="text-xs text-neutral-500">saved {ago(s.savedAt)}</p>
+                <p className="text-xs text-neutral-500">saved {formatAgo(s.savedAt)}</p>
                 {datasetGone && !s.openElsewhere && (
                   <p data-testid="train-saved-dataset-gone" className="mt-2 text-xs text-amber-300">
                     Its dataset was deleted, so this run can no longer train, validate or publish. Discard it to free

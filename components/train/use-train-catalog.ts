@@ -5,7 +5,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { ShippedIndexSchema } from '@/lib/models/card';
 import type { DatasetSummary } from '@/lib/pixels/manifest';
-import { listModels, type ShippedModel } from './model-api';
+import { listModels, type ShippedModel } from '@/lib/api/models';
 
 export interface TrainCatalog {
   /** null while loading. */

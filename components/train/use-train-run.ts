@@ -7,7 +7,7 @@ import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import { backendsToAvoid } from '@/lib/runtime/backend-checks';
 import { TrainClient } from '@/lib/runtime/train-client';
 import type { SavedRun, TrainEvent, TrainSettings } from '@/lib/runtime/train-protocol';
-import { publishModel } from './model-api';
+import { publishModel } from '@/lib/api/models';
 import { type Control, initialTrainRun, trainRunReducer } from './train-run-reducer';
 
 export interface PublishState {

@@ -1,5 +1,5 @@
 /**
- * A gradient helper in a Web Worker: the training worker (train-worker.ts) starts one per spare
+ * A gradient helper in a Web Worker: the training worker (its helper pool, training/helpers.ts) starts one per spare
  * core and splits each batch with them (lib/training/gradient-service.ts). Each runs its own WASM
  * backend, single-threaded like the trainer's.
  */

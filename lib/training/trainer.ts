@@ -443,5 +443,3 @@ export class Trainer {
 }
 
 export { DEFAULT_ADAM };
-// train-worker.ts still imports these from here; data.ts is their home.
-export { type TrainingData, trainingDataFrom } from './data';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatClock, formatDuration } from '@/lib/format';
+import { formatAgo, formatBytes, formatClock, formatDuration } from '@/lib/format';
 
 describe('formatBytes', () => {
   it('uses binary units with one decimal above a KiB', () => {
@@ -35,5 +35,15 @@ describe('formatClock', () => {
     expect(formatClock(Number.POSITIVE_INFINITY)).toBe('—');
     expect(formatClock(Number.NaN)).toBe('—');
     expect(formatClock(-1)).toBe('—');
+  });
+});
+
+describe('formatAgo', () => {
+  const now = Date.parse('2026-12-08T12:00:00Z');
+  it('says how long ago a run was saved', () => {
+    expect(formatAgo('2026-12-08T11:59:30Z', now)).toBe('just now');
+    expect(formatAgo('2026-12-08T11:55:00Z', now)).toBe('5 min ago');
+    expect(formatAgo('2026-12-08T09:00:00Z', now)).toBe('3 h ago');
+    expect(formatAgo('2026-12-01T09:00:00Z', now)).toBe(new Date('2026-12-01T09:00:00Z').toLocaleDateString());
   });
 });

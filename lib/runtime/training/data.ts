@@ -7,7 +7,7 @@ import type { ReformerLM } from '@/lib/reformer/model';
 import { modelFromArtifacts } from '@/lib/reformer/serialize';
 import * as tf from '@/lib/reformer/tf';
 import { startMismatch } from '@/lib/training/start-from';
-import { trainingDataFrom, type TrainingData } from '@/lib/training/trainer';
+import { trainingDataFrom, type TrainingData } from '@/lib/training/data';
 import { DatasetUnavailableError, StartModelMismatchError } from '../errors';
 import type { StartFrom } from '../train-protocol';
 

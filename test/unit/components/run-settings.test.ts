@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import type { ShippedModel } from '@/components/train/model-api';
+import type { ShippedModel } from '@/lib/api/models';
 import { evalEveryFor, firstDataset, startableModels } from '@/components/train/run-settings';
 import type { DatasetSummary } from '@/lib/pixels/manifest';
 
