@@ -4,18 +4,11 @@
  * positions so that the dFF-wide activations never exist for the whole sequence at once.
  */
 import * as tf from './tf';
-import {
-  attendInPieces,
-  chunkedAttention,
-  combineRounds,
-  fullAttention,
-  fullAttentionPieces,
-  joinGroups,
-  piecesVjp,
-  type VjpFn,
-} from './attention';
+import { attendInPieces, chunkedAttention, combineRounds, fullAttention } from './attention';
 import type { AttentionKind, ResolvedConfig } from './config';
 import { hashBuckets, hashBucketsAsync, identityPlan, sortByBucket, type SortPlan } from './hashing';
+import { joinGroups, piecesVjp, type VjpFn } from './piece-gradients';
+import { fullAttentionPieces } from './pieces';
 import { dense, gelu, layerNorm, mixSeed, seededDropout } from './ops';
 
 export interface AttentionWeights {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { attentionMemory, attentionPieces, fullAttentionPieces } from '@/lib/reformer/attention';
+import { attentionMemory, attentionPieces, fullAttentionPieces } from '@/lib/reformer/pieces';
 import { hashBuckets, hashingMemory, hashRotations, sortByBucket } from '@/lib/reformer/hashing';
 import { attentionBlock, type LayerTape, projectionMemory } from '@/lib/reformer/blocks';
 import { resolveConfig, ConfigError, unresolveConfig } from '@/lib/reformer/config';
