@@ -18,7 +18,7 @@
 import * as tf from './tf';
 import type { SortPlan } from './hashing';
 import { writtenTensor } from './kernels/heap';
-import { exp, fusedChunkAttention, simdAttention } from './kernels/simd';
+import { canUseSimdAttention, exp, fusedChunkAttention } from './kernels/simd';
 import { batchMatMulNT } from './matmul';
 import { gatherRows, logSumExpLast, permuteRows } from './ops';
 import {
@@ -93,7 +93,7 @@ function attendSorted(sq: tf.Tensor4D, sv: tf.Tensor4D, sortedBuckets: Int32Arra
   const [S, nC, chunk, D] = sq.shape;
   const rows = S * nC * chunk;
   const sk = normalizeKeys(sq);
-  if (simdAttention(sq)) {
+  if (canUseSimdAttention(sq)) {
     // On WASM, one kernel per direction (kernels/simd.ts): the scores are never stored, and the
     // slots windowBias masks are never computed.
     const flat = (x: tf.Tensor) => x.reshape([rows, D]) as tf.Tensor2D;
