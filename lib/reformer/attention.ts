@@ -308,7 +308,7 @@ function fullAttentionWhole(qk: tf.Tensor3D, v: tf.Tensor3D): tf.Tensor3D {
  * quadratic reference the tests compare against, and the `full` layers that bench:quality trains
  * beside LSH: both products are in the A·Bᵀ layout (the SIMD kernel on WASM) and the softmax is
  * the backend's (XNNPACK's on WASM). Outside a tape it runs a few groups at a time
- * (fullAttentionPieces), so 3,072 tokens at batch 2 need ~40 MB of scores rather than 300 MB.
+ * (fullAttentionPieces), so its [G, L, L] scores never exist for every group at once.
  */
 export function fullAttention(qk: tf.Tensor3D, v: tf.Tensor3D): tf.Tensor3D {
   const [G, L, D] = qk.shape;

@@ -16,7 +16,7 @@ export type VjpFn = (fn: () => tf.Tensor, xs: tf.Tensor[], dy: tf.Tensor) => { v
 /**
  * The gradients of qk and v [G, L, D] through LSH / local attention, from the layer's dOut
  * [R, G, L, D] and dLse [R, G, L, 1], piece by piece (attentionPieces), each piece on a tape of its
- * own (`vjp`): group slices, or past 16k tokens a group, runs of sorted chunks.
+ * own (`vjp`): group slices, or for a group over the budget alone, runs of sorted chunks.
  */
 export function piecesVjp(
   qk: tf.Tensor3D,

@@ -28,11 +28,10 @@ export interface AttentionPiece {
 export const attentionMemory = { pieceScoreBytes: 8 * 2 ** 20 };
 
 /**
- * The pieces of a plan: every round, groups in slices whose score tensor stays under 8 MiB; a
- * group over it alone (past 16,384 tokens at C 64) in runs of chunks that are. On the plain path
- * a piece's tape holds ~50× its score tensor (one LSH layer's step at 16k tokens peaked at 566 MiB
- * inside a piece, on a baseline of ~160 MiB); on WASM the fused kernel stores no scores, and the
- * same step peaks at 298 MiB (bench:engine). A run of chunks also
+ * The pieces of a plan: every round, groups in slices whose score tensor stays under
+ * attentionMemory's budget; a group over it alone (long sequences) in runs of chunks that are. On
+ * the plain path a piece's tape holds many times its score tensor, so the score tensor bounds a
+ * step's peak memory; on WASM the fused kernel stores no scores at all. A run of chunks also
  * computes the chunk before it, whose keys its first chunk attends to, and drops that chunk's own
  * output.
  */

@@ -2,8 +2,8 @@
  * The engine's WebAssembly SIMD kernels (simd.wat) on tfjs-backend-wasm.
  *
  * tfjs-wasm sends every batched or transposed MatMul to a scalar triple loop, and computes Exp with
- * scalar `std::exp`. On a training step's attention ([chunks, 32, 64] products and their softmax)
- * the first ran at ~2 GFLOP/s and took a third of the step, the second most of the rest. These
+ * scalar `std::exp`: a training step's attention ([chunks, C, 2C] products and their softmax) is
+ * made of exactly those, so both dominated a step on WASM. These
  * kernels read and write the backend's own heap, so no tensor is copied: the module is instantiated
  * against the backend's WebAssembly.Memory and its functions are registered as kernels of the `wasm`
  * backend, so tfjs tracks, profiles and frees their outputs like any other.
@@ -255,7 +255,7 @@ register(TRANSPOSE, (backend, kernels, [x]) => {
 
 /**
  * x [..., n, m] → [..., m, n], no gradient. In the SIMD kernel (4 × 4 blocks) when n and m are
- * multiples of 4; tfjs-wasm's Transpose moves one element at a time (~4 ns each, 6% of a step).
+ * multiples of 4; tfjs-wasm's Transpose moves one element at a time.
  */
 export function transposeLastTwo<T extends tf.Tensor>(x: T): T {
   const r = x.rank;
