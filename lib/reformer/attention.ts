@@ -166,8 +166,10 @@ export function attendRounds(
 export function combineRounds(out: tf.Tensor4D, lse: tf.Tensor4D): tf.Tensor3D {
   const [R, G, L, D] = out.shape;
   if (R === 1) return out.reshape([G, L, D]);
-  const weights = tf.softmax(lse.transpose([1, 2, 3, 0]), -1).transpose([3, 0, 1, 2]); // [R, G, L, 1]
-  return tf.sum(tf.mul(out, weights), 0) as tf.Tensor3D;
+  return tf.tidy(() => {
+    const weights = tf.softmax(lse.transpose([1, 2, 3, 0]), -1).transpose([3, 0, 1, 2]); // [R, G, L, 1]
+    return tf.sum(tf.mul(out, weights), 0) as tf.Tensor3D; // [G, L, D]
+  });
 }
 
 /**
