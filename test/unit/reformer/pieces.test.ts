@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, test } from 'vitest';
+import { attendInPieces, attendRounds, fullAttention } from '@/lib/reformer/attention';
 import { projectionMemory } from '@/lib/reformer/blocks';
 import { sortByBucket } from '@/lib/reformer/hashing';
 import { ReformerLM } from '@/lib/reformer/model';
@@ -94,5 +95,79 @@ describe('attention in pieces, padded', () => {
       projectionMemory.sliceBytes = savedSlice;
     }
     tokens.dispose();
+  });
+});
+
+describe('attention forward in pieces, function by function', () => {
+  const [R, G, L, D, C] = [3, 4, 32, 8, 8];
+  const chunkScores = C * 2 * C * 4; // one chunk's [C, 2C] scores in bytes
+  const plan = sortByBucket(
+    Int32Array.from({ length: R * G * L }, (_, i) => (i * 3 + (i >> 3)) % 4),
+    R,
+    G,
+    L,
+    4,
+  );
+
+  test.each([
+    ['two groups a piece', 2 * (L / C) * chunkScores, R * 2],
+    ['one group a piece', (L / C) * chunkScores, R * G],
+    ['runs of 2 chunks', 3 * chunkScores, R * G * 2],
+    ['runs of 1 chunk', 1, R * G * (L / C)],
+  ])('%s: every round and group is covered once, and out and lse equal attendRounds whole', (label, budget, count) => {
+    const qk = tf.randomNormal([G, L, D], 0, 1, 'float32', 71) as tf.Tensor3D;
+    const v = tf.randomNormal([G, L, D], 0, 1, 'float32', 72) as tf.Tensor3D;
+    const whole = attendRounds(qk, v, plan, C);
+    const saved = attentionMemory.pieceScoreBytes;
+    attentionMemory.pieceScoreBytes = budget;
+    try {
+      const pieces = attentionPieces(plan, C);
+      expect(pieces, label).toHaveLength(count);
+      // Each (round, group, chunk) exactly once.
+      const covered = new Map<string, number>();
+      for (const p of pieces)
+        for (let g = p.g0; g < p.g1; g++)
+          for (let c = p.chunks?.c0 ?? 0; c < (p.chunks?.c1 ?? L / C); c++) {
+            const key = `${p.round}/${g}/${c}`;
+            covered.set(key, (covered.get(key) ?? 0) + 1);
+          }
+      expect(covered.size).toBe(R * G * (L / C));
+      expect(Math.max(...covered.values())).toBe(1);
+      const before = tf.memory().numTensors;
+      const { out, lse } = attendInPieces(qk, v, plan, C);
+      expect(tf.memory().numTensors).toBe(before + 2);
+      expect(out.shape).toEqual([R, G, L, D]);
+      expect(lse.shape).toEqual([R, G, L, 1]);
+      expect(maxRelativeError(out.dataSync(), whole.out.dataSync()), label).toBeLessThan(1e-6);
+      expect(maxRelativeError(lse.dataSync(), whole.lse.dataSync()), label).toBeLessThan(1e-6);
+      tf.dispose([out, lse]);
+    } finally {
+      attentionMemory.pieceScoreBytes = saved;
+      tf.dispose([qk, v, whole.out, whole.lse]);
+    }
+  });
+
+  test('full attention a group at a time equals full attention on all groups at once', () => {
+    const qk = tf.randomNormal([G, L, D], 0, 1, 'float32', 73) as tf.Tensor3D;
+    const v = tf.randomNormal([G, L, D], 0, 1, 'float32', 74) as tf.Tensor3D;
+    const whole = fullAttention(qk, v);
+    const saved = attentionMemory.pieceScoreBytes;
+    attentionMemory.pieceScoreBytes = L * L * 4; // one group's [L, L] scores
+    try {
+      expect(fullAttentionPieces(G, L)).toEqual([
+        [0, 1],
+        [1, 2],
+        [2, 3],
+        [3, 4],
+      ]);
+      const before = tf.memory().numTensors;
+      const pieces = fullAttention(qk, v);
+      expect(tf.memory().numTensors).toBe(before + 1);
+      expect(maxRelativeError(pieces.dataSync(), whole.dataSync())).toBeLessThan(1e-6);
+      pieces.dispose();
+    } finally {
+      attentionMemory.pieceScoreBytes = saved;
+      tf.dispose([qk, v, whole]);
+    }
   });
 });
