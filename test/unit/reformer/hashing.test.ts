@@ -1,6 +1,13 @@
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, expect, test } from 'vitest';
-import { hashBuckets, hashingMemory, hashRotations } from '@/lib/reformer/hashing';
+import {
+  hashBuckets,
+  hashBucketsAsync,
+  hashingMemory,
+  hashRotations,
+  identityPlan,
+  sortByBucket,
+} from '@/lib/reformer/hashing';
 import * as tf from '@/lib/reformer/tf';
 
 beforeAll(async () => {
@@ -37,4 +44,41 @@ test("factorised hashing: a round's bucket is the first factor's bucket + f1 × 
   expect(new Set(buckets).size).toBeGreaterThan(16); // most of the 24 buckets are used
   expect(Math.max(...buckets)).toBeLessThan(24);
   tf.dispose([qk, rot]);
+});
+
+test('hashBucketsAsync (no synchronous read) gives the buckets hashBuckets gives', async () => {
+  const qk = tf.randomNormal([120, 8], 0, 1, 'float32', 7) as tf.Tensor2D;
+  const rot = hashRotations(8, 2, [4, 6], 5);
+  const before = tf.memory().numTensors;
+  const got = await hashBucketsAsync(qk, rot, 2, [4, 6]);
+  expect(tf.memory().numTensors).toBe(before);
+  expect(Array.from(got)).toEqual(Array.from(hashBuckets(qk, rot, 2, [4, 6])));
+  expect(Array.from(await hashBucketsAsync(qk, undefined, 2, [1]))).toEqual(new Array(240).fill(0));
+  tf.dispose([qk, rot]);
+});
+
+test('the counting sort orders each round and group by (bucket, position), as a stable comparison sort does', () => {
+  const [R, G, L, nBuckets] = [2, 3, 50, 6];
+  const buckets = Int32Array.from({ length: R * G * L }, (_, i) => (i * 7 + ((i * i) >> 4)) % nBuckets);
+  const plan = sortByBucket(buckets, R, G, L, nBuckets);
+  expect([plan.rounds, plan.groups, plan.length]).toEqual([R, G, L]);
+  for (let base = 0; base < R * G * L; base += L) {
+    const want = Array.from({ length: L }, (_, p) => p)
+      .sort((a, b) => buckets[base + a]! - buckets[base + b]! || a - b)
+      .map((p) => base + p);
+    expect(Array.from(plan.perm.subarray(base, base + L))).toEqual(want);
+  }
+  for (let s = 0; s < R * G * L; s++) {
+    expect(plan.inverse[plan.perm[s]!]).toBe(s);
+    expect(plan.sortedBuckets[s]).toBe(buckets[plan.perm[s]!]);
+  }
+  expect(new Set(buckets).size).toBe(nBuckets); // every bucket used: the sort has work to do
+});
+
+test('the identity plan is the sort of a single bucket', () => {
+  const sorted = sortByBucket(new Int32Array(3 * 10), 1, 3, 10, 1);
+  const identity = identityPlan(3, 10);
+  expect(Array.from(identity.perm)).toEqual(Array.from(sorted.perm));
+  expect(Array.from(identity.inverse)).toEqual(Array.from(sorted.inverse));
+  expect(Array.from(identity.sortedBuckets)).toEqual(Array.from(sorted.sortedBuckets));
 });
