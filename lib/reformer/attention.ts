@@ -101,8 +101,8 @@ function attendSorted(sq: tf.Tensor4D, sv: tf.Tensor4D, sortedBuckets: Int32Arra
   }
   const bias = windowBias(sortedBuckets, nC * chunk, chunk);
   const kWin = tf.concat([previousChunk(sk, 0), sk], 2).reshape([S * nC, 2 * chunk, D]); // [S·nC, 2C, D]
-  const vWin = tf.concat([previousChunk(sv, 0), sv], 2).reshape([S * nC, 2 * chunk, D]);
-  const scaled = tf.mul(sq, 1 / Math.sqrt(D)).reshape([S * nC, chunk, D]) as tf.Tensor3D;
+  const vWin = tf.concat([previousChunk(sv, 0), sv], 2).reshape([S * nC, 2 * chunk, D]); // [S·nC, 2C, D]
+  const scaled = tf.mul(sq, 1 / Math.sqrt(D)).reshape([S * nC, chunk, D]) as tf.Tensor3D; // [S·nC, C, D]
   // Masked scores become −1e9 + q·k and the self score −1e5 + q·k: both still vanish beside any
   // real key, and a slot with only itself attends to itself, as in decode.ts.
   const scores = tf.add(batchMatMulNT(scaled, kWin as tf.Tensor3D), bias); // [S·nC, C, 2C]
@@ -232,7 +232,7 @@ function chunkRunsForward(qk: tf.Tensor3D, v: tf.Tensor3D, run: AttentionPiece[]
         chunk,
       );
     });
-    return gatherRows(tf.concat(parts, 0) as tf.Tensor2D, plan.inverse);
+    return gatherRows(tf.concat(parts, 0) as tf.Tensor2D, plan.inverse); // [L, D + 1], original order
   });
 }
 
@@ -269,7 +269,8 @@ export function attendInPieces(
       keep(both);
     }
   }
-  // Pieces come round-major, group slices (or groups) in order within a round.
+  // Pieces come round-major, group slices (or groups) in order within a round: join the groups
+  // (axis 1) of each round, then the rounds (axis 0) → [R, G, L, ·].
   const perRound = outs.length / plan.rounds;
   const join = (parts: tf.Tensor4D[]) =>
     tf.tidy(

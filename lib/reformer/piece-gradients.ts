@@ -98,6 +98,7 @@ function chunkPiecesVjp(
   };
   for (const run of byRoundAndGroup(pieces)) {
     const { plan, g0, round } = run[0]!;
+    // This round's sorted rows of group g0: queries, values [L, D] and the cotangent [L, D + 1].
     const [sq, sv, cot] = tf.tidy(() => [
       gatherRows(groupRows(qk, g0), plan.perm),
       gatherRows(groupRows(v, g0), plan.perm),
@@ -118,6 +119,7 @@ function chunkPiecesVjp(
       const { from, keep, end } = chunkSlots(piece, chunk);
       const context = keep - from;
       const grads = tf.tidy(() => {
+        // The piece's sorted slots, its context chunk first: [end − from, D] each.
         const [q, vv] = [sq.slice([from, 0], [end - from, D]), sv.slice([from, 0], [end - from, D])];
         return vjp(() => chunkPieceForward(q, vv, piece, chunk), [q, vv], cot.slice([keep, 0], [end - keep, D + 1]))
           .grads as tf.Tensor2D[];
@@ -125,6 +127,7 @@ function chunkPiecesVjp(
       grads.forEach((grad, i) => {
         const own = parts[i]!;
         if (context > 0) {
+          // grad [end − from, D]: its first `context` rows belong to the previous piece's last chunk.
           const prev = own.pop()!;
           const n = prev.shape[0];
           own.push(
