@@ -4,18 +4,11 @@
  * positions so that the dFF-wide activations never exist for the whole sequence at once.
  */
 import * as tf from './tf';
-import {
-  attendInPieces,
-  chunkedAttention,
-  combineRounds,
-  fullAttention,
-  fullAttentionPieces,
-  joinGroups,
-  piecesVjp,
-  type VjpFn,
-} from './attention';
+import { attendInPieces, chunkedAttention, combineRounds, fullAttention } from './attention';
 import type { AttentionKind, ResolvedConfig } from './config';
 import { hashBuckets, hashBucketsAsync, identityPlan, sortByBucket, type SortPlan } from './hashing';
+import { joinGroups, piecesVjp, type VjpFn } from './piece-gradients';
+import { fullAttentionPieces } from './pieces';
 import { dense, gelu, layerNorm, mixSeed, seededDropout } from './ops';
 
 export interface AttentionWeights {
@@ -235,7 +228,7 @@ export function attentionVjp(
  * [R, G, L′, 1] (L′ ≥ L, a padded tail) → value [B, L, d], and the cotangents of out and lse
  * (zeros on the tail; lse's are zeros with one round, whose combination ignores it). Both act on
  * each position alone, so this runs in slices of positions (projectionMemory), each on a tape of
- * its own: whole, the tape holds some ten [R, G, L, D] tensors (at 16k tokens, 64 MiB each), the
+ * its own: whole, the tape holds some ten [R, G, L, D] tensors, the
  * step's peak. Dropout takes its mask for the whole output once and slices it, so the values
  * are the forward pass's.
  */
@@ -315,8 +308,8 @@ function roundsOutputVjp(
 /**
  * Positions per slice of the projections' backward pass: its tape holds some 40 tensors of
  * [B, n, d] (layer norm, two projections, head splits, and their gradients), so slices keep each
- * under this many bytes. At 16,384 tokens and d 256 in one piece, that tape took the layer's step
- * from 181 MiB to its 835 MiB peak.
+ * under this many bytes: in one piece at long lengths that tape, not attention, sets the step's
+ * peak memory.
  */
 export const projectionMemory = { sliceBytes: 4 * 2 ** 20 };
 

@@ -83,7 +83,7 @@ export type ResolvedConfig = Omit<ReformerConfig, 'nBuckets'> & {
 /**
  * 'auto' factorises from this many buckets up. A round's single argmax over NB buckets costs NB/2
  * multiply-adds per dimension and position, against attention's 4·C: at 65,536 tokens and C = 64
- * (2,048 buckets) hashing was 4× attention's work; [32, 64] makes it 48 instead of 1,024.
+ * (2,048 buckets) hashing is 4× attention's work; [32, 64] makes it 48 instead of 1,024.
  */
 export const AUTO_FACTORISE_BUCKETS = 512;
 

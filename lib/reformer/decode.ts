@@ -317,8 +317,8 @@ export class ReformerDecoder {
 /**
  * The JS half of a decoding step's attention, for layer cache `cache` at position p: stores the new
  * position's key and value, attends over its candidates, and adds each head's output to `out`
- * [B, d]. About 40% of a batch-8 step of the 32×32 model (CPU profile); the candidates' cached
- * rows it reads are scattered over the image.
+ * [B, d]. Much of a step's time: the candidates' cached rows it reads are scattered over the
+ * image.
  */
 function attendCached(
   out: Float32Array,

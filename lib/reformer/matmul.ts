@@ -3,10 +3,10 @@
  *
  * tfjs-backend-wasm hands a MatMul to XNNPACK only when neither operand is transposed and the batch
  * is 1; any transpose flag or batch falls to a naive triple loop (its backward passes always set a
- * transpose flag, so tfjs's own gradients of a dense layer run ~20× slower than its forward). Here
+ * transpose flag, so tfjs's own gradients of a dense layer run far slower than its forward). Here
  * the gradients transpose explicitly (a memory-bound kernel) and multiply without flags. Batched
  * products (attention's [chunks, C, 2C]) are all in the A·Bᵀ layout, which on WASM runs in our own
- * SIMD kernel (kernels/simd.ts: ~26 GFLOP/s against the naive loop's ~2).
+ * SIMD kernel (kernels/simd.ts).
  */
 import { productNT, transposeLastTwo } from './kernels/simd';
 import * as tf from './tf';

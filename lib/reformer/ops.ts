@@ -76,7 +76,7 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, e
 /**
  * GELU, tanh approximation (Hendrycks & Gimpel), written as x·σ(2z): ½(1 + tanh z) = σ(2z), with
  * 2z = x·(a + b·x²). Same function; on WASM, Sigmoid and Mul run in XNNPACK while Pow and Tanh are
- * scalar loops (they took ~9% of a training step).
+ * scalar loops.
  */
 export function gelu<T extends tf.Tensor>(x: T): T {
   const a = 2 * Math.sqrt(2 / Math.PI);
@@ -120,7 +120,7 @@ export function logSumExpLast(x: tf.Tensor): tf.Tensor {
 }
 
 /**
- * x[index] along axis 0, x [M, D] → [index.length, D], no gradient. WASM's Gather kernel is ~10×
+ * x[index] along axis 0, x [M, D] → [index.length, D], no gradient. WASM's Gather kernel is much
  * slower than copying rows: there the rows go from heap to heap (kernels/heap.ts); the CPU backend
  * copies them in JS; the GPU backends run their Gather.
  */
@@ -145,14 +145,14 @@ export function invertPermutation(perm: Int32Array): Int32Array {
 /**
  * Embedding lookup: table [V, D], ids [N] → [N, D]. Gradient: dy's rows added into their ids' rows,
  * on the wasm heap in one pass; elsewhere oneHot(ids)ᵀ · dy, a matmul that runs on every backend
- * (WASM has no gradient for Gather). The matmul took 0.1 s of the default model's step on WASM,
- * most of it transposing the [N, V] one-hot element by element.
+ * (WASM has no gradient for Gather). On WASM that matmul spends most of its time transposing the
+ * [N, V] one-hot element by element, hence the heap path there.
  */
 export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
   const vocab = table.shape[0];
   const f = customGrad((t: tf.Tensor, save: tf.GradSaveFunc) => {
     save([ids]);
-    // WASM's Gather kernel is ~10× slower than copying rows on the heap (the ids are a few KB).
+    // WASM's Gather kernel is much slower than copying rows on the heap (the ids are small).
     // Only there are the ids read back: on WebGPU a synchronous read is slow and fragile.
     const value =
       onHeap(t) && ids.dtype === 'int32'

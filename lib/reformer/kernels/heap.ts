@@ -4,9 +4,8 @@
  *
  * Done in JS the usual way, a gather reads x out of the heap (`dataSync`, a copy of all of x),
  * copies rows into a new array, and `tf.tensor` copies that into the heap again; a mask is a new
- * array copied in. Two fresh allocations of the output's size each time, and on this machine a
- * page costs ~12 µs the first time it is touched: at batch 2 on the default model, gathers and
- * masks took 0.7 s of a 5 s training step. Here the output is made on the heap and written in
+ * array copied in. Two fresh allocations of the output's size each time, and a page is slow the
+ * first time it is touched, so gathers and masks were a large share of a training step. Here the output is made on the heap and written in
  * place, rows copied from a view of the input: one copy, no new memory once the heap has grown.
  * Off `wasm` (and for other dtypes) the callers keep their portable paths.
  */

@@ -2,8 +2,8 @@
  * The engine's WebAssembly SIMD kernels (simd.wat) on tfjs-backend-wasm.
  *
  * tfjs-wasm sends every batched or transposed MatMul to a scalar triple loop, and computes Exp with
- * scalar `std::exp`. On a training step's attention ([chunks, 32, 64] products and their softmax)
- * the first ran at ~2 GFLOP/s and took a third of the step, the second most of the rest. These
+ * scalar `std::exp`: a training step's attention ([chunks, C, 2C] products and their softmax) is
+ * made of exactly those, so both dominated a step on WASM. These
  * kernels read and write the backend's own heap, so no tensor is copied: the module is instantiated
  * against the backend's WebAssembly.Memory and its functions are registered as kernels of the `wasm`
  * backend, so tfjs tracks, profiles and frees their outputs like any other.
@@ -185,7 +185,7 @@ register<AttendAttrs>(ATTEND_GRAD, (backend, kernels, [q, k, v, buckets, y, dy],
 });
 
 /** Whether the fused chunk attention of rows of this width runs here. */
-export function simdAttention(q: tf.Tensor): boolean {
+export function canUseSimdAttention(q: tf.Tensor): boolean {
   const d = q.shape[q.shape.length - 1]!;
   return q.size > 0 && d % 4 === 0 && currentKernels(q) !== null;
 }
@@ -197,7 +197,7 @@ export function simdAttention(q: tf.Tensor): boolean {
  * −1e5 (alone only when there is nothing else): attention.ts's window of the chunk before and its
  * own, with every slot its windowBias masks skipped rather than computed. → [N, D + 1]: the
  * softmax-weighted values, then the scores' log-sum-exp. Differentiable in q, k and v; the
- * backward pass recomputes the scores row by row. Only where simdAttention says so.
+ * backward pass recomputes the scores row by row. Only where canUseSimdAttention says so.
  */
 export function fusedChunkAttention(
   q: tf.Tensor2D,
@@ -234,8 +234,11 @@ export function fusedChunkAttention(
   return f(q, k, v) as tf.Tensor2D;
 }
 
-/** The kernels' ln x, for its unit test (null where the kernels do not run). */
-export function kernelLog(x: number): number | null {
+/**
+ * The natural logarithm ln x as the kernels compute it (the fused attention's log-sum-exp), for its
+ * unit test; null where they do not run.
+ */
+export function simdLn(x: number): number | null {
   const probe = tf.scalar(0);
   const kernels = currentKernels(probe);
   probe.dispose();
@@ -252,7 +255,7 @@ register(TRANSPOSE, (backend, kernels, [x]) => {
 
 /**
  * x [..., n, m] → [..., m, n], no gradient. In the SIMD kernel (4 × 4 blocks) when n and m are
- * multiples of 4; tfjs-wasm's Transpose moves one element at a time (~4 ns each, 6% of a step).
+ * multiples of 4; tfjs-wasm's Transpose moves one element at a time.
  */
 export function transposeLastTwo<T extends tf.Tensor>(x: T): T {
   const r = x.rank;
@@ -263,7 +266,7 @@ export function transposeLastTwo<T extends tf.Tensor>(x: T): T {
 }
 
 /** Whether `productNT` of these operands runs in the SIMD kernel on the current backend. */
-export function simdProductNT(a: tf.Tensor3D, b: tf.Tensor3D): boolean {
+export function canUseSimdProductNT(a: tf.Tensor3D, b: tf.Tensor3D): boolean {
   const [batch, n, k] = a.shape;
   const m = b.shape[1];
   if (batch === 0 || n === 0 || m === 0 || k === 0 || k % 4 !== 0 || m % 4 !== 0) return false;
@@ -274,18 +277,18 @@ export function simdProductNT(a: tf.Tensor3D, b: tf.Tensor3D): boolean {
 export function productNT(x: tf.Tensor3D, y: tf.Tensor3D): tf.Tensor3D {
   if (x.shape[0] !== y.shape[0] || x.shape[2] !== y.shape[2])
     throw new Error(`productNT: shapes [${x.shape}] and [${y.shape}] do not match`);
-  if (simdProductNT(x, y)) return tf.engine().runKernel(PRODUCT_NT, { a: x, b: y }) as tf.Tensor3D;
+  if (canUseSimdProductNT(x, y)) return tf.engine().runKernel(PRODUCT_NT, { a: x, b: y }) as tf.Tensor3D;
   return tf.matMul(x, y, false, true);
 }
 
 /** Whether `exp` of this tensor runs in the SIMD kernel on the current backend. */
-export function simdExp(x: tf.Tensor): boolean {
+export function canUseSimdExp(x: tf.Tensor): boolean {
   return x.size > 0 && currentKernels(x) !== null;
 }
 
 /** eˣ, differentiable (d eˣ = eˣ dx); the SIMD kernel flushes results below 2⁻¹²⁶ to 0. */
 export function exp<T extends tf.Tensor>(x: T): T {
-  if (!simdExp(x)) return tf.exp(x);
+  if (!canUseSimdExp(x)) return tf.exp(x);
   const f = tf.customGrad(((input: tf.Tensor, save: tf.GradSaveFunc) => {
     const value = tf.engine().runKernel(EXP, { x: input }) as tf.Tensor;
     save([value]);

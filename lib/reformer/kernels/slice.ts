@@ -2,8 +2,9 @@
  * Slice and SplitV for tfjs-backend-wasm without reading the whole input out of the heap.
  *
  * tfjs-wasm's Slice starts with `backend.readSync(x)`, a copy of all of x into JS, whatever the
- * size of the slice, and its SplitV slices once per part: cutting 4 MB out of a 64 MB tensor took
- * 45 ms, and at 64k tokens Slice was a quarter of an attention layer's time. These read the input
+ * size of the slice, and its SplitV slices once per part: cutting a small slice out of a large
+ * tensor costs the whole tensor, and at long lengths Slice was a large share of an attention
+ * layer's time. These read the input
  * through a view of the heap and copy only what the output holds (contiguous runs with
  * TypedArray.set, short ones element by element). Strings go to tfjs's own kernels.
  *

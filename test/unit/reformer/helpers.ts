@@ -21,6 +21,14 @@ export function tinyConfig(over: Partial<ReformerConfig> = {}): Partial<Reformer
   };
 }
 
+/** Pixel neighbours on tinyConfig's [4, 4, 3] grid: left, above, above-right, own first channel. */
+export const NEIGHBOURS = [
+  [0, -1, 0],
+  [-1, 0, 0],
+  [-1, 1, 0],
+  [0, 0, -2],
+];
+
 export function randomTokens(batch: number, length: number, vocab: number, seed: number): tf.Tensor2D {
   return tf.randomUniform([batch, length], 0, vocab, 'int32', seed) as tf.Tensor2D;
 }
