@@ -153,15 +153,10 @@ export default [
     plugins: { layers },
   },
   // The model: pure tensor code on tfjs, nothing of the browser, the server or the rest of lib.
-  layer(
-    'lib/reformer',
-    {
-      forbid: [...UI, 'node:', 'zod', 'server-only', 'sharp', 'lib/pixels', 'lib/runtime', 'lib/server', 'lib/node'],
-      only: ['@tensorflow', 'lib/reformer'],
-    },
-    // A build-time tool (wabt, node:path) that compiles the kernels; it belongs under scripts/ or lib/node.
-    ['lib/reformer/kernels/build.ts'],
-  ),
+  layer('lib/reformer', {
+    forbid: [...UI, 'node:', 'zod', 'server-only', 'sharp', 'lib/pixels', 'lib/runtime', 'lib/server', 'lib/node'],
+    only: ['@tensorflow', 'lib/reformer'],
+  }),
   // The dataset format, read in the browser and written on the server.
   layer('lib/pixels', {
     forbid: [...UI, 'node:', 'sharp', 'server-only', 'lib/server', 'lib/runtime', 'lib/node'],
@@ -194,7 +189,6 @@ export default [
   layer('components', { forbid: ['server-only', 'sharp', 'lib/server', 'lib/node', 'node:'] }),
   {
     files: ['lib/{reformer,pixels,models,samples,training}/**/*.{ts,tsx,mts,mjs,js}', 'lib/ids.ts', 'lib/format.ts'],
-    ignores: ['lib/reformer/kernels/build.ts'],
     rules: { 'no-restricted-globals': ['error', ...HOST_GLOBALS] },
   },
   // Node-only: every file says so first.

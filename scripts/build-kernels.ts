@@ -8,7 +8,7 @@
  */
 import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { compileWat, KERNELS_DIR, wasmModuleSource } from '@/lib/reformer/kernels/build';
+import { compileWat, KERNELS_DIR, wasmModuleSource } from '@/lib/node/wasm-kernels';
 
 async function main() {
   for (const file of readdirSync(KERNELS_DIR).filter((f) => f.endsWith('.wat'))) {

@@ -2,7 +2,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import { compileWat, KERNELS_DIR, wasmModuleSource } from '@/lib/reformer/kernels/build';
+import { compileWat, KERNELS_DIR, wasmModuleSource } from '@/lib/node/wasm-kernels';
 import { heapGatherRows, heapScatterAddRows, writtenTensor } from '@/lib/reformer/kernels/heap';
 import {
   canUseSimdAttention,

@@ -1,12 +1,13 @@
 /**
- * From a kernel's WebAssembly text to the TS module that carries its bytes (build time and tests
+ * Build-time only: from a kernel's WebAssembly text to the TS module that carries its bytes (build time and tests
  * only: wabt is a dev dependency, the app imports the generated `.wasm.ts`).
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import wabt from 'wabt';
 
-export const KERNELS_DIR = path.dirname(fileURLToPath(import.meta.url));
+/** Where the kernels' `.wat` sources and generated `.wasm.ts` modules live. */
+export const KERNELS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../reformer/kernels');
 
 export async function compileWat(name: string, text: string): Promise<Uint8Array> {
   const module = (await wabt()).parseWat(name, text, { simd: true });
