@@ -26,13 +26,13 @@ export interface FeatureChecks {
   /** The WebGPU adapter, or null when `navigator.gpu` is missing or yields none. */
   webgpuAdapter(): Promise<AdapterInfo | null>;
   /** SharedArrayBuffer is usable (COOP/COEP): WASM can run threads. */
-  crossOriginIsolated(): boolean;
+  isCrossOriginIsolated(): boolean;
   /** WebAssembly exists at all. */
-  wasm(): boolean;
+  hasWasm(): boolean;
   /** WebAssembly fixed-width SIMD validates. */
-  wasmSimd(): boolean;
+  hasWasmSimd(): boolean;
   /** A WebGL2 context can be created (in a worker: on an OffscreenCanvas). */
-  webgl2(): boolean;
+  hasWebgl2(): boolean;
 }
 
 export interface BackendChoice {
@@ -90,16 +90,16 @@ export const BROWSER_CHECKS: FeatureChecks = Object.freeze({
         /swiftshader/i.test(`${info.architecture} ${info.vendor} ${info.description}`),
     };
   },
-  crossOriginIsolated: () => globalThis.crossOriginIsolated === true,
-  wasm: () => typeof WebAssembly === 'object' && typeof WebAssembly.instantiate === 'function',
-  wasmSimd() {
+  isCrossOriginIsolated: () => globalThis.crossOriginIsolated === true,
+  hasWasm: () => typeof WebAssembly === 'object' && typeof WebAssembly.instantiate === 'function',
+  hasWasmSimd() {
     try {
       return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
     } catch {
       return false;
     }
   },
-  webgl2() {
+  hasWebgl2() {
     try {
       const canvas =
         typeof OffscreenCanvas !== 'undefined'
@@ -140,11 +140,11 @@ export const BACKENDS: readonly BackendCandidate[] = Object.freeze([
     name: 'wasm',
     label: 'WebAssembly',
     async check(checks) {
-      if (!checks.wasm()) return { ok: false, why: 'no WebAssembly' };
-      const simd = checks.wasmSimd();
+      if (!checks.hasWasm()) return { ok: false, why: 'no WebAssembly' };
+      const simd = checks.hasWasmSimd();
       return {
         ok: true,
-        why: `WebAssembly${simd ? ' + SIMD' : ' without SIMD'}${checks.crossOriginIsolated() ? '' : ' (page not cross-origin isolated: no threads)'}`,
+        why: `WebAssembly${simd ? ' + SIMD' : ' without SIMD'}${checks.isCrossOriginIsolated() ? '' : ' (page not cross-origin isolated: no threads)'}`,
       };
     },
   },
@@ -152,7 +152,7 @@ export const BACKENDS: readonly BackendCandidate[] = Object.freeze([
     name: 'webgl',
     label: 'WebGL',
     async check(checks) {
-      return checks.webgl2() ? { ok: true, why: 'WebGL2 context' } : { ok: false, why: 'no WebGL2 context' };
+      return checks.hasWebgl2() ? { ok: true, why: 'WebGL2 context' } : { ok: false, why: 'no WebGL2 context' };
     },
   },
   {
@@ -257,8 +257,8 @@ export const activateTfjsBackend: Activate = async (name, choice) => {
   } else if (name === 'webgpu') {
     await import('@tensorflow/tfjs-backend-webgpu');
     // tfjs picks MatMulReduceProgram for tiny outputs (a decode step at batch 1: [1, d]·[d, 2d]);
-    // on SwiftShader its workgroup barriers make a step ~45× slower than the tiled program
-    // (bench:generate: 0.8 → 38 tokens/s). Hardware adapters keep tfjs's own heuristic.
+    // on SwiftShader its workgroup barriers make a decode step many times slower than the tiled
+    // program (bench:generate measures both). Hardware adapters keep tfjs's own heuristic.
     if (choice.adapterInfo?.isFallback) tf.env().set('WEBGPU_MATMUL_PROGRAM_TYPE', MATMUL_PACKED_PROGRAM);
   }
   if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend('${name}') returned false`);

@@ -16,10 +16,10 @@ function browser(over: Partial<{ adapter: AdapterInfo | null; wasm: boolean; web
   const { adapter = null, wasm = true, webgl2 = true } = over;
   return Object.freeze({
     webgpuAdapter: async () => adapter,
-    crossOriginIsolated: () => true,
-    wasm: () => wasm,
-    wasmSimd: () => wasm,
-    webgl2: () => webgl2,
+    isCrossOriginIsolated: () => true,
+    hasWasm: () => wasm,
+    hasWasmSimd: () => wasm,
+    hasWebgl2: () => webgl2,
   });
 }
 
