@@ -2,7 +2,7 @@
 
 import { useEffect, useRef, useState } from 'react';
 import { DatasetApiError, prepareDataset, type DatasetSummary, type PrepareOptions } from './dataset-api';
-import { formatBytes } from './format-bytes';
+import { formatBytes } from '@/lib/format';
 import {
   DEFAULT_OPTIONS,
   limitsLine,

@@ -1,7 +1,7 @@
 import { MAX_SIDE, MIN_SIDE } from '@/lib/pixels/manifest';
 import { MAX_PALETTE_SIZE, MIN_PALETTE_SIZE } from '@/lib/pixels/palette';
 import type { PrepareOptions } from './dataset-api';
-import { formatBytes } from './format-bytes';
+import { formatBytes } from '@/lib/format';
 
 export const SIZE_MIN = MIN_SIDE;
 export const SIZE_MAX = MAX_SIDE;

@@ -1,7 +1,7 @@
 'use client';
 
 import { useId, useState } from 'react';
-import { formatBytes } from './format-bytes';
+import { formatBytes } from '@/lib/format';
 
 const ACCEPT = 'image/*,.zip,application/zip';
 

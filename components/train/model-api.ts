@@ -3,6 +3,7 @@
  * + a manifest carrying their sha256, which the server recomputes before storing anything).
  */
 import type { ShippedModel } from '@/lib/models/card';
+import { modelHash } from '@/lib/models/hash';
 
 export type { ShippedModel };
 
@@ -53,10 +54,6 @@ function concat(parts: ArrayBuffer | ArrayBuffer[] | undefined): Uint8Array {
   return out;
 }
 
-function hex(bytes: ArrayBuffer): string {
-  return Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
 /** The two files exactly as tf.io.http would lay them out (weights in one file), and their sha256. */
 export async function publishFiles(
   artifacts: PublishableArtifacts,
@@ -71,10 +68,7 @@ export async function publishFiles(
   };
   const modelJson = new TextEncoder().encode(JSON.stringify(json));
   const weights = concat(artifacts.weightData);
-  const both = new Uint8Array(modelJson.byteLength + weights.byteLength);
-  both.set(modelJson);
-  both.set(weights, modelJson.byteLength);
-  return { modelJson, weights, sha256: hex(await crypto.subtle.digest('SHA-256', both)) };
+  return { modelJson, weights, sha256: await modelHash(modelJson, weights) };
 }
 
 /** The multipart body POST /api/models takes. */

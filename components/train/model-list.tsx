@@ -1,7 +1,7 @@
 'use client';
 
 import { useState } from 'react';
-import { formatBytes } from '@/components/datasets/format-bytes';
+import { formatBytes } from '@/lib/format';
 import { validationScope } from '@/lib/models/card';
 import { deleteModel, type ShippedModel } from './model-api';
 

@@ -5,9 +5,10 @@
  * in `public/models/index.json` for the shipped defaults.
  */
 import { z } from 'zod';
+import { ModelIdSchema } from '@/lib/ids';
 
 export const ModelCardSchema = z.object({
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/),
+  id: ModelIdSchema,
   name: z.string().min(1),
   dataset: z.object({
     id: z.string(),

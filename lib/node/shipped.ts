@@ -2,10 +2,10 @@
  * The shipped models' list, public/models/index.json: one entry per folder under public/models,
  * with the card and the sha256 of model.json + weights the studio caches by.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type ModelCard, ModelCardSchema, ShippedIndexSchema, type ShippedModel } from '@/lib/models/card';
+import { modelHash } from '@/lib/models/hash';
 import { writeAtomically } from './file-io';
 
 export const SHIPPED_ROOT = path.join('public', 'models');
@@ -25,7 +25,7 @@ export async function listShipped(
   const entry: ShippedModel = {
     card,
     url: `/models/${card.id}/model.json`,
-    sha256: createHash('sha256').update(json).update(weights).digest('hex'),
+    sha256: await modelHash(json, weights),
     bytes: Buffer.byteLength(json) + weights.length,
   };
   const indexPath = path.join(root, 'index.json');

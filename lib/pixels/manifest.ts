@@ -21,6 +21,7 @@
  * - `source.files` lists the accepted input files with the sha256 of their original bytes.
  */
 import { z } from 'zod';
+import { DatasetIdSchema } from '@/lib/ids';
 import { MAX_PALETTE_SIZE, MIN_PALETTE_SIZE, paletteTokensToRgb } from './palette';
 import { tokensToRgb } from './rgb';
 
@@ -33,8 +34,6 @@ export type Tokenization = (typeof TOKENIZATIONS)[number];
 const side = z.number().int().min(MIN_SIDE).max(MAX_SIDE);
 const hexColour = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'background must be a colour like #ffffff');
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
-/** Dataset ids: lowercase letters, digits, `-`; safe in URLs and file paths. */
-export const DatasetIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'not a dataset id');
 /** Shard file names: `<split>-<nnn>.bin`. */
 export const ShardFileSchema = z.string().regex(/^(train|validation)-\d{3}\.bin$/, 'not a shard name');
 

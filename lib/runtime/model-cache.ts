@@ -4,6 +4,7 @@
  * IndexedDB under that hash. A model whose hash changed is fetched again and the stale copy of the
  * same model (the same URL) dropped. Without IndexedDB (Node tests, private windows) it just downloads.
  */
+import { modelHash } from '@/lib/models/hash';
 import type * as tfTypes from '@/lib/reformer/tf';
 import { ModelDownloadError } from './errors';
 import type { LoadProgress } from './protocol';
@@ -94,18 +95,6 @@ async function download(url: string, onBytes: (n: number) => void): Promise<Uint
   return out;
 }
 
-async function sha256Hex(parts: Uint8Array[]): Promise<string> {
-  const total = parts.reduce((n, p) => n + p.byteLength, 0);
-  const all = new Uint8Array(total);
-  let offset = 0;
-  for (const p of parts) {
-    all.set(p, offset);
-    offset += p.byteLength;
-  }
-  const digest = await crypto.subtle.digest('SHA-256', all);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
 /** The model's artifacts, from the IndexedDB cache when its hash matches, else downloaded (and cached). */
 export async function fetchModelArtifacts(
   source: ShippedSource,
@@ -134,7 +123,7 @@ export async function fetchModelArtifacts(
     const weightParts: Uint8Array[] = [];
     for (const group of json.weightsManifest)
       for (const p of group.paths) weightParts.push(await download(`${base}${p}?${bust}`, tick));
-    const actual = await sha256Hex([jsonBytes, ...weightParts]);
+    const actual = await modelHash(jsonBytes, weightParts);
     if (actual !== source.sha256) {
       throw new ModelDownloadError(
         `model ${source.id} does not match its published hash (got ${actual.slice(0, 12)}…, expected ${source.sha256.slice(0, 12)}…). Reload the page; if it persists the model files are being republished.`,

@@ -5,16 +5,14 @@
  * its requests with them.
  */
 import { z } from 'zod';
+import { DatasetIdSchema, ModelIdSchema } from '@/lib/ids';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase hex sha256');
-
-/** 128 random bits, base64url without padding: 22 characters. */
-export const SampleIdSchema = z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'not a sample id');
 
 export const RecipeSchema = z
   .object({
     /** The model that drew it, and the sha256 of its files (public/models/index.json `sha256`). */
-    model: z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'not a model id'), sha256 }).strict(),
+    model: z.object({ id: ModelIdSchema, sha256 }).strict(),
     seed: z.number().int().min(0).max(0xffffffff),
     temperature: z.number().min(0).max(10),
     /** 0 = no top-k cut. */
@@ -126,7 +124,7 @@ export function fromStudioRecipe(r: StudioResultRecipe, milliseconds?: number): 
     batchIndex: r.imageIndex,
     completion: r.completion
       ? {
-          ...(/^[a-z0-9][a-z0-9-]{0,63}$/.test(r.completion.source) ? { datasetId: r.completion.source } : {}),
+          ...(DatasetIdSchema.safeParse(r.completion.source).success ? { datasetId: r.completion.source } : {}),
           rowsKept: r.completion.keepRows,
         }
       : null,

@@ -1,5 +1,6 @@
 import 'server-only';
 import { z } from 'zod';
+import { formatBytes } from '@/lib/format';
 import { badRequest, notFound, payloadTooLarge } from './errors';
 
 /**
@@ -54,7 +55,7 @@ export async function readMultipart(
       `Send the upload as multipart/form-data with fields ${fields.map((f) => `"${f}"`).join(' and ')}.`,
     );
   }
-  const tooLarge = () => payloadTooLarge(`The upload is larger than ${formatLimit(maxBytes)}.`);
+  const tooLarge = () => payloadTooLarge(`The upload is larger than ${formatBytes(maxBytes)}.`);
   const declared = Number(request.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
   if (!request.body) throw badRequest('empty_body', 'The request has no body.');
@@ -80,13 +81,6 @@ export async function readMultipart(
   }
 }
 
-/** 64 MiB, 272 KiB, 900 bytes: a limit as people read it. */
-function formatLimit(bytes: number): string {
-  if (bytes >= 2 ** 20) return `${+(bytes / 2 ** 20).toFixed(1)} MiB`;
-  if (bytes >= 1024) return `${+(bytes / 1024).toFixed(1)} KiB`;
-  return `${bytes} bytes`;
-}
-
 /** An async iterable of JSON values → an NDJSON response body; `onError` turns a throw into a last line. */
 export function ndjsonStream<T>(
   events: AsyncGenerator<T, unknown>,
@@ -107,5 +101,24 @@ export function ndjsonStream<T>(
     async cancel() {
       await events.return(undefined);
     },
+  });
+}
+
+/**
+ * A stored blob as a GET response, revalidated by ETag: a 304 (the stream cancelled unread) when
+ * the request's If-None-Match already names `etag`, else the bytes with their type and length.
+ */
+export async function blobResponse(
+  request: Request,
+  blob: { stream: ReadableStream<Uint8Array>; size: number },
+  opts: { etag: string; cacheControl: string; contentType: string },
+): Promise<Response> {
+  const headers = { etag: opts.etag, 'cache-control': opts.cacheControl };
+  if (request.headers.get('if-none-match') === opts.etag) {
+    await blob.stream.cancel();
+    return new Response(null, { status: 304, headers });
+  }
+  return new Response(blob.stream, {
+    headers: { ...headers, 'content-type': opts.contentType, 'content-length': String(blob.size) },
   });
 }

@@ -8,7 +8,7 @@ test.describe('datasets page', () => {
     const name = `e2e-${Date.now()}`;
     // The server's limits are on the page before anything is sent.
     await expect(page.getByTestId('dataset-limits')).toHaveText(
-      'Up to 5,000 images, 20.0 MB each, 512.0 MB per upload.',
+      'Up to 5,000 images, 20.0 MiB each, 512.0 MiB per upload.',
     );
 
     // Two files dropped, two picked: both ways in must add to the same selection.

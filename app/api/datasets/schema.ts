@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { DatasetIdSchema, DatasetOptionsSchema, type DatasetOptions, ShardFileSchema } from '@/lib/pixels/manifest';
+import { DatasetIdSchema } from '@/lib/ids';
+import { DatasetOptionsSchema, type DatasetOptions, ShardFileSchema } from '@/lib/pixels/manifest';
 import { parseJsonField, parseRouteParams } from '@/lib/server/http';
 
 /** Input schemas of the /api/datasets routes. The options schema itself lives in lib/pixels so the page shares it. */

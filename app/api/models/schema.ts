@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ModelCardSchema } from '@/lib/models/card';
+import { ModelIdSchema } from '@/lib/ids';
 import { badRequest } from '@/lib/server/errors';
 import { parseJsonField, parseRouteParams } from '@/lib/server/http';
 
@@ -11,9 +11,9 @@ export const PublishManifestSchema = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lowercase hex digits'),
 });
 
-export const ModelParamsSchema = z.object({ id: ModelCardSchema.shape.id });
+export const ModelParamsSchema = z.object({ id: ModelIdSchema });
 export const ModelFileParamsSchema = z.object({
-  id: ModelCardSchema.shape.id,
+  id: ModelIdSchema,
   file: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i),
 });
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { type Recipe, RecipeSchema, SampleIdSchema } from '@/lib/samples/recipe';
+import { SampleIdSchema } from '@/lib/ids';
+import { type Recipe, RecipeSchema } from '@/lib/samples/recipe';
 import { badRequest } from '@/lib/server/errors';
 import { parseJsonField, parseRouteParams } from '@/lib/server/http';
 

@@ -1,11 +1,6 @@
 import 'server-only';
-import {
-  type DatasetManifest,
-  DatasetIdSchema,
-  type DatasetSummary,
-  ShardFileSchema,
-  toSummary,
-} from '@/lib/pixels/manifest';
+import { DatasetIdSchema } from '@/lib/ids';
+import { type DatasetManifest, type DatasetSummary, ShardFileSchema, toSummary } from '@/lib/pixels/manifest';
 import { AppError, forbidden, notFound } from '../errors';
 import type { BlobStream, Storage } from '../storage';
 import { datasetBlobPrefix } from './prepare';

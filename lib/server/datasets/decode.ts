@@ -1,7 +1,8 @@
 import 'server-only';
 import { availableParallelism } from 'node:os';
 import sharp from 'sharp';
-import { formatBytes, type Limits } from './limits';
+import { formatBytes } from '@/lib/format';
+import type { Limits } from './limits';
 
 /**
  * One uploaded file → exactly width×height×3 sRGB bytes, or a human reason it was skipped.

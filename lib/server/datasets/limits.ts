@@ -45,9 +45,3 @@ export const LIMITS = {
 };
 
 export type Limits = typeof LIMITS;
-
-export function formatBytes(n: number): string {
-  if (n >= MiB) return `${(n / MiB).toFixed(1)} MiB`;
-  if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${n} bytes`;
-}

@@ -1,6 +1,7 @@
 import 'server-only';
 import yauzl from 'yauzl';
-import { formatBytes, type Limits } from './limits';
+import { formatBytes } from '@/lib/format';
+import type { Limits } from './limits';
 
 /**
  * Zip uploads, read defensively: entries one at a time (yauzl lazyEntries), names that would

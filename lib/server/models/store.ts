@@ -1,7 +1,8 @@
 import 'server-only';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ModelCardSchema, type ModelCard, type ShippedModel } from '@/lib/models/card';
+import { modelHash } from '@/lib/models/hash';
 import { AppError, badRequest, notFound } from '../errors';
 import { shippedModels } from '../samples/models';
 import type { BlobStream, Storage } from '../storage';
@@ -103,12 +104,8 @@ export function expectedWeightBytes(manifest: z.infer<typeof ModelJsonSchema>['w
   return total;
 }
 
-export function contentSha256(modelJson: Uint8Array, weights: Uint8Array): string {
-  return createHash('sha256').update(modelJson).update(weights).digest('hex');
-}
-
 /** Checks an upload against itself and its manifest; returns the card it carries. Writes nothing. */
-export function validatePublish(input: PublishInput): ModelCard {
+export async function validatePublish(input: PublishInput): Promise<ModelCard> {
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(input.modelJson));
@@ -141,7 +138,7 @@ export function validatePublish(input: PublishInput): ModelCard {
       'invalid_card',
       `model.json's userDefinedMetadata.card is not a valid model card: ${z.prettifyError(card.error)}`,
     );
-  const actual = contentSha256(input.modelJson, input.weights);
+  const actual = await modelHash(input.modelJson, input.weights);
   if (actual !== input.sha256) {
     throw badRequest(
       'hash_mismatch',
@@ -157,7 +154,7 @@ export function validatePublish(input: PublishInput): ModelCard {
  * published one under its id would be shadowed.
  */
 export async function publishModel(storage: Storage, input: PublishInput): Promise<ModelRecord> {
-  const card = validatePublish(input);
+  const card = await validatePublish(input);
   if ((await shippedModels()).some((m) => m.card.id === card.id)) {
     throw new AppError(
       'model_id_shipped',

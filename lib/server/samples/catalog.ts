@@ -1,13 +1,7 @@
 import 'server-only';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import {
-  permalink,
-  type Recipe,
-  SampleIdSchema,
-  type SamplePage,
-  type SampleView,
-  type ShareResult,
-} from '@/lib/samples/recipe';
+import { SampleIdSchema } from '@/lib/ids';
+import { permalink, type Recipe, type SamplePage, type SampleView, type ShareResult } from '@/lib/samples/recipe';
 import { AppError, badRequest, forbidden, notFound } from '../errors';
 import type { Storage } from '../storage';
 import { checkSampleImage } from './image';

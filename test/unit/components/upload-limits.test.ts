@@ -20,7 +20,7 @@ test('files within every limit raise nothing', () => {
 test('an upload over the request limit is blocked before it is sent, with the total and the limit', () => {
   const { blocking } = uploadProblems([image('big.zip', 8 * MiB), image('also.zip', 3 * MiB)], DEFAULT_OPTIONS, limits);
   expect(blocking).toEqual([
-    'These files come to 11.0 MB; one upload takes at most 10.0 MB. Upload them as several datasets, or fewer at a time.',
+    'These files come to 11.0 MiB; one upload takes at most 10.0 MiB. Upload them as several datasets, or fewer at a time.',
   ]);
 });
 
@@ -29,9 +29,9 @@ test('files the server would skip are named beforehand, without blocking the res
   const { blocking, notes } = uploadProblems(files, { ...DEFAULT_OPTIONS, width: 64, height: 64 }, limits);
   expect(blocking).toEqual([]);
   expect(notes).toEqual([
-    'One image is over 2.0 MB and will be skipped: huge.png.',
+    'One image is over 2.0 MiB and will be skipped: huge.png.',
     'Only the first 5 files of an upload are read; 2 will be skipped.',
-    'At 64×64, 3 images fit the 36.0 KB the server decodes per upload; the other 4 will be skipped. Choose a smaller size to keep them all.',
+    'At 64×64, 3 images fit the 36.0 KiB the server decodes per upload; the other 4 will be skipped. Choose a smaller size to keep them all.',
   ]);
   // Zips are opened by the server only: their images are not counted here.
   expect(uploadProblems([image('many.zip', MiB)], { ...DEFAULT_OPTIONS, width: 64, height: 64 }, limits).notes).toEqual(
@@ -40,5 +40,5 @@ test('files the server would skip are named beforehand, without blocking the res
 });
 
 test('the limits line says what one upload may hold', () => {
-  expect(limitsLine(limits)).toBe('Up to 5 images, 2.0 MB each, 10.0 MB per upload.');
+  expect(limitsLine(limits)).toBe('Up to 5 images, 2.0 MiB each, 10.0 MiB per upload.');
 });

@@ -199,7 +199,10 @@ describe('POST /api/datasets', () => {
     try {
       const res = await collection.POST(upload({ name: 'big' }, [{ name: 'a.png', bytes: new Uint8Array(50_000) }]));
       expect(res.status).toBe(413);
-      expect((await res.json()).error.code).toBe('payload_too_large');
+      expect((await res.json()).error).toEqual({
+        code: 'payload_too_large',
+        message: 'The upload is larger than 9.8 KiB.',
+      });
     } finally {
       LIMITS.requestBytes = saved;
     }

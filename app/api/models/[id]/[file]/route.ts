@@ -1,4 +1,5 @@
 import { errorResponse } from '@/lib/server/errors';
+import { blobResponse } from '@/lib/server/http';
 import { openModelFile } from '@/lib/server/models/store';
 import { getStorage } from '@/lib/server/storage';
 import { ModelFileParamsSchema, parseParams } from '../../schema';
@@ -14,15 +15,10 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
   try {
     const { id, file } = parseParams(ModelFileParamsSchema, await params);
     const blob = await openModelFile(getStorage(), id, file);
-    const etag = `"${blob.sha256}-${file}"`;
-    const headers = { etag, 'cache-control': 'no-cache' };
-    if (request.headers.get('if-none-match') === etag) {
-      await blob.stream.cancel();
-      return new Response(null, { status: 304, headers });
-    }
-    const type = file === 'model.json' ? 'application/json' : 'application/octet-stream';
-    return new Response(blob.stream, {
-      headers: { ...headers, 'content-type': type, 'content-length': String(blob.size) },
+    return await blobResponse(request, blob, {
+      etag: `"${blob.sha256}-${file}"`,
+      cacheControl: 'no-cache',
+      contentType: file === 'model.json' ? 'application/json' : 'application/octet-stream',
     });
   } catch (err) {
     return errorResponse(err);

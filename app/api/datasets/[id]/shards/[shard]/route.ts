@@ -1,5 +1,6 @@
 import { openShard } from '@/lib/server/datasets/catalog';
 import { errorResponse } from '@/lib/server/errors';
+import { blobResponse } from '@/lib/server/http';
 import { getStorage } from '@/lib/server/storage';
 import { parseParams, ShardParamsSchema } from '../../../schema';
 
@@ -11,14 +12,10 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
   try {
     const { id, shard } = parseParams(ShardParamsSchema, await params);
     const blob = await openShard(getStorage(), id, shard);
-    const etag = `"${blob.sha256}"`;
-    const headers = { etag, 'cache-control': 'public, max-age=31536000, immutable' };
-    if (request.headers.get('if-none-match') === etag) {
-      await blob.stream.cancel();
-      return new Response(null, { status: 304, headers });
-    }
-    return new Response(blob.stream, {
-      headers: { ...headers, 'content-type': 'application/octet-stream', 'content-length': String(blob.size) },
+    return await blobResponse(request, blob, {
+      etag: `"${blob.sha256}"`,
+      cacheControl: 'public, max-age=31536000, immutable',
+      contentType: 'application/octet-stream',
     });
   } catch (err) {
     return errorResponse(err);
