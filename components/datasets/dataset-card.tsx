@@ -1,4 +1,5 @@
 import type { DatasetSummary } from './dataset-api';
+import { DatasetClasses } from './dataset-classes';
 import { DeleteDatasetButton } from './delete-dataset-button';
 
 export function DatasetCard({ dataset, onDeleted }: { dataset: DatasetSummary; onDeleted: (id: string) => void }) {
@@ -40,6 +41,7 @@ export function DatasetCard({ dataset, onDeleted }: { dataset: DatasetSummary; o
           <Fact label="Accepted" value={counts.accepted} />
           <Fact label="Skipped" value={counts.skipped} />
         </dl>
+        {dataset.classes && <DatasetClasses classes={dataset.classes} />}
         {!dataset.builtin && (
           <div className="mt-auto flex justify-end pt-1">
             <DeleteDatasetButton id={dataset.id} name={dataset.name} onDeleted={onDeleted} />
