@@ -260,9 +260,13 @@ export function datasetUrl(id: string): string {
 export function shardUrl(id: string, shard: Pick<Shard, 'file' | 'sha256'>): string {
   return `${datasetUrl(id)}/shards/${encodeURIComponent(shard.file)}?v=${shard.sha256.slice(0, 16)}`;
 }
-/** The preview's URL, versioned by when the dataset was prepared, for the same reason. */
-export function previewUrl(id: string, createdAt: string): string {
-  return `${datasetUrl(id)}/preview.png?v=${Date.parse(createdAt).toString(36)}`;
+/**
+ * The preview's URL, versioned by when the dataset was prepared, for the same reason; with `classId`,
+ * the contact sheet of that class's first images.
+ */
+export function previewUrl(id: string, createdAt: string, classId?: number): string {
+  const only = classId === undefined ? '' : `class=${classId}&`;
+  return `${datasetUrl(id)}/preview.png?${only}v=${Date.parse(createdAt).toString(36)}`;
 }
 
 export function toSummary(m: DatasetManifest): DatasetSummary {

@@ -54,6 +54,8 @@ export interface PrepareContext {
 }
 
 export const datasetBlobPrefix = (id: string) => `datasets/${id}/`;
+/** The contact sheet of one class's first images, beside the dataset's `preview.png`. */
+export const classPreviewFile = (classId: number) => `preview-class-${String(classId).padStart(3, '0')}.png`;
 
 export function newDatasetId(name: string): string {
   const slug = name
@@ -216,6 +218,15 @@ async function* prepare(
     let previewable = 0;
     const splits = {} as DatasetManifest['splits'];
     const perShard = Math.max(1, Math.floor(limits.shardBytes / (seqLength * bytesPerToken)));
+    // Tokens of each class's first images (in the order written), kept for its own contact sheet.
+    const classSheets = classes.map((): TokenArray[] => []);
+    const perClassSheet = Math.max(
+      1,
+      Math.min(
+        limits.classPreviewImages,
+        Math.floor(limits.classPreviewBytes / (Math.max(1, classes.length) * seqLength * bytesPerToken)),
+      ),
+    );
     let written = 0;
     yield { type: 'writing', done: written, total: n };
     for (const split of ['train', 'validation'] as const) {
@@ -225,7 +236,12 @@ async function* prepare(
         const chunk = indices.slice(s * perShard, (s + 1) * perShard);
         const tokens =
           bytesPerToken === 1 ? new Uint8Array(chunk.length * seqLength) : new Uint16Array(chunk.length * seqLength);
-        chunk.forEach((img, j) => tokens.set(takeTokens(img), j * seqLength));
+        chunk.forEach((img, j) => {
+          const imageTokens = takeTokens(img);
+          tokens.set(imageTokens, j * seqLength);
+          const sheet = classes.length > 0 ? classSheets[classId.get(accepted[img].label!)!] : undefined;
+          if (sheet && sheet.length < perClassSheet) sheet.push(imageTokens.slice());
+        });
         const bytes = tokensToShardBytes(tokens, bytesPerToken);
         const file = `${split}-${String(s).padStart(3, '0')}.bin`;
         await storage.putBlob(prefix + file, bytes);
@@ -288,6 +304,10 @@ async function* prepare(
       }
     }
     await storage.putBlob(`${prefix}preview.png`, await contactSheet(previews, manifest.width, manifest.height));
+    for (const [c, sheet] of classSheets.entries()) {
+      const images = sheet.map((t) => tokensToImage(manifest, t));
+      await storage.putBlob(prefix + classPreviewFile(c), await contactSheet(images, manifest.width, manifest.height));
+    }
 
     await storage.insertRecord('datasets', id, manifest.createdAt, manifest);
     stored = true;

@@ -35,6 +35,9 @@ it("shows a labelled dataset's classes with their image counts, in class order",
     ['dogs &amp; wolves', '3'],
   ]);
   expect(html).toContain('2 classes');
+  // Each class is a button that shows its own contact sheet; none is picked at first.
+  expect(html.match(/<button type="button" aria-pressed="false"/g)).toHaveLength(2);
+  expect(html).toContain(`src="${summary.previewUrl}"`);
 });
 
 it('shows no class list for an unlabelled dataset', () => {

@@ -8,6 +8,7 @@ import {
   DatasetSummarySchema,
   imageLabels,
   MAX_CLASSES,
+  previewUrl,
   tokensToImage,
   tokensToShardBytes,
 } from '@/lib/pixels/manifest';
@@ -65,6 +66,9 @@ describe('dataset manifest', () => {
       `/api/datasets/tiny-palette/preview.png?v=${Date.parse('2026-01-01T00:00:00.000Z').toString(36)}`,
     );
     expect(summary.paletteSize).toBe(300);
+    expect(previewUrl('tiny-palette', '2026-01-01T00:00:00.000Z', 3)).toBe(
+      `/api/datasets/tiny-palette/preview.png?class=3&v=${Date.parse('2026-01-01T00:00:00.000Z').toString(36)}`,
+    );
   });
 
   it('rejects inconsistent manifests with a reason', () => {

@@ -402,6 +402,27 @@ describe('POST /api/datasets with class folders', () => {
     expect(list.datasets[0].classes.map((c: { train: number; validation: number }) => c.train + c.validation)).toEqual([
       3, 2,
     ]);
+    // A contact sheet per class: cats' three 8×8 images upscaled to 64 px tiles in a 2×2 grid, dogs' two in 2×1.
+    const sheet = async (query: string) =>
+      preview.GET(new Request(`http://test/api/datasets/x/preview.png${query}`), ctx({ id: manifest.id }));
+    const size = async (res: Response) => {
+      const meta = await sharp(Buffer.from(await res.arrayBuffer())).metadata();
+      return [meta.width, meta.height];
+    };
+    expect(await size(await sheet('?class=0'))).toEqual([2 * 64 + 3 * 2, 2 * 64 + 3 * 2]);
+    const dogs = await sheet('?class=1&v=abc');
+    const { data, info } = await sharp(Buffer.from(await dogs.arrayBuffer()))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height]).toEqual([2 * 64 + 3 * 2, 64 + 2 * 2]);
+    const tile = (x: number) => Array.from(data.subarray((2 * info.width + x) * 3, (2 * info.width + x) * 3 + 3));
+    const dogColours = [1, 5].map((i) => [(i * 67) % 256, (i * 29) % 256, (i * 113) % 256]); // colour(1), colour(5)
+    expect([tile(2), tile(2 + 64 + 2)].sort()).toEqual(dogColours.sort());
+    const unknown = await sheet('?class=2');
+    expect(unknown.status).toBe(404);
+    expect((await unknown.json()).error).toMatchObject({ code: 'class_not_found', message: /ids run 0\.\.1/ });
+    expect((await sheet('?class=cats')).status).toBe(400);
+    expect((await sheet('?class=-1')).status).toBe(400);
   });
 
   it('keeps loose files and zips without class folders unlabelled', async () => {
@@ -421,6 +442,12 @@ describe('POST /api/datasets with class folders', () => {
     expect(manifest.classes).toBeUndefined();
     expect(manifest.counts.accepted).toBe(3);
     expect(imageLabels(manifest, 'train')).toBeUndefined();
+    const classSheet = await preview.GET(
+      new Request('http://test/api/datasets/x/preview.png?class=0'),
+      ctx({ id: manifest.id }),
+    );
+    expect(classSheet.status).toBe(404);
+    expect((await classSheet.json()).error.message).toMatch(/has no classes/);
   });
 
   it('refuses an upload with an empty class folder, naming it, and stores nothing', async () => {
