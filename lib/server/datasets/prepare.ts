@@ -27,9 +27,10 @@ import { hasRoom, takeTurn, type Turn } from './turns';
 import { isZip, readZip } from './zip';
 
 /**
- * Upload → dataset: expand zips (their class folders label the images), decode each file with sharp (bounded concurrency, within the
- * upload's budget of decoded pixels), drop duplicates and bad files with a reason, tokenize, split
- * train/validation by a seeded shuffle, write shards and a preview, and only then commit the record.
+ * Upload → dataset: expand zips (their class folders label the images, classes.ts), decode each
+ * file with sharp (bounded concurrency, within the upload's budget of decoded pixels), drop
+ * duplicates and bad files with a reason, tokenize, split train/validation by a seeded shuffle,
+ * write shards, a preview and one per class, and only then commit the record.
  * Yields the upload events the route streams as NDJSON; on failure, or when the client goes away,
  * removes every blob it wrote.
  */
