@@ -1,8 +1,16 @@
+'use client';
+
+import { useState } from 'react';
 import type { DatasetSummary } from '@/lib/api/datasets';
+import { previewUrl } from '@/lib/pixels/manifest';
+import { DatasetClasses } from './dataset-classes';
 import { DeleteDatasetButton } from './delete-dataset-button';
 
 export function DatasetCard({ dataset, onDeleted }: { dataset: DatasetSummary; onDeleted: (id: string) => void }) {
   const { counts } = dataset;
+  /** The class whose contact sheet replaces the dataset's, when one is picked. */
+  const [picked, setPicked] = useState<number | undefined>(undefined);
+  const pickedName = picked === undefined ? undefined : dataset.classes?.[picked]?.name;
   return (
     <article
       data-testid="dataset-card"
@@ -12,8 +20,11 @@ export function DatasetCard({ dataset, onDeleted }: { dataset: DatasetSummary; o
       <div className="flex aspect-[16/9] items-center justify-center border-b border-neutral-800 bg-[repeating-conic-gradient(#262626_0%_25%,#1c1c1c_0%_50%)] bg-[length:16px_16px] p-3">
         {/* A plain img: the optimizer would resample the sheet, and it must stay pixel-exact. */}
         <img
-          src={dataset.previewUrl}
-          alt={`Preview sheet of ${dataset.name}`}
+          data-testid="dataset-card-preview"
+          src={picked === undefined ? dataset.previewUrl : previewUrl(dataset.id, dataset.createdAt, picked)}
+          alt={
+            pickedName ? `Preview sheet of ${dataset.name}, class ${pickedName}` : `Preview sheet of ${dataset.name}`
+          }
           loading="lazy"
           className="pixelated h-full w-full object-contain"
         />
@@ -40,6 +51,7 @@ export function DatasetCard({ dataset, onDeleted }: { dataset: DatasetSummary; o
           <Fact label="Accepted" value={counts.accepted} />
           <Fact label="Skipped" value={counts.skipped} />
         </dl>
+        {dataset.classes && <DatasetClasses classes={dataset.classes} picked={picked} onPick={setPicked} />}
         {!dataset.builtin && (
           <div className="mt-auto flex justify-end pt-1">
             <DeleteDatasetButton id={dataset.id} name={dataset.name} onDeleted={onDeleted} />

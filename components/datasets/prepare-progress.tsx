@@ -1,4 +1,5 @@
 import type { DatasetSummary } from '@/lib/api/datasets';
+import { DatasetClasses } from './dataset-classes';
 
 export type FileOutcome = { name: string; status: 'accepted' | 'skipped'; reason?: string };
 
@@ -109,6 +110,7 @@ export function PrepareSummary({ dataset }: { dataset: DatasetSummary }) {
           </div>
         ))}
       </dl>
+      {dataset.classes && <DatasetClasses classes={dataset.classes} />}
       <div className="flex h-56 justify-center rounded-md bg-[repeating-conic-gradient(#262626_0%_25%,#1c1c1c_0%_50%)] bg-[length:16px_16px] p-3">
         {/* A plain img: the optimizer would resample the sheet, and it must stay pixel-exact. */}
         <img

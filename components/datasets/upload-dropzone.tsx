@@ -51,6 +51,9 @@ export function UploadDropzone({
       >
         <span className="text-sm font-medium text-neutral-200">Drop images or a .zip here</span>
         <span className="text-xs text-neutral-500">or click to choose files (PNG, JPEG, WebP, GIF…)</span>
+        <span data-testid="dataset-classes-hint" className="text-xs text-neutral-500">
+          Folders in a zip become classes (cats/, dogs/, …); loose images stay unlabelled.
+        </span>
         {hint && (
           <span data-testid="dataset-limits" className="text-xs text-neutral-500">
             {hint}

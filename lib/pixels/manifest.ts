@@ -19,6 +19,10 @@
  * - Images are split train/validation by a seeded shuffle (`seed`); `splits.*.sources[i]` is the
  *   index into `source.files` of the i-th image of that split (in shard order).
  * - `source.files` lists the accepted input files with the sha256 of their original bytes.
+ * - Labels, when the dataset has classes, live here in the manifest JSON, not in the shards:
+ *   `classes` names them (1 to MAX_CLASSES), and `splits.*.labels[i]` is the class id, an index
+ *   into `classes`, of the i-th image of that split: parallel to `splits.*.sources`. A dataset
+ *   without `classes` is unlabelled and its splits carry no `labels`.
  */
 import { z } from 'zod';
 import { DatasetIdSchema, Sha256Schema } from '@/lib/ids';
@@ -28,6 +32,9 @@ import { tokensToRgb } from './rgb';
 export const FORMAT = 'reformer-studio/dataset@1';
 export const MIN_SIDE = 8;
 export const MAX_SIDE = 256;
+/** Most classes a dataset may have: a class id fits one byte. */
+export const MAX_CLASSES = 255;
+export const MAX_CLASS_NAME = 64;
 export const TOKENIZATIONS = ['rgb', 'palette'] as const;
 export type Tokenization = (typeof TOKENIZATIONS)[number];
 
@@ -64,7 +71,20 @@ export type Shard = z.infer<typeof ShardSchema>;
 const SplitSchema = z.object({
   shards: z.array(ShardSchema),
   sources: z.array(z.number().int().min(0)),
+  /** Class id of each image, parallel to `sources`; present iff the manifest has `classes`. */
+  labels: z.array(z.number().int()).optional(),
 });
+
+const ClassNamesSchema = z
+  .array(
+    z
+      .string()
+      .min(1, 'a class name is empty')
+      .max(MAX_CLASS_NAME, `a class name is longer than ${MAX_CLASS_NAME} characters: shorten it`),
+  )
+  .min(1, 'classes, when present, needs at least one name (leave it out for an unlabelled dataset)')
+  .max(MAX_CLASSES, `at most ${MAX_CLASSES} classes: merge some`)
+  .refine((names) => new Set(names).size === names.length, 'class names must be unique: merge or rename duplicates');
 
 export const CountsSchema = z.object({
   train: z.number().int().min(0),
@@ -98,6 +118,8 @@ export const DatasetManifestSchema = z
     seed: z.number().int(),
     validationFraction: z.number().min(0).max(0.5),
     counts: CountsSchema,
+    /** Class names; a label is an index into this list. Absent: the dataset is unlabelled. */
+    classes: ClassNamesSchema.optional(),
     splits: z.object({ train: SplitSchema, validation: SplitSchema }),
     skipped: z.array(z.object({ name: z.string(), reason: z.string() })),
   })
@@ -131,11 +153,64 @@ export const DatasetManifestSchema = z
           fail(`shard ${s.file} has ${s.bytes} bytes, expected images×seqLength×bytesPerToken`);
       }
       if (sources.some((i) => i >= m.source.files.length)) fail(`${split}.sources points past source.files`);
+      checkLabels(split, m.splits[split], m.classes, fail);
     }
     if (m.counts.train + m.counts.validation !== m.counts.accepted)
       fail('counts.train + counts.validation must equal counts.accepted');
   });
 export type DatasetManifest = z.infer<typeof DatasetManifestSchema>;
+
+function checkLabels(
+  split: 'train' | 'validation',
+  { sources, labels }: z.infer<typeof SplitSchema>,
+  classes: string[] | undefined,
+  fail: (message: string) => void,
+): void {
+  if (classes === undefined) {
+    if (labels !== undefined) fail(`${split}.labels needs classes: add the class names, or drop the labels`);
+    return;
+  }
+  if (labels === undefined) {
+    fail(`${split}.labels is missing: a dataset with classes labels every image (drop classes for an unlabelled one)`);
+    return;
+  }
+  if (labels.length !== sources.length)
+    fail(`${split}.labels has ${labels.length} entries for ${sources.length} sources: give one label per image`);
+  const bad = labels.findIndex((id) => id < 0 || id >= classes.length);
+  if (bad >= 0)
+    fail(
+      `${split}.labels[${bad}] is ${labels[bad]}, not a class id: ids run 0..${classes.length - 1} (${classes.length} classes)`,
+    );
+}
+
+/**
+ * The class id of each image of a split, in shard order: `undefined` for an unlabelled dataset.
+ * Values index `manifest.classes`.
+ */
+export function imageLabels(
+  manifest: Pick<DatasetManifest, 'classes' | 'splits'>,
+  split: 'train' | 'validation',
+): Int32Array | undefined {
+  const labels = manifest.splits[split].labels;
+  return manifest.classes && labels ? Int32Array.from(labels) : undefined;
+}
+
+/** A class and how many images of each split carry it. */
+export const ClassCountSchema = z.object({
+  name: z.string(),
+  train: z.number().int().min(0),
+  validation: z.number().int().min(0),
+});
+export type ClassCount = z.infer<typeof ClassCountSchema>;
+
+/** Images per class and split, in class-id order; `undefined` for an unlabelled dataset. */
+export function classCounts(manifest: Pick<DatasetManifest, 'classes' | 'splits'>): ClassCount[] | undefined {
+  if (!manifest.classes) return undefined;
+  const counts = manifest.classes.map((name) => ({ name, train: 0, validation: 0 }));
+  for (const split of ['train', 'validation'] as const)
+    for (const id of manifest.splits[split].labels ?? []) if (counts[id]) counts[id][split]++;
+  return counts;
+}
 
 /** The list/summary view of a dataset (GET /api/datasets, and the upload's `done` event). */
 export const DatasetSummarySchema = z.object({
@@ -149,6 +224,8 @@ export const DatasetSummarySchema = z.object({
   seqLength: z.number().int(),
   vocabSize: z.number().int(),
   counts: CountsSchema,
+  /** A labelled dataset's classes with their image counts. */
+  classes: z.array(ClassCountSchema).optional(),
   createdAt: z.string(),
   previewUrl: z.string(),
 });
@@ -182,9 +259,13 @@ export function datasetUrl(id: string): string {
 export function shardUrl(id: string, shard: Pick<Shard, 'file' | 'sha256'>): string {
   return `${datasetUrl(id)}/shards/${encodeURIComponent(shard.file)}?v=${shard.sha256.slice(0, 16)}`;
 }
-/** The preview's URL, versioned by when the dataset was prepared, for the same reason. */
-export function previewUrl(id: string, createdAt: string): string {
-  return `${datasetUrl(id)}/preview.png?v=${Date.parse(createdAt).toString(36)}`;
+/**
+ * The preview's URL, versioned by when the dataset was prepared, for the same reason; with `classId`,
+ * the contact sheet of that class's first images.
+ */
+export function previewUrl(id: string, createdAt: string, classId?: number): string {
+  const only = classId === undefined ? '' : `class=${classId}&`;
+  return `${datasetUrl(id)}/preview.png?${only}v=${Date.parse(createdAt).toString(36)}`;
 }
 
 export function toSummary(m: DatasetManifest): DatasetSummary {
@@ -199,6 +280,7 @@ export function toSummary(m: DatasetManifest): DatasetSummary {
     seqLength: m.seqLength,
     vocabSize: m.vocabSize,
     counts: m.counts,
+    ...(m.classes ? { classes: classCounts(m) } : {}),
     createdAt: m.createdAt,
     previewUrl: previewUrl(m.id, m.createdAt),
   };

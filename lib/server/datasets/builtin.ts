@@ -2,13 +2,16 @@ import 'server-only';
 import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { DatasetOptions, UploadEvent } from '@/lib/pixels/manifest';
+import type { DatasetManifest, DatasetOptions, UploadEvent } from '@/lib/pixels/manifest';
 import sharp from 'sharp';
 import { AppError } from '../errors';
 import type { Storage } from '../storage';
-import { type PrepareInput, prepareDataset } from './prepare';
+import { datasetBlobPrefix, type PrepareInput, prepareDataset } from './prepare';
 
-/** The built-in Twemoji datasets, prepared by the same pipeline as uploads with fixed options. */
+/**
+ * The built-in Twemoji datasets, prepared by the same pipeline as uploads with fixed options, and
+ * labelled by the emoji's category in emoji-datasource's metadata (Smileys & Emotion, Flags, …).
+ */
 
 export const EMOJI_CREDIT = 'Twitter emoji (Twemoji), CC-BY 4.0, via emoji-datasource-twitter';
 
@@ -58,18 +61,103 @@ export const BUILTIN_DATASETS: BuiltinDataset[] = [16, 32, 64]
     },
   });
 
+/** The fields of an emoji-datasource `emoji.json` entry that the labels come from. */
+export interface EmojiMeta {
+  image: string;
+  category: string;
+  skin_variations?: Record<string, { image: string }>;
+}
+
+/**
+ * Categories left out of the labelled built-ins. "Component" is the five skin-tone swatches: flat
+ * squares of colour, not emoji anyone asks for, too few for a class (no validation image at 5%),
+ * and the manifest has no "no class" label for them.
+ */
+export const UNLABELLED_CATEGORIES: ReadonlySet<string> = new Set(['Component']);
+
+/**
+ * An emoji image file name → its code points, the way both emoji sets can be matched: hex without
+ * leading zeros and without the FE0F variation selector (emoji-datasource writes `0023-fe0f-20e3`,
+ * @twemoji/svg `23-20e3`).
+ */
+function emojiKey(file: string): string {
+  return file
+    .replace(/\.(png|svg)$/i, '')
+    .split('-')
+    .map((hex) => parseInt(hex, 16))
+    .filter((code) => code !== 0xfe0f)
+    .map((code) => code.toString(16))
+    .join('-');
+}
+
+/**
+ * The class of each emoji image (by file name, of either emoji set): its emoji-datasource category,
+ * skin-tone variants included; undefined for images the metadata does not list (Twemoji's lone
+ * regional-indicator letters, a few Twemoji-only sequences) and for UNLABELLED_CATEGORIES.
+ */
+export function emojiCategories(entries: readonly EmojiMeta[]): (file: string) => string | undefined {
+  const byKey = new Map<string, string>();
+  for (const e of entries)
+    for (const image of [e.image, ...Object.values(e.skin_variations ?? {}).map((v) => v.image)])
+      byKey.set(emojiKey(image), e.category);
+  return (file) => {
+    const category = byKey.get(emojiKey(file));
+    return category === undefined || UNLABELLED_CATEGORIES.has(category) ? undefined : category;
+  };
+}
+
+/** emoji-datasource's metadata, as shipped with emoji-datasource-twitter. */
+export async function emojiMetadata(): Promise<EmojiMeta[]> {
+  const file = createRequire(import.meta.url).resolve('emoji-datasource-twitter/emoji.json');
+  return JSON.parse(await readFile(file, 'utf8')) as EmojiMeta[];
+}
+
+/** Each file name with its class; files without one are left out (see `emojiCategories`). */
+export function labelled(
+  names: readonly string[],
+  categoryOf: (file: string) => string | undefined,
+): { name: string; label: string }[] {
+  return names.flatMap((name) => {
+    const label = categoryOf(name);
+    return label === undefined ? [] : [{ name, label }];
+  });
+}
+
 /** Folder of the 3,786 64×64 Twemoji PNGs shipped by emoji-datasource-twitter. */
 export function emojiDir(): string {
   const pkg = createRequire(import.meta.url).resolve('emoji-datasource-twitter/package.json');
   return path.join(path.dirname(pkg), 'img', 'twitter', '64');
 }
 
-/** The emoji PNGs in name order, so built-ins are the same on every machine. */
-export async function emojiInputs(dir = emojiDir()): Promise<PrepareInput[]> {
+/** The labelled emoji PNGs, in name order so built-ins are the same on every machine. */
+async function emojiPngNames(dir: string): Promise<{ name: string; label: string }[]> {
   const names = (await readdir(dir)).filter((n) => n.endsWith('.png')).sort();
+  return labelled(names, emojiCategories(await emojiMetadata()));
+}
+
+/** The labelled emoji PNGs (name order), each with its category as its label. */
+export async function emojiInputs(dir = emojiDir()): Promise<PrepareInput[]> {
   return Promise.all(
-    names.map(async (name) => ({ name, bytes: new Uint8Array(await readFile(path.join(dir, name))) })),
+    (await emojiPngNames(dir)).map(async ({ name, label }) => ({
+      name,
+      label,
+      bytes: new Uint8Array(await readFile(path.join(dir, name))),
+    })),
   );
+}
+
+function twemojiSvgDir(): string {
+  return path.dirname(createRequire(import.meta.url).resolve('@twemoji/svg/package.json'));
+}
+
+/** Every `every`-th Twemoji SVG (name order) that has a label, renamed `.png` as it is rendered. */
+async function emojiSvgNames(every: number): Promise<{ name: string; label: string }[]> {
+  const names = (await readdir(twemojiSvgDir()))
+    .filter((n) => n.endsWith('.svg'))
+    .sort()
+    .filter((_, i) => i % every === 0)
+    .map((n) => n.replace(/\.svg$/, '.png'));
+  return labelled(names, emojiCategories(await emojiMetadata()));
 }
 
 /**
@@ -78,35 +166,55 @@ export async function emojiInputs(dir = emojiDir()): Promise<PrepareInput[]> {
  * place that renders it, from a package we ship.
  */
 export async function emojiSvgInputs(side: number, every: number): Promise<PrepareInput[]> {
-  const dir = path.dirname(createRequire(import.meta.url).resolve('@twemoji/svg/package.json'));
-  const names = (await readdir(dir))
-    .filter((n) => n.endsWith('.svg'))
-    .sort()
-    .filter((_, i) => i % every === 0);
+  const dir = twemojiSvgDir();
   return Promise.all(
-    names.map(async (name) => {
-      const svg = await readFile(path.join(dir, name));
+    (await emojiSvgNames(every)).map(async ({ name, label }) => {
+      const svg = await readFile(path.join(dir, name.replace(/\.png$/, '.svg')));
       // Twemoji's viewBox is 36×36 at 72 dpi: this density renders it at `side` pixels directly.
       const png = await sharp(svg, { density: (72 * side) / 36 })
         .resize(side, side, { fit: 'contain', background: '#ffffff' })
         .png()
         .toBuffer();
-      return { name: name.replace(/\.svg$/, '.png'), bytes: new Uint8Array(png) };
+      return { name, label, bytes: new Uint8Array(png) };
     }),
   );
 }
 
-export type BuiltinEvent =
-  { id: string; status: 'present' | 'prepared'; seconds?: number } | { id: string; event: UploadEvent };
+/**
+ * Whether a stored built-in was prepared with today's labelling: its classes are the ones its files
+ * have now. A copy from before labels (no classes), or from another labelling, is prepared again.
+ */
+export function isCurrentBuiltin(manifest: Pick<DatasetManifest, 'classes'>, classes: readonly string[]): boolean {
+  return (manifest.classes ?? []).join('\n') === classes.join('\n');
+}
 
-/** Prepares every built-in dataset that is not stored yet (idempotent). Yields what it does. */
+export type BuiltinEvent =
+  { id: string; status: 'present' | 'outdated' | 'prepared'; seconds?: number } | { id: string; event: UploadEvent };
+
+/**
+ * Prepares every built-in dataset that is not stored yet, or was stored with other classes than its
+ * files have now (idempotent). Yields what it does.
+ */
 export async function* ensureBuiltinDatasets(storage: Storage, only?: string[]): AsyncGenerator<BuiltinEvent> {
   let inputs: PrepareInput[] | undefined;
   for (const { id, options, fromSvg } of BUILTIN_DATASETS) {
     if (only && !only.includes(id)) continue;
-    if (await storage.getRecord('datasets', id)) {
-      yield { id, status: 'present' };
-      continue;
+    const stored = await storage.getRecord<DatasetManifest>('datasets', id);
+    if (stored) {
+      const names = fromSvg ? await emojiSvgNames(fromSvg.every) : await emojiPngNames(emojiDir());
+      const classes = [...new Set(names.map((n) => n.label))].sort();
+      if (isCurrentBuiltin(stored, classes)) {
+        yield { id, status: 'present' };
+        continue;
+      }
+      yield { id, status: 'outdated' };
+      // Record first, as deleteDataset does; another process may have replaced it meanwhile: only
+      // a copy that is still outdated goes.
+      const again = await storage.getRecord<DatasetManifest>('datasets', id);
+      if (again && !isCurrentBuiltin(again, classes)) {
+        await storage.deleteRecord('datasets', id);
+        await storage.deleteBlobs(datasetBlobPrefix(id));
+      }
     }
     const started = performance.now();
     const files = fromSvg ? await emojiSvgInputs(options.width, fromSvg.every) : (inputs ??= await emojiInputs());

@@ -3,7 +3,7 @@ import { DatasetIdSchema } from '@/lib/ids';
 import { type DatasetManifest, type DatasetSummary, ShardFileSchema, toSummary } from '@/lib/pixels/manifest';
 import { AppError, forbidden, notFound } from '../errors';
 import type { BlobStream, Storage } from '../storage';
-import { datasetBlobPrefix } from './prepare';
+import { classPreviewFile, datasetBlobPrefix } from './prepare';
 
 /** Reading and deleting stored datasets: what the GET/DELETE routes call. */
 
@@ -47,9 +47,27 @@ export async function openShard(storage: Storage, id: string, file: string): Pro
   return { ...blob, sha256: shard.sha256 };
 }
 
-export async function getPreview(storage: Storage, id: string): Promise<Uint8Array> {
-  await getManifest(storage, id);
-  const png = await storage.getBlob(`${datasetBlobPrefix(id)}preview.png`);
-  if (!png) throw new AppError('blob_missing', 500, `The preview of ${id} is missing from storage.`);
+/** The dataset's contact sheet, or with `classId` the sheet of that class's first images. */
+export async function getPreview(storage: Storage, id: string, classId?: number): Promise<Uint8Array> {
+  const manifest = await getManifest(storage, id);
+  if (classId === undefined) {
+    const png = await storage.getBlob(`${datasetBlobPrefix(id)}preview.png`);
+    if (!png) throw new AppError('blob_missing', 500, `The preview of ${id} is missing from storage.`);
+    return png;
+  }
+  const classes = manifest.classes ?? [];
+  if (classId >= classes.length)
+    throw notFound(
+      'class_not_found',
+      classes.length === 0
+        ? `Dataset ${id} has no classes.`
+        : `Dataset ${id} has no class ${classId}: its class ids run 0..${classes.length - 1}.`,
+    );
+  const png = await storage.getBlob(datasetBlobPrefix(id) + classPreviewFile(classId));
+  if (!png)
+    throw notFound(
+      'class_preview_missing',
+      `Dataset ${id} was prepared before class previews; prepare it again to see one per class.`,
+    );
   return png;
 }

@@ -40,6 +40,10 @@ export const LIMITS = {
   maxSide: MAX_SIDE,
   /** Images on the preview contact sheet. */
   previewImages: 64,
+  /** Images on each class's contact sheet, at most: all classes' tokens stay within the next limit. */
+  classPreviewImages: 16,
+  /** Tokens kept for the class contact sheets while shards are written, all classes together. */
+  classPreviewBytes: 32 * MiB,
   /** Largest shard file; bigger splits are cut into several shards. */
   shardBytes: 16 * MiB,
 };

@@ -5,6 +5,8 @@ import {
   DatasetManifestSchema,
   type DatasetOptions,
   FORMAT,
+  MAX_CLASS_NAME,
+  MAX_CLASSES,
   type Shard,
   readShard,
   tokensToImage,
@@ -15,7 +17,7 @@ import {
 } from '@/lib/pixels/manifest';
 import { type FitPaletteOptions, fitPaletteSteps, paletteMapper, paletteTokenArray } from '@/lib/pixels/palette';
 import { shuffledIndices } from '@/lib/pixels/prng';
-import { AppError, unavailable } from '../errors';
+import { AppError, badRequest, unavailable } from '../errors';
 import type { Storage } from '../storage';
 import { decodeToRgb, MAX_DECODES, SkipFile } from './decode';
 import { formatBytes } from '@/lib/format';
@@ -25,9 +27,10 @@ import { hasRoom, takeTurn, type Turn } from './turns';
 import { isZip, readZip } from './zip';
 
 /**
- * Upload → dataset: expand zips, decode each file with sharp (bounded concurrency, within the
- * upload's budget of decoded pixels), drop duplicates and bad files with a reason, tokenize, split
- * train/validation by a seeded shuffle, write shards and a preview, and only then commit the record.
+ * Upload → dataset: expand zips (their class folders label the images, classes.ts), decode each
+ * file with sharp (bounded concurrency, within the upload's budget of decoded pixels), drop
+ * duplicates and bad files with a reason, tokenize, split train/validation by a seeded shuffle,
+ * write shards, a preview and one per class, and only then commit the record.
  * Yields the upload events the route streams as NDJSON; on failure, or when the client goes away,
  * removes every blob it wrote.
  */
@@ -35,6 +38,8 @@ import { isZip, readZip } from './zip';
 export interface PrepareInput {
   name: string;
   bytes: Uint8Array;
+  /** Its class (built-ins); a zip's images take theirs from its folders instead. */
+  label?: string;
 }
 
 export interface PrepareContext {
@@ -50,6 +55,8 @@ export interface PrepareContext {
 }
 
 export const datasetBlobPrefix = (id: string) => `datasets/${id}/`;
+/** The contact sheet of one class's first images, beside the dataset's `preview.png`. */
+export const classPreviewFile = (classId: number) => `preview-class-${String(classId).padStart(3, '0')}.png`;
 
 export function newDatasetId(name: string): string {
   const slug = name
@@ -62,10 +69,11 @@ export function newDatasetId(name: string): string {
   return `${slug || 'dataset'}-${randomBytes(4).toString('hex')}`;
 }
 
-type Entry = PrepareInput | { name: string; reason: string };
+type Entry = PrepareInput | { name: string; reason: string; label?: string };
 interface Accepted {
   name: string;
   sha256: string;
+  label?: string;
   /** [height·width·3]; emptied once tokenized or copied into a shard, so the pixels go as they are used. */
   rgb: Uint8Array;
 }
@@ -133,8 +141,13 @@ async function* prepare(
   if (await storage.getRecord('datasets', id)) throw new AppError('conflict', 409, `dataset ${id} already exists`);
 
   // 1–2. In functions of their own: a finished loop's last input would otherwise stay in this frame.
-  const entries = yield* expandInputs(pending, limits);
-  const { accepted, skipped } = yield* decodeEntries(entries, options, limits, ctx.concurrency ?? MAX_DECODES);
+  const { entries, classes } = yield* expandInputs(pending, limits);
+  const { accepted, skipped, firstSkip } = yield* decodeEntries(
+    entries,
+    options,
+    limits,
+    ctx.concurrency ?? MAX_DECODES,
+  );
 
   if (accepted.length === 0) {
     const why = skipped
@@ -147,6 +160,8 @@ async function* prepare(
       `No usable image in the upload${why ? ` (${why}${skipped.length > 3 ? '; …' : ''})` : ''}. Nothing was stored.`,
     );
   }
+  const classId = new Map(classes.map((name, i) => [name, i]));
+  refuseEmptyClasses(classes, accepted, firstSkip);
 
   // 3. Tokenize. The pixels are never copied together: at most they and the palette tokens coexist.
   const pixels = options.width * options.height;
@@ -204,6 +219,15 @@ async function* prepare(
     let previewable = 0;
     const splits = {} as DatasetManifest['splits'];
     const perShard = Math.max(1, Math.floor(limits.shardBytes / (seqLength * bytesPerToken)));
+    // Tokens of each class's first images (in the order written), kept for its own contact sheet.
+    const classSheets = classes.map((): TokenArray[] => []);
+    const perClassSheet = Math.max(
+      1,
+      Math.min(
+        limits.classPreviewImages,
+        Math.floor(limits.classPreviewBytes / (Math.max(1, classes.length) * seqLength * bytesPerToken)),
+      ),
+    );
     let written = 0;
     yield { type: 'writing', done: written, total: n };
     for (const split of ['train', 'validation'] as const) {
@@ -213,7 +237,12 @@ async function* prepare(
         const chunk = indices.slice(s * perShard, (s + 1) * perShard);
         const tokens =
           bytesPerToken === 1 ? new Uint8Array(chunk.length * seqLength) : new Uint16Array(chunk.length * seqLength);
-        chunk.forEach((img, j) => tokens.set(takeTokens(img), j * seqLength));
+        chunk.forEach((img, j) => {
+          const imageTokens = takeTokens(img);
+          tokens.set(imageTokens, j * seqLength);
+          const sheet = classes.length > 0 ? classSheets[classId.get(accepted[img].label!)!] : undefined;
+          if (sheet && sheet.length < perClassSheet) sheet.push(imageTokens.slice());
+        });
         const bytes = tokensToShardBytes(tokens, bytesPerToken);
         const file = `${split}-${String(s).padStart(3, '0')}.bin`;
         await storage.putBlob(prefix + file, bytes);
@@ -230,7 +259,11 @@ async function* prepare(
         written += chunk.length;
         yield { type: 'writing', done: written, total: n };
       }
-      splits[split] = { shards, sources: indices };
+      splits[split] = {
+        shards,
+        sources: indices,
+        ...(classes.length > 0 ? { labels: indices.map((i) => classId.get(accepted[i].label!)!) } : {}),
+      };
     }
 
     manifest = DatasetManifestSchema.parse({
@@ -256,6 +289,7 @@ async function* prepare(
       seed: options.seed,
       validationFraction: options.validationFraction,
       counts: { train: splitOrder.train.length, validation: validationCount, accepted: n, skipped: skipped.length },
+      ...(classes.length > 0 ? { classes } : {}),
       splits,
       skipped,
     } satisfies DatasetManifest);
@@ -271,6 +305,10 @@ async function* prepare(
       }
     }
     await storage.putBlob(`${prefix}preview.png`, await contactSheet(previews, manifest.width, manifest.height));
+    for (const [c, sheet] of classSheets.entries()) {
+      const images = sheet.map((t) => tokensToImage(manifest, t));
+      await storage.putBlob(prefix + classPreviewFile(c), await contactSheet(images, manifest.width, manifest.height));
+    }
 
     await storage.insertRecord('datasets', id, manifest.createdAt, manifest);
     stored = true;
@@ -289,12 +327,14 @@ async function* prepare(
 
 /**
  * 1. Zips expanded into entries, reporting how many entries of each zip are read; everything past
- * the file budget is skipped with a reason. Empties `pending` as it goes.
+ * the file budget is skipped with a reason. Empties `pending` as it goes. Returns the classes the
+ * entries name (sorted, as Keras sorts class folders); when there are any, a file without one (a
+ * loose file, or one at the top of a zip with class folders) is skipped: it cannot be labelled.
  */
 async function* expandInputs(
   pending: (PrepareInput | undefined)[],
   limits: Limits,
-): AsyncGenerator<UploadEvent, Entry[]> {
+): AsyncGenerator<UploadEvent, { entries: Entry[]; classes: string[] }> {
   const entries: Entry[] = [];
   let fileCount = 0;
   const inflateBudget = { inflated: 0 };
@@ -319,11 +359,58 @@ async function* expandInputs(
     entries.push(...expanded);
     fileCount += expanded.length;
   }
-  return entries;
+  const classes = [...new Set(entries.flatMap((e) => (e.label === undefined ? [] : [e.label])))].sort();
+  if (classes.length > MAX_CLASSES)
+    throw badRequest(
+      'too_many_classes',
+      `The upload has ${classes.length} class folders; at most ${MAX_CLASSES} are allowed. Merge some folders; nothing was stored.`,
+    );
+  const long = classes.find((c) => c.length > MAX_CLASS_NAME);
+  if (long !== undefined)
+    throw badRequest(
+      'class_name_too_long',
+      `The class folder name "${long.slice(0, MAX_CLASS_NAME)}…" is longer than ${MAX_CLASS_NAME} characters. Rename it; nothing was stored.`,
+    );
+  if (classes.length > 0)
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i];
+      if (e.label === undefined && !('reason' in e))
+        entries[i] = {
+          name: e.name,
+          reason: 'no class: this upload has class folders, and this file is not inside one',
+        };
+    }
+  return { entries, classes };
 }
+
+/**
+ * A class whose every image was skipped (or whose folder is empty) would be a class the model can
+ * never learn: the upload is refused, naming the folders and why their files were skipped.
+ */
+function refuseEmptyClasses(classes: string[], accepted: Accepted[], firstSkip: Map<string, Skip>): void {
+  const used = new Set(accepted.map((a) => a.label));
+  const empty = classes.filter((c) => !used.has(c));
+  if (empty.length === 0) return;
+  const named = empty
+    .slice(0, 3)
+    .map((c) => {
+      const skip = firstSkip.get(c);
+      return `"${c}"${skip ? ` (${skip.name}: ${skip.reason})` : ''}`;
+    })
+    .join(', ');
+  throw badRequest(
+    'empty_class',
+    `${empty.length === 1 ? 'The class folder' : `${empty.length} class folders, among them`} ${named} ${
+      empty.length === 1 ? 'has' : 'have'
+    } no usable image. Add images or remove the folder${empty.length === 1 ? '' : 's'}; nothing was stored.`,
+  );
+}
+
+type Skip = { name: string; reason: string };
 
 interface DecodeJob {
   name: string;
+  label?: string;
   /** Whether it holds a share of the pixel budget, to give back if the decode is skipped. */
   reserved: boolean;
   result: Promise<Accepted | { reason: string }>;
@@ -339,7 +426,7 @@ async function* decodeEntries(
   options: DatasetOptions,
   limits: Limits,
   window: number,
-): AsyncGenerator<UploadEvent, { accepted: Accepted[]; skipped: { name: string; reason: string }[] }> {
+): AsyncGenerator<UploadEvent, { accepted: Accepted[]; skipped: Skip[]; firstSkip: Map<string, Skip> }> {
   const total = entries.length;
   const target = { width: options.width, height: options.height, fit: options.fit, background: options.background };
   const imageBytes = options.width * options.height * 3;
@@ -350,7 +437,9 @@ async function* decodeEntries(
   let reserved = 0;
   const firstByHash = new Map<string, string>();
   const accepted: Accepted[] = [];
-  const skipped: { name: string; reason: string }[] = [];
+  const skipped: Skip[] = [];
+  /** The first file of each class that was skipped: what an empty class's refusal cites. */
+  const firstSkip = new Map<string, Skip>();
   const inflight: DecodeJob[] = [];
   let done = 0;
 
@@ -358,8 +447,13 @@ async function* decodeEntries(
   const start = (i: number): DecodeJob => {
     const entry = entries[i];
     entries[i] = { name: entry.name, reason: '' };
-    const { name } = entry;
-    const skip = (reason: string): DecodeJob => ({ name, reserved: false, result: Promise.resolve({ reason }) });
+    const { name, label } = entry;
+    const skip = (reason: string): DecodeJob => ({
+      name,
+      label,
+      reserved: false,
+      result: Promise.resolve({ reason }),
+    });
     if ('reason' in entry) return skip(entry.reason);
     const sha256 = createHash('sha256').update(entry.bytes).digest('hex');
     const first = firstByHash.get(sha256);
@@ -368,14 +462,14 @@ async function* decodeEntries(
     reserved += imageBytes;
     firstByHash.set(sha256, name);
     const result = decodeToRgb(entry.bytes, target, limits).then(
-      (rgb) => ({ name, sha256, rgb }),
+      (rgb): Accepted => ({ name, sha256, rgb, ...(label !== undefined ? { label } : {}) }),
       (err: unknown) => {
         if (err instanceof SkipFile) return { reason: err.reason };
         throw err;
       },
     );
     result.catch(() => {}); // awaited in order by `settle`; this only silences the early-rejection warning
-    return { name, reserved: true, result };
+    return { name, label, reserved: true, result };
   };
 
   const settle = async function* (job: DecodeJob): AsyncGenerator<UploadEvent> {
@@ -387,6 +481,8 @@ async function* decodeEntries(
     } else {
       if (job.reserved) reserved -= imageBytes;
       skipped.push({ name: job.name, reason: result.reason });
+      if (job.label !== undefined && !firstSkip.has(job.label))
+        firstSkip.set(job.label, { name: job.name, reason: result.reason });
       yield { type: 'file', name: job.name, status: 'skipped', reason: result.reason };
     }
     yield { type: 'progress', done, total, file: job.name };
@@ -400,7 +496,7 @@ async function* decodeEntries(
     if (inflight.length >= window) yield* settle(inflight.shift()!);
   }
   while (inflight.length > 0) yield* settle(inflight.shift()!);
-  return { accepted, skipped };
+  return { accepted, skipped, firstSkip };
 }
 
 /** `fitPalette`, letting other requests in every ~50 ms: k-means to 512 colours can take seconds of CPU. */

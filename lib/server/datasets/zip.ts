@@ -1,6 +1,7 @@
 import 'server-only';
 import yauzl from 'yauzl';
 import { formatBytes } from '@/lib/format';
+import { folderClasses } from './classes';
 import type { Limits } from './limits';
 
 /**
@@ -8,7 +9,11 @@ import type { Limits } from './limits';
  * escape the archive refused, and sizes counted while inflating, because a zip bomb's headers lie.
  */
 
-export type ZipItem = { name: string; bytes: Uint8Array } | { name: string; reason: string };
+/**
+ * One file of a zip: its bytes, or why it was skipped. `label`: the class folder it sits in
+ * (classes.ts), when the zip has class folders.
+ */
+export type ZipItem = ({ name: string; bytes: Uint8Array } | { name: string; reason: string }) & { label?: string };
 
 /** Bytes inflated so far by all the zips of one upload: `limits.zipUncompressedBytes` bounds their sum. */
 export interface InflateBudget {
@@ -34,11 +39,12 @@ export function unsafeEntryName(name: string): string | undefined {
   return undefined;
 }
 
-/** Directories, macOS resource forks and dotfiles: silently ignored. */
+/** macOS resource forks and dotfiles: silently ignored. */
 function isNoise(name: string): boolean {
   const parts = name.replace(/\\/g, '/').split('/');
-  return name.endsWith('/') || parts.some((p) => p === '__MACOSX' || (p.startsWith('.') && p !== '..'));
+  return parts.some((p) => p === '__MACOSX' || (p.startsWith('.') && p !== '..'));
 }
+const isFolder = (name: string) => /[/\\]$/.test(name);
 
 class StopZip extends Error {}
 
@@ -72,6 +78,9 @@ export async function readZip(
 
   let files = 0;
   let read = 0;
+  /** Paths inside the zip: of each item that is a safely named file (by item index), and of folders. */
+  const paths = new Map<number, string>();
+  const folders: string[] = [];
   try {
     await new Promise<void>((resolve, reject) => {
       zipfile.on('error', reject);
@@ -93,7 +102,22 @@ export async function readZip(
   }
   if (items.length === 0)
     items.push({ name: zipName, reason: 'empty zip: no files inside (folders, dotfiles and __MACOSX are ignored)' });
+  labelByFolder();
   return items;
+
+  /** Gives each file its class folder; a class folder with no file at all becomes a skipped item. */
+  function labelByFolder(): void {
+    const indices = [...paths.keys()];
+    const { classOf, emptyClasses } = folderClasses(
+      indices.map((i) => paths.get(i)!),
+      folders,
+    );
+    indices.forEach((item, j) => {
+      if (classOf[j] !== undefined) items[item].label = classOf[j];
+    });
+    for (const { name, folder } of emptyClasses)
+      items.push({ name: `${zipName}/${folder}`, reason: 'empty folder: no image inside', label: name });
+  }
 
   async function handleEntry(entry: yauzl.Entry): Promise<void> {
     const raw = entry.fileName as unknown as Buffer;
@@ -102,6 +126,10 @@ export async function readZip(
     const name = `${zipName}/${entryName}`;
     const unsafe = unsafeEntryName(entryName);
     if (!unsafe && isNoise(entryName)) return;
+    if (!unsafe && isFolder(entryName)) {
+      folders.push(entryName);
+      return;
+    }
     if (++files > maxEntries) {
       items.push({ name: zipName, reason: `too many files: only the first ${maxEntries} entries were read` });
       throw new StopZip();
@@ -110,6 +138,7 @@ export async function readZip(
       items.push({ name, reason: unsafe });
       return;
     }
+    paths.set(items.length, entryName); // the one item this entry adds next
     if (entry.uncompressedSize > limits.bytesPerFile) {
       items.push({
         name,

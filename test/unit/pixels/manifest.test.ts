@@ -6,6 +6,9 @@ import {
   readShard,
   toSummary,
   DatasetSummarySchema,
+  imageLabels,
+  MAX_CLASSES,
+  previewUrl,
   tokensToImage,
   tokensToShardBytes,
 } from '@/lib/pixels/manifest';
@@ -63,6 +66,9 @@ describe('dataset manifest', () => {
       `/api/datasets/tiny-palette/preview.png?v=${Date.parse('2026-01-01T00:00:00.000Z').toString(36)}`,
     );
     expect(summary.paletteSize).toBe(300);
+    expect(previewUrl('tiny-palette', '2026-01-01T00:00:00.000Z', 3)).toBe(
+      `/api/datasets/tiny-palette/preview.png?class=3&v=${Date.parse('2026-01-01T00:00:00.000Z').toString(36)}`,
+    );
   });
 
   it('rejects inconsistent manifests with a reason', () => {
@@ -74,6 +80,60 @@ describe('dataset manifest', () => {
     expect(DatasetManifestSchema.safeParse(shortPalette).success).toBe(false);
     const badId = { ...paletteManifest(16), id: '../etc' };
     expect(DatasetManifestSchema.safeParse(badId).success).toBe(false);
+  });
+
+  describe('with classes', () => {
+    /** The palette manifest labelled: train images are classes 1 and 0, the validation image class 1. */
+    const labelled = (): DatasetManifest => {
+      const m = paletteManifest(16);
+      return {
+        ...m,
+        classes: ['cats', 'dogs'],
+        splits: {
+          train: { ...m.splits.train, labels: [1, 0] },
+          validation: { ...m.splits.validation, labels: [1] },
+        },
+      };
+    };
+    const error = (m: unknown) => DatasetManifestSchema.safeParse(m).error?.message;
+
+    it('round-trips through JSON, gives each split its labels in shard order, and counts images per class', () => {
+      const m = DatasetManifestSchema.parse(JSON.parse(JSON.stringify(labelled())));
+      expect(m.classes).toEqual(['cats', 'dogs']);
+      expect(imageLabels(m, 'train')).toEqual(Int32Array.from([1, 0]));
+      expect(imageLabels(m, 'validation')).toEqual(Int32Array.from([1]));
+      expect(DatasetSummarySchema.parse(toSummary(m)).classes).toEqual([
+        { name: 'cats', train: 1, validation: 0 },
+        { name: 'dogs', train: 1, validation: 1 },
+      ]);
+      const plain = DatasetManifestSchema.parse(paletteManifest(16));
+      expect(imageLabels(plain, 'train')).toBeUndefined();
+      expect(toSummary(plain).classes).toBeUndefined();
+    });
+
+    it('refuses an unknown class id, a length mismatch, and labels on one side only, saying how to fix it', () => {
+      const m = labelled();
+      const unknown = { ...m, splits: { ...m.splits, validation: { ...m.splits.validation, labels: [2] } } };
+      expect(error(unknown)).toMatch(/validation\.labels\[0\] is 2, not a class id: ids run 0\.\.1/);
+      const negative = { ...m, splits: { ...m.splits, train: { ...m.splits.train, labels: [0, -1] } } };
+      expect(error(negative)).toMatch(/train\.labels\[1\] is -1/);
+      const short = { ...m, splits: { ...m.splits, train: { ...m.splits.train, labels: [0] } } };
+      expect(error(short)).toMatch(/train\.labels has 1 entries for 2 sources: give one label per image/);
+      const noLabels = { ...m, splits: { ...m.splits, validation: { ...m.splits.validation, labels: undefined } } };
+      expect(error(noLabels)).toMatch(/validation\.labels is missing/);
+      const noClasses = { ...m, classes: undefined };
+      expect(error(noClasses)).toMatch(/train\.labels needs classes/);
+    });
+
+    it(`refuses more than MAX_CLASSES (${MAX_CLASSES}) classes, duplicate and over-long names`, () => {
+      const m = labelled();
+      const many = Array.from({ length: MAX_CLASSES + 1 }, (_, i) => `class ${i}`);
+      expect(error({ ...m, classes: many })).toMatch(new RegExp(`at most ${MAX_CLASSES} classes`));
+      expect(error({ ...m, classes: many.slice(0, MAX_CLASSES) })).toBeUndefined();
+      expect(error({ ...m, classes: ['cats', 'cats'] })).toMatch(/unique/);
+      expect(error({ ...m, classes: ['cats', 'x'.repeat(65)] })).toMatch(/longer than 64/);
+      expect(error({ ...m, classes: [] })).toMatch(/at least one/);
+    });
   });
 
   it('reads Uint16 little-endian shards back, image by image, and decodes palette colours', () => {

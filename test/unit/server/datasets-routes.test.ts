@@ -11,6 +11,8 @@ import {
   type DatasetManifest,
   DatasetManifestSchema,
   DatasetOptionsSchema,
+  imageLabels,
+  MAX_CLASSES,
   readShard,
   tokensToImage,
   UploadEventSchema,
@@ -339,6 +341,144 @@ describe('POST /api/datasets', () => {
     const left = await readdir(path.join(dataDir, 'blobs'), { recursive: true });
     expect(left.filter((f) => f.endsWith('.bin') || f.endsWith('.tmp') || f.endsWith('.png'))).toEqual([]);
     expect((await (await collection.GET()).json()).datasets).toEqual([]);
+  });
+});
+
+describe('POST /api/datasets with class folders', () => {
+  const colour = (i: number) => solidImage('png', 8, 8, { r: (i * 67) % 256, g: (i * 29) % 256, b: (i * 113) % 256 });
+  const storedNothing = async () => {
+    expect(await storage.listRecords('datasets')).toEqual([]);
+    expect(await storage.listBlobs('datasets/')).toEqual([]);
+  };
+
+  it('labels each image with its folder in the zip, and the manifest and summary carry the classes', async () => {
+    const pets = zip([
+      deflated('pets/dogs/d1.png', await colour(1)),
+      deflated('pets/cats/c1.png', await colour(2)),
+      deflated('pets/cats/c2.png', await colour(3)),
+      deflated('pets/cats/kittens/k1.png', await colour(4)),
+      deflated('pets/dogs/d2.png', await colour(5)),
+      deflated('pets/loose.png', await colour(6)),
+    ]);
+    const res = await collection.POST(
+      upload({ name: 'Pets', width: 8, height: 8, validationFraction: 0.4, seed: 2 }, [
+        { name: 'pets.zip', bytes: pets },
+        { name: 'stray.png', bytes: await colour(7) },
+      ]),
+    );
+    const events = await ndjson(res);
+    for (const e of events) UploadEventSchema.parse(e);
+    const done = events.at(-1) as { type: string; dataset: { id: string; classes: unknown } };
+    expect(done.type).toBe('done');
+    expect(done.dataset.classes).toEqual([
+      { name: 'cats', train: expect.any(Number), validation: expect.any(Number) },
+      { name: 'dogs', train: expect.any(Number), validation: expect.any(Number) },
+    ]);
+
+    const manifest = DatasetManifestSchema.parse(
+      await (await item.GET(new Request('http://test'), ctx({ id: done.dataset.id }))).json(),
+    );
+    expect(manifest.classes).toEqual(['cats', 'dogs']);
+    expect(manifest.counts).toEqual({ train: 3, validation: 2, accepted: 5, skipped: 2 });
+    expect(Object.fromEntries(manifest.skipped.map((s) => [s.name, s.reason]))).toEqual({
+      'pets.zip/pets/loose.png': expect.stringMatching(/^no class: /),
+      'stray.png': expect.stringMatching(/^no class: /),
+    });
+    const classOfFile: Record<string, string> = {};
+    for (const split of ['train', 'validation'] as const) {
+      const labels = imageLabels(manifest, split)!;
+      manifest.splits[split].sources.forEach((source, i) => {
+        classOfFile[manifest.source.files[source].name] = manifest.classes![labels[i]];
+      });
+    }
+    expect(classOfFile).toEqual({
+      'pets.zip/pets/dogs/d1.png': 'dogs',
+      'pets.zip/pets/dogs/d2.png': 'dogs',
+      'pets.zip/pets/cats/c1.png': 'cats',
+      'pets.zip/pets/cats/c2.png': 'cats',
+      'pets.zip/pets/cats/kittens/k1.png': 'cats',
+    });
+    const list = await (await collection.GET()).json();
+    expect(list.datasets[0].classes.map((c: { train: number; validation: number }) => c.train + c.validation)).toEqual([
+      3, 2,
+    ]);
+    // A contact sheet per class: cats' three 8×8 images upscaled to 64 px tiles in a 2×2 grid, dogs' two in 2×1.
+    const sheet = async (query: string) =>
+      preview.GET(new Request(`http://test/api/datasets/x/preview.png${query}`), ctx({ id: manifest.id }));
+    const size = async (res: Response) => {
+      const meta = await sharp(Buffer.from(await res.arrayBuffer())).metadata();
+      return [meta.width, meta.height];
+    };
+    expect(await size(await sheet('?class=0'))).toEqual([2 * 64 + 3 * 2, 2 * 64 + 3 * 2]);
+    const dogs = await sheet('?class=1&v=abc');
+    const { data, info } = await sharp(Buffer.from(await dogs.arrayBuffer()))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height]).toEqual([2 * 64 + 3 * 2, 64 + 2 * 2]);
+    const tile = (x: number) => Array.from(data.subarray((2 * info.width + x) * 3, (2 * info.width + x) * 3 + 3));
+    const dogColours = [1, 5].map((i) => [(i * 67) % 256, (i * 29) % 256, (i * 113) % 256]); // colour(1), colour(5)
+    expect([tile(2), tile(2 + 64 + 2)].sort()).toEqual(dogColours.sort());
+    const unknown = await sheet('?class=2');
+    expect(unknown.status).toBe(404);
+    expect((await unknown.json()).error).toMatchObject({ code: 'class_not_found', message: /ids run 0\.\.1/ });
+    expect((await sheet('?class=cats')).status).toBe(400);
+    expect((await sheet('?class=-1')).status).toBe(400);
+  });
+
+  it('keeps loose files and zips without class folders unlabelled', async () => {
+    const flat = zip([deflated('a.png', await colour(1)), deflated('b.png', await colour(2))]);
+    const res = await collection.POST(
+      upload({ name: 'Flat', width: 8, height: 8 }, [
+        { name: 'flat.zip', bytes: flat },
+        { name: 'c.png', bytes: await colour(3) },
+      ]),
+    );
+    const done = (await ndjson(res)).at(-1) as { type: string; dataset: { id: string; classes?: unknown } };
+    expect(done.type).toBe('done');
+    expect(done.dataset.classes).toBeUndefined();
+    const manifest = (await (
+      await item.GET(new Request('http://test'), ctx({ id: done.dataset.id }))
+    ).json()) as DatasetManifest;
+    expect(manifest.classes).toBeUndefined();
+    expect(manifest.counts.accepted).toBe(3);
+    expect(imageLabels(manifest, 'train')).toBeUndefined();
+    const classSheet = await preview.GET(
+      new Request('http://test/api/datasets/x/preview.png?class=0'),
+      ctx({ id: manifest.id }),
+    );
+    expect(classSheet.status).toBe(404);
+    expect((await classSheet.json()).error.message).toMatch(/has no classes/);
+  });
+
+  it('refuses an upload with an empty class folder, naming it, and stores nothing', async () => {
+    const withEmpty = zip([
+      deflated('cats/c1.png', await colour(1)),
+      deflated('dogs/', new Uint8Array(0)),
+      deflated('birds/notes.txt', new TextEncoder().encode('no pictures yet')),
+    ]);
+    const events = await ndjson(
+      await collection.POST(upload({ name: 'Gaps', width: 8, height: 8 }, [{ name: 'pets.zip', bytes: withEmpty }])),
+    );
+    const last = events.at(-1) as { type: string; code: string; message: string };
+    expect(last).toMatchObject({ type: 'error', code: 'empty_class' });
+    expect(last.message).toMatch(/"birds" \(pets\.zip\/birds\/notes\.txt: not an image/);
+    expect(last.message).toMatch(/"dogs" \(pets\.zip\/dogs\/: empty folder/);
+    expect(last.message).toMatch(/nothing was stored/);
+    await storedNothing();
+  });
+
+  it(`refuses more than ${MAX_CLASSES} class folders before decoding any image, and stores nothing`, async () => {
+    const entries = Array.from({ length: MAX_CLASSES + 1 }, (_, i) => deflated(`c${i}/x.png`, new Uint8Array([i])));
+    const events = await ndjson(
+      await collection.POST(upload({ name: 'Many', width: 8, height: 8 }, [{ name: 'many.zip', bytes: zip(entries) }])),
+    );
+    expect(events.some((e) => e.type === 'file')).toBe(false);
+    expect(events.at(-1)).toMatchObject({
+      type: 'error',
+      code: 'too_many_classes',
+      message: expect.stringContaining(`${MAX_CLASSES + 1} class folders; at most ${MAX_CLASSES}`),
+    });
+    await storedNothing();
   });
 });
 

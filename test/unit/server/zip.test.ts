@@ -119,6 +119,29 @@ describe('readZip', () => {
     expect(items).toEqual([{ name: 'mac.zip', reason: expect.stringMatching(/^empty zip/) }]);
   });
 
+  it('labels each file with its class folder, and reports a class folder with no file as a skipped item', async () => {
+    const one = new Uint8Array([1]);
+    const items = await readZip(
+      'pets.zip',
+      zip([
+        deflated('pets/', new Uint8Array(0)),
+        deflated('pets/cats/a.png', one),
+        deflated('pets/dogs/', new Uint8Array(0)),
+        deflated('pets/birds/b.png', one),
+        deflated('pets/top.png', one),
+      ]),
+      LIMITS,
+      10,
+    );
+    expect(items).toEqual([
+      { name: 'pets.zip/pets/cats/a.png', bytes: one, label: 'cats' },
+      { name: 'pets.zip/pets/birds/b.png', bytes: one, label: 'birds' },
+      { name: 'pets.zip/pets/top.png', bytes: one },
+      { name: 'pets.zip/pets/dogs/', reason: 'empty folder: no image inside', label: 'dogs' },
+    ]);
+    expect('label' in items[2]).toBe(false);
+  });
+
   it('reports a corrupt archive instead of throwing', async () => {
     const items = await readZip('bad.zip', new Uint8Array([0x50, 0x4b, 3, 4, 1, 2, 3]), LIMITS, 10);
     expect(items).toEqual([{ name: 'bad.zip', reason: expect.stringMatching(/^corrupt zip/) }]);
