@@ -21,8 +21,10 @@
  * - `source.files` lists the accepted input files with the sha256 of their original bytes.
  * - Labels, when the dataset has classes, live here in the manifest JSON, not in the shards:
  *   `classes` names them (1 to MAX_CLASSES), and `splits.*.labels[i]` is the class id, an index
- *   into `classes`, of the i-th image of that split: parallel to `splits.*.sources`. A dataset
- *   without `classes` is unlabelled and its splits carry no `labels`.
+ *   into `classes`, of the i-th image of that split: parallel to `splits.*.sources`; `null` for an
+ *   image of no class (a built-in emoji its metadata does not categorise), which a conditional
+ *   model learns only unconditionally. A dataset without `classes` is unlabelled and its splits
+ *   carry no `labels`.
  */
 import { z } from 'zod';
 import { DatasetIdSchema, Sha256Schema } from '@/lib/ids';
@@ -71,8 +73,8 @@ export type Shard = z.infer<typeof ShardSchema>;
 const SplitSchema = z.object({
   shards: z.array(ShardSchema),
   sources: z.array(z.number().int().min(0)),
-  /** Class id of each image, parallel to `sources`; present iff the manifest has `classes`. */
-  labels: z.array(z.number().int()).optional(),
+  /** Class id of each image (null: no class), parallel to `sources`; present iff the manifest has `classes`. */
+  labels: z.array(z.number().int().nullable()).optional(),
 });
 
 const ClassNamesSchema = z
@@ -176,7 +178,7 @@ function checkLabels(
   }
   if (labels.length !== sources.length)
     fail(`${split}.labels has ${labels.length} entries for ${sources.length} sources: give one label per image`);
-  const bad = labels.findIndex((id) => id < 0 || id >= classes.length);
+  const bad = labels.findIndex((id) => id !== null && (id < 0 || id >= classes.length));
   if (bad >= 0)
     fail(
       `${split}.labels[${bad}] is ${labels[bad]}, not a class id: ids run 0..${classes.length - 1} (${classes.length} classes)`,
@@ -185,14 +187,16 @@ function checkLabels(
 
 /**
  * The class id of each image of a split, in shard order: `undefined` for an unlabelled dataset.
- * Values index `manifest.classes`.
+ * Values index `manifest.classes`; an image of no class reads `classes.length`, the id a
+ * class-conditional model gives "no class".
  */
 export function imageLabels(
   manifest: Pick<DatasetManifest, 'classes' | 'splits'>,
   split: 'train' | 'validation',
 ): Int32Array | undefined {
+  const { classes } = manifest;
   const labels = manifest.splits[split].labels;
-  return manifest.classes && labels ? Int32Array.from(labels) : undefined;
+  return classes && labels ? Int32Array.from(labels, (id) => id ?? classes.length) : undefined;
 }
 
 /** A class and how many images of each split carry it. */
@@ -208,7 +212,7 @@ export function classCounts(manifest: Pick<DatasetManifest, 'classes' | 'splits'
   if (!manifest.classes) return undefined;
   const counts = manifest.classes.map((name) => ({ name, train: 0, validation: 0 }));
   for (const split of ['train', 'validation'] as const)
-    for (const id of manifest.splits[split].labels ?? []) if (counts[id]) counts[id][split]++;
+    for (const id of manifest.splits[split].labels ?? []) if (id !== null && counts[id]) counts[id][split]++;
   return counts;
 }
 

@@ -69,9 +69,10 @@ export interface EmojiMeta {
 }
 
 /**
- * Categories left out of the labelled built-ins. "Component" is the five skin-tone swatches: flat
- * squares of colour, not emoji anyone asks for, too few for a class (no validation image at 5%),
- * and the manifest has no "no class" label for them.
+ * Categories that are no class of the labelled built-ins. "Component" is the five skin-tone swatches:
+ * flat squares of colour, not emoji anyone asks for, too few for a class (no validation image at 5%).
+ * They stay in the dataset as images of no class, so a built-in keeps the images, split and palette
+ * it had before labels, and models trained on it still read it the same way.
  */
 export const UNLABELLED_CATEGORIES: ReadonlySet<string> = new Set(['Component']);
 
@@ -112,15 +113,12 @@ export async function emojiMetadata(): Promise<EmojiMeta[]> {
   return JSON.parse(await readFile(file, 'utf8')) as EmojiMeta[];
 }
 
-/** Each file name with its class; files without one are left out (see `emojiCategories`). */
+/** Each file name with its class; `null` for files of no class (see `emojiCategories`). */
 export function labelled(
   names: readonly string[],
   categoryOf: (file: string) => string | undefined,
-): { name: string; label: string }[] {
-  return names.flatMap((name) => {
-    const label = categoryOf(name);
-    return label === undefined ? [] : [{ name, label }];
-  });
+): { name: string; label: string | null }[] {
+  return names.map((name) => ({ name, label: categoryOf(name) ?? null }));
 }
 
 /** Folder of the 3,786 64×64 Twemoji PNGs shipped by emoji-datasource-twitter. */
@@ -129,13 +127,13 @@ export function emojiDir(): string {
   return path.join(path.dirname(pkg), 'img', 'twitter', '64');
 }
 
-/** The labelled emoji PNGs, in name order so built-ins are the same on every machine. */
-async function emojiPngNames(dir: string): Promise<{ name: string; label: string }[]> {
+/** Every emoji PNG with its label, in name order so built-ins are the same on every machine. */
+async function emojiPngNames(dir: string): Promise<{ name: string; label: string | null }[]> {
   const names = (await readdir(dir)).filter((n) => n.endsWith('.png')).sort();
   return labelled(names, emojiCategories(await emojiMetadata()));
 }
 
-/** The labelled emoji PNGs (name order), each with its category as its label. */
+/** Every emoji PNG (name order), each with its category as its label (null: no class). */
 export async function emojiInputs(dir = emojiDir()): Promise<PrepareInput[]> {
   return Promise.all(
     (await emojiPngNames(dir)).map(async ({ name, label }) => ({
@@ -150,8 +148,8 @@ function twemojiSvgDir(): string {
   return path.dirname(createRequire(import.meta.url).resolve('@twemoji/svg/package.json'));
 }
 
-/** Every `every`-th Twemoji SVG (name order) that has a label, renamed `.png` as it is rendered. */
-async function emojiSvgNames(every: number): Promise<{ name: string; label: string }[]> {
+/** Every `every`-th Twemoji SVG (name order) with its label, renamed `.png` as it is rendered. */
+async function emojiSvgNames(every: number): Promise<{ name: string; label: string | null }[]> {
   const names = (await readdir(twemojiSvgDir()))
     .filter((n) => n.endsWith('.svg'))
     .sort()
@@ -202,7 +200,7 @@ export async function* ensureBuiltinDatasets(storage: Storage, only?: string[]):
     const stored = await storage.getRecord<DatasetManifest>('datasets', id);
     if (stored) {
       const names = fromSvg ? await emojiSvgNames(fromSvg.every) : await emojiPngNames(emojiDir());
-      const classes = [...new Set(names.map((n) => n.label))].sort();
+      const classes = [...new Set(names.flatMap((n) => (n.label === null ? [] : [n.label])))].sort();
       if (isCurrentBuiltin(stored, classes)) {
         yield { id, status: 'present' };
         continue;

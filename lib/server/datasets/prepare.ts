@@ -38,8 +38,12 @@ import { isZip, readZip } from './zip';
 export interface PrepareInput {
   name: string;
   bytes: Uint8Array;
-  /** Its class (built-ins); a zip's images take theirs from its folders instead. */
-  label?: string;
+  /**
+   * Its class (built-ins; a zip's images take theirs from its folders instead). `null`: an image of
+   * no class in a labelled dataset, kept and learned unconditionally; `undefined` beside classes is
+   * skipped, as Keras skips files outside class folders.
+   */
+  label?: string | null;
 }
 
 export interface PrepareContext {
@@ -69,11 +73,11 @@ export function newDatasetId(name: string): string {
   return `${slug || 'dataset'}-${randomBytes(4).toString('hex')}`;
 }
 
-type Entry = PrepareInput | { name: string; reason: string; label?: string };
+type Entry = PrepareInput | { name: string; reason: string; label?: string | null };
 interface Accepted {
   name: string;
   sha256: string;
-  label?: string;
+  label?: string | null;
   /** [height·width·3]; emptied once tokenized or copied into a shard, so the pixels go as they are used. */
   rgb: Uint8Array;
 }
@@ -161,6 +165,7 @@ async function* prepare(
     );
   }
   const classId = new Map(classes.map((name, i) => [name, i]));
+  const labelId = (label: string | null | undefined) => (typeof label === 'string' ? classId.get(label)! : null);
   refuseEmptyClasses(classes, accepted, firstSkip);
 
   // 3. Tokenize. The pixels are never copied together: at most they and the palette tokens coexist.
@@ -240,7 +245,8 @@ async function* prepare(
         chunk.forEach((img, j) => {
           const imageTokens = takeTokens(img);
           tokens.set(imageTokens, j * seqLength);
-          const sheet = classes.length > 0 ? classSheets[classId.get(accepted[img].label!)!] : undefined;
+          const label = accepted[img].label;
+          const sheet = typeof label === 'string' ? classSheets[classId.get(label)!] : undefined;
           if (sheet && sheet.length < perClassSheet) sheet.push(imageTokens.slice());
         });
         const bytes = tokensToShardBytes(tokens, bytesPerToken);
@@ -262,7 +268,7 @@ async function* prepare(
       splits[split] = {
         shards,
         sources: indices,
-        ...(classes.length > 0 ? { labels: indices.map((i) => classId.get(accepted[i].label!)!) } : {}),
+        ...(classes.length > 0 ? { labels: indices.map((i) => labelId(accepted[i].label)) } : {}),
       };
     }
 
@@ -359,7 +365,7 @@ async function* expandInputs(
     entries.push(...expanded);
     fileCount += expanded.length;
   }
-  const classes = [...new Set(entries.flatMap((e) => (e.label === undefined ? [] : [e.label])))].sort();
+  const classes = [...new Set(entries.flatMap((e) => (typeof e.label === 'string' ? [e.label] : [])))].sort();
   if (classes.length > MAX_CLASSES)
     throw badRequest(
       'too_many_classes',
@@ -410,7 +416,7 @@ type Skip = { name: string; reason: string };
 
 interface DecodeJob {
   name: string;
-  label?: string;
+  label?: string | null;
   /** Whether it holds a share of the pixel budget, to give back if the decode is skipped. */
   reserved: boolean;
   result: Promise<Accepted | { reason: string }>;
@@ -481,7 +487,7 @@ async function* decodeEntries(
     } else {
       if (job.reserved) reserved -= imageBytes;
       skipped.push({ name: job.name, reason: result.reason });
-      if (job.label !== undefined && !firstSkip.has(job.label))
+      if (typeof job.label === 'string' && !firstSkip.has(job.label))
         firstSkip.set(job.label, { name: job.name, reason: result.reason });
       yield { type: 'file', name: job.name, status: 'skipped', reason: result.reason };
     }

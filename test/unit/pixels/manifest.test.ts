@@ -111,6 +111,19 @@ describe('dataset manifest', () => {
       expect(toSummary(plain).classes).toBeUndefined();
     });
 
+    it('reads an image of no class (null) as the no-class id, classes.length, and counts it in no class', () => {
+      const m = labelled();
+      const some = DatasetManifestSchema.parse({
+        ...m,
+        splits: { ...m.splits, train: { ...m.splits.train, labels: [null, 0] } },
+      });
+      expect(imageLabels(some, 'train')).toEqual(Int32Array.from([2, 0]));
+      expect(toSummary(some).classes).toEqual([
+        { name: 'cats', train: 1, validation: 0 },
+        { name: 'dogs', train: 0, validation: 1 },
+      ]);
+    });
+
     it('refuses an unknown class id, a length mismatch, and labels on one side only, saying how to fix it', () => {
       const m = labelled();
       const unknown = { ...m, splits: { ...m.splits, validation: { ...m.splits.validation, labels: [2] } } };

@@ -69,11 +69,13 @@ describe('labelling the built-ins by emoji category', () => {
     expect(categoryOf('2764.svg')).toBe('Smileys & Emotion');
   });
 
-  it('leaves out the Component swatches and images the metadata does not list', () => {
+  it('keeps the Component swatches and images the metadata does not list, as images of no class', () => {
     expect(categoryOf('1f3fb.png')).toBeUndefined();
     expect(categoryOf('1f1e6.png')).toBeUndefined(); // a lone regional-indicator letter, Twemoji-only
     expect(labelled(['1f3fb.png', '1f600.png', '1f1e6.png', '1f44d.png'], categoryOf)).toEqual([
+      { name: '1f3fb.png', label: null },
       { name: '1f600.png', label: 'Smileys & Emotion' },
+      { name: '1f1e6.png', label: null },
       { name: '1f44d.png', label: 'People & Body' },
     ]);
   });
@@ -83,8 +85,9 @@ describe('labelling the built-ins by emoji category', () => {
     const all = JSON.parse(await readFile(path.join(dir, 'emoji.json'), 'utf8')) as EmojiMeta[];
     const names = (await readdir(path.join(dir, 'img', 'twitter', '64'))).filter((n) => n.endsWith('.png'));
     const labels = labelled(names, emojiCategories(all));
-    expect(names.length - labels.length).toBe(5);
-    expect(new Set(labels.map((l) => l.label)).size).toBe(9);
+    expect(labels.length).toBe(names.length); // every image stays: the dataset is the one from before labels
+    expect(labels.filter((l) => l.label === null).length).toBe(5);
+    expect(new Set(labels.flatMap((l) => (l.label === null ? [] : [l.label]))).size).toBe(9);
   });
 
   it('prepares a stored built-in again when its classes are not the ones its files have now', () => {
