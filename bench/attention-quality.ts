@@ -11,8 +11,8 @@
  *
  *   npm run bench:quality -- --dataset emoji-32 --steps 200 --eval-images 32   # the shipped model's size
  *
- * Full attention is quadratic: at 32×32 rgb (3,072 tokens) a `small` step takes ~4× LSH's on this
- * machine's WASM backend, so the quick default compares at 16×16 (768 tokens).
+ * Full attention is quadratic: at 32×32 rgb (3,072 tokens) a `small` step takes several times
+ * LSH's on the WASM backend, so the quick default compares at 16×16 (768 tokens).
  */
 import '@tensorflow/tfjs-backend-wasm';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -24,7 +24,7 @@ import * as tf from '../lib/reformer/tf';
 import { loadTrainingData } from '../lib/server/datasets/training-data';
 import { getStorage } from '../lib/server/storage';
 import { configFor, isPreset, NEIGHBOUR_PLANS, type NeighbourPlan } from '../lib/training/presets';
-import { startGradientThreads } from '../lib/training/threads';
+import { startGradientThreads } from '../lib/node/threads';
 import { Trainer } from '../lib/training/trainer';
 import { median, table } from './lib/measure';
 

@@ -217,7 +217,7 @@ function attentionInChild(L: number): Row {
     [...process.execArgv, new URL(import.meta.url).pathname, '--child-attention', String(L)],
     {
       encoding: 'utf8',
-      timeout: Math.round(Math.max(300_000, BUDGET.sectionRemainingMs(SECTION_END.attention))), // measured alone: 126 s at 64k
+      timeout: Math.round(Math.max(300_000, BUDGET.sectionRemainingMs(SECTION_END.attention))), // the largest L alone takes minutes
       maxBuffer: 64 * 2 ** 20,
     },
   );
@@ -247,10 +247,9 @@ async function childAttention(L: number): Promise<void> {
   const model = attentionModel(L);
   const x = tf.randomNormal([1, L, BASE.dModel!], 0, 1, 'float32', 7) as tf.Tensor3D;
   const dy = tf.randomNormal([1, L, BASE.dModel!], 0, 1, 'float32', 8) as tf.Tensor3D;
-  // The first run at L grows the heap to its peak, and on this machine a fresh page costs ~12 µs
-  // on first touch (95 ms to fill a new 32 MiB array, 1.2 ms the second time): at 64k the first
-  // run took 18.0 s and the second 11.2 s. A training run pays that once; its steps are the second
-  // run's, which the in-process rows' medians are too.
+  // The first run at L grows the heap to its peak, and a fresh page is slow on first touch, so the
+  // first run is much slower than the second. A training run pays that once; its steps are the
+  // second run's, which the in-process rows' medians are too.
   const first = await profiledRun(() => attentionStep(model, 'lsh', x, dy, 1));
   const r = await profiledRun(() => attentionStep(model, 'lsh', x, dy, 1));
   console.log(
@@ -423,12 +422,12 @@ async function reversibleSection(attention: Row[]): Promise<Row[]> {
         continue;
       }
       // A plain stack's tape holds every layer's activations, and its attention runs whole under the
-      // tape (not in attentionVjp's pieces): one tf.grads over an LSH layer measured 2,065 MiB at
-      // L=4096 against 543 MiB in pieces, so ≈ 3.8 × section 1's peak per layer. A real attempt
-      // that overflows the wasm heap aborts the whole process (RuntimeError: Aborted(), uncatchable),
-      // so a projected overflow is recorded, not attempted.
+      // tape (not in attentionVjp's pieces): one tf.grads over an LSH layer peaks at a measured
+      // multiple of section 1's piecewise peak per layer. A real attempt that overflows the wasm
+      // heap aborts the whole process (RuntimeError: Aborted(), uncatchable), so a projected
+      // overflow is recorded, not attempted.
       const PLAIN_LAYER_FACTOR = 3.8;
-      // Margin for heap fragmentation: 3.5 GiB projected at depth 2 still aborted the process.
+      // Margin for heap fragmentation: projections well under the heap's ceiling still aborted the process.
       const PLAIN_SAFE_BYTES = 2.5 * 2 ** 30;
       const piecePeak = attention.find((r) => r.kind === 'lsh' && r.L === L && typeof r.peakBytes === 'number')
         ?.peakBytes as number | undefined;
@@ -761,8 +760,8 @@ async function main() {
   if (childL) return childAttention(Number(childL));
   await tf.setBackend('wasm');
   await tf.ready();
-  // Threads: tfjs turns WASM_HAS_MULTITHREAD_SUPPORT off in Node (tfjs#3830). Forcing it on was
-  // measured at 0.3 GFLOP/s on a 1024² matmul vs ~16 single-threaded, so it stays off.
+  // Threads: tfjs turns WASM_HAS_MULTITHREAD_SUPPORT off in Node (tfjs#3830). Forcing it on made
+  // matmul far slower than single-threaded, so it stays off.
   const env = {
     date: new Date().toISOString(),
     node: process.version,

@@ -24,7 +24,7 @@ import { getManifest } from '../lib/server/datasets/catalog';
 import { datasetBlobPrefix } from '../lib/server/datasets/prepare';
 import { getStorage } from '../lib/server/storage';
 import { configFor, isPreset, PRESETS } from '../lib/training/presets';
-import { startGradientThreads } from '../lib/training/threads';
+import { startGradientThreads } from '../lib/node/threads';
 import { Trainer } from '../lib/training/trainer';
 import { trainStepFlops } from './lib/flops';
 import { fmtMiB, median, profiledRun, table, timedRun } from './lib/measure';

@@ -58,8 +58,9 @@ import {
   PRESETS,
 } from '@/lib/training/presets';
 import { type Lineage, lineageAfter, startMismatch } from '@/lib/training/start-from';
-import { startGradientThreads } from '@/lib/training/threads';
-import { DEFAULT_TRAIN, Trainer, type TrainingData } from '@/lib/training/trainer';
+import { startGradientThreads } from '@/lib/node/threads';
+import type { TrainingData } from '@/lib/training/data';
+import { DEFAULT_TRAIN, Trainer } from '@/lib/training/trainer';
 
 const { values: args } = parseArgs({
   options: {

@@ -1,56 +1,12 @@
 'use client';
 
 import { useEffect, useState } from 'react';
-import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-backend-webgl';
-import '@tensorflow/tfjs-backend-webgpu';
-import { maxDifference, runSelfCheck, type SelfCheckResult } from '@/lib/reformer/selfcheck';
-import * as tf from '@/lib/reformer/tf';
 import { type AvoidList, backendsToAvoid, saveBackendCheck } from '@/lib/runtime/backend-checks';
-import { activateTfjsBackend } from '@/lib/runtime/backends';
-
-/** Every backend the studio can run on, the CPU reference first. */
-const BACKENDS = ['cpu', 'wasm', 'webgl', 'webgpu'] as const;
-const DETAIL: Record<(typeof BACKENDS)[number], string> = {
-  cpu: 'reference (plain JavaScript)',
-  wasm: 'WebAssembly',
-  webgl: 'WebGL2',
-  webgpu: '',
-};
-
-/** Sets `backend` as the studio does (WASM: its binaries and SIMD kernels); false when the browser lacks it. */
-async function activate(backend: (typeof BACKENDS)[number]): Promise<{ ok: boolean; detail?: string }> {
-  if (backend !== 'wasm') return { ok: await tf.setBackend(backend) };
-  const chosen = await activateTfjsBackend('wasm', { name: 'wasm', reason: 'WebAssembly' });
-  return { ok: true, detail: chosen?.reason };
-}
-
-interface Row {
-  backend: string;
-  status: 'ok' | 'unavailable' | 'failed';
-  detail: string;
-  diff?: number;
-  ms?: number;
-}
-
-/** The tolerance for float32 logits computed by different kernels (≈ 1e-6 relative, logits ~1). */
-const TOLERANCE = 1e-3;
-
-async function adapterDescription(): Promise<string> {
-  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
-  if (!gpu) return 'navigator.gpu is missing (no WebGPU in this browser or context)';
-  const adapter = (await gpu.requestAdapter()) as {
-    info?: { vendor?: string; architecture?: string; description?: string };
-    isFallbackAdapter?: boolean;
-  } | null;
-  if (!adapter) return 'no WebGPU adapter';
-  const info = adapter.info ?? {};
-  const fallback = adapter.isFallbackAdapter || info.architecture === 'swiftshader';
-  return `${[info.vendor, info.architecture, info.description].filter(Boolean).join(' · ') || 'unknown adapter'}${fallback ? ' (fallback adapter: correct but slow)' : ''}`;
-}
+import { backendCheckRecord, runBackendCheckInWorker } from '@/lib/runtime/diagnostics-client';
+import type { BackendCheckRow } from '@/lib/runtime/diagnostics-protocol';
 
 export function BackendCheck() {
-  const [rows, setRows] = useState<Row[]>([]);
+  const [rows, setRows] = useState<BackendCheckRow[]>([]);
   const [running, setRunning] = useState(false);
   /** What automatic selection skips after the last check (saved for the studio and the Train page). */
   const [avoid, setAvoid] = useState<AvoidList | null>(null);
@@ -60,37 +16,18 @@ export function BackendCheck() {
 
   async function run() {
     setRunning(true);
-    const out: Row[] = [];
-    let reference: SelfCheckResult | undefined;
-    for (const backend of BACKENDS) {
-      try {
-        const activated = await activate(backend);
-        let detail = activated.detail ?? DETAIL[backend];
-        if (!activated.ok) {
-          if (backend === 'webgpu') detail = await adapterDescription();
-          out.push({ backend, status: 'unavailable', detail });
-          setRows([...out]);
-          continue;
-        }
-        await tf.ready();
-        const result = await runSelfCheck();
-        if (backend === 'webgpu') detail = await adapterDescription();
-        reference ??= result;
-        const diff = maxDifference(result, reference);
-        out.push({ backend, status: diff <= TOLERANCE ? 'ok' : 'failed', detail, diff, ms: result.ms });
-      } catch (e) {
-        out.push({ backend, status: 'failed', detail: e instanceof Error ? e.message : String(e) });
-      }
-      setRows([...out]);
+    const out: BackendCheckRow[] = [];
+    try {
+      await runBackendCheckInWorker((row) => {
+        out.push(row);
+        setRows([...out]);
+      });
+      const record = backendCheckRecord(out, new Date());
+      saveBackendCheck(record);
+      setAvoid(backendsToAvoid(record));
+    } finally {
+      setRunning(false);
     }
-    await tf.setBackend('cpu');
-    const record = {
-      checkedAt: new Date().toISOString(),
-      results: Object.fromEntries(out.map((r) => [r.backend, { status: r.status, diff: r.diff, detail: r.detail }])),
-    };
-    saveBackendCheck(record);
-    setAvoid(backendsToAvoid(record));
-    setRunning(false);
   }
 
   return (

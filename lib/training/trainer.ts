@@ -5,8 +5,7 @@
  * use, and checkpoints (config + weights + average + optimizer state + step + sampling stream +
  * dataset id) from which a run resumes exactly where it was.
  */
-import { dimsPerToken } from '../models/card';
-import { concatTokens, readShard, type DatasetManifest, type Shard } from '../pixels/manifest';
+import type { TokenArray } from '../pixels/manifest';
 import { ReformerLM, bitsPerDim } from '../reformer/model';
 import { createRng, rngFromState, type Rng } from '../reformer/random';
 import { ARTIFACT_FORMAT, decodeWeightsExactly, ModelFormatError, modelArtifacts } from '../reformer/serialize';
@@ -14,19 +13,7 @@ import { mixSeed } from '../reformer/ops';
 import * as tf from '../reformer/tf';
 import { Adam, DEFAULT_ADAM, learningRate, type ScheduleExtension } from './adam';
 import { WeightAverage } from './average';
-
-export type TokenArray = Uint8Array | Uint16Array;
-
-/** A dataset's tokens, as the trainer sees them. */
-export interface TrainingData {
-  datasetId: string;
-  seqLength: number;
-  vocabSize: number;
-  /** Dimensions a token stands for: 1 for `rgb` (one channel value), 3 for `palette` (a pixel). */
-  dimsPerToken: number;
-  train: TokenArray;
-  validation: TokenArray;
-}
+import type { TrainingData } from './data';
 
 export interface TrainOptions {
   /** Total optimisation steps of the run (the cosine schedule ends here). */
@@ -66,29 +53,6 @@ export interface StepReport {
   gradNorm: number;
   learningRate: number;
   ms: number;
-}
-
-/**
- * A stored dataset as TrainingData: both splits' shards read with `readShard` bytes from
- * `loadShard` (HTTP in the browser worker, storage in the CLI) and joined in order.
- */
-export async function trainingDataFrom(
-  manifest: DatasetManifest,
-  loadShard: (shard: Shard) => Promise<Uint8Array>,
-): Promise<TrainingData> {
-  const split = async (name: 'train' | 'validation') =>
-    concatTokens(
-      manifest,
-      await Promise.all(manifest.splits[name].shards.map(async (s) => readShard(manifest, await loadShard(s)).tokens)),
-    );
-  return {
-    datasetId: manifest.id,
-    seqLength: manifest.seqLength,
-    vocabSize: manifest.vocabSize,
-    dimsPerToken: dimsPerToken(manifest.tokenization),
-    train: await split('train'),
-    validation: await split('validation'),
-  };
 }
 
 /**
@@ -479,3 +443,5 @@ export class Trainer {
 }
 
 export { DEFAULT_ADAM };
+// train-worker.ts still imports these from here; data.ts is their home.
+export { type TrainingData, trainingDataFrom } from './data';

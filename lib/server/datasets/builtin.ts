@@ -17,7 +17,7 @@ export interface BuiltinDataset {
   options: DatasetOptions;
   /**
    * Rendered from the Twemoji SVGs, every `every`-th one (the 256×256 set: the PNGs stop at 64×64,
-   * and a subset keeps its 65,536 tokens an image to ~40 MB, prepared in ~10 s).
+   * and at 65,536 tokens an image a subset keeps the dataset small and quick to prepare).
    */
   fromSvg?: { every: number };
 }

@@ -1,6 +1,6 @@
 import 'server-only';
 import type { DatasetManifest } from '@/lib/pixels/manifest';
-import { type TrainingData, trainingDataFrom } from '@/lib/training/trainer';
+import { type TrainingData, trainingDataFrom } from '@/lib/training/data';
 import { AppError, notFound } from '../errors';
 import type { Storage } from '../storage';
 import { BUILTIN_DATASETS, ensureBuiltinDatasets } from './builtin';

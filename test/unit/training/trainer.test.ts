@@ -1,16 +1,11 @@
 import { beforeAll, expect, test } from 'vitest';
-import {
-  Trainer,
-  CheckpointMismatchError,
-  imagesBitsPerDim,
-  type TrainingData,
-  type TrainOptions,
-} from '@/lib/training/trainer';
+import { Trainer, CheckpointMismatchError, imagesBitsPerDim, type TrainOptions } from '@/lib/training/trainer';
+import type { TrainingData } from '@/lib/training/data';
 import { Adam, learningRate } from '@/lib/training/adam';
 import { ReformerLM } from '@/lib/reformer/model';
 import { ModelFormatError } from '@/lib/reformer/serialize';
 import * as tf from '@/lib/reformer/tf';
-import { startGradientThreads } from '@/lib/training/threads';
+import { startGradientThreads } from '@/lib/node/threads';
 import { tinyConfig } from '../reformer/helpers';
 
 beforeAll(async () => {

@@ -6,8 +6,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { ReformerConfig } from '../reformer/config';
-import { type Endpoint, GradientClient, type HelperMessage, type HelperReply } from './gradient-service';
-import type { GradientHelper } from './trainer';
+import { type Endpoint, GradientClient, type HelperMessage, type HelperReply } from '../training/gradient-service';
+import type { GradientHelper } from '../training/trainer';
 
 export interface ThreadInit {
   backend: string;

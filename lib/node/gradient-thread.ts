@@ -2,7 +2,7 @@
 import '@tensorflow/tfjs-backend-wasm';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '../reformer/tf';
-import { type HelperMessage, serveGradients } from './gradient-service';
+import { type HelperMessage, serveGradients } from '../training/gradient-service';
 import type { ThreadInit } from './threads';
 
 const port = parentPort!;
