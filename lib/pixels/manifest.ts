@@ -19,6 +19,8 @@
  * - Images are split train/validation by a seeded shuffle (`seed`); `splits.*.sources[i]` is the
  *   index into `source.files` of the i-th image of that split (in shard order).
  * - `source.files` lists the accepted input files with the sha256 of their original bytes.
+ * - Optional classes: `classes` names them (at most MAX_CLASSES); `splits.*.labels[i]` is the class
+ *   index of the i-th image of that split, parallel to `sources`. Unlabelled datasets have neither.
  */
 import { z } from 'zod';
 import { MAX_PALETTE_SIZE, MIN_PALETTE_SIZE, paletteTokensToRgb } from './palette';
@@ -63,9 +65,13 @@ export const ShardSchema = z.object({
 });
 export type Shard = z.infer<typeof ShardSchema>;
 
+/** The most classes a dataset may name: labels fit a byte, with one value left for "no class". */
+export const MAX_CLASSES = 255;
+
 const SplitSchema = z.object({
   shards: z.array(ShardSchema),
   sources: z.array(z.number().int().min(0)),
+  labels: z.array(z.number().int().min(0)).optional(),
 });
 
 export const CountsSchema = z.object({
@@ -102,6 +108,7 @@ export const DatasetManifestSchema = z
     counts: CountsSchema,
     splits: z.object({ train: SplitSchema, validation: SplitSchema }),
     skipped: z.array(z.object({ name: z.string(), reason: z.string() })),
+    classes: z.array(z.string().min(1)).max(MAX_CLASSES).optional(),
   })
   .superRefine((m, ctx) => {
     const fail = (message: string) => ctx.addIssue({ code: 'custom', message });
@@ -133,11 +140,27 @@ export const DatasetManifestSchema = z
           fail(`shard ${s.file} has ${s.bytes} bytes, expected images×seqLength×bytesPerToken`);
       }
       if (sources.some((i) => i >= m.source.files.length)) fail(`${split}.sources points past source.files`);
+      const labels = m.splits[split].labels;
+      if (labels !== undefined) {
+        if (m.classes === undefined) fail(`${split}.labels needs classes to name them`);
+        if (labels.length !== sources.length)
+          fail(`${split}.labels has ${labels.length} entries for ${sources.length} images`);
+        if (labels.some((l) => l >= (m.classes?.length ?? 0))) fail(`${split}.labels names a class past classes`);
+      }
     }
     if (m.counts.train + m.counts.validation !== m.counts.accepted)
       fail('counts.train + counts.validation must equal counts.accepted');
   });
 export type DatasetManifest = z.infer<typeof DatasetManifestSchema>;
+
+/** Each image's class index in `split` (shard order), or undefined for an unlabelled dataset. */
+export function imageLabels(
+  manifest: Pick<DatasetManifest, 'classes' | 'splits'>,
+  split: 'train' | 'validation',
+): Int32Array | undefined {
+  const labels = manifest.splits[split].labels;
+  return manifest.classes && labels ? Int32Array.from(labels) : undefined;
+}
 
 /** The list/summary view of a dataset (GET /api/datasets, and the upload's `done` event). */
 export const DatasetSummarySchema = z.object({
