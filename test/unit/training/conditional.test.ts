@@ -2,6 +2,7 @@ import { beforeAll, expect, test } from 'vitest';
 import { ReformerLM } from '@/lib/reformer/model';
 import * as tf from '@/lib/reformer/tf';
 import type { TrainingData } from '@/lib/training/data';
+import { withClassTable } from '@/lib/training/start-from';
 import {
   type Endpoint,
   GradientClient,
@@ -194,4 +195,17 @@ test('a step split across helpers passes each its rows labels, and is the same s
   const [x, y] = [w(single), w(split)];
   expect(Math.max(...x.map((v, i) => Math.abs(v - y[i])))).toBeLessThan(1e-5);
   disposeAll(single, split);
+});
+
+test('an unconditional model given a class table of zeros predicts what it did, for every class', () => {
+  const plain = new ReformerLM(tinyConfig({ layers: ['local'] }));
+  const tokens = tf.tensor2d(Int32Array.from(twoClasses().train.slice(0, 96)), [2, 48], 'int32');
+  const before = tf.tidy(() => plain.forward(tokens).dataSync().slice());
+  const grown = withClassTable(plain, 2);
+  expect(grown.config.classes).toBe(2);
+  for (const ids of [Int32Array.of(0, 1), Int32Array.of(2, 2)])
+    expect(Array.from(tf.tidy(() => grown.forward(tokens, { classIds: ids }).dataSync()))).toEqual(Array.from(before));
+  expect(() => withClassTable(grown, 3)).toThrow(/already takes 2 classes/);
+  tokens.dispose();
+  grown.dispose();
 });
