@@ -40,6 +40,10 @@ export interface SampleRequest {
   firstImage?: number;
   /** lib/reformer/sampling.ts SamplingOptions; epsilon absent = 0. */
   sampling: { temperature: number; topK: number; topP: number; epsilon?: number };
+  /** Class-conditional models: the class to draw (lib/reformer/guidance.ts); absent = "no class". */
+  classId?: number;
+  /** Classifier-free guidance strength s ≥ 0 (lib/reformer/guidance.ts); absent or 0 = none. */
+  guidance?: number;
   /** Forced leading tokens per image (completion). */
   prefix?: number[][];
   /** Stop after this many tokens (default: the whole image). */
