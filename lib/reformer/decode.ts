@@ -176,7 +176,7 @@ export class ReformerDecoder {
    * class row ([B, d] then; embeddings.ts). Records
    * `input` (target p − 1) in the history the neighbours are read from.
    */
-  private async positionAndNeighbours(p: number, input: Int32Array): Promise<Float32Array> {
+  private async addedToInput(p: number, input: Int32Array): Promise<Float32Array> {
     const c = this.c;
     this.axial ??= await Promise.all(
       c.axialShape.map(
@@ -248,7 +248,7 @@ export class ReformerDecoder {
       }
     }
 
-    const added = await this.positionAndNeighbours(p, input); // [1 or B, d]
+    const added = await this.addedToInput(p, input); // [1 or B, d]
     let x1 = tf.tidy(() => {
       const ids = tf.tensor1d(input, 'int32');
       const emb = tf.gather(this.model.weight<tf.Tensor2D>('embed.tokens'), ids, 0); // [B, d]
