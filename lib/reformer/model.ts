@@ -273,9 +273,9 @@ export class ReformerLM {
   /** The embedded halves and a layer-by-layer driver over them, shared by both forwards. */
   private startForward(tokens: tf.Tensor2D, opts: StepOptions) {
     this.checkTokens(tokens);
+    const classIds = this.classIdsFor(tokens.shape[0], opts.classIds); // before any tensor: a bad id leaks none
     const tapes = this.tapes(opts.stepSeed);
     const rotations = this.config.layers.map((_, i) => this.rotations(i, opts.stepSeed));
-    const classIds = this.classIdsFor(tokens.shape[0], opts.classIds);
     let h: Halves = tf.tidy(() => {
       const x = this.embed(tokens, classIds);
       return { x1: x, x2: tf.clone(x) };
