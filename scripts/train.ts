@@ -26,6 +26,14 @@
  * a run that had annealed to its floor stays there.
  * --warmup defaults to 100 steps or a tenth of --steps, whichever is less; 0 means none.
  *
+ * A dataset with classes trains a class-conditional model (lib/reformer/embeddings.ts): each image
+ * is fed its class, or "no class" for a share of them (--label-dropout P, default 0.1) so the model
+ * also samples without one and guidance has its unconditional stream; validation gives the true
+ * class, and the card lists the class names. --classes off trains an unconditional model on it
+ * instead (--classes on, the default, insists on classes). With --init, an unconditional model
+ * starting on a dataset with classes gets a class table of zeros (it starts as the model it came
+ * from); a conditional one must have the dataset's number of classes.
+ *
  * --init DIR starts a new run from the weights of a saved model (DIR/model.json: a shipped model,
  * a published one, or a run's model/), with fresh optimizer state and its own learning-rate
  * schedule: to train a model on when its checkpoint is gone, or to fine-tune it on another dataset
@@ -59,10 +67,10 @@ import {
   type NeighbourPlan,
   PRESETS,
 } from '@/lib/training/presets';
-import { type Lineage, lineageAfter, startMismatch } from '@/lib/training/start-from';
+import { type Lineage, lineageAfter, startMismatch, withClassTable } from '@/lib/training/start-from';
 import { startGradientThreads } from '@/lib/node/threads';
 import type { TrainingData } from '@/lib/training/data';
-import { DEFAULT_TRAIN, Trainer } from '@/lib/training/trainer';
+import { DEFAULT_LABEL_DROPOUT, DEFAULT_TRAIN, Trainer } from '@/lib/training/trainer';
 
 const { values: args } = parseArgs({
   options: {
@@ -81,6 +89,8 @@ const { values: args } = parseArgs({
     'eval-images': { type: 'string' },
     seed: { type: 'string' },
     ema: { type: 'string' },
+    classes: { type: 'string' },
+    'label-dropout': { type: 'string' },
     backend: { type: 'string', default: 'wasm' },
     threads: { type: 'string' },
     help: { type: 'boolean', default: false },
@@ -109,7 +119,18 @@ function learningRateArg(): number | undefined {
 }
 
 /** Flags that shape a run; a resumed run keeps its own, so giving one with --resume is a mistake. */
-const RUN_FLAGS = ['config', 'attention', 'neighbours', 'batch', 'lr', 'warmup', 'seed', 'init'] as const;
+const RUN_FLAGS = [
+  'config',
+  'attention',
+  'neighbours',
+  'batch',
+  'lr',
+  'warmup',
+  'seed',
+  'init',
+  'classes',
+  'label-dropout',
+] as const;
 /** Flags that shape the model, which --init takes from the model it starts from. */
 const MODEL_FLAGS = ['config', 'attention', 'neighbours'] as const;
 
@@ -160,6 +181,21 @@ function emaArg(): number {
   if (!(d >= 0 && d < 1))
     fail(`--ema must be a decay in [0, 1) such as 0.999, or 0 for no weight average; got "${args.ema}"`);
   return d;
+}
+
+/** --classes on|off: whether a dataset with classes trains a class-conditional model (default on). */
+function classesArg(): boolean {
+  const v = args.classes ?? 'on';
+  if (v !== 'on' && v !== 'off') fail(`--classes must be on or off, got "${v}"`);
+  return v === 'on';
+}
+
+/** --label-dropout: the share of images trained with "no class", in [0, 1). */
+function labelDropoutArg(): number | undefined {
+  if (args['label-dropout'] === undefined) return undefined;
+  const p = Number(args['label-dropout']);
+  if (!(p >= 0 && p < 1)) fail(`--label-dropout must be a share in [0, 1) such as 0.1, got "${args['label-dropout']}"`);
+  return p;
 }
 
 function bar(done: number, total: number, width = 24): string {
@@ -215,6 +251,8 @@ async function main() {
     );
   const seed = intArg('seed', DEFAULT_TRAIN.seed)!;
   const emaDecay = args.ema === undefined ? undefined : emaArg();
+  const useClasses = classesArg();
+  const labelDropout = labelDropoutArg();
   const threadsWanted = intArg('threads', availableParallelism())!;
   await tf.setBackend(args.backend!);
   await tf.ready();
@@ -284,25 +322,37 @@ async function main() {
       ...evalOptions,
       seed,
       emaDecay: emaDecay ?? DEFAULT_TRAIN.emaDecay,
+      labelDropout: labelDropout ?? DEFAULT_TRAIN.labelDropout,
     };
+    const labels = loaded.data.labels;
+    if (args.classes === 'on' && !labels)
+      fail(`--classes on: dataset ${datasetId} has no classes; label it, or leave --classes out`);
+    // A dataset with classes trains a class-conditional model unless --classes off.
+    const classes = useClasses && labels ? labels.classes.length : 0;
     let model: ReformerLM;
     if (init) {
       model = init.model;
       const problem = startMismatch(model.config, init.card, manifest);
       if (problem) fail(`--init ${args.init}: the model cannot train on ${manifest.id}: ${problem}`);
+      if (classes > 0 && model.config.classes === 0) model = withClassTable(model, classes);
+      else if (classes === 0 && model.config.classes > 0)
+        fail(
+          `--init ${args.init}: the model is class-conditional${labels ? '' : `, and dataset ${datasetId} has no classes`}; it cannot train unconditionally`,
+        );
       baseSteps = init.card?.steps ?? 0;
       preset = init.card?.preset ?? 'custom';
       initialisedFrom = init.card && lineageAfter(init.card);
       if (init.log !== undefined)
         writeFileSync(logFile, init.log.endsWith('\n') || init.log === '' ? init.log : `${init.log}\n`);
     } else {
-      model = new ReformerLM(
-        configFor(
+      model = new ReformerLM({
+        ...configFor(
           presetName,
           { ...manifest, vocabSize: manifest.vocabSize },
           { attention, neighbours, seed: options.seed },
         ),
-      );
+        classes,
+      });
     }
     try {
       trainer = new Trainer(model, loaded.data, options);
@@ -319,6 +369,11 @@ async function main() {
     );
     log(`# options ${JSON.stringify(options)}`);
   }
+  const classNames = trainer.conditional ? trainer.data.labels!.classes : undefined;
+  if (classNames)
+    log(
+      `# class-conditional: ${classNames.length} classes (${classNames.join(', ')}), label dropout ${trainer.options.labelDropout ?? DEFAULT_LABEL_DROPOUT}`,
+    );
 
   const model = trainer.model;
   let lastValidation: number | undefined;
@@ -338,6 +393,7 @@ async function main() {
       parameters: model.parameterCount,
       steps: baseSteps + trainer.step,
       validation: trainer.validationFields(lastValidation),
+      classes: classNames,
       command,
       initialisedFrom,
     });

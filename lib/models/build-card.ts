@@ -19,6 +19,8 @@ export interface ModelCardInput {
   /** The command that started the run (the CLI's). */
   command?: string;
   initialisedFrom?: ModelCard['initialisedFrom'];
+  /** A class-conditional model's class names (ids in order); absent for an unconditional one. */
+  classes?: string[];
   /** When the weights were saved; now by default. */
   trainedAt?: string;
 }
@@ -40,6 +42,7 @@ export function buildModelCard(input: ModelCardInput): ModelCard {
     parameters: input.parameters,
     steps: input.steps,
     ...input.validation,
+    ...(input.classes && { classes: input.classes }),
     trainedAt: input.trainedAt ?? new Date().toISOString(),
     ...(input.command !== undefined && { command: input.command }),
     ...(input.initialisedFrom && { initialisedFrom: input.initialisedFrom }),

@@ -30,6 +30,11 @@ export const ModelCardSchema = z.object({
    * before it was recorded.
    */
   validationImages: z.number().int().positive().optional(),
+  /**
+   * A class-conditional model's classes, by class id (the dataset's class names): what the studio
+   * offers to draw. Absent for an unconditional model.
+   */
+  classes: z.array(z.string().min(1)).optional(),
   trainedAt: z.string(),
   /** The command that started the run that produced it (shipped models); its train.log lists any resumes. */
   command: z.string().optional(),

@@ -44,6 +44,11 @@ export interface ReformerConfig {
   reversible: boolean;
   /** Dropout rate on attention and feed-forward outputs during training. */
   dropout: number;
+  /**
+   * Classes the model is conditioned on (embeddings.ts, class embedding): 0 = unconditional. With
+   * N > 0 each sequence takes a class id in [0, N], where N itself means "no class".
+   */
+  classes: number;
   /** Seed for weight initialisation and the inference-time hash rotations. */
   seed: number;
 }
@@ -63,8 +68,12 @@ export const DEFAULT_CONFIG: Readonly<ReformerConfig> = Object.freeze({
   ffChunkLength: 1024,
   reversible: true,
   dropout: 0,
+  classes: 0,
   seed: 1,
 });
+
+/** The most classes a model may take: class ids travel as Int32 but the table grows by dModel a class. */
+export const MAX_MODEL_CLASSES = 65535;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -157,6 +166,10 @@ export function resolveConfig(input: Partial<ReformerConfig> | ResolvedConfig): 
   if (c.axialShape.length > c.dModel)
     throw new ConfigError(`axialShape has more axes than dModel ${c.dModel} has dimensions`);
   if (!(c.dropout >= 0 && c.dropout < 1)) throw new ConfigError(`dropout ${c.dropout} must be in [0, 1)`);
+  if (!Number.isInteger(c.classes) || c.classes < 0 || c.classes > MAX_MODEL_CLASSES)
+    throw new ConfigError(
+      `classes ${c.classes} must be a whole number in [0, ${MAX_MODEL_CLASSES}]: the number of classes the model is conditioned on, or 0 for an unconditional model`,
+    );
   if (!Number.isInteger(c.seed)) throw new ConfigError(`seed ${c.seed} must be an integer`);
 
   const bucketFactors =

@@ -10,6 +10,10 @@
  * the ≤ C most recent earlier positions of its own bucket, rounds combined by log-sum-exp. That set
  * is O(C·nHashes) per step whatever the position, so LSH steps cost the same at token 60k as at 1k.
  *
+ * A class-conditional model's decoder takes one class id per sequence, fixed for the run; its
+ * class row is added to every step's input as in the forward pass (embeddings.ts). Classifier-free
+ * guidance (guidance.ts) runs one decoder over both streams side by side.
+ *
  * Projections, norms and feed-forwards run on the tfjs backend, the LSH rotations folded into the
  * query/key projection (so the new position's hash is an argmax over one matMul's output); the
  * small gather-and-dot over cached rows runs in JS, where it needs no per-step tensor of the cache.
@@ -106,15 +110,24 @@ export class ReformerDecoder {
   /** Pixel-neighbour embedding tables [vocab + 1, d], read once, and the targets fed so far [B, L]. */
   private neighbourTables?: Float32Array[];
   private readonly history: Int32Array;
+  /** Class-conditional models: each sequence's class id [B], and its class row [B · d] once read. */
+  private readonly classIds?: Int32Array;
+  private classRows?: Float32Array;
   private readonly head: Folded;
   private readonly c: ResolvedConfig;
   private disposed = false;
 
+  /**
+   * A decoder of `batch` sequences; `classIds` [batch] as in the model's StepOptions (omitted:
+   * "no class" for a class-conditional model).
+   */
   constructor(
     private readonly model: ReformerLM,
     readonly batch: number,
+    classIds?: Int32Array,
   ) {
     if (!Number.isInteger(batch) || batch < 1) throw new Error(`batch ${batch} must be a positive integer`);
+    this.classIds = model.classIdsFor(batch, classIds && Int32Array.from(classIds));
     const c = (this.c = model.config);
     const perLayer = batch * c.seqLength * c.dModel;
     this.history = new Int32Array(c.neighbours.length > 0 ? batch * c.seqLength : 0);
@@ -159,10 +172,11 @@ export class ReformerDecoder {
 
   /**
    * What input position p adds to its token's embedding: its axial position row [1, d], plus with
-   * pixel-neighbour embeddings each sequence's neighbour rows [B, d] (embeddings.ts). Records
+   * pixel-neighbour embeddings each sequence's neighbour rows, and with classes each sequence's
+   * class row ([B, d] then; embeddings.ts). Records
    * `input` (target p − 1) in the history the neighbours are read from.
    */
-  private async positionAndNeighbours(p: number, input: Int32Array): Promise<Float32Array> {
+  private async addedToInput(p: number, input: Int32Array): Promise<Float32Array> {
     const c = this.c;
     this.axial ??= await Promise.all(
       c.axialShape.map(
@@ -170,20 +184,22 @@ export class ReformerDecoder {
       ),
     );
     const position = axialRow(this.axial, c.axialShape, p);
-    if (c.neighbours.length === 0) return position;
+    if (c.neighbours.length === 0 && !this.classIds) return position;
     this.neighbourTables ??= await Promise.all(
       c.neighbours.map(
         async (_, k) => (await this.model.weight<tf.Tensor2D>(`embed.neighbours.${k}`).data()) as Float32Array,
       ),
     );
+    this.classRows ??= await this.readClassRows();
     const L = c.seqLength;
     const d = c.dModel;
-    if (p > 0) for (let b = 0; b < this.batch; b++) this.history[b * L + p - 1] = input[b];
+    if (p > 0 && c.neighbours.length > 0) for (let b = 0; b < this.batch; b++) this.history[b * L + p - 1] = input[b];
     const sources = neighbourSources(c.axialShape, c.neighbours, p);
     const out = new Float32Array(this.batch * d);
     for (let b = 0; b < this.batch; b++) {
       const row = out.subarray(b * d, (b + 1) * d);
       row.set(position);
+      if (this.classRows) for (let j = 0; j < d; j++) row[j] += this.classRows[b * d + j];
       sources.forEach((source, k) => {
         const id = source < 0 ? this.model.startToken : this.history[b * L + source];
         const table = this.neighbourTables![k];
@@ -191,6 +207,16 @@ export class ReformerDecoder {
       });
     }
     return out;
+  }
+
+  /** Each sequence's class row [B · d], or undefined for an unconditional model. */
+  private async readClassRows(): Promise<Float32Array | undefined> {
+    if (!this.classIds) return undefined;
+    const d = this.c.dModel;
+    const table = (await this.model.weight<tf.Tensor2D>('embed.classes').data()) as Float32Array;
+    const rows = new Float32Array(this.batch * d);
+    this.classIds.forEach((id, b) => rows.set(table.subarray(id * d, (id + 1) * d), b * d));
+    return rows;
   }
 
   /** Bytes held by this decoder's cache. */
@@ -222,7 +248,7 @@ export class ReformerDecoder {
       }
     }
 
-    const added = await this.positionAndNeighbours(p, input); // [1 or B, d]
+    const added = await this.addedToInput(p, input); // [1 or B, d]
     let x1 = tf.tidy(() => {
       const ids = tf.tensor1d(input, 'int32');
       const emb = tf.gather(this.model.weight<tf.Tensor2D>('embed.tokens'), ids, 0); // [B, d]

@@ -8,6 +8,12 @@
  * …; PixelCNN's masked first layer, as lookups). LSH attends by content, so an exact relative
  * position such as "96 tokens back" is hard for it to find; these hand every layer the
  * neighbours a pixel most depends on and leave attention the long range.
+ *
+ * Optional class embedding (class-conditional generation; Ho & Salimans 2022, "Classifier-Free
+ * Diffusion Guidance", for the "no class" row): a table [classes + 1, d] whose last row is "no
+ * class", one row per sequence added to every position's input. An embedding rather than a class
+ * prefix token, because it leaves the sequence as it is: no change of length (seqLength, the axial
+ * shape and the chunking stay those of the image), and decoding positions stay image positions.
  */
 import * as tf from './tf';
 import { embeddingLookup } from './ops';
@@ -89,4 +95,27 @@ export function embedNeighbours(
     });
     return tf.addN(parts).reshape([B, L, d]) as tf.Tensor3D;
   });
+}
+
+/**
+ * Checks one class id per sequence against a model of `classes` classes: integers in
+ * [0, classes], `classes` meaning "no class". Throws an Error that says what is allowed.
+ */
+export function checkClassIds(classIds: ArrayLike<number>, classes: number, batch: number): void {
+  if (classes === 0)
+    throw new Error('this model is unconditional (config.classes 0): it takes no class ids; omit them');
+  if (classIds.length !== batch)
+    throw new Error(`got ${classIds.length} class ids for ${batch} sequences; give one per sequence`);
+  for (let b = 0; b < classIds.length; b++) {
+    const id = classIds[b];
+    if (!Number.isInteger(id) || id < 0 || id > classes)
+      throw new Error(
+        `class id ${id} (sequence ${b}) is not a class of this model: use 0 to ${classes - 1}, or ${classes} for "no class"`,
+      );
+  }
+}
+
+/** Each sequence's class row: table [classes + 1, d], ids [B] → [B, 1, d], to add to [B, L, d]. */
+export function embedClasses(table: tf.Tensor2D, classIds: tf.Tensor1D): tf.Tensor3D {
+  return tf.tidy(() => embeddingLookup(table, classIds).expandDims(1) as tf.Tensor3D);
 }

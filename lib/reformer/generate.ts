@@ -2,14 +2,16 @@
  * Seeded generation: drives a ReformerDecoder one position at a time for a batch of sequences and
  * streams the sampled tokens. Row b samples from `createRng(seed).fork(firstImage + b)`, so a seed,
  * a model and options give the same tokens on the same backend, and image i of a seed can be drawn
- * alone. Completion forces known tokens at the start.
+ * alone. Completion forces known tokens at the start. Class-conditional models draw a class, with
+ * classifier-free guidance if asked (guidance.ts).
  */
 import { ReformerDecoder } from './decode';
+import { conditionedBatch, guidedLogits, type ConditioningOptions } from './guidance';
 import type { ReformerLM } from './model';
 import { createRng } from './random';
 import { sampleFromLogits, validateSamplingOptions, type SamplingOptions, DEFAULT_SAMPLING } from './sampling';
 
-export interface GenerateOptions {
+export interface GenerateOptions extends ConditioningOptions {
   /** Sequences generated together. */
   batch: number;
   /** Seed of the sampling streams (unsigned 32-bit). */
@@ -52,15 +54,23 @@ export async function* generate(model: ReformerLM, opts: GenerateOptions): Async
   const first = opts.firstImage ?? 0;
   if (!Number.isInteger(first) || first < 0) throw new Error(`firstImage ${first} must be a whole number ≥ 0`);
   const rngs = Array.from({ length: opts.batch }, (_, b) => root.fork(first + b));
-  const decoder = new ReformerDecoder(model, opts.batch);
+  const B = opts.batch;
+  const V = model.config.vocabSize;
+  const { classIds, guided, guidance } = conditionedBatch(model.config, opts, B);
+  // Guided: rows [0, B) decode with the class, rows [B, 2B) with "no class", both fed the same tokens.
+  const decoder = new ReformerDecoder(model, guided ? 2 * B : B, classIds);
+  const next = (logits: Float32Array) => (guided ? guidedLogits(logits, B, V, guidance) : logits);
   try {
-    let logits = await decoder.step();
+    let logits = next(await decoder.step());
     for (let t = 0; t < length; t++) {
       if (opts.signal?.aborted) throw new GenerationCancelled();
       const forced = opts.prefix?.map((row) => (t < row.length ? row[t] : undefined));
-      const tokens = sampleFromLogits(logits, opts.batch, model.config.vocabSize, { ...sampling, forced }, rngs);
+      const tokens = sampleFromLogits(logits, B, V, { ...sampling, forced }, rngs);
       yield { position: t, tokens };
-      if (t + 1 < length) logits = await decoder.step(tokens);
+      if (t + 1 < length) {
+        const fed = guided ? Int32Array.from([...tokens, ...tokens]) : tokens;
+        logits = next(await decoder.step(fed));
+      }
     }
   } finally {
     decoder.dispose();

@@ -2,6 +2,7 @@
  * ReformerLM (paper §5, the "Reformer" model): token + axial position embeddings, a stack of
  * reversible layers (attention kind per layer, chunked feed-forward), final norm and logits.
  * Autoregressive over image tokens: logits[t] predicts token t from tokens < t, via a start token.
+ * With config.classes > 0, each sequence also takes a class id (embeddings.ts, class embedding).
  *
  * Training gradients come from `computeGradients`, which runs the reversible backward of
  * reversible.ts layer by layer instead of one tape over the whole model.
@@ -17,7 +18,14 @@ import {
   type LayerTape,
 } from './blocks';
 import { axialDims, resolveConfig, type ReformerConfig, type ResolvedConfig } from './config';
-import { axialPositionTable, embedNeighbours, embedTokens, neighbourIndex } from './embeddings';
+import {
+  axialPositionTable,
+  checkClassIds,
+  embedClasses,
+  embedNeighbours,
+  embedTokens,
+  neighbourIndex,
+} from './embeddings';
 import { hashRotations } from './hashing';
 import { dense, layerNorm, mixSeed } from './ops';
 import {
@@ -42,6 +50,12 @@ export interface StepOptions {
    * inference: fixed rotations (from config.seed) and no dropout.
    */
   stepSeed?: number;
+  /**
+   * Class-conditional models (config.classes > 0): one class id per sequence, Int32 [batch], each
+   * in [0, classes], `classes` = "no class". Omitted: every sequence has "no class". Unconditional
+   * models take none.
+   */
+  classIds?: Int32Array;
 }
 
 export interface Gradients {
@@ -127,6 +141,8 @@ export class ReformerLM {
     param('final.ln.beta', [d], 'zeros');
     param('head.w', [d, c.vocabSize], 'normal');
     param('head.b', [c.vocabSize], 'zeros');
+    // Last, so a conditional model's other weights start as its unconditional twin's.
+    if (c.classes > 0) param('embed.classes', [c.classes + 1, d], 'normal');
   }
 
   /** The variable for a local name. */
@@ -146,6 +162,21 @@ export class ReformerLM {
     let n = 0;
     for (const v of this.variables.values()) n += v.size;
     return n;
+  }
+
+  /** The class id that means "no class" (config.classes; unconditional models have none). */
+  get noClass(): number {
+    return this.config.classes;
+  }
+
+  /**
+   * The class ids a batch of `batch` sequences is embedded with: `classIds` checked (a clear error
+   * for a bad id), "no class" for every row when omitted, undefined for an unconditional model.
+   */
+  classIdsFor(batch: number, classIds?: Int32Array): Int32Array | undefined {
+    if (classIds === undefined) return this.config.classes > 0 ? new Int32Array(batch).fill(this.noClass) : undefined;
+    checkClassIds(classIds, this.config.classes, batch);
+    return classIds;
   }
 
   /** Axial position table [seqLength, d] from the current axial weights. */
@@ -242,10 +273,11 @@ export class ReformerLM {
   /** The embedded halves and a layer-by-layer driver over them, shared by both forwards. */
   private startForward(tokens: tf.Tensor2D, opts: StepOptions) {
     this.checkTokens(tokens);
+    const classIds = this.classIdsFor(tokens.shape[0], opts.classIds); // before any tensor: a bad id leaks none
     const tapes = this.tapes(opts.stepSeed);
     const rotations = this.config.layers.map((_, i) => this.rotations(i, opts.stepSeed));
     let h: Halves = tf.tidy(() => {
-      const x = this.embed(tokens);
+      const x = this.embed(tokens, classIds);
       return { x1: x, x2: tf.clone(x) };
     });
     return {
@@ -273,9 +305,9 @@ export class ReformerLM {
     return tf.losses.softmaxCrossEntropy(labels, logits.reshape([-1, V]), undefined, 0, tf.Reduction.MEAN) as tf.Scalar;
   }
 
-  /** Mean cross-entropy in nats per token, no tape. */
-  evaluate(tokens: tf.Tensor2D): number {
-    const logits = this.forward(tokens);
+  /** Mean cross-entropy in nats per token, no tape; `classIds` as in StepOptions. */
+  evaluate(tokens: tf.Tensor2D, classIds?: Int32Array): number {
+    const logits = this.forward(tokens, { classIds });
     const loss = tf.tidy(() => this.crossEntropy(logits, tokens));
     logits.dispose();
     const value = loss.dataSync()[0];
@@ -289,7 +321,10 @@ export class ReformerLM {
    */
   computeGradients(tokens: tf.Tensor2D, opts: StepOptions = {}): Gradients {
     this.checkTokens(tokens);
-    return this.config.reversible ? this.reversibleGradients(tokens, opts) : this.plainGradients(tokens, opts);
+    const withClasses = { ...opts, classIds: this.classIdsFor(tokens.shape[0], opts.classIds) };
+    return this.config.reversible
+      ? this.reversibleGradients(tokens, withClasses)
+      : this.plainGradients(tokens, withClasses);
   }
 
   private embedVariables(): tf.Variable[] {
@@ -297,6 +332,7 @@ export class ReformerLM {
       'embed.tokens',
       ...this.config.axialShape.map((_, k) => `embed.axial.${k}`),
       ...this.config.neighbours.map((_, k) => `embed.neighbours.${k}`),
+      ...(this.config.classes > 0 ? ['embed.classes'] : []),
     ];
     return names.map((n) => this.variables.get(n)!);
   }
@@ -316,17 +352,21 @@ export class ReformerLM {
     return ['final.ln.gamma', 'final.ln.beta', 'head.w', 'head.b'].map((n) => this.variables.get(n)!);
   }
 
-  /** Model inputs embedded: [B, L] targets → [B, L, d] (token before each + position + neighbours). */
-  private embed(tokens: tf.Tensor2D): tf.Tensor3D {
+  /**
+   * Model inputs embedded: [B, L] targets → [B, L, d] (token before each + position + neighbours
+   * + each sequence's class row). `classIds` [B] already checked (classIdsFor).
+   */
+  private embed(tokens: tf.Tensor2D, classIds: Int32Array | undefined): tf.Tensor3D {
     return tf.tidy(() => {
-      const x = embedTokens(this.inputsFor(tokens), this.weight('embed.tokens'), this.positions());
+      let x = embedTokens(this.inputsFor(tokens), this.weight('embed.tokens'), this.positions());
       const c = this.config;
-      if (c.neighbours.length === 0) return x;
-      const tables = c.neighbours.map((_, k) => this.weight<tf.Tensor2D>(`embed.neighbours.${k}`));
-      return tf.add(
-        x,
-        embedNeighbours(tokens, tables, this.neighbourIndex(tokens.shape[1]), this.startToken),
-      ) as tf.Tensor3D;
+      if (c.neighbours.length > 0) {
+        const tables = c.neighbours.map((_, k) => this.weight<tf.Tensor2D>(`embed.neighbours.${k}`));
+        x = tf.add(x, embedNeighbours(tokens, tables, this.neighbourIndex(tokens.shape[1]), this.startToken));
+      }
+      if (classIds !== undefined)
+        x = tf.add(x, embedClasses(this.weight('embed.classes'), tf.tensor1d(classIds, 'int32'))); // [B, L, d] + [B, 1, d]
+      return x;
     });
   }
 
@@ -336,7 +376,7 @@ export class ReformerLM {
     const vars = [...this.variables.values()];
     const { value, grads } = tf.tidy(() =>
       tf.variableGrads(() => {
-        const x = this.embed(tokens);
+        const x = this.embed(tokens, opts.classIds);
         const h = plainResidualForward(
           this.config.layers.map((_, i) => this.reversibleLayer(i, rots[i])),
           { x1: x, x2: x },
@@ -359,7 +399,7 @@ export class ReformerLM {
     const acc = new Map<string, tf.Tensor>();
 
     // Forward with no tape: only the halves between layers live, and only the current pair.
-    const x0 = tf.tidy(() => this.embed(tokens));
+    const x0 = tf.tidy(() => this.embed(tokens, opts.classIds));
     let h: Halves = { x1: x0, x2: x0 };
     layers.forEach((layer, i) => {
       const next = reversibleForward(layer, h, tapes[i]);
@@ -397,7 +437,10 @@ export class ReformerLM {
     const dx = tf.add(dh.x1, dh.x2) as tf.Tensor3D;
     [h.x1, h.x2, dh.x1, dh.x2].forEach((t) => t.dispose());
     const embedVars = this.embedVariables();
-    const { grads: ge, value: xv } = tf.valueAndGrads((..._xs: tf.Tensor[]) => this.embed(tokens))(embedVars, dx);
+    const { grads: ge, value: xv } = tf.valueAndGrads((..._xs: tf.Tensor[]) => this.embed(tokens, opts.classIds))(
+      embedVars,
+      dx,
+    );
     xv.dispose();
     dx.dispose();
     embedVars.forEach((v, i) => accumulate(acc, v.name, ge[i]));

@@ -6,6 +6,7 @@
 import { ModelCardSchema } from '@/lib/models/card';
 import { decodeCacheBytes } from '@/lib/reformer/decode';
 import { generate, GenerationCancelled } from '@/lib/reformer/generate';
+import { conditionedBatch } from '@/lib/reformer/guidance';
 import { ReformerLM } from '@/lib/reformer/model';
 import { loadModel, modelFromArtifacts } from '@/lib/reformer/serialize';
 import * as tf from '@/lib/reformer/tf';
@@ -147,7 +148,9 @@ export class InProcessEngine implements StudioEngine {
       const total = req.length ?? model.config.seqLength;
       const chunkTokens = Math.max(1, req.chunkTokens ?? this.rowTokens());
       this.peakTensorBytes = tf.memory().numBytes;
-      this.lastCacheBytes = decodeCacheBytes(model.config, req.batch);
+      // Guided sampling decodes the class and "no class" streams side by side: twice the rows.
+      const decoded = conditionedBatch(model.config, req, req.batch).guided ? 2 * req.batch : req.batch;
+      this.lastCacheBytes = decodeCacheBytes(model.config, decoded);
       const rows = () => Array.from({ length: req.batch }, () => new Int32Array(chunkTokens));
       let buffer = rows();
       let filled = 0;
@@ -161,6 +164,8 @@ export class InProcessEngine implements StudioEngine {
           seed: req.seed,
           firstImage: req.firstImage,
           sampling: req.sampling,
+          classId: req.classId,
+          guidance: req.guidance,
           prefix: req.prefix,
           length: req.length,
           signal,

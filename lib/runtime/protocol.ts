@@ -41,6 +41,10 @@ export interface SampleRequest {
   firstImage?: number;
   /** Epsilon absent = 0. */
   sampling: SamplingSettings;
+  /** Class-conditional models: the class to draw (lib/reformer/guidance.ts); absent = "no class". */
+  classId?: number;
+  /** Classifier-free guidance strength s ≥ 0 (lib/reformer/guidance.ts); absent or 0 = none. */
+  guidance?: number;
   /** Forced leading tokens per image (completion). */
   prefix?: number[][];
   /** Stop after this many tokens (default: the whole image). */

@@ -3,7 +3,21 @@
  * the Trainer so that data loaders (the server's, the browser worker's) do not pull in the model.
  */
 import { dimsPerToken } from '../models/card';
-import { concatTokens, readShard, type DatasetManifest, type Shard, type TokenArray } from '../pixels/manifest';
+import {
+  concatTokens,
+  imageLabels,
+  readShard,
+  type DatasetManifest,
+  type Shard,
+  type TokenArray,
+} from '../pixels/manifest';
+
+/** A labelled dataset's classes, and each split's class index per image (in token order). */
+export interface DatasetLabels {
+  classes: string[];
+  train: Int32Array;
+  validation: Int32Array;
+}
 
 /** A dataset's tokens, as the trainer sees them. */
 export interface TrainingData {
@@ -14,6 +28,8 @@ export interface TrainingData {
   dimsPerToken: number;
   train: TokenArray;
   validation: TokenArray;
+  /** Present for a labelled dataset (manifest `classes`): what a class-conditional model trains on. */
+  labels?: DatasetLabels;
 }
 
 /**
@@ -29,7 +45,10 @@ export async function trainingDataFrom(
       manifest,
       await Promise.all(manifest.splits[name].shards.map(async (s) => readShard(manifest, await loadShard(s)).tokens)),
     );
+  const train = imageLabels(manifest, 'train');
+  const validation = imageLabels(manifest, 'validation');
   return {
+    ...(manifest.classes && train && validation && { labels: { classes: manifest.classes, train, validation } }),
     datasetId: manifest.id,
     seqLength: manifest.seqLength,
     vocabSize: manifest.vocabSize,

@@ -16,6 +16,8 @@ export interface GradientRequest {
   tokens: Int32Array;
   rows: number;
   stepSeed: number;
+  /** Class-conditional models: the class id of each of the rows. */
+  classIds?: Int32Array;
 }
 
 type GradientResult = { loss: number; grads: Record<string, Float32Array> };
@@ -70,7 +72,7 @@ function gradientsOf(model: ReformerLM, request: GradientRequest): HelperReply &
     tf.tidy(() => v.assign(tf.tensor(values, v.shape)));
   }
   const tokens = tf.tensor2d(request.tokens, [request.rows, model.config.seqLength], 'int32');
-  const { loss, grads } = model.computeGradients(tokens, { stepSeed: request.stepSeed });
+  const { loss, grads } = model.computeGradients(tokens, { stepSeed: request.stepSeed, classIds: request.classIds });
   tokens.dispose();
   const out: Record<string, Float32Array> = {};
   for (const [name, v] of model.variables) {
@@ -133,6 +135,7 @@ export class GradientClient implements GradientHelper {
     tokens: Int32Array,
     rows: number,
     stepSeed: number,
+    classIds?: Int32Array,
   ): Promise<GradientResult> {
     if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
@@ -159,7 +162,7 @@ export class GradientClient implements GradientHelper {
           reject(e);
         },
       });
-      this.endpoint.post({ type: 'gradients', id, weights, tokens, rows, stepSeed });
+      this.endpoint.post({ type: 'gradients', id, weights, tokens, rows, stepSeed, ...(classIds && { classIds }) });
     });
   }
 

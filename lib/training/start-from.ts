@@ -5,6 +5,8 @@
 import type { ModelCard } from '../models/card';
 import type { DatasetManifest } from '../pixels/manifest';
 import type { ReformerConfig } from '../reformer/config';
+import { ReformerLM } from '../reformer/model';
+import * as tf from '../reformer/tf';
 
 export type Lineage = NonNullable<ModelCard['initialisedFrom']>;
 
@@ -35,4 +37,21 @@ export function lineageAfter(card: ModelCard): Lineage {
     ...(card.initialisedFrom ?? []),
     { id: card.id, steps: card.steps, ...(card.command && { command: card.command }) },
   ];
+}
+
+/**
+ * A class-conditional model of `classes` classes made from an unconditional one: its weights, and a
+ * class table of zeros, so that it starts out predicting exactly what `model` did, for every class.
+ * Disposes `model`.
+ */
+export function withClassTable(model: ReformerLM, classes: number): ReformerLM {
+  if (model.config.classes > 0) throw new Error(`the model already takes ${model.config.classes} classes`);
+  const weights: tf.NamedTensorMap = Object.fromEntries(model.variables);
+  const table = tf.zeros([classes + 1, model.config.dModel]);
+  try {
+    return new ReformerLM({ ...model.config, classes }, { ...weights, 'embed.classes': table });
+  } finally {
+    table.dispose();
+    model.dispose();
+  }
 }

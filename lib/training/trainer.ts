@@ -4,6 +4,10 @@
  * bits/dim at intervals, an exponential moving average of the weights that evaluation and export
  * use, and checkpoints (config + weights + average + optimizer state + step + sampling stream +
  * dataset id) from which a run resumes exactly where it was.
+ *
+ * A class-conditional model (config.classes > 0) trains on a labelled dataset: each example feeds
+ * its class, or "no class" for a seeded share of them (label dropout, as classifier-free guidance
+ * needs: Ho & Salimans 2022), so one model samples both ways; validation gives the true class.
  */
 import type { TokenArray } from '../pixels/manifest';
 import { ReformerLM, bitsPerDim } from '../reformer/model';
@@ -31,9 +35,17 @@ export interface TrainOptions {
    * none, the last step's weights. Absent in checkpoints from before it existed: none.
    */
   emaDecay?: number;
+  /**
+   * Class-conditional models: the share of training examples fed "no class" instead of their
+   * label, in [0, 1). Absent in checkpoints from before classes existed: DEFAULT_LABEL_DROPOUT.
+   */
+  labelDropout?: number;
   /** Set when a resume raised `steps`: the schedule decays on from the rate reached there (adam.ts). */
   scheduleExtension?: ScheduleExtension;
 }
+
+/** Label dropout when a run's options give none (older checkpoints). */
+export const DEFAULT_LABEL_DROPOUT = 0.1;
 
 export const DEFAULT_TRAIN: TrainOptions = {
   steps: 1000,
@@ -44,6 +56,7 @@ export const DEFAULT_TRAIN: TrainOptions = {
   evalImages: 32,
   seed: 1,
   emaDecay: 0.999,
+  labelDropout: DEFAULT_LABEL_DROPOUT,
 };
 
 export interface StepReport {
@@ -65,6 +78,8 @@ export interface GradientHelper {
     tokens: Int32Array,
     rows: number,
     stepSeed: number,
+    /** Class-conditional models: the class id of each of the rows (model.ts StepOptions). */
+    classIds?: Int32Array,
   ): Promise<{ loss: number; grads: Record<string, Float32Array> }>;
 }
 
@@ -102,6 +117,7 @@ function imageCount(tokens: TokenArray, seqLength: number): number {
 /**
  * Bits/dim of `model` over the first `images` images of `tokens` (one of `data`'s splits; all of
  * it when there are fewer), `batchSize` images per forward pass; `onBatch(done, of)` after each.
+ * A class-conditional model is given `labels` (each image's class in that split), or "no class".
  */
 export function imagesBitsPerDim(
   model: ReformerLM,
@@ -110,6 +126,7 @@ export function imagesBitsPerDim(
   images: number,
   batchSize: number,
   onBatch?: (done: number, of: number) => void,
+  labels?: Int32Array,
 ): number {
   const { seqLength } = data;
   const n = Math.min(images, imageCount(tokens, seqLength));
@@ -123,7 +140,7 @@ export function imagesBitsPerDim(
       [count, seqLength],
       'int32',
     );
-    total += model.evaluate(batch) * count;
+    total += model.evaluate(batch, labels?.slice(s, s + count)) * count;
     batch.dispose();
     onBatch?.(s + count, n);
   }
@@ -171,6 +188,17 @@ export class Trainer {
       );
     if (imageCount(data.train, data.seqLength) === 0)
       throw new Error(`dataset ${data.datasetId} has no training images`);
+    if (c.classes > 0 && !data.labels)
+      throw new CheckpointMismatchError(
+        `the model is class-conditional (${c.classes} classes) but dataset ${data.datasetId} has no labels; train it on a labelled dataset`,
+      );
+    if (c.classes > 0 && data.labels!.classes.length !== c.classes)
+      throw new CheckpointMismatchError(
+        `the model knows ${c.classes} classes but dataset ${data.datasetId} has ${data.labels!.classes.length}`,
+      );
+    const dropout = options.labelDropout ?? DEFAULT_LABEL_DROPOUT;
+    if (!(dropout >= 0 && dropout < 1))
+      throw new Error(`labelDropout ${dropout} must be in [0, 1): the share of examples trained with "no class"`);
     this.optimizer = new Adam(model.variables, DEFAULT_ADAM);
     this.rng = createRng(options.seed);
     try {
@@ -193,17 +221,31 @@ export class Trainer {
     return this.optimizer.step;
   }
 
-  /** Images [batch, seqLength] drawn uniformly (with replacement) from the training split. */
-  private batch(): Int32Array {
-    const { seqLength, train } = this.data;
+  /** Whether the model takes a class (and the batches carry class ids). */
+  get conditional(): boolean {
+    return this.model.config.classes > 0;
+  }
+
+  /**
+   * Images [batch, seqLength] drawn uniformly (with replacement) from the training split, and for
+   * a class-conditional model their class ids [batch]: each image's label, or "no class" with
+   * probability labelDropout. The dropout draws come from a stream of their own, seeded by the
+   * step, so which images are drawn does not depend on it and a resumed run drops the same labels.
+   */
+  private batch(step: number): { tokens: Int32Array; classIds?: Int32Array } {
+    const { seqLength, train, labels } = this.data;
     const n = imageCount(train, seqLength);
     const B = this.options.batchSize;
     const out = new Int32Array(B * seqLength);
+    const classIds = this.conditional ? new Int32Array(B) : undefined;
+    const dropout = this.options.labelDropout ?? DEFAULT_LABEL_DROPOUT;
+    const drops = createRng(mixSeed(this.options.seed, 3000, step));
     for (let b = 0; b < B; b++) {
       const i = this.rng.nextUint32() % n;
       out.set(train.subarray(i * seqLength, (i + 1) * seqLength), b * seqLength);
+      if (classIds) classIds[b] = drops.nextFloat() < dropout ? this.model.noClass : labels!.train[i];
     }
-    return out;
+    return { tokens: out, classIds };
   }
 
   /** Loss and gradients (by local variable name) of `rows` images on this thread. */
@@ -211,9 +253,10 @@ export class Trainer {
     tokens: Int32Array,
     rows: number,
     stepSeed: number,
+    classIds?: Int32Array,
   ): { loss: number; grads: Map<string, tf.Tensor> } {
     const batch = tf.tensor2d(tokens, [rows, this.data.seqLength], 'int32');
-    const { loss, grads } = this.model.computeGradients(batch, { stepSeed });
+    const { loss, grads } = this.model.computeGradients(batch, { stepSeed, classIds });
     batch.dispose();
     const byLocalName = new Map<string, tf.Tensor>();
     for (const [name, v] of this.model.variables) byLocalName.set(name, grads[v.name]);
@@ -239,7 +282,8 @@ export class Trainer {
   trainStep(): StepReport {
     const started = performance.now();
     const step = this.step;
-    const { loss, grads } = this.gradients(this.batch(), this.options.batchSize, mixSeed(this.options.seed, step));
+    const { tokens, classIds } = this.batch(step);
+    const { loss, grads } = this.gradients(tokens, this.options.batchSize, mixSeed(this.options.seed, step), classIds);
     return this.update(step, loss, grads, started);
   }
 
@@ -256,7 +300,7 @@ export class Trainer {
     const stepSeed = mixSeed(this.options.seed, step);
     const { seqLength } = this.data;
     const B = this.options.batchSize;
-    const tokens = this.batch();
+    const { tokens, classIds } = this.batch(step);
     const parts = Math.min(B, helpers.length + 1);
     const rowsOf = (p: number) => Math.floor((B * (p + 1)) / parts) - Math.floor((B * p) / parts);
     const firstRow = (p: number) => Math.floor((B * p) / parts);
@@ -272,9 +316,15 @@ export class Trainer {
         tokens.slice(firstRow(p) * seqLength, (firstRow(p) + rowsOf(p)) * seqLength),
         rowsOf(p),
         stepSeed,
+        classIds?.slice(firstRow(p), firstRow(p) + rowsOf(p)),
       );
     });
-    const local = this.gradients(tokens.subarray(0, rowsOf(0) * seqLength), rowsOf(0), stepSeed);
+    const local = this.gradients(
+      tokens.subarray(0, rowsOf(0) * seqLength),
+      rowsOf(0),
+      stepSeed,
+      classIds?.slice(0, rowsOf(0)),
+    );
     let results: Awaited<ReturnType<GradientHelper['gradients']>>[];
     try {
       results = await Promise.all(remote);
@@ -331,14 +381,17 @@ export class Trainer {
     }
   }
 
-  /** `evaluate` of the last step's weights, whether or not there is an average. */
+  /** `evaluate` of the last step's weights, whether or not there is an average; with the true classes. */
   evaluateTrained(): number {
+    const split = this.evaluationSplit;
     return imagesBitsPerDim(
       this.model,
       this.data,
       this.evaluationSource(),
       this.options.evalImages,
       this.options.batchSize,
+      undefined,
+      this.conditional ? this.data.labels![split] : undefined,
     );
   }
 
