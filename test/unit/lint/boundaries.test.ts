@@ -121,7 +121,7 @@ test('lib/node may use Node and lib/, but not lib/runtime', async () => {
   expect(await lint(file, "import { selectBackend } from '@/lib/runtime/backends';")).toHaveLength(1);
 });
 
-test('lib/models and lib/samples: zod, lib/pixels and types of lib/reformer only', async () => {
+test('lib/models and lib/samples: zod, lib/ids, lib/pixels, records and types of lib/reformer only', async () => {
   const file = 'lib/models/example.ts';
   expect(
     await lint(
@@ -133,6 +133,22 @@ test('lib/models and lib/samples: zod, lib/pixels and types of lib/reformer only
     'layers/imports: lib/models may import only types from lib/reformer/model: write `import type`',
   ]);
   expect(await lint('lib/samples/example.ts', "import { selectBackend } from '@/lib/runtime/backends';")).toEqual([
-    'layers/imports: lib/samples may import only zod, lib/pixels, lib/samples, lib/reformer, not lib/runtime/backends (STYLE.md, "The shape of the code")',
+    'layers/imports: lib/samples may import only zod, lib/ids, lib/pixels, lib/models, lib/samples, lib/reformer, not lib/runtime/backends (STYLE.md, "The shape of the code")',
   ]);
+  expect(await lint('lib/samples/example.ts', "import { ModelIdSchema } from '@/lib/ids';")).toEqual([]);
+  expect(await lint('lib/models/example.ts', "import { SampleIdSchema } from '@/lib/samples/recipe';")).toEqual([
+    'layers/imports: lib/models may import only zod, lib/ids, lib/pixels, lib/models, lib/reformer, not lib/samples/recipe (STYLE.md, "The shape of the code")',
+  ]);
+});
+
+test('lib/ids and lib/format: zod only; lib/api: records and schemas, never the server', async () => {
+  expect(await lint('lib/ids.ts', "import { z } from 'zod';")).toEqual([]);
+  expect(await lint('lib/format.ts', "import { PALETTES } from './pixels/palette';")).toHaveLength(1);
+  expect(
+    await lint(
+      'lib/api/example.ts',
+      "import { ApiError } from './error';\nimport { formatBytes } from '@/lib/format';",
+    ),
+  ).toEqual([]);
+  expect(await lint('lib/api/example.ts', "import { getStorage } from '@/lib/server/storage';")).toHaveLength(1);
 });
