@@ -55,6 +55,12 @@ export const RecipeSchema = z
   });
 export type Recipe = z.infer<typeof RecipeSchema>;
 
+/** A class of a class-conditional model: its index in the card's `classes`, and its name there. */
+export interface SampleClass {
+  id: number;
+  name: string;
+}
+
 /** What GET /api/samples[/:id] answers: the record minus its secret (the delete-token hash). */
 export interface SampleView {
   id: string;
@@ -62,7 +68,7 @@ export interface SampleView {
   recipe: Recipe;
   model: { id: string; name: string; dataset: { id: string; name: string; tokenization: 'rgb' | 'palette' } };
   /** The class it was drawn as (`recipe.classId` and its name on the model's card at share time); absent = no class. */
-  class?: { id: number; name: string };
+  class?: SampleClass;
   width: number;
   height: number;
   imageUrl: string;
@@ -94,8 +100,9 @@ export const permalink = (id: string) => `/s/${id}`;
 /**
  * The studio URL that redraws a recipe. Parameter names are the contract with the studio page:
  * model, seed, temperature, topK, topP, epsilon, image (0-based index of the image in the run),
- * backend; for a class-conditional draw, `class` (the class id) and `guidance`; for a completion, also `complete` (the sample `sampleId`, whose top rows the studio reads
- * back from its PNG: they are the prefix, kept exactly) and `keepRows`.
+ * backend; for a class-conditional draw, `class` (the class id) and `guidance`; for a completion,
+ * also `complete` (the sample `sampleId`, whose top rows the studio reads back from its PNG: they
+ * are the prefix, kept exactly) and `keepRows`.
  */
 export function remixHref(recipe: Recipe, sampleId?: string): string {
   const q = new URLSearchParams({
@@ -134,7 +141,7 @@ export interface ResultRecord {
   batch: number;
   sampling: FullSamplingSettings;
   /** A class-conditional model's class (its card's `classes` index) and its name; absent = "Anything". */
-  class?: { id: number; name: string };
+  class?: SampleClass;
   /** Classifier-free guidance toward `class` (GUIDANCE); 0 = none. Absent without a class. */
   guidance?: number;
   /** Tokens generated (the whole image unless a test or benchmark shortened the run). */
