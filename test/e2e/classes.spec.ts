@@ -1,12 +1,12 @@
 import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { type APIRequestContext, expect, test } from '@playwright/test';
-import sharp from 'sharp';
+import { expect, test } from '@playwright/test';
 import { ClassPicker } from './pages/class-picker';
 import { ShareGalleryPage } from './pages/share-gallery-page';
 import { SharePermalinkPage } from './pages/share-permalink-page';
 import { SharePanel } from './pages/share-panel';
+import { canvasRgb, servedRgb } from './pages/rgb';
 import { StudioPage } from './pages/studio-page';
 
 /** The shipped tiny class-conditional model (emoji 16×16, 256 colours, the 9 emoji categories). */
@@ -16,22 +16,6 @@ const index = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../p
 };
 const classes = index.models.find((m) => m.card.id === MODEL)!.card.classes!;
 const SMILEYS = classes.indexOf('Smileys & Emotion');
-
-/** RGB of the studio's first canvas (its RGBA minus alpha), as the server stores it. */
-async function canvasRgb(studio: StudioPage): Promise<number[]> {
-  return (await studio.pixels(studio.canvases.first())).filter((_, i) => i % 4 !== 3);
-}
-
-async function servedRgb(request: APIRequestContext, url: string): Promise<number[]> {
-  const res = await request.get(url);
-  expect(res.status()).toBe(200);
-  return Array.from(
-    await sharp(await res.body())
-      .removeAlpha()
-      .raw()
-      .toBuffer(),
-  );
-}
 
 test('an unconditional model shows no class picker', async ({ page }) => {
   const studio = new StudioPage(page);
