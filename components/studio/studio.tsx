@@ -1,9 +1,9 @@
 'use client';
 /**
  * The studio: choose a model, what to draw (a class-conditional model's class and guidance) and
- * sampling options, generate images that fill pixel by pixel as
- * tokens stream from the generation worker, cancel at once, complete an image from its top rows,
- * download results with their exact recipe.
+ * sampling options, generate images that fill pixel by pixel as tokens stream from the generation
+ * worker, cancel at once, complete an image from its top rows, download results with their exact
+ * recipe.
  */
 import { BackendPicker } from './backend-picker';
 import { ClassPicker } from './class-picker';
