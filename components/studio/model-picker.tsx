@@ -96,6 +96,11 @@ function ModelCard({ model, loaded }: { model: ModelEntry; loaded: LoadedModel |
         {model.bytes ? ` · ${formatBytes(model.bytes)}` : ''}
         {loaded?.fromCache ? ' · cached in this browser' : ''}
       </p>
+      {model.card.classes?.length ? (
+        <p className="col-span-3 text-left text-xs text-neutral-500" data-testid="model-classes">
+          Knows {model.card.classes.length} classes: {model.card.classes.join(', ')}; “Anything” draws from all of them.
+        </p>
+      ) : null}
     </dl>
   );
 }

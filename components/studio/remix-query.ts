@@ -4,6 +4,7 @@
  */
 import { type BackendName, isBackendName } from '@/lib/runtime/backends';
 import type { FullSamplingSettings } from '@/lib/models/sampling';
+import { isGuidance } from '@/lib/samples/recipe';
 
 export type Sampling = FullSamplingSettings;
 
@@ -12,7 +13,11 @@ export const PLAIN_SAMPLING: Sampling = { temperature: 1, topK: 0, topP: 1, epsi
 
 export type RemixQuery = ReturnType<typeof readRemixQuery>;
 
-/** The Remix query (model, seed, temperature, topK, topP, epsilon, image, backend), each value validated or dropped. */
+/**
+ * The Remix query (model, seed, temperature, topK, topP, epsilon, image, class, guidance, backend),
+ * each value validated or dropped. Whether the class is one the model knows is the studio's to check
+ * once the model is loaded.
+ */
 export function readRemixQuery(search: string) {
   const q = new URLSearchParams(search);
   const num = (key: string, ok: (n: number) => boolean) => {
@@ -32,6 +37,8 @@ export function readRemixQuery(search: string) {
     image: num('image', (n) => Number.isInteger(n) && n >= 0 && n <= 1023),
     complete: /^[A-Za-z0-9_-]{1,64}$/.test(q.get('complete') ?? '') ? q.get('complete')! : undefined,
     keepRows: num('keepRows', (n) => Number.isInteger(n) && n > 0),
+    classId: num('class', (n) => Number.isInteger(n) && n >= 0 && n <= 254),
+    guidance: num('guidance', isGuidance),
     backend: backend === 'auto' || (backend && isBackendName(backend)) ? (backend as BackendName | 'auto') : undefined,
   };
 }

@@ -1,10 +1,12 @@
 'use client';
 /**
- * The studio: choose a model and sampling options, generate images that fill pixel by pixel as
- * tokens stream from the generation worker, cancel at once, complete an image from its top rows,
- * download results with their exact recipe.
+ * The studio: choose a model, what to draw (a class-conditional model's class and guidance) and
+ * sampling options, generate images that fill pixel by pixel as tokens stream from the generation
+ * worker, cancel at once, complete an image from its top rows, download results with their exact
+ * recipe.
  */
 import { BackendPicker } from './backend-picker';
+import { ClassPicker } from './class-picker';
 import { CompletionPanel } from './completion-panel';
 import { EmptyCanvas } from './empty-canvas';
 import { ModelPicker } from './model-picker';
@@ -13,6 +15,8 @@ import { type RenderShare, ResultGrid } from './result-grid';
 import { RunButton } from './run-button';
 import { RunStatusPanel } from './run-status';
 import { SamplingControls } from './sampling-controls';
+import { useClassThumbnails } from './use-class-thumbnails';
+import { useConditioning } from './use-conditioning';
 import { useBenchHook } from './use-engine';
 import { useGeneration } from './use-generation';
 import { useModelLoader } from './use-model-loader';
@@ -29,7 +33,13 @@ export function Studio({ renderShare }: StudioProps) {
   const loader = useModelLoader(link);
   const { model, loaded } = loader;
   const settings = useSamplingSettings(link, model);
-  const { run, error, running, start, cancel, canvasRefs, completionSources } = useGeneration(loader, settings);
+  const conditioning = useConditioning(link, model);
+  const thumbnails = useClassThumbnails(model);
+  const { run, error, running, start, cancel, canvasRefs, completionSources } = useGeneration(
+    loader,
+    settings,
+    conditioning,
+  );
   const dataset = model?.card.dataset;
   const remixPrefix = useRemixPrefix(link, dataset);
   useBenchHook();
@@ -55,12 +65,14 @@ export function Studio({ renderShare }: StudioProps) {
           disabled={running}
           onChoose={(key) => {
             settings.forgetLinkSampling();
+            conditioning.forgetLink();
             loader.chooseModel(key);
           }}
           onRetry={loader.retryLoad}
         />
 
         <section className="space-y-4 rounded-xl border border-neutral-800 bg-neutral-900/40 p-4">
+          <ClassPicker settings={conditioning} thumbnails={thumbnails} disabled={running} />
           <SamplingControls settings={settings} disabled={running} />
           <BackendPicker
             value={loader.backendPref}

@@ -6,10 +6,12 @@
 import { useCallback, useMemo, useReducer, useRef } from 'react';
 import { GenerationCancelled } from '@/lib/runtime/client';
 import type { CompletionSource } from './completion-panel';
+import { runConditioning } from './conditioning';
 import { generationReducer, INITIAL_GENERATION, isRunComplete, type RunState } from './generation-reducer';
 import { TokenPainter, tokensPerRow } from './pixels';
 import { readRowLimit } from './remix-query';
 import type { ModelLoader } from './use-model-loader';
+import type { ConditioningSettings } from './use-conditioning';
 import type { SamplingSettings } from './use-sampling-settings';
 
 /** The top rows a completion keeps, and where they came from (for its recipe). */
@@ -22,6 +24,7 @@ export interface RunPrefix {
 export function useGeneration(
   { client, loaded, model, choice, restartIfLost }: ModelLoader,
   { batch, seed, firstImage, sampling }: SamplingSettings,
+  { conditioning }: Pick<ConditioningSettings, 'conditioning'>,
 ) {
   const [{ run, error }, dispatch] = useReducer(generationReducer, INITIAL_GENERATION);
   const abort = useRef<AbortController | null>(null);
@@ -37,6 +40,7 @@ export function useGeneration(
       const limit = readRowLimit(window.location.search);
       const length = limit ? Math.min(loaded.seqLength, limit * tokensPerRow(dataset)) : loaded.seqLength;
       const prefixTokens = prefix ? Math.min(prefix.keepRows * tokensPerRow(dataset), length) : 0;
+      const drawn = runConditioning(model.card.classes, conditioning);
       const recipe: RunState['recipe'] = {
         model: {
           id: model.card.id,
@@ -48,6 +52,7 @@ export function useGeneration(
         firstImage,
         batch,
         sampling,
+        ...drawn,
         length,
         ...(prefix ? { completion: { source: prefix.label, keepRows: prefix.keepRows, prefixTokens } } : {}),
         backend: { name: choice.name, reason: choice.reason },
@@ -62,6 +67,8 @@ export function useGeneration(
             seed,
             firstImage,
             sampling,
+            classId: drawn.class?.id,
+            guidance: drawn.guidance,
             length,
             prefix: prefix ? painters.map(() => Array.from(prefix.tokens.subarray(0, prefixTokens))) : undefined,
           },
@@ -87,7 +94,7 @@ export function useGeneration(
         if (abort.current === controller) abort.current = null;
       }
     },
-    [client, loaded, model, choice, dataset, batch, seed, firstImage, sampling, restartIfLost],
+    [client, loaded, model, choice, dataset, batch, seed, firstImage, sampling, conditioning, restartIfLost],
   );
 
   const cancel = useCallback(() => abort.current?.abort(), []);

@@ -8,6 +8,17 @@ import { z } from 'zod';
 import { DatasetIdSchema, ModelIdSchema, Sha256Schema } from '@/lib/ids';
 import { type FullSamplingSettings, SamplingSettingsSchema } from '@/lib/models/sampling';
 
+/**
+ * Classifier-free guidance as a recipe holds it (lib/reformer/guidance.ts: s = 0 is plain
+ * conditional sampling): the studio's slider range and step. Whole steps keep a recipe's number
+ * exact in its JSON and its link.
+ */
+export const GUIDANCE = { max: 10, step: 0.25 } as const;
+
+/** A guidance value a recipe accepts: within [0, max], on the slider's steps. */
+export const isGuidance = (g: number) =>
+  Number.isFinite(g) && g >= 0 && g <= GUIDANCE.max && Number.isInteger(g / GUIDANCE.step);
+
 export const RecipeSchema = z
   .object({
     /** The model that drew it, and the sha256 of its files (public/models/index.json `sha256`). */
@@ -16,6 +27,16 @@ export const RecipeSchema = z
     ...SamplingSettingsSchema.shape,
     /** Which image of the run drawn from `seed` this is (0-based; image i samples from the seed's stream i). */
     batchIndex: z.number().int().min(0).max(1023),
+    /**
+     * A class-conditional model's class (the card's `classes` index); absent = "Anything" (no class).
+     * Below 255: the dataset format's limit on classes.
+     */
+    classId: z.number().int().min(0).max(254).optional(),
+    /** Classifier-free guidance strength toward `classId` (GUIDANCE); absent = none (0). */
+    guidance: z
+      .number()
+      .refine(isGuidance, `must be between 0 and ${GUIDANCE.max} in steps of ${GUIDANCE.step}`)
+      .optional(),
     /** Set when the model completed rows taken from an image instead of starting blank. */
     completion: z
       .object({ datasetId: z.string().max(64).optional(), rowsKept: z.number().int().min(0).max(4096) })
@@ -27,8 +48,18 @@ export const RecipeSchema = z
     /** Wall-clock generation time, when the studio measured it. */
     milliseconds: z.number().min(0).max(86_400_000).optional(),
   })
-  .strict();
+  .strict()
+  .refine((r) => r.guidance === undefined || r.classId !== undefined, {
+    path: ['guidance'],
+    message: 'guides toward a class: give classId too, or leave guidance out',
+  });
 export type Recipe = z.infer<typeof RecipeSchema>;
+
+/** A class of a class-conditional model: its index in the card's `classes`, and its name there. */
+export interface SampleClass {
+  id: number;
+  name: string;
+}
 
 /** What GET /api/samples[/:id] answers: the record minus its secret (the delete-token hash). */
 export interface SampleView {
@@ -36,6 +67,8 @@ export interface SampleView {
   createdAt: string;
   recipe: Recipe;
   model: { id: string; name: string; dataset: { id: string; name: string; tokenization: 'rgb' | 'palette' } };
+  /** The class it was drawn as (`recipe.classId` and its name on the model's card at share time); absent = no class. */
+  class?: SampleClass;
   width: number;
   height: number;
   imageUrl: string;
@@ -67,8 +100,9 @@ export const permalink = (id: string) => `/s/${id}`;
 /**
  * The studio URL that redraws a recipe. Parameter names are the contract with the studio page:
  * model, seed, temperature, topK, topP, epsilon, image (0-based index of the image in the run),
- * backend; for a completion, also `complete` (the sample `sampleId`, whose top rows the studio reads
- * back from its PNG: they are the prefix, kept exactly) and `keepRows`.
+ * backend; for a class-conditional draw, `class` (the class id) and `guidance`; for a completion,
+ * also `complete` (the sample `sampleId`, whose top rows the studio reads back from its PNG: they
+ * are the prefix, kept exactly) and `keepRows`.
  */
 export function remixHref(recipe: Recipe, sampleId?: string): string {
   const q = new URLSearchParams({
@@ -81,6 +115,8 @@ export function remixHref(recipe: Recipe, sampleId?: string): string {
     image: String(recipe.batchIndex),
     backend: recipe.backend,
   });
+  if (recipe.classId !== undefined) q.set('class', String(recipe.classId));
+  if (recipe.guidance !== undefined) q.set('guidance', String(recipe.guidance));
   if (recipe.completion && sampleId) {
     q.set('complete', sampleId);
     q.set('keepRows', String(recipe.completion.rowsKept));
@@ -104,6 +140,10 @@ export interface ResultRecord {
   firstImage: number;
   batch: number;
   sampling: FullSamplingSettings;
+  /** A class-conditional model's class (its card's `classes` index) and its name; absent = "Anything". */
+  class?: SampleClass;
+  /** Classifier-free guidance toward `class` (GUIDANCE); 0 = none. Absent without a class. */
+  guidance?: number;
   /** Tokens generated (the whole image unless a test or benchmark shortened the run). */
   length: number;
   /** `source`: a dataset id or a label such as `upload:<file>`; `keepRows`: a Recipe's rowsKept. */
@@ -127,6 +167,7 @@ export function toShareRecipe(r: ResultRecord, milliseconds?: number): Recipe | 
     topP: r.sampling.topP,
     epsilon: r.sampling.epsilon,
     batchIndex: r.imageIndex,
+    ...(r.class ? { classId: r.class.id, ...(r.guidance ? { guidance: r.guidance } : {}) } : {}),
     completion: r.completion
       ? {
           ...(DatasetIdSchema.safeParse(r.completion.source).success ? { datasetId: r.completion.source } : {}),

@@ -7,6 +7,7 @@ import type { Recipe, ShareResult } from '@/lib/samples/recipe';
 import { ShareGalleryPage } from './pages/share-gallery-page';
 import { SharePermalinkPage } from './pages/share-permalink-page';
 import { SharePanel } from './pages/share-panel';
+import { canvasRgb, servedRgb } from './pages/rgb';
 import { StudioPage } from './pages/studio-page';
 
 /** The shipped model the studio page object opens (the fast 16×16 one): a share must match its id and size. */
@@ -31,18 +32,6 @@ async function samplePng(): Promise<{ png: Buffer; raw: Buffer }> {
       .toBuffer(),
     raw,
   };
-}
-
-/** RGB bytes of a PNG the server serves. */
-async function servedRgb(request: APIRequestContext, url: string): Promise<number[]> {
-  const res = await request.get(url);
-  expect(res.status()).toBe(200);
-  return Array.from(
-    await sharp(await res.body())
-      .removeAlpha()
-      .raw()
-      .toBuffer(),
-  );
 }
 
 async function share(request: APIRequestContext, seed: number): Promise<ShareResult & { raw: Buffer }> {
@@ -137,11 +126,6 @@ test('without the token there is no Delete; a report hides the sample from the g
   await expect(gallery.item(id)).toHaveCount(0);
   expect((await permalink.goto(id))?.status()).toBe(404);
 });
-
-/** RGB of the studio's first canvas (its RGBA minus alpha), as the server stores it. */
-async function canvasRgb(studio: StudioPage): Promise<number[]> {
-  return (await studio.pixels(studio.canvases.first())).filter((_, i) => i % 4 !== 3);
-}
 
 test('studio → Share → permalink with the same pixels → Remix link → Delete → 404', async ({ page }) => {
   test.setTimeout(300_000);

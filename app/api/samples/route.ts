@@ -10,7 +10,7 @@ export const dynamic = 'force-dynamic';
 
 const tooLarge = () => payloadTooLarge(`The image must be at most ${SAMPLE_LIMITS.imageBytes / 1024} KiB.`);
 
-/** `?cursor=&model=&limit=` → one page of visible samples, newest first. */
+/** `?cursor=&model=&class=&limit=` → one page of visible samples, newest first. */
 export async function GET(request: Request) {
   try {
     const params = Object.fromEntries(new URL(request.url).searchParams);
@@ -18,7 +18,7 @@ export async function GET(request: Request) {
     if (!parsed.success)
       throw badRequest(
         'invalid_query',
-        'Query parameters: cursor (from nextCursor), model (a model id), limit (1–100).',
+        'Query parameters: cursor (from nextCursor), model (a model id), class (a class id or name), limit (1–100).',
       );
     return Response.json(await listSamples(getStorage(), parsed.data), { headers: { 'cache-control': 'no-store' } });
   } catch (err) {

@@ -19,6 +19,8 @@ export const SampleParamsSchema = z.object({ id: SampleIdSchema });
 export const ListQuerySchema = z.object({
   cursor: z.string().max(512).optional(),
   model: z.string().max(64).optional(),
+  /** A class id (whole number) or a class name, as lib/server/samples/catalog.ts matchesClass reads it. */
+  class: z.string().min(1).max(64).optional(),
   limit: z.coerce.number().int().min(1).max(100).optional(),
 });
 

@@ -31,7 +31,7 @@ const loadSample = cache(async (id: string): Promise<SampleView> => {
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
   const sample = await loadSample((await params).id);
   const origin = await siteOrigin();
-  const title = `${sample.model.name} · seed ${sample.recipe.seed}`;
+  const title = `${sample.model.name}${sample.class ? ` · ${sample.class.name}` : ''} · seed ${sample.recipe.seed}`;
   const description = `A ${sample.width}×${sample.height} image drawn pixel by pixel by a Reformer trained on ${sample.model.dataset.name}, in the browser. Remix it in Reformer Studio.`;
   // Crawlers get the upscaled thumbnail: a 16×16 og:image would be shown blurred.
   const image = {
@@ -68,6 +68,12 @@ export default async function SamplePage({ params }: Props) {
       : null;
   const scale = pixelScale(sample.width, sample.height, 512);
   const facts: [string, React.ReactNode][] = [
+    ...(sample.class
+      ? [
+          ['Class', sample.class.name] as [string, React.ReactNode],
+          ['Guidance', recipe.guidance ? recipe.guidance : 'off'] as [string, React.ReactNode],
+        ]
+      : []),
     ['Seed', recipe.seed],
     ['Temperature', recipe.temperature],
     ['Top-k', recipe.topK === 0 ? 'off' : recipe.topK],
@@ -158,7 +164,7 @@ export default async function SamplePage({ params }: Props) {
           <p className="text-xs text-neutral-500">
             {recipe.completion
               ? `Same model, seed, settings and top ${recipe.completion.rowsKept} rows draw the same pixels: Remix opens the studio with this recipe filled in and those rows read back from this image. Model `
-              : 'Same model, seed and settings draw the same pixels: Remix opens the studio with this recipe filled in. Model '}
+              : `Same model, seed${sample.class ? ', class, guidance' : ''} and settings draw the same pixels: Remix opens the studio with this recipe filled in. Model `}
             <span className="font-mono">{recipe.model.id}</span>, weights{' '}
             <span className="font-mono">{recipe.model.sha256.slice(0, 12)}</span>.
           </p>
@@ -172,12 +178,23 @@ export default async function SamplePage({ params }: Props) {
           )}
 
           <div className="flex items-center justify-between gap-4 border-t border-neutral-800 pt-4">
-            <Link
-              href={`/gallery?model=${encodeURIComponent(sample.model.id)}`}
-              className="text-sm text-neutral-300 underline-offset-4 hover:text-white hover:underline"
-            >
-              More from {sample.model.name} →
-            </Link>
+            <div className="flex flex-col gap-1">
+              <Link
+                href={`/gallery?model=${encodeURIComponent(sample.model.id)}`}
+                className="text-sm text-neutral-300 underline-offset-4 hover:text-white hover:underline"
+              >
+                More from {sample.model.name} →
+              </Link>
+              {sample.class && (
+                <Link
+                  href={`/gallery?${new URLSearchParams({ class: sample.class.name })}`}
+                  data-testid="sample-class-link"
+                  className="text-sm text-neutral-300 underline-offset-4 hover:text-white hover:underline"
+                >
+                  More {sample.class.name} →
+                </Link>
+              )}
+            </div>
             <ReportSampleButton id={sample.id} />
           </div>
         </section>

@@ -22,6 +22,8 @@ interface SampleRecord {
   createdAt: string;
   recipe: Recipe;
   model: SampleView['model'];
+  /** `recipe.classId` and its name on the model's card when shared: the gallery filters by either without reading cards. */
+  class?: SampleView['class'];
   width: number;
   height: number;
   thumbWidth: number;
@@ -47,6 +49,7 @@ function toView(r: SampleRecord): SampleView {
     createdAt: r.createdAt,
     recipe: r.recipe,
     model: r.model,
+    ...(r.class ? { class: r.class } : {}),
     width: r.width,
     height: r.height,
     imageUrl: `${base}/image.png`,
@@ -61,6 +64,7 @@ export async function createSample(storage: Storage, image: Uint8Array, recipe: 
   const model = await findModel(storage, recipe.model.id);
   if (!model)
     throw badRequest('unknown_model', `No shipped or published model has the id ${JSON.stringify(recipe.model.id)}.`);
+  const sampleClass = classOf(model.card.classes, recipe);
   const { width, height } = model.card.dataset;
   const checked = await checkSampleImage(image, width, height);
 
@@ -79,6 +83,7 @@ export async function createSample(storage: Storage, image: Uint8Array, recipe: 
         tokenization: model.card.dataset.tokenization,
       },
     },
+    ...(sampleClass ? { class: sampleClass } : {}),
     width,
     height,
     thumbWidth: checked.thumbWidth,
@@ -95,6 +100,32 @@ export async function createSample(storage: Storage, image: Uint8Array, recipe: 
     throw err;
   }
   return { id, url: permalink(id), deleteToken };
+}
+
+/** The recipe's class on the model's card; 400 for a class the model does not know. */
+function classOf(classes: string[] | undefined, recipe: Recipe): SampleView['class'] {
+  if (recipe.classId === undefined) return undefined;
+  const name = classes?.[recipe.classId];
+  if (name === undefined)
+    throw badRequest(
+      'unknown_class',
+      classes?.length
+        ? `Model ${recipe.model.id} knows classes 0–${classes.length - 1}; the recipe asks for class ${recipe.classId}.`
+        : `Model ${recipe.model.id} is not class-conditional: leave classId and guidance out of the recipe.`,
+    );
+  return { id: recipe.classId, name };
+}
+
+/**
+ * The gallery's class filter: a whole number matches the recipe's class id, anything else the
+ * class name (exactly, as the model's card spells it). Samples of no class match neither.
+ */
+export function matchesClass(filter: string): (r: Pick<SampleRecord, 'recipe' | 'class'>) => boolean {
+  if (/^\d+$/.test(filter)) {
+    const id = Number(filter);
+    return (r) => r.recipe.classId === id;
+  }
+  return (r) => r.class?.name === filter;
 }
 
 async function isHidden(storage: Storage, id: string): Promise<boolean> {
@@ -138,13 +169,18 @@ function decodeCursor(cursor: string): [string, string] {
   throw badRequest('bad_cursor', 'The cursor is not one this server handed out; start again from the first page.');
 }
 
-/** Newest first (created_at DESC, id ASC, the storage order), hidden samples left out. */
+/**
+ * Newest first (created_at DESC, id ASC, the storage order), hidden samples left out; `model` and
+ * `class` (matchesClass) narrow it. The filters run in the one pass over the records that the
+ * listing reads anyway, so a filter costs no more than a page without one.
+ */
 export async function listSamples(
   storage: Storage,
-  options: { cursor?: string; model?: string; limit?: number } = {},
+  options: { cursor?: string; model?: string; class?: string; limit?: number } = {},
 ): Promise<SamplePage> {
   const limit = options.limit ?? PAGE_SIZE;
   const after = options.cursor ? decodeCursor(options.cursor) : undefined;
+  const inClass = options.class ? matchesClass(options.class) : () => true;
   const [records, reports] = await Promise.all([
     storage.listRecords<SampleRecord>('samples'),
     storage.listRecords<ReportRecord>('sample_reports'),
@@ -154,6 +190,7 @@ export async function listSamples(
     (r) =>
       !hidden.has(r.id) &&
       (!options.model || r.model.id === options.model) &&
+      inClass(r) &&
       (!after || r.createdAt < after[0] || (r.createdAt === after[0] && r.id > after[1])),
   );
   const page = visible.slice(0, limit);

@@ -26,8 +26,12 @@ let storage: Storage;
 const MODEL = { id: 'tiny-8', width: 8, height: 6 };
 const SHA = 'a'.repeat(64);
 
-const card = (id: string, width: number, height: number) => ({
+const CLASSES = ['Animals', 'Flags', 'Smileys'];
+const COND = { id: 'cond-4', width: 4, height: 4 };
+
+const card = (id: string, width: number, height: number, classes?: string[]) => ({
   card: {
+    ...(classes ? { classes } : {}),
     id,
     name: `Model ${id}`,
     dataset: { id: `${id}-data`, name: `Data ${id}`, tokenization: 'rgb', width, height },
@@ -47,7 +51,13 @@ beforeAll(async () => {
   const index = path.join(dir, 'index.json');
   await writeFile(
     index,
-    JSON.stringify({ models: [card(MODEL.id, MODEL.width, MODEL.height), card('other-4', 4, 4)] }),
+    JSON.stringify({
+      models: [
+        card(MODEL.id, MODEL.width, MODEL.height),
+        card('other-4', 4, 4),
+        card(COND.id, COND.width, COND.height, CLASSES),
+      ],
+    }),
   );
   process.env.MODELS_INDEX = index;
 });
@@ -101,9 +111,9 @@ async function samplePng(width = MODEL.width, height = MODEL.height): Promise<Ui
   );
 }
 
-async function shareOk(model = MODEL): Promise<ShareResult> {
+async function shareOk(model = MODEL, over: Partial<Recipe> = {}): Promise<ShareResult> {
   const res = await collection.POST(
-    share(await samplePng(model.width, model.height), recipe({ model: { id: model.id, sha256: SHA } })),
+    share(await samplePng(model.width, model.height), recipe({ model: { id: model.id, sha256: SHA }, ...over })),
   );
   expect(res.status).toBe(201);
   return (await res.json()) as ShareResult;
@@ -210,6 +220,12 @@ describe('POST /api/samples', () => {
       [recipe({ epsilon: 1 }), 'epsilon'],
       [{ ...recipe(), extra: 1 }, 'extra'],
       [{ ...recipe(), model: { id: MODEL.id, sha256: 'nope' } }, 'model.sha256'],
+      [recipe({ classId: 255 }), 'classId'],
+      [recipe({ classId: 1.5 }), 'classId'],
+      [recipe({ classId: 1, guidance: 10.25 }), 'guidance'],
+      [recipe({ classId: 1, guidance: 1.3 }), 'guidance'],
+      [recipe({ classId: 1, guidance: -1 }), 'guidance'],
+      [recipe({ guidance: 2 }), 'guidance'],
     ];
     for (const [bad, field] of cases) {
       const res = await collection.POST(share(await samplePng(), bad));
@@ -234,6 +250,36 @@ describe('POST /api/samples', () => {
       code: 'unknown_model',
       message: expect.stringContaining('no-such-model'),
     });
+  });
+
+  it('stores the class of a class-conditional draw by id and name', async () => {
+    const { id } = await shareOk(COND, { classId: 2, guidance: 2.5 });
+    const view = (await (await item.GET(new Request('http://test'), ctx(id))).json()) as SampleView;
+    expect(view.recipe).toMatchObject({ classId: 2, guidance: 2.5 });
+    expect(view.class).toEqual({ id: 2, name: 'Smileys' });
+    // A recipe without a class stays valid, and its sample has none.
+    const plain = await shareOk(COND);
+    expect(((await (await item.GET(new Request('http://test'), ctx(plain.id))).json()) as SampleView).class).toBe(
+      undefined,
+    );
+  });
+
+  it('refuses a class the model does not know, and any class for an unconditional model', async () => {
+    const outOfRange = await collection.POST(
+      share(await samplePng(4, 4), recipe({ model: { id: COND.id, sha256: SHA }, classId: 3 })),
+    );
+    expect(outOfRange.status).toBe(400);
+    expect(await errorOf(outOfRange)).toMatchObject({
+      code: 'unknown_class',
+      message: expect.stringContaining('classes 0–2'),
+    });
+    const unconditional = await collection.POST(share(await samplePng(), recipe({ classId: 0 })));
+    expect(unconditional.status).toBe(400);
+    expect(await errorOf(unconditional)).toMatchObject({
+      code: 'unknown_class',
+      message: expect.stringContaining('not class-conditional'),
+    });
+    expect(await storage.listBlobs('samples/')).toEqual([]);
   });
 
   it('removes the blobs when the record cannot be written', async () => {
@@ -275,6 +321,25 @@ describe('GET /api/samples', () => {
     }
     expect(pages).toEqual(ids);
     expect((await list('?model=other-4')).samples.map((s) => s.id)).toEqual([other.id]);
+  });
+
+  it('filters by class, given its id or its name, pages within the filter', async () => {
+    const smileys = [(await shareOk(COND, { classId: 2, guidance: 1 })).id, (await shareOk(COND, { classId: 2 })).id];
+    const flag = (await shareOk(COND, { classId: 1 })).id;
+    await shareOk(COND);
+    await shareOk();
+
+    const ids = async (query: string) => (await list(query)).samples.map((s) => s.id);
+    expect(await ids('?class=2')).toEqual([...smileys].reverse());
+    expect(await ids('?class=Smileys')).toEqual([...smileys].reverse());
+    expect(await ids(`?class=${encodeURIComponent('Flags')}&model=${COND.id}`)).toEqual([flag]);
+    expect(await ids('?class=Flags&model=other-4')).toEqual([]);
+    expect(await ids('?class=smileys')).toEqual([]);
+    expect(await ids('?class=0')).toEqual([]);
+    const first = await list('?class=2&limit=1');
+    expect(first.samples.map((s) => s.id)).toEqual([smileys[1]]);
+    expect(await ids(`?class=2&limit=1&cursor=${first.nextCursor}`)).toEqual([smileys[0]]);
+    expect((await collection.GET(new Request('http://test/api/samples?class='))).status).toBe(400);
   });
 
   it('refuses a forged cursor', async () => {
@@ -359,6 +424,11 @@ describe('remixHref', () => {
       /&backend=wasm&complete=abc_DEF-123&keepRows=5$/,
     );
     expect(remixHref(recipe({ completion: { rowsKept: 5 } }))).not.toContain('complete=');
+    // A class-conditional draw names its class and guidance; without them the link sets neither.
+    expect(remixHref(recipe({ completion: null, classId: 6, guidance: 2.5 }))).toMatch(
+      /&backend=wasm&class=6&guidance=2\.5$/,
+    );
+    expect(remixHref(recipe())).not.toMatch(/class=|guidance=/);
   });
 });
 
@@ -397,5 +467,16 @@ describe('toShareRecipe', () => {
     expect(toShareRecipe({ ...studio, model: { ...studio.model, sha256: undefined } })).toBeNull();
     const upload = { source: 'upload:My Cat.png', keepRows: 1, prefixTokens: 3 };
     expect(toShareRecipe({ ...studio, completion: upload })?.completion).toEqual({ rowsKept: 1 });
+  });
+
+  it('carries the class and guidance, leaving out guidance 0 and guidance without a class', () => {
+    const cls = { id: 6, name: 'Smileys & Emotion' };
+    expect(toShareRecipe({ ...studio, class: cls, guidance: 2 })).toMatchObject({ classId: 6, guidance: 2 });
+    const off = toShareRecipe({ ...studio, class: cls, guidance: 0 });
+    expect(off).toMatchObject({ classId: 6 });
+    expect(off).not.toHaveProperty('guidance');
+    const anything = toShareRecipe({ ...studio, guidance: 2 });
+    expect(anything).not.toHaveProperty('classId');
+    expect(anything).not.toHaveProperty('guidance');
   });
 });
