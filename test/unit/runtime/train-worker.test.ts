@@ -6,7 +6,6 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import * as item from '@/app/api/datasets/[id]/route';
 import * as shards from '@/app/api/datasets/[id]/shards/[shard]/route';
 import { type ModelCard, ModelCardSchema } from '@/lib/models/card';
-import type { DatasetManifest } from '@/lib/pixels/manifest';
 import { ReformerLM } from '@/lib/reformer/model';
 import { modelArtifacts, modelFromArtifacts } from '@/lib/reformer/serialize';
 import * as tf from '@/lib/reformer/tf';
@@ -23,6 +22,7 @@ import { InProcessTrainEngine, type TrainEngine } from '@/lib/runtime/train-engi
 import type { CheckpointSummary, TrainEvent, TrainSettings } from '@/lib/runtime/train-protocol';
 import { createStorage, setStorage } from '@/lib/server/storage';
 import { prepareThreeColours } from '../server/fixtures';
+import { prepareWarmCool } from '../server/labelled-fixture';
 
 let dataDir: string;
 const DATASET = 'train-tiny';
@@ -51,17 +51,7 @@ beforeAll(async () => {
   const storage = createStorage({ dataDir });
   setStorage(storage);
   await prepareThreeColours(storage, DATASET);
-  await prepareThreeColours(storage, LABELLED);
-  const manifest = (await storage.getRecord<DatasetManifest>('datasets', LABELLED))!;
-  const classOf = (source: number) => (manifest.source.files[source].name.startsWith('red') ? 0 : 1);
-  await storage.putRecord('datasets', LABELLED, manifest.createdAt, {
-    ...manifest,
-    classes: ['warm', 'cool'],
-    splits: {
-      train: { ...manifest.splits.train, labels: manifest.splits.train.sources.map(classOf) },
-      validation: { ...manifest.splits.validation, labels: manifest.splits.validation.sources.map(classOf) },
-    },
-  } satisfies DatasetManifest);
+  await prepareWarmCool(storage, LABELLED);
 });
 
 afterAll(async () => {

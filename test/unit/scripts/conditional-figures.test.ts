@@ -11,9 +11,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { ModelCardSchema } from '@/lib/models/card';
-import type { DatasetManifest } from '@/lib/pixels/manifest';
 import { createStorage } from '@/lib/server/storage';
-import { prepareThreeColours } from '../server/fixtures';
+import { prepareWarmCool } from '../server/labelled-fixture';
 
 const DATASET = 'publish-classes';
 const REPO = path.resolve('.');
@@ -24,18 +23,7 @@ let run: string;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'conditional-figures-'));
   const storage = createStorage({ dataDir: path.join(dir, 'data') });
-  await prepareThreeColours(storage, DATASET);
-  // Labelled as train-classes.test.ts labels it: red is "warm", green and blue "cool".
-  const manifest = (await storage.getRecord<DatasetManifest>('datasets', DATASET))!;
-  const classOf = (source: number) => (manifest.source.files[source].name.startsWith('red') ? 0 : 1);
-  await storage.putRecord('datasets', DATASET, manifest.createdAt, {
-    ...manifest,
-    classes: ['warm', 'cool'],
-    splits: {
-      train: { ...manifest.splits.train, labels: manifest.splits.train.sources.map(classOf) },
-      validation: { ...manifest.splits.validation, labels: manifest.splits.validation.sources.map(classOf) },
-    },
-  } satisfies DatasetManifest);
+  await prepareWarmCool(storage, DATASET);
   storage.close();
   run = path.join(dir, 'runs', 'cond');
   const trained = await script(
