@@ -156,7 +156,7 @@ export function NewRunForm({
               {conditionalForced
                 ? 'The starting model was trained on classes: it trains on them.'
                 : conditional
-                  ? 'The model learns each class (and, for a tenth of the images, none), so the Studio can draw the class you pick.'
+                  ? 'The model learns each image with its class (and some with none), so the Studio can draw the class you pick, or any.'
                   : 'Off: the model learns the images without their classes.'}
             </span>
           </span>
