@@ -6,7 +6,8 @@
  *
  *   npm run bench:codecs [-- --dataset emoji-32 --model public/models/emoji-32-small --model-images 64]
  *
- * Prints a table and writes bench/results/codecs.json.
+ * Prints a table and writes bench/results/codecs.json. A class-conditional model's figure is given
+ * each image's class (`given: "class"`), with its unconditional figure ("no class") beside it.
  */
 import '@tensorflow/tfjs-backend-wasm';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -28,6 +29,18 @@ const { values } = parseArgs({
     'model-images': { type: 'string', default: '64' },
   },
 });
+
+/** A model's figure on the validation images, as codecs.json records it. */
+interface ModelFigures {
+  dir: string;
+  images: number;
+  /** Bits/dim given what `given` says: each image's class (a class-conditional model), or nothing. */
+  bitsPerDim: number;
+  given: 'class' | 'nothing';
+  /** A class-conditional model's bits/dim with "no class" for every image: its unconditional figure. */
+  noClassBitsPerDim?: number;
+  steps?: number;
+}
 
 type Codec = { name: string; encode: (image: ReturnType<typeof sharp>) => Promise<Buffer> };
 const CODECS: Codec[] = [
@@ -61,17 +74,25 @@ async function main() {
     codecs.push({ name: codec.name, meanBytes: bytes.reduce((a, b) => a + b, 0) / images, bitsPerDimOver });
   }
 
-  let model: { dir: string; images: number; bitsPerDim: number; steps?: number } | undefined;
+  let model: ModelFigures | undefined;
   if (values.model) {
     await tf.setBackend('wasm');
     await tf.ready();
     const { model: lm, metadata } = await loadModel(fileSystemHandler(values.model));
     const n = Math.min(Number(values['model-images']), images);
     const card = (metadata as { card?: { steps?: number } }).card;
+    const classes = lm.config.classes;
+    if (classes > 0 && data.labels?.classes.length !== classes)
+      throw new Error(
+        `${values.model} knows ${classes} classes, dataset ${manifest.id} has ${data.labels ? data.labels.classes.length : 'none'}: its figure needs the images' classes`,
+      );
+    // A class-conditional model is measured given each image's class, and with "no class" beside it.
     model = {
       dir: values.model,
       images: n,
-      bitsPerDim: imagesBitsPerDim(lm, data, data.validation, n, 2),
+      bitsPerDim: imagesBitsPerDim(lm, data, data.validation, n, 2, undefined, data.labels?.validation),
+      given: classes > 0 ? 'class' : 'nothing',
+      ...(classes > 0 && { noClassBitsPerDim: imagesBitsPerDim(lm, data, data.validation, n, 2) }),
       steps: card?.steps,
     };
     lm.dispose();
@@ -79,16 +100,26 @@ async function main() {
 
   const header = ['', ...prefixes.map((n) => `first ${n} images`)];
   const rows = codecs.map((c) => [c.name, ...prefixes.map((n) => c.bitsPerDimOver[n].toFixed(3))]);
-  if (model)
-    rows.push([
-      `model ${model.dir} (${model.steps ?? '?'} steps)`,
-      ...prefixes.map((n) => (n === model.images ? model.bitsPerDim.toFixed(3) : '—')),
-    ]);
+  const modelRow = (label: string, bits: number) => [
+    label,
+    ...prefixes.map((n) => (n === model!.images ? bits.toFixed(3) : '—')),
+  ];
+  if (model) {
+    const name = `model ${model.dir} (${model.steps ?? '?'} steps)`;
+    if (model.noClassBitsPerDim === undefined) rows.push(modelRow(name, model.bitsPerDim));
+    else
+      rows.push(
+        modelRow(`${name}, given the class`, model.bitsPerDim),
+        modelRow(`${name}, "no class"`, model.noClassBitsPerDim),
+      );
+  }
   console.log(
     table(`bits/dim on ${manifest.id} validation (${images} images of ${width}×${height} rgb)`, header, rows),
   );
   if (model && !prefixes.includes(model.images))
-    console.log(`model over its first ${model.images} images: ${model.bitsPerDim.toFixed(3)} bits/dim`);
+    console.log(
+      `model over its first ${model.images} images: ${model.bitsPerDim.toFixed(3)} bits/dim${model.noClassBitsPerDim === undefined ? '' : ` given the class, ${model.noClassBitsPerDim.toFixed(3)} with "no class"`}`,
+    );
 
   mkdirSync('bench/results', { recursive: true });
   writeFileSync(

@@ -8,7 +8,9 @@
  *
  * --default puts the model first in the index: the one the studio opens on. The card's validation
  * bits/dim is measured again here, over the whole validation split (or its first N images): a
- * training run evaluates only the first few, and a shipped figure should be the split's.
+ * training run evaluates only the first few, and a shipped figure should be the split's. For a
+ * class-conditional model it is given each image's class, as training measures it; the
+ * unconditional figure ("no class" for every image) is printed beside it.
  */
 import '@tensorflow/tfjs-backend-wasm';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -51,16 +53,40 @@ const { data } = await loadTrainingData(storage, card.dataset.id, () =>
 );
 storage.close();
 const validationImages = Math.min(evalImages, data.validation.length / data.seqLength);
+/** For a class-conditional model, the unconditional ("no class") figure printed beside its card's. */
+let noClassBitsPerDim: number | undefined;
 if (validationImages > 0) {
   const { model } = await loadModel(fileSystemHandler(path.join(run, 'model')));
-  const started = performance.now();
-  card.validationBitsPerDim = imagesBitsPerDim(model, data, data.validation, validationImages, 2, (done, of) => {
-    process.stdout.write(
-      `\rvalidation bits/dim: ${done}/${of} images, ${((performance.now() - started) / 1000).toFixed(0)} s`,
+  const conditional = model.config.classes > 0;
+  if (conditional && data.labels?.classes.length !== model.config.classes) {
+    console.error(
+      `publish:model: the model knows ${model.config.classes} classes, dataset ${card.dataset.id} has ${data.labels ? data.labels.classes.length : 'none'}: its validation figure needs the images' classes`,
     );
-  });
+    process.exit(2);
+  }
+  // bits/dim of the validation images, given their classes (`labels`) or, without, with "no class".
+  const measure = (what: string, labels?: Int32Array) => {
+    const started = performance.now();
+    const bits = imagesBitsPerDim(
+      model,
+      data,
+      data.validation,
+      validationImages,
+      2,
+      (done, of) => {
+        process.stdout.write(`\r${what}: ${done}/${of} images, ${((performance.now() - started) / 1000).toFixed(0)} s`);
+      },
+      labels,
+    );
+    process.stdout.write('\n');
+    return bits;
+  };
+  // A class-conditional model's card figure is given each image's class, as training measures it.
+  card.validationBitsPerDim = conditional
+    ? measure('validation bits/dim given the class', data.labels!.validation)
+    : measure('validation bits/dim');
+  if (conditional) noClassBitsPerDim = measure('validation bits/dim with "no class"');
   card.validationImages = validationImages;
-  process.stdout.write('\n');
   model.dispose();
 } else {
   console.log(`dataset ${card.dataset.id} has no validation images: the card keeps the training run's figure`);
@@ -87,8 +113,12 @@ if (existsSync(path.join(run, 'train.log')))
   await writeAtomically(dir, 'train.log', readFileSync(path.join(run, 'train.log')));
 
 const entry = await listShipped(card, json, weights, values.default);
+const figure =
+  noClassBitsPerDim === undefined
+    ? `val ${card.validationBitsPerDim?.toFixed(3) ?? '?'} bits/dim`
+    : `val ${card.validationBitsPerDim!.toFixed(3)} bits/dim given the class (${noClassBitsPerDim.toFixed(3)} with "no class")`;
 console.log(
-  `published ${card.id}: ${(entry.bytes / 2 ** 20).toFixed(2)} MiB, ${card.steps} steps, val ${card.validationBitsPerDim?.toFixed(3) ?? '?'} bits/dim on ${card.validationImages ?? '?'} images → ${entry.url}`,
+  `published ${card.id}: ${(entry.bytes / 2 ** 20).toFixed(2)} MiB, ${card.steps} steps, ${figure} on ${card.validationImages ?? '?'} images → ${entry.url}`,
 );
 console.log(
   `its card has no recommended sampling yet: npm run bench:samples -- --model ${dir} --dataset ${card.dataset.id} --recommend`,

@@ -1,4 +1,7 @@
-/** The "New run" form: a dataset, the model to start from, its size and the run's settings. */
+/**
+ * The "New run" form: a dataset, the model to start from, its size, whether it learns the dataset's
+ * classes, and the run's settings.
+ */
 import { useState } from 'react';
 import type { DatasetSummary } from '@/lib/pixels/manifest';
 import type { TrainPreset, TrainSettings } from '@/lib/runtime/train-protocol';
@@ -31,11 +34,15 @@ export function NewRunForm({
   const [batchSize, setBatchSize] = useState(4);
   const [learningRate, setLearningRate] = useState(0.001);
   const [samples, setSamples] = useState(true);
+  const [conditional, setConditional] = useState(true);
 
   const datasetId = chosenDataset || firstDataset(datasets);
   const dataset = datasets?.find((d) => d.id === datasetId);
   const startable = startableModels(dataset, models);
   const startFrom = startable.find((m) => m.url === startFromUrl);
+  const classes = dataset?.classes?.length ?? 0;
+  // A class-conditional model trains on its classes only (startableModels offers it where the counts agree).
+  const conditionalForced = !!startFrom?.card.classes;
 
   const start = () => {
     const evalEvery = evalEveryFor(steps);
@@ -43,6 +50,7 @@ export function NewRunForm({
       datasetId,
       preset,
       ...(startFrom && { startFrom: { url: startFrom.url, card: startFrom.card } }),
+      ...(classes > 0 && { conditional: conditionalForced || conditional }),
       steps,
       batchSize,
       learningRate,
@@ -132,6 +140,28 @@ export function NewRunForm({
           <option value="small">Small</option>
         </select>
       </Field>
+      {classes > 0 && (
+        <label className="flex items-start gap-2 text-sm text-neutral-300">
+          <input
+            data-testid="train-conditional"
+            type="checkbox"
+            checked={conditionalForced || conditional}
+            onChange={(e) => setConditional(e.target.checked)}
+            disabled={busy || conditionalForced}
+            className="mt-0.5 accent-emerald-500"
+          />
+          <span>
+            Condition on the dataset&apos;s {classes} classes
+            <span className="block text-xs text-neutral-500">
+              {conditionalForced
+                ? 'The starting model was trained on classes: it trains on them.'
+                : conditional
+                  ? 'The model learns each image with its class (and some with none), so the Studio can draw the class you pick, or any.'
+                  : 'Off: the model learns the images without their classes.'}
+            </span>
+          </span>
+        </label>
+      )}
       <div className="grid grid-cols-2 gap-3">
         <Field label="Steps">
           <input

@@ -1,5 +1,5 @@
 /** What a run produces: its latest sample images, and publishing the model as it is now. */
-import { MAX_SAMPLE_TOKENS } from '@/lib/runtime/train-protocol';
+import { MAX_SAMPLE_TOKENS, SAMPLE_CLASSES } from '@/lib/runtime/train-protocol';
 import { SampleImageCanvas } from './sample-image';
 import type { Phase, RunView } from './train-run-reducer';
 import { Field, inputClass } from './train-ui';
@@ -14,17 +14,29 @@ export function RunSamples({ run }: { run: RunView }) {
       </figcaption>
       {samples ? (
         <div data-testid="train-samples" className="flex flex-wrap gap-3">
-          {samples.images.map((image, i) => (
-            <SampleImageCanvas
-              key={`${samples.step}-${i}`}
-              image={image}
-              label={`Sample ${i + 1} at step ${samples.step}`}
-            />
-          ))}
+          {samples.images.map((image, i) =>
+            image.label === undefined ? (
+              <SampleImageCanvas
+                key={`${samples.step}-${i}`}
+                image={image}
+                label={`Sample ${i + 1} at step ${samples.step}`}
+              />
+            ) : (
+              <figure key={`${samples.step}-${i}`} className="flex flex-col items-center gap-1">
+                <SampleImageCanvas image={image} label={`${image.label} at step ${samples.step}`} />
+                <figcaption className="w-28 truncate text-center text-xs text-neutral-400" title={image.label}>
+                  {image.label}
+                </figcaption>
+              </figure>
+            ),
+          )}
         </div>
       ) : (
         <p className="text-xs text-neutral-500">
-          {run.sampling === 'on' && 'Two images are drawn from the model every few steps, so you can watch it learn.'}
+          {run.sampling === 'on' &&
+            (run.classes
+              ? `One image of each of the first ${Math.min(run.classes.length, SAMPLE_CLASSES)} classes is drawn from the model every few steps, so you can watch it learn them.`
+              : 'Two images are drawn from the model every few steps, so you can watch it learn.')}
           {run.sampling === 'off' && 'Sample images are switched off for this run.'}
           {run.sampling === 'too-long' &&
             `No samples during this run: ${run.width}×${run.height} images are longer than ${MAX_SAMPLE_TOKENS.toLocaleString()} tokens, and drawing them would stall training for minutes. Publish the model and generate in the Studio instead.`}

@@ -49,6 +49,11 @@ export function RunPanel({
               </span>
             )}
             {run.trainImages.toLocaleString()} training images · {run.width}×{run.height} ·{' '}
+            {run.classes && (
+              <span data-testid="train-classes" title={run.classes.join(', ')}>
+                conditioned on {run.classes.length} classes ·{' '}
+              </span>
+            )}
             <span
               data-testid="train-backend"
               data-workers={run.workers}

@@ -12,7 +12,8 @@ export function evalEveryFor(steps: number): number {
 
 /**
  * Models a run on `dataset` can start from: their tokens mean its pixels (same size and
- * tokenization; a palette model only on its own dataset, whose palette it learned).
+ * tokenization; a palette model only on its own dataset, whose palette it learned), and a
+ * class-conditional model only where the dataset has as many classes.
  */
 export function startableModels(dataset: DatasetSummary | undefined, models: ShippedModel[]): ShippedModel[] {
   if (!dataset) return [];
@@ -22,7 +23,8 @@ export function startableModels(dataset: DatasetSummary | undefined, models: Shi
       m.card.dataset.width === dataset.width &&
       m.card.dataset.height === dataset.height &&
       m.card.dataset.tokenization === dataset.tokenization &&
-      (dataset.tokenization === 'rgb' || m.card.dataset.id === dataset.id),
+      (dataset.tokenization === 'rgb' || m.card.dataset.id === dataset.id) &&
+      (!m.card.classes || m.card.classes.length === dataset.classes?.length),
   );
 }
 

@@ -25,6 +25,8 @@ export interface RunView {
   workers: number;
   step: number;
   totalSteps: number;
+  /** A class-conditional run's classes, by class id; absent for an unconditional run. */
+  classes?: string[];
   /** The model the run started from, and its steps (steps shown count on from them). */
   startedFrom?: { name: string; steps: number };
   bitsPerDim?: number;
@@ -202,6 +204,7 @@ function viewOf(e: Extract<TrainEvent, { type: 'ready' }>, settings: TrainSettin
     width: e.width,
     height: e.height,
     parameters: e.parameters,
+    classes: e.classes,
     trainImages: e.trainImages,
     evaluationSplit: e.evaluationSplit,
     backend: `${BACKEND_LABELS[e.backend.name] ?? e.backend.name}${e.workers > 1 ? ` · ${e.workers} workers` : ''}`,

@@ -23,12 +23,18 @@ export interface TrainSettings {
   preset: TrainPreset;
   /** Start from this model's weights (fresh optimizer state); steps then count on from its. */
   startFrom?: StartFrom;
+  /**
+   * On a dataset with classes: train a class-conditional model (each image fed its class, "no
+   * class" for a share of them), as `npm run train` does; false trains an unconditional one. Absent
+   * (runs saved before classes) = true. Ignored for a dataset without classes.
+   */
+  conditional?: boolean;
   steps: number;
   batchSize: number;
   learningRate: number;
   /** Validation (and a checkpoint into IndexedDB) every N steps, and at the end. */
   evalEvery: number;
-  /** Two sample images every N steps (0: never). */
+  /** Sample images every N steps (0: never): two, or one per class for the first few classes of a class-conditional run. */
   sampleEvery: number;
   backend: BackendName | 'auto';
 }
@@ -61,6 +67,8 @@ export interface SampleImage {
   height: number;
   /** Interleaved RGB, [height · width · 3]. */
   rgb: Uint8Array;
+  /** The class it was drawn as, for a class-conditional model. */
+  label?: string;
 }
 
 export type RunState = 'loading' | 'running' | 'paused' | 'stopped' | 'done';
@@ -88,6 +96,8 @@ export type TrainEvent =
       baseSteps: number;
       totalSteps: number;
       history: TrainHistory;
+      /** The classes a class-conditional run's model is given, by class id; absent for an unconditional one. */
+      classes?: string[];
       /** Whether sample images are drawn: not when switched off, nor for images so long that decoding them would stall training for minutes. */
       samples: 'on' | 'off' | 'too-long';
     }
@@ -143,6 +153,9 @@ export type TrainReply =
   | { kind: 'progress'; id: number; payload: TrainEvent }
   | { kind: 'result'; id: number; payload: TrainResults[keyof TrainResults] }
   | { kind: 'error'; id: number; payload: ErrorPayload };
+
+/** A class-conditional run's samples: one image of each of its first this many classes. */
+export const SAMPLE_CLASSES = 4;
 
 /** Longest image (in tokens) the worker draws samples of during training: 32×32 RGB. */
 export const MAX_SAMPLE_TOKENS = 3072;

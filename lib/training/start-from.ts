@@ -31,6 +31,26 @@ export function startMismatch(
   return undefined;
 }
 
+/**
+ * Why a model of `modelClasses` classes (0: unconditional) cannot start a run on `manifest` that is
+ * to train class-conditionally or not (`conditional`; meaningless without classes), or undefined if
+ * it can. An unconditional model always can: on classes it gains a class table (`withClassTable`).
+ */
+export function classesMismatch(
+  modelClasses: number,
+  manifest: Pick<DatasetManifest, 'id' | 'classes'>,
+  conditional: boolean,
+): string | undefined {
+  if (modelClasses === 0) return undefined;
+  const datasetClasses = manifest.classes?.length ?? 0;
+  if (datasetClasses === 0)
+    return `it is class-conditional (${modelClasses} classes) and dataset ${manifest.id} has no classes`;
+  if (!conditional) return `it is class-conditional (${modelClasses} classes) and cannot train unconditionally`;
+  if (datasetClasses !== modelClasses)
+    return `it knows ${modelClasses} classes, dataset ${manifest.id} has ${datasetClasses}`;
+  return undefined;
+}
+
 /** The lineage of a model trained on from `card`: the runs before it, oldest first. */
 export function lineageAfter(card: ModelCard): Lineage {
   return [

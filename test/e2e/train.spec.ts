@@ -184,11 +184,14 @@ test.describe('train page', () => {
     await expect(train.startFrom.locator('option')).toHaveText(['A new model', /emoji 16×16 · tiny · 150 steps/]);
     await train.startFrom.selectOption({ index: 1 });
     await expect(train.preset).toBeDisabled();
+    // emoji-16 is labelled: the unconditional model starts a class-conditional run, on by default.
+    await expect(page.getByTestId('train-conditional')).toBeChecked();
     await train.steps.fill('2');
     await train.batch.fill('2');
     await train.start.click();
     await expect(train.state).toHaveAttribute('data-state', 'done', { timeout: 120_000 });
     await expect(page.getByTestId('train-started-from')).toContainText('(150 steps)');
+    await expect(page.getByTestId('train-classes')).toContainText('conditioned on 9 classes');
     // The weights came along: a fresh model starts near 8 bits/dim (uniform over 256 values).
     expect(Number(await train.validation.textContent())).toBeLessThan(7);
 
@@ -198,10 +201,13 @@ test.describe('train page', () => {
     const id = (await item.getAttribute('data-model-id'))!;
     published.push(id);
     const list = (await (await request.get('/api/models')).json()) as {
-      models: { card: { id: string; steps: number; initialisedFrom?: { id: string; steps: number }[] } }[];
+      models: {
+        card: { id: string; steps: number; classes?: string[]; initialisedFrom?: { id: string; steps: number }[] };
+      }[];
     };
     expect(list.models.find((m) => m.card.id === id)?.card).toMatchObject({
       steps: 152,
+      classes: expect.arrayContaining(['Smileys & Emotion', 'Flags']),
       initialisedFrom: [{ id: 'emoji-16-tiny', steps: 150 }],
     });
   });

@@ -6,7 +6,7 @@ import { type DatasetManifest, DatasetManifestSchema, datasetUrl, shardUrl } fro
 import type { ReformerLM } from '@/lib/reformer/model';
 import { modelFromArtifacts } from '@/lib/reformer/serialize';
 import * as tf from '@/lib/reformer/tf';
-import { startMismatch } from '@/lib/training/start-from';
+import { classesMismatch, startMismatch, withClassTable } from '@/lib/training/start-from';
 import { trainingDataFrom, type TrainingData } from '@/lib/training/data';
 import { DatasetUnavailableError, StartModelMismatchError } from '../errors';
 import type { StartFrom } from '../train-protocol';
@@ -29,18 +29,24 @@ export async function loadDataset(
   return { manifest, data };
 }
 
-/** The model a run starts from, downloaded, refused unless its tokens mean the dataset's pixels. */
+/**
+ * The model a run starts from, downloaded, refused unless its tokens mean the dataset's pixels and
+ * its classes fit the run (`conditional`: the run trains on the dataset's classes). An
+ * unconditional model starting a conditional run gains a class table, as `npm run train -- --init` does.
+ */
 export async function startingModel(
   fetchFn: typeof fetch,
   from: StartFrom,
   manifest: DatasetManifest,
+  conditional: boolean,
 ): Promise<ReformerLM> {
   const artifacts = await tf.io.http(from.url, { fetchFunc: fetchFn }).load!();
   const { model } = modelFromArtifacts(artifacts);
-  const problem = startMismatch(model.config, from.card, manifest);
+  const problem =
+    startMismatch(model.config, from.card, manifest) ?? classesMismatch(model.config.classes, manifest, conditional);
   if (problem) {
     model.dispose();
     throw new StartModelMismatchError(from.card.name, manifest.name, problem);
   }
-  return model;
+  return conditional && model.config.classes === 0 ? withClassTable(model, manifest.classes!.length) : model;
 }

@@ -61,12 +61,14 @@ export async function openRun(
       evalEvery: settings.evalEvery,
       evalImages: EVAL_IMAGES,
     };
+    // A dataset with classes trains a class-conditional model unless the run says not to, as the CLI does.
+    const classes = (settings.conditional ?? true) ? (loaded.data.labels?.classes.length ?? 0) : 0;
     let model: ReformerLM;
     if (settings.startFrom) {
       emit({ type: 'loading', message: `Downloading ${settings.startFrom.card.name}…` });
-      model = await startingModel(deps.fetchFn, settings.startFrom, manifest);
+      model = await startingModel(deps.fetchFn, settings.startFrom, manifest, classes > 0);
     } else {
-      model = new ReformerLM(configFor(settings.preset, manifest, { seed: options.seed }));
+      model = new ReformerLM({ ...configFor(settings.preset, manifest, { seed: options.seed }), classes });
     }
     try {
       trainer = new Trainer(model, loaded.data, options);
@@ -105,6 +107,7 @@ export async function openRun(
     width: manifest.width,
     height: manifest.height,
     parameters: trainer.model.parameterCount,
+    ...(trainer.conditional && { classes: trainer.data.labels!.classes }),
     workers: 1 + helpers.length,
     trainImages: Math.floor(trainer.data.train.length / trainer.data.seqLength),
     evaluationSplit: trainer.evaluationSplit,

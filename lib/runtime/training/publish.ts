@@ -24,6 +24,7 @@ export async function publishArtifacts(r: Run, name?: string): Promise<PublishAr
     parameters: trainer.model.parameterCount,
     steps,
     validation: trainer.validationFields(r.lastValidation),
+    classes: trainer.conditional ? trainer.data.labels!.classes : undefined,
     initialisedFrom: from && lineageAfter(from),
   });
   const artifacts = await trainer.exportArtifacts({ card });

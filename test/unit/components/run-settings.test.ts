@@ -35,3 +35,16 @@ test('a run may start from models whose tokens mean its pixels, each listed once
   expect(startableModels(dataset('icons', 16, 'palette'), models).map((m) => m.url)).toEqual(['/d']);
   expect(startableModels(undefined, models)).toEqual([]);
 });
+
+test('a class-conditional model is offered only where the dataset has as many classes; an unconditional one everywhere', () => {
+  const classes = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `c${i}`, train: 1, validation: 0 }));
+  const withClasses = (n?: number) =>
+    ({ ...dataset('emoji', 16), ...(n && { classes: classes(n) }) }) as DatasetSummary;
+  const conditional = (url: string, n: number) => {
+    const m = model(url, 'other', 16);
+    return { ...m, card: { ...m.card, classes: classes(n).map((c) => c.name) } } as ShippedModel;
+  };
+  const models = [model('/plain', 'other', 16), conditional('/nine', 9), conditional('/two', 2)];
+  expect(startableModels(withClasses(9), models).map((m) => m.url)).toEqual(['/plain', '/nine']);
+  expect(startableModels(withClasses(), models).map((m) => m.url)).toEqual(['/plain']);
+});

@@ -62,7 +62,7 @@ test('beginning a run clears the last one and shows the loading message until it
   );
 });
 
-test('the ready event describes the run: backend and workers, where it starts, the model it started from', () => {
+test('the ready event describes the run: backend and workers, where it starts, the model it started from, its classes', () => {
   const fromBase = { ...settings, startFrom: { url: '/models/base/model.json', card: { name: 'Base' } } };
   const state = after([
     { type: 'begin', settings: fromBase as TrainSettings },
@@ -71,6 +71,7 @@ test('the ready event describes the run: backend and workers, where it starts, t
         savedAt: '2026-01-01T00:00:00.000Z',
         step: 40,
         baseSteps: 500,
+        classes: ['warm', 'cool'],
         history: { train: [[40, 3.5]], validation: [[40, 3.25]] },
       }),
     ),
@@ -82,12 +83,18 @@ test('the ready event describes the run: backend and workers, where it starts, t
     step: 40,
     savedStep: 40,
     startedFrom: { name: 'Base', steps: 500 },
+    classes: ['warm', 'cool'],
     bitsPerDim: 3.5,
     validation: 3.25,
   });
   // A new run has no checkpoint yet, and one worker is not mentioned.
   const fresh = after([{ type: 'begin', settings }, event(ready({ workers: 1 }))]);
-  expect(fresh.run).toMatchObject({ backend: 'WebAssembly', savedStep: undefined, startedFrom: undefined });
+  expect(fresh.run).toMatchObject({
+    backend: 'WebAssembly',
+    savedStep: undefined,
+    startedFrom: undefined,
+    classes: undefined,
+  });
 });
 
 test('steps move the run on, and chart points average the steps between them as the worker does', () => {

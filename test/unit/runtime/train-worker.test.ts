@@ -22,9 +22,12 @@ import { InProcessTrainEngine, type TrainEngine } from '@/lib/runtime/train-engi
 import type { CheckpointSummary, TrainEvent, TrainSettings } from '@/lib/runtime/train-protocol';
 import { createStorage, setStorage } from '@/lib/server/storage';
 import { prepareThreeColours } from '../server/fixtures';
+import { prepareWarmCool } from '../server/labelled-fixture';
 
 let dataDir: string;
 const DATASET = 'train-tiny';
+/** The same three colours, labelled: red is "warm", green and blue "cool". */
+const LABELLED = 'train-labelled';
 
 /** Static files (models) by URL path, as the site serves them. */
 const served = new Map<string, string | ArrayBuffer>();
@@ -48,6 +51,7 @@ beforeAll(async () => {
   const storage = createStorage({ dataDir });
   setStorage(storage);
   await prepareThreeColours(storage, DATASET);
+  await prepareWarmCool(storage, LABELLED);
 });
 
 afterAll(async () => {
@@ -239,12 +243,19 @@ test('a resume or a stop that arrives while the pause checkpoint is being saved 
   }
 }, 180_000);
 
-/** Serves a fresh tiny model for `side`×`side` rgb images at /models/<id>/, as publish:model lays it out. */
+/**
+ * Serves a fresh tiny model for `side`×`side` rgb images at /models/<id>/, as publish:model lays it
+ * out; class-conditional on `classes` when given.
+ */
 async function serveModel(
   id: string,
   side: number,
+  classes?: string[],
 ): Promise<{ url: string; card: ModelCard; weights: tf.NamedTensorMap }> {
-  const model = new ReformerLM(configFor('tiny', { width: side, height: side, tokenization: 'rgb', vocabSize: 256 }));
+  const model = new ReformerLM({
+    ...configFor('tiny', { width: side, height: side, tokenization: 'rgb', vocabSize: 256 }),
+    classes: classes?.length ?? 0,
+  });
   const card: ModelCard = {
     id,
     name: `Base ${side}`,
@@ -254,6 +265,7 @@ async function serveModel(
     steps: 40,
     trainedAt: '2026-01-01T00:00:00.000Z',
     command: 'npm run train -- --dataset base',
+    ...(classes && { classes }),
   };
   const artifacts = await modelArtifacts(model, { card });
   model.dispose();
@@ -449,3 +461,90 @@ test('disposing the engine stops its run at the next step, saves it, and lets go
     await new Promise((r) => setTimeout(r, 20));
   }
 }, 120_000);
+
+/** The model a published run's artifacts build, and its card. */
+function publishedModel(published: Awaited<ReturnType<TrainEngine['publish']>>) {
+  const card = ModelCardSchema.parse(published.userDefinedMetadata.card);
+  const { model } = modelFromArtifacts(published as tf.io.ModelArtifacts);
+  return { card, model };
+}
+
+test('a run on a labelled dataset trains a class-conditional model: labelled samples per class, a checkpoint that resumes it, a card with its classes', async () => {
+  const store = memoryStore();
+  const first = harness(store);
+  const run = { ...settings, datasetId: LABELLED, steps: 4, evalEvery: 2, sampleEvery: 2 };
+  // Stopped as soon as the first samples arrive (step 2, checkpointed before them): the run resumes from there.
+  const stopped = await first.engine.start(run, undefined, (e) => {
+    first.events.push(e);
+    if (e.type === 'samples') void first.engine.stop();
+  });
+  const stoppedAt = stopped.step;
+  expect(stopped).toEqual({ step: 2, state: 'stopped' });
+  expect(first.events.find((e) => e.type === 'ready')).toMatchObject({ classes: ['warm', 'cool'] });
+  const samples = first.events.find((e) => e.type === 'samples') as Extract<TrainEvent, { type: 'samples' }>;
+  // One image per class, each labelled with the class it was drawn as.
+  expect(samples.images.map((i) => i.label)).toEqual(['warm', 'cool']);
+  expect(samples.images[0].rgb).toHaveLength(8 * 8 * 3);
+  const checkpoint = store.runs.get(first.runId())!.artifacts.modelTopology as { config: { classes: number } };
+  expect(checkpoint.config.classes).toBe(2);
+
+  const second = harness(store);
+  expect(await second.start(settings, first.runId())).toEqual({ step: run.steps, state: 'done' });
+  expect(second.events.find((e) => e.type === 'ready')).toMatchObject({ step: stoppedAt, classes: ['warm', 'cool'] });
+  const { card, model } = publishedModel(await second.engine.publish());
+  expect(card).toMatchObject({ classes: ['warm', 'cool'], steps: run.steps, dataset: { id: LABELLED } });
+  expect(card.validationBitsPerDim).toBeGreaterThan(0);
+  expect(model.config.classes).toBe(2);
+  model.dispose();
+}, 180_000);
+
+test('a run told not to condition trains an unconditional model on a labelled dataset', async () => {
+  const h = harness(memoryStore());
+  const run = { ...quick, datasetId: LABELLED, conditional: false, sampleEvery: 2 };
+  expect(await h.start(run)).toEqual({ step: 2, state: 'done' });
+  const ready = h.events.find((e) => e.type === 'ready') as Extract<TrainEvent, { type: 'ready' }>;
+  expect(ready.classes).toBeUndefined();
+  const samples = h.events.find((e) => e.type === 'samples') as Extract<TrainEvent, { type: 'samples' }>;
+  expect(samples.images.map((i) => i.label)).toEqual([undefined, undefined]);
+  const { card, model } = publishedModel(await h.engine.publish());
+  expect(card.classes).toBeUndefined();
+  expect(model.config.classes).toBe(0);
+  model.dispose();
+}, 120_000);
+
+test("an unconditional model starting a run on classes gains a class table and starts as it was; a conditional one needs the dataset's classes", async () => {
+  const base = await serveModel('base-8-uncond', 8);
+  const h = harness(memoryStore());
+  const run = { ...quick, datasetId: LABELLED, learningRate: 1e-9, startFrom: { url: base.url, card: base.card } };
+  expect(await h.start(run)).toEqual({ step: 2, state: 'done' });
+  const { card, model } = publishedModel(await h.engine.publish());
+  expect(card).toMatchObject({ classes: ['warm', 'cool'], steps: 42, initialisedFrom: [{ id: 'base-8-uncond' }] });
+  expect(model.config.classes).toBe(2);
+  model.dispose();
+  const published = await h.engine.publish();
+  const weights = tf.io.decodeWeights(published.weightData, published.weightSpecs as tf.io.WeightsManifestEntry[]);
+  for (const [name, w] of Object.entries(base.weights))
+    expect(tf.max(tf.abs(tf.sub(weights[name], w))).dataSync()[0], name).toBeLessThan(1e-6);
+  // The new table (two classes and "no class") starts at zero: the model predicts as it did, for every class.
+  const table = Object.entries(weights).find(([name]) => name.endsWith('embed.classes'))![1];
+  expect(table.shape[0]).toBe(3);
+  expect(tf.max(tf.abs(table)).dataSync()[0]).toBeLessThan(1e-6);
+  tf.dispose([...Object.values(weights), ...Object.values(base.weights)]);
+
+  const conditional = await serveModel('base-8-cond3', 8, ['a', 'b', 'c']);
+  const paired = await serveModel('base-8-cond2', 8, ['hot', 'cold']);
+  tf.dispose([...Object.values(conditional.weights), ...Object.values(paired.weights)]);
+  const from = (m: typeof conditional) => ({ url: m.url, card: m.card });
+  for (const [request, reason] of [
+    [{ ...run, startFrom: from(conditional) }, `it knows 3 classes, dataset ${LABELLED} has 2`],
+    [{ ...run, datasetId: DATASET, startFrom: from(paired) }, `dataset ${DATASET} has no classes`],
+    [{ ...run, conditional: false, startFrom: from(paired) }, 'cannot train unconditionally'],
+  ] as const) {
+    const refused = await h.start(request).catch((e: Error) => e);
+    expect(refused).toBeInstanceOf(StartModelMismatchError);
+    expect((refused as Error).message).toContain(reason);
+  }
+  // Of the dataset's number of classes, it trains on them.
+  expect(await h.start({ ...run, startFrom: from(paired) })).toEqual({ step: 2, state: 'done' });
+  expect(h.events.findLast((e) => e.type === 'ready')).toMatchObject({ classes: ['warm', 'cool'], baseSteps: 40 });
+}, 180_000);
