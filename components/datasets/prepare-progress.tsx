@@ -1,31 +1,18 @@
 import type { DatasetSummary } from '@/lib/api/datasets';
 import { DatasetClasses } from './dataset-classes';
+import { ProgressBar } from '@/components/progress-bar';
 
 export type FileOutcome = { name: string; status: 'accepted' | 'skipped'; reason?: string };
 
 /** Progress bar fed by streamed events; `percent` null means bytes are still uploading. */
 export function PrepareProgressBar({ percent, label }: { percent: number | null; label: string }) {
-  const now = percent ?? 0;
   return (
     <div className="space-y-1.5">
       <div className="flex justify-between text-xs text-neutral-400">
         <span className="truncate">{label}</span>
-        <span className="font-mono tabular-nums">{percent === null ? '' : `${Math.round(now)}%`}</span>
+        <span className="font-mono tabular-nums">{percent === null ? '' : `${Math.round(percent)}%`}</span>
       </div>
-      <div
-        data-testid="dataset-progress"
-        role="progressbar"
-        aria-label="Preparation progress"
-        aria-valuemin={0}
-        aria-valuemax={100}
-        aria-valuenow={Math.round(now)}
-        className="h-2 overflow-hidden rounded-full bg-neutral-800"
-      >
-        <div
-          className={`h-full rounded-full bg-emerald-500 transition-[width] duration-200 ${percent === null ? 'w-1/4 animate-pulse' : ''}`}
-          style={percent === null ? undefined : { width: `${now}%` }}
-        />
-      </div>
+      <ProgressBar testId="dataset-progress" label="Preparation progress" value={percent} />
     </div>
   );
 }

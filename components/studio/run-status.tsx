@@ -3,6 +3,7 @@
 import type { MemoryStats } from '@/lib/runtime/protocol';
 import { formatBytes, formatClock } from '@/lib/format';
 import { type RunState, type RunStatus, runEtaMs, runPercent } from './generation-reducer';
+import { ProgressBar } from '@/components/progress-bar';
 
 export function RunStatusPanel({ run, error }: { run: RunState | null; error: string | null }) {
   const running = run?.status === 'running';
@@ -28,20 +29,13 @@ export function RunStatusPanel({ run, error }: { run: RunState | null; error: st
           {run ? `${run.done.toLocaleString()} / ${run.total.toLocaleString()} tokens` : ''}
         </span>
       </div>
-      <div
-        data-testid="progress"
-        role="progressbar"
-        aria-label="Generation progress"
-        aria-valuemin={0}
-        aria-valuemax={100}
-        aria-valuenow={percent}
-        className="mt-3 h-1.5 overflow-hidden rounded-full bg-neutral-800"
-      >
-        <div
-          className={`h-full rounded-full transition-[width] duration-150 ${run?.status === 'cancelled' ? 'bg-neutral-500' : run?.status === 'error' ? 'bg-rose-400' : 'bg-emerald-400'}`}
-          style={{ width: `${percent}%` }}
-        />
-      </div>
+      <ProgressBar
+        testId="progress"
+        label="Generation progress"
+        value={percent}
+        tone={run?.status === 'cancelled' ? 'stopped' : run?.status === 'error' ? 'failed' : 'working'}
+        className="mt-3 h-1.5"
+      />
       {error && (
         <p role="alert" className="mt-3 text-sm text-rose-300">
           {error}

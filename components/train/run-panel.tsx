@@ -4,6 +4,7 @@ import { etaSeconds, type StepTime } from './eta';
 import { formatClock } from '@/lib/format';
 import type { Control, Phase, RunView } from './train-run-reducer';
 import { secondaryButton, Stat, StateBadge } from './train-ui';
+import { ProgressBar } from '@/components/progress-bar';
 
 export function RunPanel({
   run,
@@ -78,21 +79,14 @@ export function RunPanel({
           </span>
           <span className="font-mono text-xs tabular-nums text-neutral-400">{percent}%</span>
         </div>
-        <div
-          data-testid="train-progress"
-          role="progressbar"
-          aria-label="Training progress"
-          aria-valuemin={0}
-          aria-valuemax={run.totalSteps}
-          aria-valuenow={run.step}
-          aria-valuetext={`${run.step} of ${run.totalSteps} steps`}
-          className="h-2 overflow-hidden rounded-full bg-neutral-800"
-        >
-          <div
-            className={`h-full rounded-full transition-[width] duration-300 ${phase === 'paused' ? 'bg-amber-400' : 'bg-emerald-400'}`}
-            style={{ width: `${percent}%` }}
-          />
-        </div>
+        <ProgressBar
+          testId="train-progress"
+          label="Training progress"
+          value={run.step}
+          max={run.totalSteps}
+          valueText={`${run.step} of ${run.totalSteps} steps`}
+          tone={phase === 'paused' ? 'paused' : 'working'}
+        />
         <dl className="mt-4 grid grid-cols-2 gap-3 sm:grid-cols-5">
           <Stat label="Steps/s" value={rate > 0 ? rate.toFixed(rate < 10 ? 2 : 1) : '—'} />
           <Stat
