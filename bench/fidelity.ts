@@ -545,6 +545,22 @@ async function main() {
     heldOut: subject.heldOut ?? null,
     baselineValidationBitsPerDim: round(baseline.validationBitsPerDim),
     baselineHeldOutBitsPerDim: baseline.heldOut ? round(baseline.heldOut.bitsPerDim) : null,
+    // Issue 21's targets, each figure beside its bound.
+    targets: {
+      frechetOverBaseline: { value: round(subject.judged.frechet / baseline.judged.frechet), atMost: 0.5 },
+      classShareOverValidation: {
+        value:
+          subject.judged.classShare === null || !subject.reference.classShare
+            ? null
+            : round(subject.judged.classShare / subject.reference.classShare),
+        atLeast: 0.7,
+      },
+      nearCopyShare: { value: round(subject.judged.copies.nearCopyShare), atMost: 0.05 },
+      heldOutOverValidation: {
+        value: subject.heldOut ? round(subject.heldOut.bitsPerDim / subject.validationBitsPerDim) : null,
+        atMost: 1.25,
+      },
+    },
     perClass: classNames.map((name, c) => ({
       class: name,
       classShare: subject.judged.perClass[c]!.classShare,
