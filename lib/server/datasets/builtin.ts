@@ -23,6 +23,12 @@ export interface BuiltinDataset {
    * and at 65,536 tokens an image a subset keeps the dataset small and quick to prepare).
    */
   fromSvg?: { every: number };
+  /**
+   * A held-out test set, never trained on: OpenMoji's SVGs rendered at the dataset's side, labelled
+   * with the same category names. `paletteFrom` names the built-in whose palette it takes, so that
+   * a palette model's tokens mean the same colours on it.
+   */
+  openmoji?: { paletteFrom?: string };
 }
 
 /** Every `every`-th emoji of the 256×256 set: a spread over the whole Unicode range, ~620 images. */
@@ -59,7 +65,87 @@ export const BUILTIN_DATASETS: BuiltinDataset[] = [16, 32, 64]
       validationFraction: 0.05,
       seed: 1234,
     },
-  });
+  })
+  .concat(
+    [
+      { id: 'openmoji-16-p256', side: 16, tokenization: 'palette', paletteFrom: 'emoji-16-p256' },
+      { id: 'openmoji-32', side: 32, tokenization: 'rgb' },
+    ].map(({ id, side, tokenization, paletteFrom }) => ({
+      id,
+      openmoji: { paletteFrom },
+      options: {
+        name: `OpenMoji ${side}×${side}${paletteFrom ? `, the colours of ${paletteFrom}` : ''} (held out: never trained on)`,
+        width: side,
+        height: side,
+        fit: 'contain',
+        background: '#ffffff',
+        tokenization: tokenization as 'rgb' | 'palette',
+        paletteSize: 256,
+        // Half and half: the benchmarks measure on its validation split, and nothing trains on either.
+        validationFraction: 0.5,
+        seed: 1234,
+      },
+    })),
+  );
+
+export const OPENMOJI_CREDIT = 'OpenMoji (openmoji.org), CC BY-SA 4.0, via the openmoji npm package';
+
+/** OpenMoji's `group` → the emoji-datasource category of the same name; absent groups are no class. */
+const OPENMOJI_GROUPS: Record<string, string> = {
+  'smileys-emotion': 'Smileys & Emotion',
+  'people-body': 'People & Body',
+  'animals-nature': 'Animals & Nature',
+  'food-drink': 'Food & Drink',
+  'travel-places': 'Travel & Places',
+  activities: 'Activities',
+  objects: 'Objects',
+  symbols: 'Symbols',
+  flags: 'Flags',
+};
+
+/** The fields of an `openmoji.json` entry that the labels come from. */
+export interface OpenmojiMeta {
+  hexcode: string;
+  group: string;
+}
+
+/**
+ * OpenMoji's Unicode emoji (its own `extras-*` inventions left out) as `<hexcode>.png` names, each
+ * labelled by the emoji-datasource category its group maps to; `component` (skin-tone swatches,
+ * hair) is no class, as for the Twemoji built-ins. Name order.
+ */
+export function openmojiLabels(entries: readonly OpenmojiMeta[]): { name: string; label: string | null }[] {
+  return entries
+    .filter((e) => !e.group.startsWith('extras-'))
+    .map((e) => ({ name: `${e.hexcode}.png`, label: OPENMOJI_GROUPS[e.group] ?? null }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+function openmojiDir(): string {
+  return path.dirname(createRequire(import.meta.url).resolve('openmoji/package.json'));
+}
+
+async function openmojiNames(): Promise<{ name: string; label: string | null }[]> {
+  const meta = JSON.parse(await readFile(path.join(openmojiDir(), 'data', 'openmoji.json'), 'utf8')) as OpenmojiMeta[];
+  return openmojiLabels(meta);
+}
+
+/** Every OpenMoji Unicode emoji, rendered by sharp from its colour SVG at `side`×`side` on white. */
+export async function openmojiInputs(side: number): Promise<PrepareInput[]> {
+  const dir = path.join(openmojiDir(), 'color', 'svg');
+  const inputs: PrepareInput[] = [];
+  for (const { name, label } of await openmojiNames()) {
+    const svg = await readFile(path.join(dir, name.replace(/\.png$/, '.svg')));
+    // OpenMoji's viewBox is 72×72 at 72 dpi: this density renders it at `side` pixels directly.
+    const png = await sharp(svg, { density: side })
+      .resize(side, side, { fit: 'contain', background: '#ffffff' })
+      .flatten({ background: '#ffffff' })
+      .png()
+      .toBuffer();
+    inputs.push({ name, label, bytes: new Uint8Array(png) });
+  }
+  return inputs;
+}
 
 /** The fields of an emoji-datasource `emoji.json` entry that the labels come from. */
 export interface EmojiMeta {
@@ -195,13 +281,27 @@ export type BuiltinEvent =
  */
 export async function* ensureBuiltinDatasets(storage: Storage, only?: string[]): AsyncGenerator<BuiltinEvent> {
   let inputs: PrepareInput[] | undefined;
-  for (const { id, options, fromSvg } of BUILTIN_DATASETS) {
+  for (const { id, options, fromSvg, openmoji } of BUILTIN_DATASETS) {
     if (only && !only.includes(id)) continue;
     const stored = await storage.getRecord<DatasetManifest>('datasets', id);
+    let palette: Uint8Array | undefined;
+    if (openmoji?.paletteFrom) {
+      for await (const e of ensureBuiltinDatasets(storage, [openmoji.paletteFrom])) yield e;
+      const from = await storage.getRecord<DatasetManifest>('datasets', openmoji.paletteFrom);
+      if (!from?.palette) throw new Error(`built-in ${openmoji.paletteFrom} has no palette for ${id} to take`);
+      palette = Uint8Array.from(from.palette);
+    }
     if (stored) {
-      const names = fromSvg ? await emojiSvgNames(fromSvg.every) : await emojiPngNames(emojiDir());
+      const names = openmoji
+        ? await openmojiNames()
+        : fromSvg
+          ? await emojiSvgNames(fromSvg.every)
+          : await emojiPngNames(emojiDir());
       const classes = [...new Set(names.flatMap((n) => (n.label === null ? [] : [n.label])))].sort();
-      if (isCurrentBuiltin(stored, classes)) {
+      // A held-out set whose palette source was prepared again with other colours is outdated too.
+      const isCurrent = (m: DatasetManifest) =>
+        isCurrentBuiltin(m, classes) && (!palette || (m.palette ?? []).join() === palette.join());
+      if (isCurrent(stored)) {
         yield { id, status: 'present' };
         continue;
       }
@@ -209,15 +309,26 @@ export async function* ensureBuiltinDatasets(storage: Storage, only?: string[]):
       // Record first, as deleteDataset does; another process may have replaced it meanwhile: only
       // a copy that is still outdated goes.
       const again = await storage.getRecord<DatasetManifest>('datasets', id);
-      if (again && !isCurrentBuiltin(again, classes)) {
+      if (again && !isCurrent(again)) {
         await storage.deleteRecord('datasets', id);
         await storage.deleteBlobs(datasetBlobPrefix(id));
       }
     }
     const started = performance.now();
-    const files = fromSvg ? await emojiSvgInputs(options.width, fromSvg.every) : (inputs ??= await emojiInputs());
+    const files = openmoji
+      ? await openmojiInputs(options.width)
+      : fromSvg
+        ? await emojiSvgInputs(options.width, fromSvg.every)
+        : (inputs ??= await emojiInputs());
+    const credit = openmoji ? OPENMOJI_CREDIT : EMOJI_CREDIT;
     try {
-      for await (const event of prepareDataset(files, options, { storage, id, builtin: true, credit: EMOJI_CREDIT }))
+      for await (const event of prepareDataset(files, options, {
+        storage,
+        id,
+        builtin: true,
+        credit,
+        ...(palette ? { palette } : {}),
+      }))
         yield { id, event };
     } catch (err) {
       // Prepared meanwhile by another process (a second CLI tool, the studio): it is there, as wanted.

@@ -56,6 +56,11 @@ export interface PrepareContext {
   credit?: string;
   /** Images in flight for this upload (decode.ts also caps decodes per process). Default: 2 per core. */
   concurrency?: number;
+  /**
+   * A `palette` dataset's colours, fixed instead of fitted to its images ([r0, g0, b0, r1, …],
+   * `paletteSize` of them): a built-in that must speak another's tokens (a held-out test set).
+   */
+  palette?: Uint8Array;
 }
 
 export const datasetBlobPrefix = (id: string) => `datasets/${id}/`;
@@ -174,10 +179,14 @@ async function* prepare(
   /** Image i's tokens, taken once, as it is written into its shard. */
   let takeTokens: (i: number) => TokenArray;
   if (options.tokenization === 'palette') {
-    palette = await fitPaletteBetweenRequests(
-      accepted.map((a) => a.rgb),
-      { size: options.paletteSize, seed: options.seed },
-    );
+    if (ctx.palette && ctx.palette.length !== 3 * options.paletteSize)
+      throw new Error(`a fixed palette needs ${3 * options.paletteSize} values, got ${ctx.palette.length}`);
+    palette =
+      ctx.palette ??
+      (await fitPaletteBetweenRequests(
+        accepted.map((a) => a.rgb),
+        { size: options.paletteSize, seed: options.seed },
+      ));
     // Image by image, letting other requests in between: mapping millions of pixels in one go
     // would hold the server's event loop for tens of seconds.
     const map = paletteMapper(palette);
