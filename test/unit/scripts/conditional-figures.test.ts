@@ -4,18 +4,16 @@
  * ("no class") one beside it; `npm run bench:codecs` records both. Run in a folder of their own,
  * since they write public/models/ and bench/results/ under their working directory.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { ModelCardSchema } from '@/lib/models/card';
 import { createStorage } from '@/lib/server/storage';
 import { prepareWarmCool } from '../server/labelled-fixture';
+import { runScript } from './run-script';
 
 const DATASET = 'publish-classes';
-const REPO = path.resolve('.');
 let dir: string;
 /** A class-conditional tiny model's run, trained for two steps. */
 let run: string;
@@ -50,19 +48,8 @@ afterAll(async () => {
 });
 
 /** A script of this repository, run with `dir` as its working directory. */
-async function script(file: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      path.join(REPO, 'node_modules/.bin/tsx'),
-      ['--tsconfig', path.join(REPO, 'tsconfig.json'), '--conditions', 'react-server', path.join(REPO, file), ...args],
-      { cwd: dir, env: { ...process.env, DATA_DIR: path.join(dir, 'data') } },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const script = (file: string, ...args: string[]) =>
+  runScript(file, args, { cwd: dir, dataDir: path.join(dir, 'data') });
 
 test('a class-conditional model is published with its figure given the class, and the "no class" figure beside it', async () => {
   const published = await script('scripts/publish-model.ts', run, '--id', 'cond-tiny');

@@ -2,16 +2,14 @@
  * `npm run train` on a dataset with classes: a class-conditional model by default, with its
  * classes on the card, over two gradient threads; --classes off; --init from an unconditional model.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { ModelCardSchema } from '@/lib/models/card';
-import type { DatasetManifest } from '@/lib/pixels/manifest';
 import { createStorage } from '@/lib/server/storage';
-import { prepareThreeColours } from '../server/fixtures';
+import { prepareWarmCool } from '../server/labelled-fixture';
+import { runScript } from './run-script';
 
 const DATASET = 'cli-classes';
 let dataDir: string;
@@ -21,19 +19,7 @@ beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'train-classes-'));
   runs = path.join(dataDir, 'runs');
   const storage = createStorage({ dataDir });
-  await prepareThreeColours(storage, DATASET);
-  // Labelled as the labels work will label it: red is "warm", green and blue "cool".
-  const manifest = (await storage.getRecord<DatasetManifest>('datasets', DATASET))!;
-  const classOf = (source: number) => (manifest.source.files[source].name.startsWith('red') ? 0 : 1);
-  const labelled: DatasetManifest = {
-    ...manifest,
-    classes: ['warm', 'cool'],
-    splits: {
-      train: { ...manifest.splits.train, labels: manifest.splits.train.sources.map(classOf) },
-      validation: { ...manifest.splits.validation, labels: manifest.splits.validation.sources.map(classOf) },
-    },
-  };
-  await storage.putRecord('datasets', DATASET, manifest.createdAt, labelled);
+  await prepareWarmCool(storage, DATASET);
   storage.close();
 });
 
@@ -41,20 +27,7 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-async function train(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const tsx = path.resolve('node_modules/.bin/tsx');
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      tsx,
-      ['--conditions', 'react-server', 'scripts/train.ts', ...args],
-      { env: { ...process.env, DATA_DIR: dataDir } },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const train = (...args: string[]) => runScript('scripts/train.ts', args, { dataDir });
 
 async function saved(dir: string) {
   const json = JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8'));

@@ -1,16 +1,15 @@
 /**
  * `npm run train` as a user runs it: a real process on a real (tiny) stored dataset.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { ModelCardSchema } from '@/lib/models/card';
 import { fileSystemHandler } from '@/lib/node/file-io';
 import { createStorage } from '@/lib/server/storage';
 import { prepareThreeColours } from '../server/fixtures';
+import { runScript } from './run-script';
 
 const DATASET = 'cli-tiny';
 let dataDir: string;
@@ -30,20 +29,7 @@ afterAll(async () => {
 });
 
 /** Runs the CLI; resolves with its exit code and output whether or not it succeeds. */
-async function train(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const tsx = path.resolve('node_modules/.bin/tsx');
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      tsx,
-      ['--conditions', 'react-server', 'scripts/train.ts', ...args],
-      { env: { ...process.env, DATA_DIR: dataDir } },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const train = (...args: string[]) => runScript('scripts/train.ts', args, { dataDir });
 
 test('bad flags are refused before any work, with what was wrong', async () => {
   const out = path.join(runs, 'never');
