@@ -3,13 +3,7 @@ import { ReformerLM } from '@/lib/reformer/model';
 import * as tf from '@/lib/reformer/tf';
 import type { TrainingData } from '@/lib/training/data';
 import { withClassTable } from '@/lib/training/start-from';
-import {
-  type Endpoint,
-  GradientClient,
-  type HelperMessage,
-  type HelperReply,
-  serveGradients,
-} from '@/lib/training/gradient-service';
+import { GradientClient, serveGradients } from '@/lib/training/gradient-service';
 import {
   CheckpointMismatchError,
   type GradientHelper,
@@ -18,6 +12,7 @@ import {
   type TrainOptions,
 } from '@/lib/training/trainer';
 import { tinyConfig } from '../reformer/helpers';
+import { pair } from './endpoints';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -140,19 +135,6 @@ test('label dropout is seeded: a resumed run drops the same labels and takes the
   got.forEach((loss, i) => expect(loss, `step ${i + 2}`).toBeCloseTo(expected[i + 2], 5));
   disposeAll(straight, first, resumed);
 });
-
-/** Two endpoints wired to each other in this thread, delivering asynchronously like a port. */
-function pair(): [Endpoint, Endpoint] {
-  const handlers: [((m: HelperMessage | HelperReply) => void)[], ((m: HelperMessage | HelperReply) => void)[]] = [
-    [],
-    [],
-  ];
-  const end = (me: 0 | 1): Endpoint => ({
-    post: (m) => void setTimeout(() => handlers[1 - me].forEach((h) => h(structuredClone(m)))),
-    listen: (h) => void handlers[me].push(h),
-  });
-  return [end(0), end(1)];
-}
 
 test('a step split across helpers passes each its rows labels, and is the same step as on one thread', async () => {
   const dropping = { ...options, batchSize: 6, labelDropout: 0.5 };

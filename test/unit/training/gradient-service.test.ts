@@ -1,31 +1,13 @@
 import { beforeAll, expect, test } from 'vitest';
 import { ReformerLM } from '@/lib/reformer/model';
 import * as tf from '@/lib/reformer/tf';
-import {
-  type Endpoint,
-  GradientClient,
-  type HelperMessage,
-  type HelperReply,
-  serveGradients,
-} from '@/lib/training/gradient-service';
+import { GradientClient, serveGradients } from '@/lib/training/gradient-service';
 import { tinyConfig } from '../reformer/helpers';
+import { pair } from './endpoints';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-
-/** Two endpoints wired to each other in this thread, delivering asynchronously like a port. */
-function pair(): [Endpoint, Endpoint] {
-  const handlers: [((m: HelperMessage | HelperReply) => void)[], ((m: HelperMessage | HelperReply) => void)[]] = [
-    [],
-    [],
-  ];
-  const end = (me: 0 | 1): Endpoint => ({
-    post: (m) => void setTimeout(() => handlers[1 - me].forEach((h) => h(structuredClone(m)))),
-    listen: (h) => void handlers[me].push(h),
-  });
-  return [end(0), end(1)];
-}
 
 test('a helper answers with the loss and gradients the model computes here', async () => {
   const model = new ReformerLM(tinyConfig({ layers: ['lsh', 'local'] }));
